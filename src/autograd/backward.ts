@@ -1,0 +1,120 @@
+/**
+ * The reverse walk: topological order of the graph, then gradients flow from the output to the
+ * leaves, where they accumulate into `.grad` (`+=`, like micrograd and torch).
+ *
+ * This is also the one place where broadcasting is undone: an op's backward may return a gradient
+ * of the broadcast shape, and `sumToShape` reduces it to the input's shape.
+ */
+import { allocate } from '../tensor/dtype.js';
+import { planAxes, reduceSum } from '../tensor/kernels/axisReduce.js';
+import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { noGrad } from './gradMode.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Sums `grad` over the axes along which `shape` was broadcast to `grad.shape`:
+ * leading axes `shape` lacks, and axes where `shape` has size 1.
+ */
+export function sumToShape(grad: Tensor, shape: Shape): Tensor {
+  if (sameShape(grad.shape, shape)) return grad;
+  const lead = grad.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < grad.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
+  }
+  const plan = planAxes(grad.shape, axes);
+  const acc = new Float64Array(plan.statSize);
+  reduceSum(grad.data, plan, acc);
+  const out = allocate(grad.dtype, sizeOf(shape));
+  out.set(acc);
+  return new Tensor(out, shape);
+}
+
+/** Every tensor with a grad function reachable from `root`, inputs before outputs (iterative DFS). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, next] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const child = inputs[next]!;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/** Adds `g` into the leaf's `.grad`, allocating it (with the leaf's dtype) the first time. */
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  if (leaf.grad === null) {
+    const data = allocate(leaf.dtype, leaf.size);
+    data.set(g.data);
+    leaf.grad = new Tensor(data, leaf.shape);
+  } else {
+    const acc = leaf.grad.data;
+    const src = g.data;
+    for (let i = 0; i < acc.length; i++) acc[i] += src[i]!;
+  }
+}
+
+/** Implements `Tensor.backward`. */
+export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward: this tensor does not require grad and has no grad function (did you call it inside noGrad, or on a detached tensor?)');
+  }
+  let seed: Tensor;
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward: grad can be implicitly created only for outputs with one element; expected a grad tensor of shape ${fmtShape(root.shape)}, got none`,
+      );
+    }
+    seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape);
+  } else {
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new Error(`backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`);
+    }
+    seed = grad;
+  }
+
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      const g = grads.get(t);
+      grads.delete(t);
+      if (g === undefined) continue;
+      const fn = t.gradFn;
+      if (fn === null) {
+        accumulateLeaf(t, g);
+        continue;
+      }
+      if (fn.backward === null) {
+        throw new Error(
+          `backward: trying to backward through the graph a second time (op '${fn.name}'); its saved values were freed by the first backward(). Pass { retainGraph: true } to the first call if you need to backward twice.`,
+        );
+      }
+      const inputGrads = fn.backward(g);
+      if (!retainGraph) fn.backward = null;
+      fn.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (!input.requiresGrad || gi === null || gi === undefined) return;
+        const reduced = sumToShape(gi, input.shape);
+        const prev = grads.get(input);
+        grads.set(input, prev === undefined ? reduced : prev.add(reduced));
+      });
+    }
+  });
+}

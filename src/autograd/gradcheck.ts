@@ -1,0 +1,88 @@
+/**
+ * Checks analytic gradients against central finite differences evaluated in float64.
+ *
+ * Every input is copied to a float64 leaf, so `fn` runs in double precision (ops follow their
+ * inputs' dtype; float32 constants inside `fn` stay exact constants). Then, with a fixed random
+ * projection `v` of the output (torch's "fast mode"), the analytic gradient `d<v, fn(x)>/dx` from
+ * one backward pass is compared, element by element, with
+ *   (<v, fn(x + eps e_i)> - <v, fn(x - eps e_i)>) / (2 eps)
+ * and must satisfy |analytic - numeric| <= atol + rtol * |numeric|.
+ */
+import { Generator } from '../tensor/random.js';
+import { fmtShape } from '../tensor/shape.js';
+import { noGrad } from './gradMode.js';
+import { Tensor } from './tensor.js';
+
+/** Options of `gradcheck`. */
+export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-6). */
+  eps?: number;
+  /** Absolute tolerance (default 1e-5). */
+  atol?: number;
+  /** Relative tolerance (default 1e-3). */
+  rtol?: number;
+  /** Throw on mismatch (default true); otherwise return false. */
+  raise?: boolean;
+  /** Seed of the projection vector (default 0). */
+  seed?: number;
+}
+
+/**
+ * True when the analytic gradient of `fn` matches central differences for every input that
+ * requires grad; otherwise throws (or returns false with `raise: false`) naming the worst element.
+ * @example gradcheck((x) => x.mul(x).sum(), [randn([3], { requiresGrad: true })])
+ */
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+  const eps = opts.eps ?? 1e-6;
+  const atol = opts.atol ?? 1e-5;
+  const rtol = opts.rtol ?? 1e-3;
+  const raise = opts.raise ?? true;
+  if (!inputs.some((t) => t.requiresGrad)) {
+    throw new Error('gradcheck: at least one input must have requiresGrad = true, got none');
+  }
+  const leaves = inputs.map((t) => {
+    const data = new Float64Array(t.size);
+    data.set(t.data);
+    return new Tensor(data, t.shape, t.requiresGrad);
+  });
+
+  const y0 = noGrad(() => fn(...leaves));
+  if (!(y0 instanceof Tensor)) throw new Error(`gradcheck: fn must return a Tensor, got ${typeof y0}`);
+  const gen = new Generator(opts.seed ?? 0);
+  const v = new Float64Array(y0.size);
+  for (let i = 0; i < v.length; i++) v[i] = gen.uniform() * 2 - 1 + (gen.uniform() < 0.5 ? -0.5 : 0.5);
+  const project = (y: Tensor): number => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i]! * y.data[i]!;
+    return s;
+  };
+
+  const y = fn(...leaves);
+  if (!y.requiresGrad) throw new Error('gradcheck: fn output does not depend on any input that requires grad');
+  y.backward(new Tensor(v, y.shape));
+
+  let worst: { input: number; index: number; analytic: number; numeric: number; excess: number } | null = null;
+  leaves.forEach((leaf, k) => {
+    if (!leaf.requiresGrad) return;
+    const data = leaf.data as Float64Array;
+    for (let i = 0; i < data.length; i++) {
+      const orig = data[i]!;
+      data[i] = orig + eps;
+      const plus = noGrad(() => project(fn(...leaves)));
+      data[i] = orig - eps;
+      const minus = noGrad(() => project(fn(...leaves)));
+      data[i] = orig;
+      const numeric = (plus - minus) / (2 * eps);
+      const analytic = leaf.grad === null ? 0 : leaf.grad.data[i]!;
+      const excess = Math.abs(analytic - numeric) - (atol + rtol * Math.abs(numeric));
+      if (!(excess <= 0) && (worst === null || !(excess <= worst.excess))) {
+        worst = { input: k, index: i, analytic, numeric, excess };
+      }
+    }
+  });
+  if (worst === null) return true;
+  const w = worst as { input: number; index: number; analytic: number; numeric: number };
+  const msg = `gradcheck: gradient mismatch for input ${w.input} (shape ${fmtShape(inputs[w.input]!.shape)}) at flat index ${w.index}: analytic ${w.analytic}, numeric ${w.numeric} (atol ${atol}, rtol ${rtol})`;
+  if (raise) throw new Error(msg);
+  return false;
+}

@@ -1,0 +1,12 @@
+/**
+ * typegrad: Float32Array tensors, reverse-mode autograd, and PyTorch-exact normalization layers.
+ * Every public name is exported from here.
+ */
+export { Tensor, type GradFn, type BackwardOptions } from './autograd/tensor.js';
+export { tensor, zeros, ones, full, arange, rand, randn, type CreateOptions, type RandomOptions, type TensorValues } from './autograd/creation.js';
+export { noGrad, isGradEnabled } from './autograd/gradMode.js';
+export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
+export { manualSeed, Generator } from './tensor/random.js';
+export type { DType, FloatArray } from './tensor/dtype.js';
+export type { VarOptions } from './autograd/ops/reduce.js';
+export type { NestedArray } from './tensor/format.js';

@@ -1,0 +1,65 @@
+/**
+ * Turning storage back into nested arrays and into readable text.
+ */
+import type { FloatArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** A number, or arrays of arrays of numbers: what `toArray()` returns. */
+export type NestedArray = number | NestedArray[];
+
+/** The elements of a contiguous tensor as nested arrays (a number for a 0-d tensor). */
+export function toNested(data: FloatArray, shape: Shape): NestedArray {
+  if (shape.length === 0) return data[0]!;
+  let offset = 0;
+  const build = (axis: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[axis]!; i++) {
+      if (axis === shape.length - 1) out.push(data[offset++]!);
+      else out.push(build(axis + 1));
+    }
+    return out;
+  };
+  return build(0);
+}
+
+const SUMMARY_THRESHOLD = 1000; // like torch's print options: elide the middle of big tensors
+const EDGE_ITEMS = 3;
+
+/** `tensor([[1.0000, 2.0000]], requiresGrad=true)`, eliding the middle of large tensors. */
+export function formatTensor(data: FloatArray, shape: Shape, requiresGrad: boolean, gradFn: string | null): string {
+  const summarize = data.length > SUMMARY_THRESHOLD;
+  const fmt = (v: number): string => {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    const a = Math.abs(v);
+    return a !== 0 && (a >= 1e8 || a < 1e-4) ? v.toExponential(4) : v.toFixed(4);
+  };
+  const strides: number[] = [];
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  const render = (axis: number, offset: number, indent: string): string => {
+    if (axis === shape.length) return fmt(data[offset]!);
+    const n = shape[axis]!;
+    const idx: (number | null)[] = [];
+    if (summarize && n > 2 * EDGE_ITEMS) {
+      for (let i = 0; i < EDGE_ITEMS; i++) idx.push(i);
+      idx.push(null);
+      for (let i = n - EDGE_ITEMS; i < n; i++) idx.push(i);
+    } else {
+      for (let i = 0; i < n; i++) idx.push(i);
+    }
+    const parts = idx.map((i) => (i === null ? '...' : render(axis + 1, offset + i * strides[axis]!, indent + ' ')));
+    const sep = axis === shape.length - 1 ? ', ' : ',\n' + '\n'.repeat(Math.max(0, shape.length - axis - 2)) + indent + ' ';
+    return `[${parts.join(sep)}]`;
+  };
+  const body = render(0, 0, '       ');
+  const extras = [];
+  if (data.length === 0) extras.push(`size=[${shape.join(', ')}]`);
+  if (data instanceof Float64Array) extras.push('dtype=float64');
+  if (gradFn !== null) extras.push(`gradFn=${gradFn}`);
+  else if (requiresGrad) extras.push('requiresGrad=true');
+  return `tensor(${body}${extras.length ? ', ' + extras.join(', ') : ''})`;
+}

@@ -1,0 +1,357 @@
+/**
+ * The axis-reduction kernel: the one piece of code that computes statistics over any set of axes.
+ *
+ * Everything in typegrad that reduces runs here: `sum`, `mean`, `var`, `max`, the sum that undoes
+ * broadcasting in backward, and all five normalization layers, forward (statistics, then
+ * normalize + affine) and backward (the four reductions, then one elementwise pass).
+ *
+ * ## The view
+ * A contiguous tensor `x` is read through two index maps, fixed by a plan:
+ *   - the *statistic* index `s`: the position among the kept axes (the reduced axes contribute 0).
+ *     Every element with the same `s` is reduced into statistic `s`;
+ *   - the *parameter* index `p`: the position in a weight/bias that spans some axes (others: 0).
+ * Adjacent axes whose two maps are both contiguous across them are merged, and size-1 axes dropped,
+ * so common cases become a handful of long contiguous runs. The plan lists, for every run of the
+ * innermost merged axis, its statistic and parameter offsets; along a run both indices advance by
+ * 0 or 1. The x offset of run `r` is simply `r * inner`, because runs follow memory order.
+ *
+ * ## How each norm maps onto it (x shape -> statistic per ..., parameter per ...)
+ *   BatchNorm    [N, C, *]      reduce {N, *}        stats [C]         weight [C]   (runs of H*W)
+ *   LayerNorm    [*, F...]      reduce {F...}        stats [*]         weight [F...]
+ *   InstanceNorm [N, C, *]      reduce {*}           stats [N, C]      weight [C]
+ *   GroupNorm    [N, G, C/G, *] reduce {C/G, *}      stats [N, G]      weight [G, C/G] = [C]
+ *   RMSNorm      [*, F...]      reduce {F...}        mean square [*]   weight [F...]
+ *   sum/mean/var [any]          reduce {axes}        stats [kept]      none
+ *
+ * ## Numerics
+ * Accumulators are float64 (JS numbers); variance is two-pass: the mean first, then the sum of
+ * squared deviations, never E[x^2] - E[x]^2. Statistics stay float64 (`Float64Array`) until they are
+ * applied to an element, and only the final result is rounded to the output's type.
+ *
+ * ## Purity
+ * Every function here is pure over typed arrays (`Float32Array | Float64Array`): it knows nothing
+ * of tensors or graphs, allocates nothing in its loops, and writes only its output arguments, so a
+ * faster implementation can stand in for any of them.
+ *
+ * The backward math is derived in docs/derivations/normalization.md.
+ */
+import type { FloatArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/** How a contiguous tensor is read as runs of (statistic, parameter) indices. */
+export interface AxisPlan {
+  /** Elements of x. */
+  readonly size: number;
+  /** Number of statistics: the product of the kept axes. */
+  readonly statSize: number;
+  /** Elements reduced into each statistic: `size / statSize` (0 for an empty tensor). */
+  readonly count: number;
+  /** Number of parameters: the product of the parameter axes. */
+  readonly paramSize: number;
+  /** Length of each run (the innermost merged axis). */
+  readonly inner: number;
+  /** Statistic stride along a run: 0 (reduced innermost axis) or 1 (kept innermost axis). */
+  readonly innerStat: number;
+  /** Parameter stride along a run: 0 or 1. */
+  readonly innerParam: number;
+  /** `runStat[r]`: statistic index at the start of run r. Length: number of runs. */
+  readonly runStat: Int32Array;
+  /** `runParam[r]`: parameter index at the start of run r. */
+  readonly runParam: Int32Array;
+}
+
+const planCache = new Map<string, AxisPlan>();
+const PLAN_CACHE_LIMIT = 128;
+
+/**
+ * Plans a reduction of a contiguous tensor of `shape` over `reducedAxes` (sorted, non-negative),
+ * with parameters spanning `paramAxes` (sorted, non-negative; may be empty). Plans are cached.
+ */
+export function planAxes(shape: Shape, reducedAxes: readonly number[], paramAxes: readonly number[] = []): AxisPlan {
+  const key = `${shape.join(',')}|${reducedAxes.join(',')}|${paramAxes.join(',')}`;
+  let plan = planCache.get(key);
+  if (plan === undefined) {
+    plan = buildPlan(shape, reducedAxes, paramAxes);
+    if (planCache.size >= PLAN_CACHE_LIMIT) planCache.delete(planCache.keys().next().value!);
+    planCache.set(key, plan);
+  }
+  return plan;
+}
+
+function buildPlan(shape: Shape, reducedAxes: readonly number[], paramAxes: readonly number[]): AxisPlan {
+  const ndim = shape.length;
+  const reduced = new Array<boolean>(ndim).fill(false);
+  for (const a of reducedAxes) reduced[a] = true;
+  const spanned = new Array<boolean>(ndim).fill(false);
+  for (const a of paramAxes) spanned[a] = true;
+
+  // Row-major strides of the statistic and parameter indices, 0 along axes they do not depend on.
+  const statStride = new Array<number>(ndim).fill(0);
+  const paramStride = new Array<number>(ndim).fill(0);
+  let statSize = 1;
+  let paramSize = 1;
+  let size = 1;
+  for (let i = ndim - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    size *= d;
+    if (!reduced[i]) {
+      statStride[i] = statSize;
+      statSize *= d;
+    }
+    if (spanned[i]) {
+      paramStride[i] = paramSize;
+      paramSize *= d;
+    }
+  }
+
+  // Merge: drop size-1 axes; fuse axis i into its inner neighbour when both maps stay linear.
+  const dims: number[] = [];
+  const sStr: number[] = [];
+  const pStr: number[] = [];
+  for (let i = 0; i < ndim; i++) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    dims.push(d);
+    sStr.push(statStride[i]!);
+    pStr.push(paramStride[i]!);
+  }
+  for (let i = dims.length - 2; i >= 0; i--) {
+    const d = dims[i + 1]!;
+    if (sStr[i] === sStr[i + 1]! * d && pStr[i] === pStr[i + 1]! * d) {
+      dims[i] = dims[i]! * d;
+      sStr[i] = sStr[i + 1]!;
+      pStr[i] = pStr[i + 1]!;
+      dims.splice(i + 1, 1);
+      sStr.splice(i + 1, 1);
+      pStr.splice(i + 1, 1);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    sStr.push(0);
+    pStr.push(0);
+  }
+
+  const last = dims.length - 1;
+  const inner = size === 0 ? 0 : dims[last]!;
+  const numRuns = inner === 0 ? 0 : size / inner;
+  const runStat = new Int32Array(numRuns);
+  const runParam = new Int32Array(numRuns);
+  // Odometer over the outer merged axes, in memory order.
+  const idx = new Array<number>(last).fill(0);
+  let s = 0;
+  let p = 0;
+  for (let r = 0; r < numRuns; r++) {
+    runStat[r] = s;
+    runParam[r] = p;
+    for (let k = last - 1; k >= 0; k--) {
+      idx[k]!++;
+      s += sStr[k]!;
+      p += pStr[k]!;
+      if (idx[k]! < dims[k]!) break;
+      s -= sStr[k]! * dims[k]!;
+      p -= pStr[k]! * dims[k]!;
+      idx[k] = 0;
+    }
+  }
+  return {
+    size,
+    statSize,
+    count: statSize === 0 ? 0 : size / statSize,
+    paramSize,
+    inner,
+    innerStat: sStr[last]!,
+    innerParam: pStr[last]!,
+    runStat,
+    runParam,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+// ---------------------------------------------------------------------------------------------
+
+/** `out[s] = sum of x over statistic s`. `out` has length `plan.statSize`. */
+export function reduceSum(x: FloatArray, plan: AxisPlan, out: Float64Array): void {
+  const { inner, innerStat, runStat } = plan;
+  out.fill(0);
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const x0 = r * inner;
+    if (innerStat === 0) {
+      let acc = 0;
+      for (let j = 0; j < inner; j++) acc += x[x0 + j]!;
+      out[s0] += acc;
+    } else {
+      for (let j = 0; j < inner; j++) out[s0 + j] += x[x0 + j]!;
+    }
+  }
+}
+
+/** `out[s] = max of x over statistic s` (NaN propagates, like torch.amax). */
+export function reduceMax(x: FloatArray, plan: AxisPlan, out: Float64Array): void {
+  const { inner, innerStat, runStat } = plan;
+  out.fill(-Infinity);
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const x0 = r * inner;
+    for (let j = 0; j < inner; j++) {
+      const s = s0 + j * innerStat;
+      const v = x[x0 + j]!;
+      if (v > out[s]! || Number.isNaN(v)) out[s] = v;
+    }
+  }
+}
+
+/**
+ * Moments per statistic, two-pass in float64.
+ * `centered`: `mean[s]` = the mean and `m2[s]` = sum of squared deviations from it.
+ * not centered (RMSNorm): `mean[s]` = 0 and `m2[s]` = sum of squares.
+ * Biased variance is `m2 / count`; the unbiased one `m2 / (count - 1)`.
+ */
+export function moments(x: FloatArray, plan: AxisPlan, mean: Float64Array, m2: Float64Array, centered = true): void {
+  const { inner, innerStat, runStat, count } = plan;
+  if (centered) {
+    reduceSum(x, plan, mean);
+    for (let s = 0; s < mean.length; s++) mean[s] = mean[s]! / count;
+  } else {
+    mean.fill(0);
+  }
+  m2.fill(0);
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const x0 = r * inner;
+    if (innerStat === 0) {
+      const m = mean[s0]!;
+      let acc = 0;
+      for (let j = 0; j < inner; j++) {
+        const d = x[x0 + j]! - m;
+        acc += d * d;
+      }
+      m2[s0] += acc;
+    } else {
+      for (let j = 0; j < inner; j++) {
+        const d = x[x0 + j]! - mean[s0 + j]!;
+        m2[s0 + j] += d * d;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalization, forward: y = (x - mean[s]) * rstd[s] * weight[p] + bias[p]
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Applies float64 statistics and an optional affine transform:
+ * `y = (x - mean[s]) * rstd[s] * weight[p] + bias[p]` (weight 1 and bias 0 when null).
+ * Shapes: x, y [size]; mean, rstd [statSize]; weight, bias [paramSize] or null.
+ */
+export function normalizeAffine(
+  x: FloatArray,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  bias: FloatArray | null,
+  y: FloatArray,
+): void {
+  const { inner, innerStat, innerParam, runStat, runParam } = plan;
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const p0 = runParam[r]!;
+    const x0 = r * inner;
+    for (let j = 0; j < inner; j++) {
+      const s = s0 + j * innerStat;
+      const p = p0 + j * innerParam;
+      const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+      y[x0 + j] = (weight === null ? xhat : xhat * weight[p]!) + (bias === null ? 0 : bias[p]!);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalization, backward. With xhat = (x - mean) * rstd and dxhat = dy * weight:
+//   dbias[p]   = sum over elements with parameter p of dy
+//   dweight[p] = sum over elements with parameter p of dy * xhat
+//   dx = rstd * (dxhat - mean_s(dxhat) - xhat * mean_s(dxhat * xhat))   (statistics from x)
+//   dx = rstd * (dxhat - xhat * mean_s(dxhat * xhat))                  (RMSNorm: not centered)
+//   dx = rstd * dxhat                                                  (statistics are constants)
+// See docs/derivations/normalization.md.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The backward reductions, one pass over x and dy.
+ * Writes per statistic `sumDxhat[s]` and `sumDxhatXhat[s]`, and per parameter `dweight[p]`, `dbias[p]`.
+ * Any output may be null when it is not needed. Outputs are overwritten, not accumulated.
+ */
+export function normBackwardReduce(
+  x: FloatArray,
+  dy: FloatArray,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  sumDxhat: Float64Array | null,
+  sumDxhatXhat: Float64Array | null,
+  dweight: Float64Array | null,
+  dbias: Float64Array | null,
+): void {
+  const { inner, innerStat, innerParam, runStat, runParam } = plan;
+  sumDxhat?.fill(0);
+  sumDxhatXhat?.fill(0);
+  dweight?.fill(0);
+  dbias?.fill(0);
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const p0 = runParam[r]!;
+    const x0 = r * inner;
+    for (let j = 0; j < inner; j++) {
+      const s = s0 + j * innerStat;
+      const p = p0 + j * innerParam;
+      const g = dy[x0 + j]!;
+      const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+      const dxhat = weight === null ? g : g * weight[p]!;
+      if (sumDxhat !== null) sumDxhat[s] += dxhat;
+      if (sumDxhatXhat !== null) sumDxhatXhat[s] += dxhat * xhat;
+      if (dweight !== null) dweight[p] += g * xhat;
+      if (dbias !== null) dbias[p] += g;
+    }
+  }
+}
+
+/**
+ * The elementwise pass of the input gradient (see the block comment above for the three forms).
+ * `sumDxhat` null: not centered (RMSNorm). Both sums null: statistics are constants (eval mode).
+ */
+export function normBackwardInput(
+  x: FloatArray,
+  dy: FloatArray,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  sumDxhat: Float64Array | null,
+  sumDxhatXhat: Float64Array | null,
+  dx: FloatArray,
+): void {
+  const { inner, innerStat, innerParam, runStat, runParam, count } = plan;
+  for (let r = 0; r < runStat.length; r++) {
+    const s0 = runStat[r]!;
+    const p0 = runParam[r]!;
+    const x0 = r * inner;
+    for (let j = 0; j < inner; j++) {
+      const s = s0 + j * innerStat;
+      const p = p0 + j * innerParam;
+      const g = dy[x0 + j]!;
+      const dxhat = weight === null ? g : g * weight[p]!;
+      let v = dxhat;
+      if (sumDxhatXhat !== null) {
+        const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+        v -= (xhat * sumDxhatXhat[s]!) / count; // term: - xhat * mean(dxhat * xhat)
+        if (sumDxhat !== null) v -= sumDxhat[s]! / count; // term: - mean(dxhat)
+      }
+      dx[x0 + j] = rstd[s]! * v;
+    }
+  }
+}

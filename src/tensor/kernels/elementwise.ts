@@ -1,0 +1,193 @@
+/**
+ * Elementwise kernels: binary ops with NumPy broadcasting, unary maps, and strided copies
+ * (permute, broadcast-to). Pure functions over typed arrays; the op is chosen once per run of the
+ * innermost axis, never per element.
+ */
+import type { FloatArray } from '../dtype.js';
+import { broadcastStrides, stridesOf, type Shape } from '../shape.js';
+import { erf } from './special.js';
+
+/** Binary operations the kernel knows. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'max' | 'min';
+
+/**
+ * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
+ * Runs along the innermost axis with strides 0 or 1 for each operand.
+ */
+export function binary(
+  op: BinaryOp,
+  a: FloatArray,
+  aShape: Shape,
+  b: FloatArray,
+  bShape: Shape,
+  outShape: Shape,
+  out: FloatArray,
+): void {
+  const ndim = outShape.length;
+  const size = out.length;
+  if (size === 0) return;
+  const aStr = broadcastStrides(aShape, outShape);
+  const bStr = broadcastStrides(bShape, outShape);
+  const inner = ndim === 0 ? 1 : outShape[ndim - 1]!;
+  const ai = ndim === 0 ? 0 : aStr[ndim - 1]!;
+  const bi = ndim === 0 ? 0 : bStr[ndim - 1]!;
+  const idx = new Array<number>(Math.max(ndim - 1, 0)).fill(0);
+  let aOff = 0;
+  let bOff = 0;
+  for (let o = 0; o < size; o += inner) {
+    binaryRun(op, a, aOff, ai, b, bOff, bi, out, o, inner);
+    for (let k = ndim - 2; k >= 0; k--) {
+      idx[k]!++;
+      aOff += aStr[k]!;
+      bOff += bStr[k]!;
+      if (idx[k]! < outShape[k]!) break;
+      aOff -= aStr[k]! * outShape[k]!;
+      bOff -= bStr[k]! * outShape[k]!;
+      idx[k] = 0;
+    }
+  }
+}
+
+function binaryRun(
+  op: BinaryOp,
+  a: FloatArray,
+  a0: number,
+  as: number,
+  b: FloatArray,
+  b0: number,
+  bs: number,
+  out: FloatArray,
+  o0: number,
+  n: number,
+): void {
+  switch (op) {
+    case 'add':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! + b[b0 + j * bs]!;
+      return;
+    case 'sub':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! - b[b0 + j * bs]!;
+      return;
+    case 'mul':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! * b[b0 + j * bs]!;
+      return;
+    case 'div':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! / b[b0 + j * bs]!;
+      return;
+    case 'pow':
+      for (let j = 0; j < n; j++) out[o0 + j] = Math.pow(a[a0 + j * as]!, b[b0 + j * bs]!);
+      return;
+    case 'eq':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! === b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'gt':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! > b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'max':
+      for (let j = 0; j < n; j++) out[o0 + j] = Math.max(a[a0 + j * as]!, b[b0 + j * bs]!);
+      return;
+    case 'min':
+      for (let j = 0; j < n; j++) out[o0 + j] = Math.min(a[a0 + j * as]!, b[b0 + j * bs]!);
+      return;
+  }
+}
+
+/** Unary operations the kernel knows. `param` is the exponent of 'powScalar'. */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'
+  | 'sign' | 'step' | 'geluGrad' | 'powScalar';
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** `out[i] = op(x[i])`, computed in float64 and rounded on store. */
+export function unary(op: UnaryOp, x: FloatArray, out: FloatArray, param = 0): void {
+  const n = x.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+      return;
+    case 'sigmoid':
+      // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) otherwise: no overflow either way.
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      return;
+    case 'gelu':
+      // torch's exact GELU: x * Phi(x) = x/2 * (1 + erf(x / sqrt 2))
+      for (let i = 0; i < n; i++) out[i] = 0.5 * x[i]! * (1 + erf(x[i]! * SQRT1_2));
+      return;
+    case 'geluGrad':
+      // d/dx [x Phi(x)] = Phi(x) + x phi(x)
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = 0.5 * (1 + erf(v * SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+      }
+      return;
+    case 'sign':
+      for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]!);
+      return;
+    case 'step':
+      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0;
+      return;
+    case 'powScalar':
+      for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, param);
+      return;
+  }
+}
+
+/**
+ * Gathers `out` (contiguous, shape `outShape`) from `x` read with `srcStrides` (one per out axis).
+ * `permute` passes the permuted strides of x; broadcast-to passes strides with 0 on expanded axes.
+ */
+export function stridedCopy(x: FloatArray, srcStrides: readonly number[], outShape: Shape, out: FloatArray): void {
+  const ndim = outShape.length;
+  const size = out.length;
+  if (size === 0) return;
+  if (ndim === 0) {
+    out[0] = x[0]!;
+    return;
+  }
+  const inner = outShape[ndim - 1]!;
+  const is = srcStrides[ndim - 1]!;
+  const idx = new Array<number>(ndim - 1).fill(0);
+  let off = 0;
+  for (let o = 0; o < size; o += inner) {
+    for (let j = 0; j < inner; j++) out[o + j] = x[off + j * is]!;
+    for (let k = ndim - 2; k >= 0; k--) {
+      idx[k]!++;
+      off += srcStrides[k]!;
+      if (idx[k]! < outShape[k]!) break;
+      off -= srcStrides[k]! * outShape[k]!;
+      idx[k] = 0;
+    }
+  }
+}
+
+/** Strides that read a contiguous tensor of `shape` in the axis order `axes` (a permutation). */
+export function permutedStrides(shape: Shape, axes: readonly number[]): number[] {
+  const strides = stridesOf(shape);
+  return axes.map((a) => strides[a]!);
+}

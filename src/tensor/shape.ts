@@ -1,0 +1,148 @@
+/**
+ * Shapes, strides, axes and broadcasting: the index arithmetic every kernel and op shares.
+ *
+ * Shape letters used across typegrad: N batch, C channels, G groups, H/W (and D/L) spatial extents.
+ * All storage is contiguous row-major: the last axis varies fastest.
+ */
+
+/** A shape as typegrad stores it: a frozen array of non-negative integers. */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous shape, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** `[2, 3]` -> `"[2, 3]"`: the form shapes take in error messages. */
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Throws unless `shape` is an array of finite non-negative integers. */
+export function checkShape(shape: Shape, where: string, argName = 'shape'): void {
+  if (!Array.isArray(shape)) {
+    throw new Error(`${where}: ${argName} must be an array of non-negative integers, got ${String(shape)}`);
+  }
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new Error(
+        `${where}: ${argName} must contain finite non-negative integers, got ${fmtShape(shape)}`,
+      );
+    }
+  }
+}
+
+/** Normalizes one possibly negative axis into `[0, ndim)`, or throws naming the argument. */
+export function normalizeAxis(axis: number, ndim: number, where: string, argName = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
+    throw new Error(
+      `${where}: ${argName} must be an integer in [${-ndim}, ${Math.max(ndim, 1) - 1}] for a tensor of rank ${ndim}, got ${axis}`,
+    );
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/**
+ * Normalizes an axis set: `undefined` means every axis; negative axes count from the end; the result
+ * is sorted. Repeated axes (after normalization) throw, like torch.
+ */
+export function normalizeAxes(
+  axes: number | readonly number[] | undefined,
+  ndim: number,
+  where: string,
+  argName = 'axes',
+): number[] {
+  if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const a of list) {
+    const n = ndim === 0 && (a === 0 || a === -1) ? 0 : normalizeAxis(a, ndim, where, argName);
+    if (seen.has(n)) {
+      throw new Error(`${where}: ${argName} must not repeat an axis, got [${list.join(', ')}] (axis ${n} appears twice)`);
+    }
+    seen.add(n);
+    if (ndim > 0) out.push(n);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** The NumPy broadcast of two shapes, or an Error naming both. */
+export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${where}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dimension ${i - n} is ${da} vs ${db}; expected equal sizes or 1)`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides for reading a tensor of shape `from` as if it had the (broadcast) shape `to`:
+ * broadcast dimensions get stride 0.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const fromStrides = stridesOf(from);
+  const out = new Array<number>(to.length).fill(0);
+  const offset = to.length - from.length;
+  for (let i = 0; i < from.length; i++) {
+    out[i + offset] = from[i] === 1 && to[i + offset] !== 1 ? 0 : fromStrides[i]!;
+  }
+  return out;
+}
+
+/** Shapes equal element by element. */
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Resolves a `reshape` target (one `-1` allowed) against a size, or throws naming the argument.
+ */
+export function resolveReshape(from: Shape, to: readonly number[], where: string): number[] {
+  const size = sizeOf(from);
+  let infer = -1;
+  let known = 1;
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i]!;
+    if (d === -1 && infer < 0) {
+      infer = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${where}: shape must contain non-negative integers and at most one -1, got ${fmtShape(to)}`);
+    } else {
+      known *= d;
+    }
+  }
+  const out = [...to];
+  if (infer >= 0) {
+    if (known === 0 || size % known !== 0) {
+      throw new Error(`${where}: shape ${fmtShape(to)} is invalid for input of size ${size} (shape ${fmtShape(from)})`);
+    }
+    out[infer] = size / known;
+  } else if (known !== size) {
+    throw new Error(
+      `${where}: shape ${fmtShape(to)} has ${known} elements, expected ${size} to match input shape ${fmtShape(from)}`,
+    );
+  }
+  return out;
+}

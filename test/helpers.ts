@@ -1,0 +1,98 @@
+/**
+ * Shared test helpers: one closeness check that reports the worst element, a float64 view of any
+ * tensor, and the conformance-data loader.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Tensor } from '../src/index.js';
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+
+type Numeric = Tensor | ArrayLike<number> | number;
+
+function flat(v: Numeric): ArrayLike<number> {
+  if (v instanceof Tensor) return v.data;
+  if (typeof v === 'number') return [v];
+  return v;
+}
+
+/**
+ * Asserts |actual - expected| <= atol + rtol * |expected| element by element (NaN matches NaN).
+ * On failure the message gives the number of mismatches and the worst element with its index,
+ * like torch.testing.assert_close.
+ */
+export function expectClose(actual: Numeric, expected: Numeric, tol: Tolerance = {}, label = ''): void {
+  const rtol = tol.rtol ?? 1e-5;
+  const atol = tol.atol ?? 1e-6;
+  const a = flat(actual);
+  const e = flat(expected);
+  if (actual instanceof Tensor && expected instanceof Tensor) {
+    if (actual.shape.join(',') !== expected.shape.join(',')) {
+      throw new Error(`${label} shape mismatch: actual [${actual.shape}] vs expected [${expected.shape}]`);
+    }
+  }
+  if (a.length !== e.length) throw new Error(`${label} length mismatch: actual ${a.length} vs expected ${e.length}`);
+  let mismatches = 0;
+  let worst = -1;
+  let worstExcess = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = e[i]!;
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    const excess = Math.abs(x - y) - (atol + rtol * Math.abs(y));
+    if (!(excess <= 0)) {
+      mismatches++;
+      if (!(excess <= worstExcess)) {
+        worstExcess = excess;
+        worst = i;
+      }
+    }
+  }
+  if (mismatches > 0) {
+    const x = a[worst]!;
+    const y = e[worst]!;
+    throw new Error(
+      `${label} ${mismatches} of ${a.length} elements differ (rtol ${rtol}, atol ${atol}); worst at flat index ${worst}: ` +
+        `actual ${x}, expected ${y}, abs diff ${Math.abs(x - y)}, rel diff ${Math.abs(x - y) / Math.abs(y)}`,
+    );
+  }
+}
+
+/** The directory `../shared/conformance` beside the project root. */
+export const CONFORMANCE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'conformance');
+
+export interface ConformanceTensor {
+  name: string;
+  shape: number[];
+  dtype: string;
+  data: number[];
+}
+
+export interface ConformanceCase {
+  file: string;
+  source: string;
+  op: string;
+  opset: number;
+  attributes: Record<string, number | string>;
+  inputs: ConformanceTensor[];
+  outputs: ConformanceTensor[];
+}
+
+/** Every case file under `conformance/<sub>` (empty if the folder is missing). */
+export function loadConformance(sub: 'onnx' | 'pytorch'): ConformanceCase[] {
+  const dir = join(CONFORMANCE_DIR, sub);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ file: f, ...(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Omit<ConformanceCase, 'file'>) }));
+}
+
+/** A float64 copy of a tensor's elements (for references written in plain JS). */
+export function f64(t: Tensor): Float64Array {
+  return Float64Array.from(t.data);
+}
