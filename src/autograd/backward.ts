@@ -6,7 +6,8 @@
  * of the broadcast shape, and `sumToShape` reduces it to the input's shape.
  */
 import { allocate } from '../tensor/dtype.js';
-import { planAxes, reduceSum } from '../tensor/kernels/axisReduce.js';
+import { kernels } from '../tensor/backend.js';
+import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { noGrad } from './gradMode.js';
 import { Tensor } from './tensor.js';
@@ -24,7 +25,7 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   }
   const plan = planAxes(grad.shape, axes);
   const acc = new Float64Array(plan.statSize);
-  reduceSum(grad.data, plan, acc);
+  kernels().reduceSum(grad.data, plan, acc);
   const out = allocate(grad.dtype, sizeOf(shape));
   out.set(acc);
   return new Tensor(out, shape);

@@ -4,7 +4,7 @@
  * both in the broadcast batch shape; the engine sums batch broadcasting back.
  */
 import { allocate, promote } from '../../tensor/dtype.js';
-import { batchedMatmul } from '../../tensor/kernels/matmul.js';
+import { kernels } from '../../tensor/backend.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -36,7 +36,7 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul (batch dimensions)');
   const outShape = [...batch, n, m];
   const out = allocate(promote(a.dtype, b.dtype), sizeOf(outShape));
-  batchedMatmul(a.data, a.shape, b.data, b.shape, batch, out);
+  kernels().batchedMatmul(a.data, a.shape, b.data, b.shape, batch, out);
   return record(new Tensor(out, outShape), 'matmul', [a, b], (g) => [
     a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null,
     b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null,

@@ -3,7 +3,8 @@
  * (`src/tensor/kernels/axisReduce.ts`).
  */
 import { allocate } from '../../tensor/dtype.js';
-import { moments, planAxes, reduceMax, reduceSum, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
+import { kernels } from '../../tensor/backend.js';
+import { planAxes, reduceMax, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { normalizeAxes, type Shape } from '../../tensor/shape.js';
 import { binaryForward } from './binary.js';
 import { record } from '../record.js';
@@ -47,7 +48,7 @@ function expandBack(g: Tensor, r: Reduction, x: Tensor): Tensor {
 export function sum(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const r = planReduction(x, axes, keepDim, 'sum');
   const acc = new Float64Array(r.plan.statSize);
-  reduceSum(x.data, r.plan, acc);
+  kernels().reduceSum(x.data, r.plan, acc);
   return record(fromStats(acc, x, r.outShape), 'sum', [x], (g) => [expandBack(g, r, x)]);
 }
 
@@ -55,7 +56,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDim = fals
 export function mean(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const r = planReduction(x, axes, keepDim, 'mean');
   const acc = new Float64Array(r.plan.statSize);
-  reduceSum(x.data, r.plan, acc);
+  kernels().reduceSum(x.data, r.plan, acc);
   const n = r.plan.count;
   for (let s = 0; s < acc.length; s++) acc[s] = acc[s]! / n;
   return record(fromStats(acc, x, r.outShape), 'mean', [x], (g) => [expandBack(g, r, x).div(n)]);
@@ -73,7 +74,7 @@ export function variance(x: Tensor, axes?: number | readonly number[], opts: Var
   const r = planReduction(x, axes, opts.keepDim ?? false, 'var');
   const meanAcc = new Float64Array(r.plan.statSize);
   const m2 = new Float64Array(r.plan.statSize);
-  moments(x.data, r.plan, meanAcc, m2);
+  kernels().moments(x.data, r.plan, meanAcc, m2);
   const dof = Math.max(0, r.plan.count - correction);
   const v = new Float64Array(m2.length);
   for (let s = 0; s < v.length; s++) v[s] = m2[s]! / dof;

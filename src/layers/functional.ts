@@ -1,0 +1,4 @@
+/**
+ * The `functional` namespace: stateless forms of the layers and the losses.
+ */
+export {};

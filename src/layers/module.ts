@@ -1,0 +1,182 @@
+/**
+ * `Module`: the base of every layer, with torch.nn.Module's bookkeeping: train/eval mode,
+ * parameters, buffers, child modules, and state dicts with PyTorch's key names.
+ *
+ * A subclass keeps its tensors in ordinary camelCase fields (`this.runningVar`) and registers each
+ * under its PyTorch state-dict key (`running_var`). Registration stores the field's name, not the
+ * tensor, so reassigning a field (`bn.weight = ...`) is seen by `parameters()` and `stateDict()`.
+ */
+import { Tensor } from '../autograd/tensor.js';
+import { fmtShape } from '../tensor/shape.js';
+
+/** Options of `loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require the keys to match exactly (default true, like torch). */
+  strict?: boolean;
+}
+
+/** What `loadStateDict` found, like torch's `_IncompatibleKeys`. */
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+type Entry = { key: string; field: string };
+
+/** The base class of all layers. */
+export abstract class Module {
+  /** Training mode (the default) or evaluation mode; see `train()` and `eval()`. */
+  training = true;
+  private readonly paramEntries: Entry[] = [];
+  private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
+  private readonly childEntries: Entry[] = [];
+
+  /** The layer's computation. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Registers field `field` (default: same as key) as a parameter stored under `key`. */
+  protected registerParameter(key: string, field: string = key): void {
+    this.paramEntries.push({ key, field });
+  }
+
+  /** Registers field `field` as a buffer (not trained, saved in the state dict if persistent). */
+  protected registerBuffer(key: string, field: string = key, persistent = true): void {
+    this.bufferEntries.push({ key, field, persistent });
+  }
+
+  /** Registers field `field` as a child module whose state-dict keys are prefixed with `key.`. */
+  protected registerModule(key: string, field: string = key): void {
+    this.childEntries.push({ key, field });
+  }
+
+  private read<T>(field: string): T | null {
+    return ((this as unknown as Record<string, unknown>)[field] ?? null) as T | null;
+  }
+
+  /** Sets training mode on this module and every descendant. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const [, child] of this.namedChildren()) child.train(mode);
+    return this;
+  }
+
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Direct children as `[key, module]`. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const { key, field } of this.childEntries) {
+      const m = this.read<Module>(field);
+      if (m !== null) out.push([key, m]);
+    }
+    return out;
+  }
+
+  /** This module and all descendants as `[dotted name, module]` (this one is `''`). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [key, child] of this.namedChildren()) {
+      out.push(...child.namedModules(prefix === '' ? key : `${prefix}.${key}`));
+    }
+    return out;
+  }
+
+  /** Every parameter with its dotted state-dict name, e.g. `['0.weight', t]`. */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const { key, field } of m.paramEntries) {
+        const t = m.read<Tensor>(field);
+        if (t !== null) out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter (what an optimizer updates). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Every buffer with its dotted name (non-persistent ones included). */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const { key, field } of m.bufferEntries) {
+        const t = m.read<Tensor>(field);
+        if (t !== null) out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
+      }
+    }
+    return out;
+  }
+
+  /** Every buffer (running statistics and the like). */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /** Sets the `.grad` of every parameter to null (torch's default `set_to_none=True`). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /**
+   * Parameters and persistent buffers by PyTorch's key names, in registration order. The tensors
+   * are detached views sharing storage with the module's (like torch's `state_dict()`).
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [prefix, m] of this.namedModules()) {
+      const name = (key: string): string => (prefix === '' ? key : `${prefix}.${key}`);
+      for (const { key, field } of m.paramEntries) {
+        const t = m.read<Tensor>(field);
+        if (t !== null) out[name(key)] = t.detach();
+      }
+      for (const { key, field, persistent } of m.bufferEntries) {
+        const t = m.read<Tensor>(field);
+        if (t !== null && persistent) out[name(key)] = t.detach();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Copies values from `sd` into this module's parameters and buffers, in place (so optimizers
+   * holding the tensors see the new values). A shape mismatch always throws; with `strict`
+   * (the default) missing or unexpected keys throw too, each listed by name.
+   */
+  loadStateDict(sd: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = opts.strict ?? true;
+    if (sd === null || typeof sd !== 'object') {
+      throw new Error(`loadStateDict: sd must be an object of name -> Tensor, got ${sd === null ? 'null' : typeof sd}`);
+    }
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
+    const problems: string[] = [];
+    for (const [k, target] of Object.entries(own)) {
+      const src = sd[k];
+      if (src === undefined) continue;
+      if (!(src instanceof Tensor)) {
+        problems.push(`${k}: expected a Tensor, got ${typeof src}`);
+      } else if (src.shape.join(',') !== target.shape.join(',')) {
+        problems.push(`size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(target.shape)}`);
+      }
+    }
+    if (strict) {
+      if (missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
+      if (unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`);
+    }
+    for (const [k, target] of Object.entries(own)) {
+      const src = sd[k];
+      if (src !== undefined) target.data.set(src.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Kernel dispatch: the hot kernels that ops call through `kernels()`, so that a faster
+ * implementation (WebAssembly SIMD) can stand in for the TypeScript reference kernels.
+ * The TypeScript kernels are the readable reference every other backend is tested against.
+ */
+import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
+import { batchedMatmul } from './kernels/matmul.js';
+
+/** The kernels a backend provides. Each has the signature of the TypeScript reference. */
+export interface Kernels {
+  readonly name: string;
+  readonly reduceSum: typeof reduceSum;
+  readonly moments: typeof moments;
+  readonly normalizeAffine: typeof normalizeAffine;
+  readonly normBackwardReduce: typeof normBackwardReduce;
+  readonly normBackwardInput: typeof normBackwardInput;
+  readonly batchedMatmul: typeof batchedMatmul;
+}
+
+/** The TypeScript reference kernels. */
+export const jsKernels: Kernels = {
+  name: 'js',
+  reduceSum,
+  moments,
+  normalizeAffine,
+  normBackwardReduce,
+  normBackwardInput,
+  batchedMatmul,
+};
+
+const backends = new Map<string, Kernels>([['js', jsKernels]]);
+let current: Kernels = jsKernels;
+
+/** The kernels in use. */
+export function kernels(): Kernels {
+  return current;
+}
+
+/** Makes a backend available to `setBackend` under `kernels.name`. */
+export function registerBackend(k: Kernels): void {
+  backends.set(k.name, k);
+}
+
+/** Switches the kernels every op uses. */
+export function setBackend(name: string): void {
+  const k = backends.get(name);
+  if (k === undefined) {
+    throw new Error(`setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, got '${name}'`);
+  }
+  current = k;
+}
+
+/** The name of the backend in use. */
+export function getBackend(): string {
+  return current.name;
+}
