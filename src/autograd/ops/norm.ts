@@ -1,0 +1,154 @@
+/**
+ * The one differentiable normalization op that all five norm layers call.
+ *
+ * A layer says only which axes of x are reduced into each statistic and which axes its weight and
+ * bias span; this op runs the shared axis-reduction kernel (src/tensor/kernels/axisReduce.ts):
+ *
+ *   forward   mean[s], rstd[s]            statistics, float64, one per kept index s
+ *             y = (x - mean) * rstd * weight + bias
+ *   backward  dbias = sum dy,  dweight = sum dy * xhat          (per parameter index)
+ *             dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))   statistics from x
+ *             dx = rstd * (dxhat - xhat * mean(dxhat * xhat))                 RMSNorm (no centering)
+ *             dx = rstd * dxhat                                               given statistics (eval)
+ *   with xhat = (x - mean) * rstd and dxhat = dy * weight.
+ *
+ * The derivation is in docs/derivations/normalization.md.
+ */
+import { allocate } from '../../tensor/dtype.js';
+import { kernels } from '../../tensor/backend.js';
+import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
+import { fmtShape } from '../../tensor/shape.js';
+import { record } from '../record.js';
+import { Tensor } from '../tensor.js';
+
+/** Which axes a normalization reduces and which its parameters span (both sorted, non-negative). */
+export interface NormAxes {
+  /** Axes of x whose elements are reduced into one statistic. */
+  readonly reduced: readonly number[];
+  /** Axes of x that `weight` and `bias` span, in order (their row-major layout). */
+  readonly param: readonly number[];
+}
+
+/** Batch statistics computed by `normalize`, for running-statistics updates. */
+export interface BatchStats {
+  /** Mean per statistic (0 for RMSNorm). */
+  readonly mean: Float64Array;
+  /** Biased variance per statistic (the mean square for RMSNorm). */
+  readonly variance: Float64Array;
+  /** Elements reduced into each statistic. */
+  readonly count: number;
+}
+
+/** Options of `normalize`. */
+export interface NormalizeOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps: number;
+  /** Subtract the mean (all norms but RMSNorm). */
+  centered: boolean;
+  /** Name recorded in the graph and used in error messages. */
+  name: string;
+}
+
+function checkParam(t: Tensor | null | undefined, plan: AxisPlan, x: Tensor, axes: NormAxes, name: string, arg: string): Tensor | null {
+  if (t === null || t === undefined) return null;
+  if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${typeof t}`);
+  if (t.size !== plan.paramSize) {
+    const expected = axes.param.map((a) => x.shape[a]!);
+    throw new Error(`${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ${fmtShape(t.shape)}`);
+  }
+  return t;
+}
+
+/** Float64 `1 / sqrt(var + eps)` per statistic. */
+function rstdOf(variance: Float64Array, eps: number): Float64Array {
+  const rstd = new Float64Array(variance.length);
+  for (let s = 0; s < rstd.length; s++) rstd[s] = 1 / Math.sqrt(variance[s]! + eps);
+  return rstd;
+}
+
+/** A parameter gradient (float64 sums) as a tensor of the parameter's shape and dtype. */
+function paramGrad(sums: Float64Array, like: Tensor): Tensor {
+  const data = allocate(like.dtype, like.size);
+  data.set(sums);
+  return new Tensor(data, like.shape);
+}
+
+/**
+ * Normalizes x with statistics computed from x itself (training mode, LayerNorm, GroupNorm, ...).
+ * Returns the output and the float64 batch statistics.
+ */
+export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { y: Tensor; stats: BatchStats } {
+  const plan = planAxes(x.shape, axes.reduced, axes.param);
+  const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
+  const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
+  const k = kernels();
+  const mean = new Float64Array(plan.statSize);
+  const m2 = new Float64Array(plan.statSize);
+  k.moments(x.data, plan, mean, m2, opts.centered);
+  const variance = new Float64Array(plan.statSize);
+  for (let s = 0; s < variance.length; s++) variance[s] = m2[s]! / plan.count;
+  const rstd = rstdOf(variance, opts.eps);
+
+  const out = allocate(x.dtype, x.size);
+  k.normalizeAffine(x.data, plan, mean, rstd, weight?.data ?? null, bias?.data ?? null, out);
+  const y = record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
+    backward(g, x, plan, mean, rstd, weight, bias, opts.centered ? 'centered' : 'rms'),
+  );
+  return { y, stats: { mean, variance, count: plan.count } };
+}
+
+/**
+ * Normalizes x with given statistics (evaluation mode with running statistics): the statistics
+ * are constants, so dx = dy * weight * rstd. `mean` and `variance` have one value per statistic.
+ */
+export function normalizeWithStats(
+  x: Tensor,
+  axes: NormAxes,
+  mean: Float64Array,
+  variance: Float64Array,
+  opts: NormalizeOptions,
+): Tensor {
+  const plan = planAxes(x.shape, axes.reduced, axes.param);
+  const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
+  const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
+  const rstd = rstdOf(variance, opts.eps);
+  const out = allocate(x.dtype, x.size);
+  kernels().normalizeAffine(x.data, plan, mean, rstd, weight?.data ?? null, bias?.data ?? null, out);
+  return record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
+    backward(g, x, plan, mean, rstd, weight, bias, 'constant'),
+  );
+}
+
+/** The fused backward: one reduction pass, then one elementwise pass for dx. */
+function backward(
+  g: Tensor,
+  x: Tensor,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  stats: 'centered' | 'rms' | 'constant',
+): (Tensor | null)[] {
+  const k = kernels();
+  const needDx = x.requiresGrad;
+  const sumDxhat = needDx && stats === 'centered' ? new Float64Array(plan.statSize) : null;
+  const sumDxhatXhat = needDx && stats !== 'constant' ? new Float64Array(plan.statSize) : null;
+  const dweight = weight?.requiresGrad ? new Float64Array(plan.paramSize) : null;
+  const dbias = bias?.requiresGrad ? new Float64Array(plan.paramSize) : null;
+  const w = weight?.data ?? null;
+  if (sumDxhat || sumDxhatXhat || dweight || dbias) {
+    k.normBackwardReduce(x.data, g.data, plan, mean, rstd, w, sumDxhat, sumDxhatXhat, dweight, dbias);
+  }
+  let dx: Tensor | null = null;
+  if (needDx) {
+    const out = allocate(x.dtype, x.size);
+    k.normBackwardInput(x.data, g.data, plan, mean, rstd, w, sumDxhat, sumDxhatXhat, out);
+    dx = new Tensor(out, x.shape);
+  }
+  const grads: (Tensor | null)[] = [dx];
+  if (weight) grads.push(dweight ? paramGrad(dweight, weight) : null);
+  if (bias) grads.push(dbias ? paramGrad(dbias, bias) : null);
+  return grads;
+}

@@ -1,0 +1,257 @@
+/**
+ * The functional normalization forms, each a short description of its axes on the one
+ * normalization op (src/autograd/ops/norm.ts) and the shared axis-reduction kernel.
+ *
+ *   x shape          reduced axes (one statistic each)   weight/bias span
+ *   BatchNorm     [N, C, *]         N and *             -> stats [C]      [C]
+ *   InstanceNorm  [N, C, *]         *                   -> stats [N, C]   [C]
+ *   GroupNorm     [N, G, C/G, *]    C/G and *           -> stats [N, G]   [G, C/G] = [C]
+ *   LayerNorm     [..., F...]       F... (normalizedShape) -> stats [...]  [F...]
+ *   RMSNorm       [..., F...]       F... (mean square, no centering)      [F...]
+ *
+ * Semantics are PyTorch's: eps inside the square root; normalize with the biased variance; running
+ * statistics blend the UNBIASED batch variance: running = (1 - m) * running + m * batch.
+ */
+import { normalize, normalizeWithStats, type BatchStats } from '../../autograd/ops/norm.js';
+import { Tensor } from '../../autograd/tensor.js';
+import { fmtShape, sizeOf } from '../../tensor/shape.js';
+
+/** float32's machine epsilon, 2^-23: RMSNorm's default eps for float32 input (torch.finfo). */
+export const FLOAT32_EPS = 2 ** -23;
+
+/** Throws unless eps is a finite number >= 0. */
+export function checkEps(eps: number, where: string): void {
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
+    throw new Error(`${where}: eps must be a finite number >= 0, got ${eps}`);
+  }
+}
+
+/** Throws unless momentum is a number in [0, 1]. */
+export function checkMomentum(momentum: number, where: string): void {
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+    throw new Error(`${where}: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got ${momentum}`);
+  }
+}
+
+function checkTensor(x: unknown, where: string, arg = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${where}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+/** `running = (1 - m) running + m batch` in place; `unbias` turns a biased variance into n/(n-1) of it. */
+function blendRunning(running: Tensor, batch: Float64Array, momentum: number, unbias: number): void {
+  const r = running.data;
+  for (let i = 0; i < r.length; i++) r[i] = (1 - momentum) * r[i]! + momentum * batch[i]! * unbias;
+}
+
+function runningAsStats(running: Tensor): Float64Array {
+  return Float64Array.from(running.data);
+}
+
+/** Options of `batchNorm`. */
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Use batch statistics (and update the running ones, if given). Default false. */
+  training?: boolean;
+  /** Weight of the new batch value in the running update. Default 0.1. */
+  momentum?: number;
+  /** Added to the variance inside the square root. Default 1e-5. */
+  eps?: number;
+}
+
+/**
+ * Batch normalization over (N, C, *): `y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]`.
+ * In training, statistics come from the batch (biased variance) and the running statistics, if
+ * given, are updated in place with the unbiased batch variance; otherwise the running ones are used.
+ * @example functional.batchNorm(x, runningMean, runningVar, { training: true })
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  const where = 'batchNorm';
+  checkTensor(x, where);
+  const { training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  checkEps(eps, where);
+  checkMomentum(momentum, where);
+  if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  const channels = x.shape[1]!;
+  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t !== null && t !== undefined && t.size !== channels) {
+      throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
+    }
+  }
+  const axes = { reduced: [0, ...range(2, x.ndim)], param: [1] };
+  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
+  if (!training) {
+    if (!runningMean || !runningVar) {
+      throw new Error(`${where}: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got ${runningMean ? 'runningVar' : 'runningMean'} = null`);
+    }
+    return normalizeWithStats(x, axes, runningAsStats(runningMean), runningAsStats(runningVar), norm);
+  }
+  // Like torch: exactly one value per channel is an error; an empty batch passes through and
+  // leaves the running statistics untouched.
+  if (x.size / Math.max(channels, 1) === 1) {
+    throw new Error(`${where}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+  }
+  const { y, stats } = normalize(x, axes, norm);
+  if (x.size === 0) return y;
+  if (runningMean) blendRunning(runningMean, stats.mean, momentum, 1);
+  if (runningVar) blendRunning(runningVar, stats.variance, momentum, stats.count / (stats.count - 1));
+  return y;
+}
+
+/** Options of `instanceNorm`. */
+export interface InstanceNormOptions {
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalize with each instance's own statistics (default true); false uses the running ones. */
+  useInputStats?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Instance normalization over (N, C, *): each (n, c) slice is normalized by its own mean and biased
+ * variance over the spatial axes. With running statistics, they are updated with the per-instance
+ * statistics averaged over the batch (unbiased variance), like torch.
+ * @example functional.instanceNorm(x, { weight, bias })
+ */
+export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
+  const where = 'instanceNorm';
+  checkTensor(x, where);
+  const { useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
+  const runningMean = opts.runningMean ?? null;
+  const runningVar = opts.runningVar ?? null;
+  checkEps(eps, where);
+  checkMomentum(momentum, where);
+  if (x.ndim < 3) throw new Error(`${where}: expected input of shape (N, C, *) with at least one spatial dimension, got ${fmtShape(x.shape)}`);
+  const [n, channels] = [x.shape[0]!, x.shape[1]!];
+  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    if (t !== null && t.size !== channels) {
+      throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
+    }
+  }
+  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
+  if (!useInputStats) {
+    if (!runningMean || !runningVar) {
+      throw new Error(`${where}: runningMean and runningVar must be given when useInputStats is false`);
+    }
+    const perChannel = { reduced: [0, ...range(2, x.ndim)], param: [1] };
+    return normalizeWithStats(x, perChannel, runningAsStats(runningMean), runningAsStats(runningVar), norm);
+  }
+  const spatial = sizeOf(x.shape.slice(2));
+  if (spatial === 1) {
+    throw new Error(`${where}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`);
+  }
+  const { y, stats } = normalize(x, { reduced: range(2, x.ndim), param: [1] }, norm);
+  if ((runningMean || runningVar) && x.size > 0) {
+    // Average the per-instance statistics [N, C] over the batch: the running update sees one value per channel.
+    const meanC = averageOverBatch(stats.mean, n, channels, 1);
+    const varC = averageOverBatch(stats.variance, n, channels, stats.count / (stats.count - 1));
+    if (runningMean) blendRunning(runningMean, meanC, momentum, 1);
+    if (runningVar) blendRunning(runningVar, varC, momentum, 1);
+  }
+  return y;
+}
+
+function averageOverBatch(perInstance: Float64Array, n: number, channels: number, scale: number): Float64Array {
+  const out = new Float64Array(channels);
+  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) out[c] += perInstance[i * channels + c]!;
+  for (let c = 0; c < channels; c++) out[c] = (out[c]! / n) * scale;
+  return out;
+}
+
+/** Options of `groupNorm`. */
+export interface GroupNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Group normalization over (N, C, *): the C channels are split into `numGroups` contiguous groups
+ * and each (n, group) is normalized by its own statistics; weight and bias are per channel.
+ * @example functional.groupNorm(x, 32, { weight, bias })
+ */
+export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
+  const where = 'groupNorm';
+  checkTensor(x, where);
+  const eps = opts.eps ?? 1e-5;
+  checkEps(eps, where);
+  if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  const [n, channels] = [x.shape[0]!, x.shape[1]!];
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || channels % numGroups !== 0) {
+    throw new Error(`${where}: numChannels (${channels}) must be divisible by numGroups (${numGroups})`);
+  }
+  const view = x.reshape([n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))]);
+  const { y } = normalize(view, { reduced: [2, 3], param: [1, 2] }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where });
+  return y.reshape(x.shape);
+}
+
+/** Throws unless the trailing dimensions of x equal `normalizedShape`; returns the normalized axes. */
+function trailingAxes(x: Tensor, normalizedShape: readonly number[], where: string): number[] {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (k === 0 || k > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new Error(
+      `${where}: expected input with trailing dimensions ${fmtShape(normalizedShape)} (normalizedShape), got input shape ${fmtShape(x.shape)}`,
+    );
+  }
+  return range(x.ndim - k, x.ndim);
+}
+
+/** Turns `number | number[]` into a validated shape. */
+export function asNormalizedShape(shape: number | readonly number[], where: string): number[] {
+  const s = typeof shape === 'number' ? [shape] : [...shape];
+  if (!Array.isArray(s) || s.length === 0 || s.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(`${where}: normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(shape)}`);
+  }
+  return s;
+}
+
+/** Options of `layerNorm`. */
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Layer normalization over the trailing `normalizedShape` dims:
+ * `y = (x - mean) / sqrt(var + eps) * weight + bias`, statistics per leading index.
+ * @example functional.layerNorm(x, [768], { weight, bias })
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  const where = 'layerNorm';
+  checkTensor(x, where);
+  const eps = opts.eps ?? 1e-5;
+  checkEps(eps, where);
+  const axes = trailingAxes(x, asNormalizedShape(normalizedShape, where), where);
+  return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where }).y;
+}
+
+/** Options of `rmsNorm`. */
+export interface RMSNormOptions {
+  weight?: Tensor | null;
+  /** Added to the mean square; null or undefined: the machine epsilon of the input's dtype. */
+  eps?: number | null;
+}
+
+/**
+ * RMS normalization over the trailing `normalizedShape` dims: `y = x / sqrt(mean(x^2) + eps) * weight`.
+ * @example functional.rmsNorm(x, [768], { weight })
+ */
+export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], opts: RMSNormOptions = {}): Tensor {
+  const where = 'rmsNorm';
+  checkTensor(x, where);
+  const eps = opts.eps ?? (x.dtype === 'float64' ? Number.EPSILON : FLOAT32_EPS);
+  checkEps(eps, where);
+  const axes = trailingAxes(x, asNormalizedShape(normalizedShape, where), where);
+  return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, eps, centered: false, name: where }).y;
+}
+
+export type { BatchStats };

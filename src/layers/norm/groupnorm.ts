@@ -1,0 +1,57 @@
+/**
+ * GroupNorm: channels split into `numGroups` contiguous groups, statistics per (sample, group)
+ * over the group's channels and the spatial axes; weight and bias per channel.
+ */
+import { ones, zeros } from '../../autograd/creation.js';
+import type { Tensor } from '../../autograd/tensor.js';
+import { fmtShape } from '../../tensor/shape.js';
+import { Module } from '../module.js';
+import { checkEps, groupNorm } from './functional.js';
+
+/** Options of `GroupNorm`. */
+export interface GroupNormModuleOptions {
+  eps?: number;
+  /** Learnable per-channel weight (init 1) and bias (init 0). Default true. */
+  affine?: boolean;
+}
+
+/** Group normalization of (N, C, *) input, like torch.nn.GroupNorm. */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  /** Per-channel scale [C] or null. */
+  weight: Tensor | null;
+  /** Per-channel shift [C] or null. */
+  bias: Tensor | null;
+
+  constructor(numGroups: number, numChannels: number, opts: GroupNormModuleOptions = {}) {
+    super();
+    for (const [arg, v] of [['numGroups', numGroups], ['numChannels', numChannels]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`GroupNorm: ${arg} must be a positive integer, got ${v}`);
+    }
+    if (numChannels % numGroups !== 0) {
+      throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    }
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = opts.eps ?? 1e-5;
+    checkEps(this.eps, 'GroupNorm');
+    this.affine = opts.affine ?? true;
+    this.weight = this.affine ? ones([numChannels], { requiresGrad: true }) : null;
+    this.bias = this.affine ? zeros([numChannels], { requiresGrad: true }) : null;
+    this.registerParameter('weight');
+    this.registerParameter('bias');
+  }
+
+  /** Normalizes each (n, group) of x (N, C, *). */
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
+      throw new Error(
+        `GroupNorm: expected input of shape (N, ${this.numChannels}, *) (numChannels at dimension 1), got ${fmtShape(x.shape)}`,
+      );
+    }
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * InstanceNorm1d/2d/3d: statistics per (sample, channel) over the spatial axes (reduce {*}).
+ * Defaults differ from BatchNorm, like torch: `affine: false, trackRunningStats: false`.
+ * Unbatched input (C, *) is accepted and treated as a batch of one.
+ */
+import type { Tensor } from '../../autograd/tensor.js';
+import { instanceNorm } from './functional.js';
+import { NormBase, type NormBaseOptions } from './normBase.js';
+
+const INSTANCE_NORM_DEFAULTS = { eps: 1e-5, momentum: 0.1, affine: false, trackRunningStats: false };
+
+abstract class InstanceNorm extends NormBase {
+  /** Rank of batched input: 3, 4 or 5. */
+  protected abstract readonly batchedRank: number;
+  protected abstract readonly shapeText: string;
+
+  constructor(numFeatures: number, opts: NormBaseOptions = {}) {
+    super(numFeatures, opts, INSTANCE_NORM_DEFAULTS);
+  }
+
+  /**
+   * Normalizes each (n, c) slice of (N, C, *) (or (C, *) unbatched) by its own statistics; in
+   * evaluation with tracked running statistics, by those.
+   * Note (torch parity): unlike BatchNorm, InstanceNorm with `momentum: null` passes momentum 0,
+   * so its running statistics stay at their initial values, exactly as torch.nn.InstanceNorm does.
+   */
+  forward(x: Tensor): Tensor {
+    const unbatched = x.ndim === this.batchedRank - 1;
+    this.checkInput(x, [this.batchedRank - 1, this.batchedRank], unbatched ? 0 : 1, this.shapeText);
+    const input = unbatched ? x.unsqueeze(0) : x;
+    const y = instanceNorm(input, {
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum ?? 0,
+      eps: this.eps,
+    });
+    return unbatched ? y.squeeze(0) : y;
+  }
+}
+
+/** Instance normalization of (N, C, L) or (C, L) input, like torch.nn.InstanceNorm1d. */
+export class InstanceNorm1d extends InstanceNorm {
+  protected readonly batchedRank = 3;
+  protected readonly shapeText = '(N, C, L) or (C, L)';
+}
+
+/** Instance normalization of (N, C, H, W) or (C, H, W) input, like torch.nn.InstanceNorm2d. */
+export class InstanceNorm2d extends InstanceNorm {
+  protected readonly batchedRank = 4;
+  protected readonly shapeText = '(N, C, H, W) or (C, H, W)';
+}
+
+/** Instance normalization of (N, C, D, H, W) or (C, D, H, W) input, like torch.nn.InstanceNorm3d. */
+export class InstanceNorm3d extends InstanceNorm {
+  protected readonly batchedRank = 5;
+  protected readonly shapeText = '(N, C, D, H, W) or (C, D, H, W)';
+}

@@ -1,0 +1,84 @@
+/**
+ * What BatchNorm and InstanceNorm share (torch's `_NormBase`): per-channel affine parameters and
+ * the running statistics buffers.
+ */
+import { full, ones, zeros } from '../../autograd/creation.js';
+import type { Tensor } from '../../autograd/tensor.js';
+import { Module } from '../module.js';
+import { checkEps, checkMomentum } from './functional.js';
+
+/** Options of the BatchNorm and InstanceNorm constructors. */
+export interface NormBaseOptions {
+  /** Added to the variance inside the square root. */
+  eps?: number;
+  /** Weight of the batch value in the running update; null: cumulative moving average. */
+  momentum?: number | null;
+  /** Learnable per-channel weight (init 1) and bias (init 0). */
+  affine?: boolean;
+  /** Keep running mean and variance for evaluation. */
+  trackRunningStats?: boolean;
+}
+
+/** Per-channel normalization with optional running statistics. */
+export abstract class NormBase extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  /** Per-channel scale, shape [C], or null without affine. */
+  weight: Tensor | null;
+  /** Per-channel shift, shape [C], or null without affine. */
+  bias: Tensor | null;
+  /** Running mean, shape [C] (init 0), or null without tracking. */
+  runningMean: Tensor | null;
+  /** Running unbiased variance, shape [C] (init 1), or null without tracking. */
+  runningVar: Tensor | null;
+  /** Number of training batches seen, a 0-d tensor, or null without tracking. */
+  numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, opts: NormBaseOptions, defaults: Required<NormBaseOptions>) {
+    super();
+    const name = new.target.name;
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new Error(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = opts.eps ?? defaults.eps;
+    this.momentum = opts.momentum === undefined ? defaults.momentum : opts.momentum;
+    this.affine = opts.affine ?? defaults.affine;
+    this.trackRunningStats = opts.trackRunningStats ?? defaults.trackRunningStats;
+    checkEps(this.eps, name);
+    if (this.momentum !== null) checkMomentum(this.momentum, name);
+    this.weight = this.affine ? ones([numFeatures], { requiresGrad: true }) : null;
+    this.bias = this.affine ? zeros([numFeatures], { requiresGrad: true }) : null;
+    this.runningMean = this.trackRunningStats ? zeros([numFeatures]) : null;
+    this.runningVar = this.trackRunningStats ? ones([numFeatures]) : null;
+    this.numBatchesTracked = this.trackRunningStats ? full([], 0) : null;
+    this.registerParameter('weight');
+    this.registerParameter('bias');
+    this.registerBuffer('running_mean', 'runningMean');
+    this.registerBuffer('running_var', 'runningVar');
+    this.registerBuffer('num_batches_tracked', 'numBatchesTracked');
+  }
+
+  /** Resets running mean to 0, running variance to 1 and the batch count to 0. */
+  resetRunningStats(): void {
+    this.runningMean?.data.fill(0);
+    this.runningVar?.data.fill(1);
+    this.numBatchesTracked?.data.fill(0);
+  }
+
+  /** Checks the input rank and the channel axis; returns nothing, throws naming what is wrong. */
+  protected checkInput(x: Tensor, ranks: readonly number[], channelAxis: number, shapeText: string): void {
+    const name = this.constructor.name;
+    if (!ranks.includes(x.ndim)) {
+      throw new Error(`${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D input of shape [${x.shape.join(', ')}]`);
+    }
+    if (x.shape[channelAxis] !== this.numFeatures) {
+      throw new Error(
+        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ${channelAxis}, got ${x.shape[channelAxis]} (input shape [${x.shape.join(', ')}])`,
+      );
+    }
+  }
+}
