@@ -14,3 +14,4 @@ export { setBackend, getBackend } from './tensor/backend.js';
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './layers/module.js';
 export * as nn from './layers/nn.js';
 export * as functional from './layers/functional.js';
+export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
