@@ -166,6 +166,11 @@ export class Tensor {
     return formatTensor(this.data, this.shape, this.requiresGrad, this.gradFn?.name ?? null);
   }
 
+  /** Node's `console.log` and `util.inspect` show `toString()` (a plain symbol: no Node API used). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   // Autograd ---------------------------------------------------------------------------------
   /**
    * Accumulates d(this)/d(leaf) into the `.grad` of every leaf that requires grad.
