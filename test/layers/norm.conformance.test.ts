@@ -51,13 +51,13 @@ function channelVarianceBiased(x: Tensor): { v: Float64Array; n: number } {
   return { v, n };
 }
 
-function batchNormModule(rank: number, channels: number, opts: { eps: number; momentum: number }): nn.BatchNorm1d {
+function batchNormModule(rank: number, channels: number, opts: { eps: number; momentum: number }): nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d {
   if (rank === 2 || rank === 3) return new nn.BatchNorm1d(channels, opts);
   if (rank === 4) return new nn.BatchNorm2d(channels, opts);
   return new nn.BatchNorm3d(channels, opts);
 }
 
-function instanceNormModule(rank: number, channels: number, eps: number): nn.InstanceNorm1d {
+function instanceNormModule(rank: number, channels: number, eps: number): nn.InstanceNorm1d | nn.InstanceNorm2d | nn.InstanceNorm3d {
   const opts = { eps, affine: true };
   if (rank === 3) return new nn.InstanceNorm1d(channels, opts);
   if (rank === 4) return new nn.InstanceNorm2d(channels, opts);
