@@ -15,3 +15,4 @@ export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './l
 export * as nn from './layers/nn.js';
 export * as functional from './layers/functional.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
+export * as optim from './optim/index.js';

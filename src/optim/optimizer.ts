@@ -1,0 +1,212 @@
+/**
+ * `Optimizer`: torch.optim.Optimizer's bookkeeping (parameter groups, per-parameter state, state
+ * dicts) around one per-parameter update rule that each subclass supplies.
+ *
+ * State dicts keep PyTorch's structure and state key names, so that they read like torch's:
+ *   { state: { 0: { momentum_buffer } | { step, exp_avg, exp_avg_sq, max_exp_avg_sq } },
+ *     param_groups: [{ lr, ...options, params: [0, 1, ...] }] }
+ * Parameters are numbered across groups in order, as in torch. The options inside a group use
+ * typegrad's camelCase names (`weightDecay`, not `weight_decay`), the names the constructor takes;
+ * `step` is a plain number where torch keeps a 0-d tensor.
+ */
+import { Tensor } from '../autograd/tensor.js';
+import type { FloatArray } from '../tensor/dtype.js';
+import { fmtShape } from '../tensor/shape.js';
+
+/** Per-parameter optimizer state: buffers (tensors of the parameter's shape) and counters. */
+export type ParamState = Record<string, Tensor | number>;
+
+/** A parameter group as passed in: its tensors, and options that override the defaults. */
+export type ParamGroupInput<O> = { params: readonly Tensor[] } & Partial<O>;
+
+/** A parameter group as the optimizer holds it: every option resolved. */
+export type ParamGroup<O> = O & { params: Tensor[] };
+
+/** What an optimizer takes: a list of parameters, or a list of parameter groups. */
+export type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
+
+/** An optimizer's state dict, in PyTorch's layout (see the module comment). */
+export interface OptimizerStateDict<O> {
+  state: Record<number, ParamState>;
+  param_groups: (O & { params: number[] })[];
+}
+
+/** A copy of a group's options, arrays (like `betas`) included, without `params`. */
+function copyOptions<O extends object>(group: O): O {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(group)) if (k !== 'params') out[k] = Array.isArray(v) ? [...v] : v;
+  return out as O;
+}
+
+/** A deep copy of one parameter's state (tensors cloned, numbers copied). */
+function copyState(state: ParamState): ParamState {
+  const out: ParamState = {};
+  for (const [k, v] of Object.entries(state)) out[k] = v instanceof Tensor ? v.clone() : v;
+  return out;
+}
+
+/** The base of SGD, Adam and AdamW. */
+export abstract class Optimizer<O extends object> {
+  /** The parameter groups, each with every option resolved. Edit `lr` here to schedule it. */
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state, created on a parameter's first update. */
+  readonly state = new Map<Tensor, ParamState>();
+
+  /**
+   * @param name the optimizer's name, for error messages
+   * @param defaults every option's value where a group does not set it
+   * @param given the options object the user passed, checked for unknown names
+   */
+  protected constructor(protected readonly name: string, params: Params<O>, readonly defaults: O, given: object) {
+    checkKnownOptions(given, defaults, name);
+    this.validate(defaults, name);
+    if (params instanceof Tensor || !Array.isArray(params)) {
+      throw new Error(`${name}: params must be an array of Tensors or of parameter groups {params, ...options}, got ${params instanceof Tensor ? 'a Tensor' : typeof params}`);
+    }
+    if (params.length === 0) throw new Error(`${name}: params is an empty list; expected at least one parameter`);
+    const groups = params.every((p) => p instanceof Tensor)
+      ? [{ params: params as readonly Tensor[] } as ParamGroupInput<O>]
+      : (params as readonly ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Throws unless the resolved options of a group are valid (torch's conditions). */
+  protected abstract validate(options: O, where: string): void;
+
+  /**
+   * Updates one parameter in place from its gradient. `grad` is read only; `state` is this
+   * parameter's state (empty on its first update) and may be filled.
+   */
+  protected abstract update(param: Tensor, grad: FloatArray, state: ParamState, options: O): void;
+
+  /**
+   * Adds a group of parameters with its own options (the others come from the defaults).
+   * @example opt.addParamGroup({ params: head.parameters(), lr: 1e-2 });
+   */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const where = `${this.name}: param group ${this.paramGroups.length}`;
+    if (group === null || typeof group !== 'object' || !Array.isArray(group.params)) {
+      throw new Error(`${where}: expected {params: Tensor[], ...options}, got ${group === null ? 'null' : typeof group}`);
+    }
+    checkKnownOptions(group, this.defaults, where);
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    group.params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new Error(`${where}: params[${i}] must be a Tensor, got ${typeof p}`);
+      if (!p.isLeaf) throw new Error(`${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`);
+      if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
+      seen.add(p);
+    });
+    const options = { ...copyOptions(this.defaults), ...copyOptions(group as object) } as O;
+    this.validate(options, where);
+    this.paramGroups.push({ ...options, params: [...group.params] });
+  }
+
+  /** Performs one update of every parameter that has a gradient (the others are skipped). */
+  step(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (p.grad.shape.join(',') !== p.shape.join(',')) {
+          throw new Error(`${this.name}.step: the gradient of a parameter of shape ${fmtShape(p.shape)} has shape ${fmtShape(p.grad.shape)}`);
+        }
+        let state = this.state.get(p);
+        if (state === undefined) {
+          state = {};
+          this.state.set(p, state);
+        }
+        this.update(p, p.grad.data, state, group);
+      }
+    }
+  }
+
+  /** Sets the gradient of every parameter to null (torch's default `set_to_none=True`). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+  }
+
+  /**
+   * A copy of the optimizer's state in PyTorch's layout: parameters are numbered across groups in
+   * order; state tensors are cloned, so later steps do not change the returned dict.
+   * @example const saved = opt.stateDict(); ... opt.loadStateDict(saved);
+   */
+  stateDict(): OptimizerStateDict<O> {
+    const state: Record<number, ParamState> = {};
+    let index = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const ids = group.params.map((p) => {
+        const s = this.state.get(p);
+        if (s !== undefined) state[index] = copyState(s);
+        return index++;
+      });
+      return { ...copyOptions(group), params: ids };
+    });
+    return { state, param_groups: paramGroups as (O & { params: number[] })[] };
+  }
+
+  /**
+   * Restores options and state from `stateDict()`'s output (copied, never aliased). The groups must
+   * match this optimizer's in number and sizes, and every state tensor its parameter's shape.
+   */
+  loadStateDict(sd: OptimizerStateDict<O>): void {
+    const where = `${this.name}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.param_groups) || typeof sd.state !== 'object' || sd.state === null) {
+      throw new Error(`${where}: expected {state, param_groups}, got ${sd === null ? 'null' : typeof sd}`);
+    }
+    if (sd.param_groups.length !== this.paramGroups.length) {
+      throw new Error(`${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+    }
+    const byId = new Map<number, Tensor>();
+    const options = sd.param_groups.map((saved, g) => {
+      const own = this.paramGroups[g]!;
+      if (!Array.isArray(saved.params) || saved.params.length !== own.params.length) {
+        throw new Error(`${where}: parameter group ${g} has ${Array.isArray(saved.params) ? saved.params.length : 'no'} parameters in the state dict, ${own.params.length} in this optimizer`);
+      }
+      saved.params.forEach((id, i) => byId.set(id, own.params[i]!));
+      const o = { ...copyOptions(this.defaults), ...copyOptions(saved) } as O;
+      this.validate(o, `${where}: param group ${g}`);
+      return o;
+    });
+    const states = new Map<Tensor, ParamState>();
+    for (const [key, saved] of Object.entries(sd.state)) {
+      const p = byId.get(Number(key));
+      if (p === undefined) throw new Error(`${where}: state has an entry for parameter ${key}, which no parameter group lists`);
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(saved)) {
+        if (typeof v === 'number') {
+          copy[k] = v;
+        } else if (!(v instanceof Tensor)) {
+          throw new Error(`${where}: state[${key}].${k} must be a Tensor or a number, got ${typeof v}`);
+        } else if (v.shape.join(',') !== p.shape.join(',')) {
+          throw new Error(`${where}: state[${key}].${k} has shape ${fmtShape(v.shape)}, expected the parameter's shape ${fmtShape(p.shape)}`);
+        } else {
+          copy[k] = v.dtype === p.dtype ? v.clone() : v.to(p.dtype).detach(); // buffers take the parameter's dtype
+        }
+      }
+      states.set(p, copy);
+    }
+    options.forEach((o, g) => Object.assign(this.paramGroups[g]!, o));
+    this.state.clear();
+    for (const [p, s] of states) this.state.set(p, s);
+  }
+}
+
+/** Throws if `given` has an option name that `defaults` does not (a typo such as `weight_decay`). */
+function checkKnownOptions(given: object, defaults: object, where: string): void {
+  for (const key of Object.keys(given)) {
+    if (key !== 'params' && !(key in defaults)) {
+      throw new Error(`${where}: unknown option "${key}"; expected one of ${Object.keys(defaults).join(', ')}`);
+    }
+  }
+}
+
+/** Throws unless `value` is a finite number >= 0, naming the option. */
+export function checkNonNegative(value: unknown, option: string, where: string): void {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(`${where}: ${option} must be a finite number >= 0, got ${String(value)}`);
+  }
+}
+
+/** Throws unless `value` is a boolean, naming the option. */
+export function checkBoolean(value: unknown, option: string, where: string): void {
+  if (typeof value !== 'boolean') throw new Error(`${where}: ${option} must be true or false, got ${String(value)}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Stochastic gradient descent with optional momentum, torch.optim.SGD's update exactly.
+ *
+ * For each parameter theta with gradient g, step t (torch's `_single_tensor_sgd`):
+ *   g   <- -g                              if maximize
+ *   g   <- g + weightDecay * theta         if weightDecay != 0
+ *   b_t <- g                               if momentum != 0, first step (no dampening)
+ *   b_t <- momentum * b_{t-1} + (1 - dampening) * g     if momentum != 0, later steps
+ *   g   <- g + momentum * b_t   if nesterov,   else   g <- b_t       (if momentum != 0)
+ *   theta <- theta - lr * g
+ * Sources: the algorithm box of torch.optim.SGD and `_single_tensor_sgd` in torch/optim/sgd.py
+ * (PyTorch 2.x, which negates the gradient for `maximize` before weight decay).
+ * The momentum buffer b has the parameter's dtype, as in torch; every intermediate is float64.
+ */
+import { emptyLike, type Tensor } from '../autograd/tensor.js';
+import type { FloatArray } from '../tensor/dtype.js';
+import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
+
+/** The options of every SGD parameter group. */
+export interface SGDGroupOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Momentum factor (default 0: plain SGD). */
+  momentum: number;
+  /** Dampening of the gradient's share in the momentum buffer (default 0). */
+  dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+  /** Ascend the objective instead of descending it (default false). */
+  maximize: boolean;
+}
+
+/** What `new SGD(params, options)` takes: `lr`, and the rest optional. */
+export type SGDOptions = Pick<SGDGroupOptions, 'lr'> & Partial<SGDGroupOptions>;
+
+/**
+ * Stochastic gradient descent, optionally with momentum, dampening, Nesterov momentum, weight
+ * decay and maximization: `theta <- theta - lr * g` with g as in the module comment.
+ * @example
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer<SGDGroupOptions> {
+  constructor(params: Params<SGDGroupOptions>, options: SGDOptions) {
+    if (options === null || typeof options !== 'object') throw new Error(`SGD: options must be an object with at least lr, got ${String(options)}`);
+    const defaults: SGDGroupOptions = { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+    for (const key of Object.keys(defaults) as (keyof SGDGroupOptions)[]) {
+      if (options[key] !== undefined) (defaults as unknown as Record<string, unknown>)[key] = options[key];
+    }
+    super('SGD', params, defaults, options);
+  }
+
+  protected validate(o: SGDGroupOptions, where: string): void {
+    checkNonNegative(o.lr, 'lr', where);
+    checkNonNegative(o.momentum, 'momentum', where);
+    checkNonNegative(o.weightDecay, 'weightDecay', where);
+    if (typeof o.dampening !== 'number' || !Number.isFinite(o.dampening)) {
+      throw new Error(`${where}: dampening must be a finite number, got ${String(o.dampening)}`);
+    }
+    checkBoolean(o.nesterov, 'nesterov', where);
+    checkBoolean(o.maximize, 'maximize', where);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new Error(`${where}: nesterov requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
+    }
+  }
+
+  protected update(param: Tensor, grad: FloatArray, state: ParamState, o: SGDGroupOptions): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = o;
+    const theta = param.data;
+    let buffer: FloatArray | null = null;
+    let first = false;
+    if (momentum !== 0) {
+      first = state['momentum_buffer'] === undefined;
+      if (first) state['momentum_buffer'] = emptyLike(param.shape, param.dtype);
+      buffer = (state['momentum_buffer'] as Tensor).data;
+    }
+    for (let i = 0; i < theta.length; i++) {
+      let g = maximize ? -grad[i]! : grad[i]!;
+      if (weightDecay !== 0) g += weightDecay * theta[i]!;
+      if (buffer !== null) {
+        buffer[i] = first ? g : momentum * buffer[i]! + (1 - dampening) * g;
+        g = nesterov ? g + momentum * buffer[i]! : buffer[i]!;
+      }
+      theta[i] = theta[i]! - lr * g;
+    }
+  }
+}
