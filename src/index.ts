@@ -16,3 +16,4 @@ export * as nn from './layers/nn.js';
 export * as functional from './layers/functional.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
 export * as optim from './optim/index.js';
+export { DataLoader, type DataLoaderOptions } from './data/loader.js';
