@@ -7,7 +7,7 @@
  *     param_groups: [{ lr, ...options, params: [0, 1, ...] }] }
  * Parameters are numbered across groups in order, as in torch. The options inside a group use
  * typegrad's camelCase names (`weightDecay`, not `weight_decay`), the names the constructor takes;
- * `step` is a plain number where torch keeps a 0-d tensor.
+ * `step` is a plain number where torch keeps a 0-d tensor (`loadStateDict` accepts either).
  */
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -162,6 +162,7 @@ export abstract class Optimizer<O extends object> {
         throw new Error(`${where}: parameter group ${g} has ${Array.isArray(saved.params) ? saved.params.length : 'no'} parameters in the state dict, ${own.params.length} in this optimizer`);
       }
       saved.params.forEach((id, i) => byId.set(id, own.params[i]!));
+      checkKnownOptions(saved, this.defaults, `${where}: param group ${g}`);
       const o = { ...copyOptions(this.defaults), ...copyOptions(saved) } as O;
       this.validate(o, `${where}: param group ${g}`);
       return o;
@@ -174,6 +175,8 @@ export abstract class Optimizer<O extends object> {
       for (const [k, v] of Object.entries(saved)) {
         if (typeof v === 'number') {
           copy[k] = v;
+        } else if (k === 'step' && v instanceof Tensor && v.size === 1) {
+          copy[k] = v.item(); // torch keeps the step count as a 0-d tensor
         } else if (!(v instanceof Tensor)) {
           throw new Error(`${where}: state[${key}].${k} must be a Tensor or a number, got ${typeof v}`);
         } else if (v.shape.join(',') !== p.shape.join(',')) {

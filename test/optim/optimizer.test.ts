@@ -122,6 +122,34 @@ describe('parameter groups', () => {
   });
 });
 
+describe('loading state dicts written the PyTorch way', () => {
+  it('accepts step as a 0-d tensor (as torch saves it) and continues identically', () => {
+    const a = tensor([1, -1]);
+    const b = tensor([1, -1]);
+    const optA = new optim.Adam([a], { lr: 0.1 });
+    const optB = new optim.Adam([b], { lr: 0.1 });
+    a.grad = tensor([0.5, 2]);
+    b.grad = tensor([0.5, 2]);
+    optA.step();
+    const sd = optA.stateDict();
+    sd.state[0]!['step'] = tensor(1);
+    optB.loadStateDict(sd);
+    b.data.set(a.data);
+    optA.step();
+    optB.step();
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    expect(optB.stateDict().state[0]!['step']).toBe(2);
+  });
+
+  it('rejects snake_case option names in a saved group, naming the one found', () => {
+    const p = tensor([1]);
+    const opt = new optim.SGD([p], { lr: 0.1 });
+    const sd = opt.stateDict();
+    (sd.param_groups[0] as unknown as Record<string, unknown>)['weight_decay'] = 0;
+    expect(() => opt.loadStateDict(sd)).toThrow('SGD.loadStateDict: param group 0: unknown option "weight_decay"');
+  });
+});
+
 describe('Optimizer argument errors', () => {
   it('rejects what torch rejects', () => {
     const p = tensor([1], undefined, { requiresGrad: true });
