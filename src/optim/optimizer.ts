@@ -45,7 +45,16 @@ function copyState(state: ParamState): ParamState {
   return out;
 }
 
-/** The base of SGD, Adam and AdamW. */
+/**
+ * The base of SGD, Adam and AdamW: a subclass supplies `validate` (its options) and `update` (its
+ * rule for one parameter); groups, state, `step`, `zeroGrad` and state dicts live here.
+ * @example
+ * for (const [x, y] of loader) {
+ *   opt.zeroGrad();
+ *   functional.mseLoss(model.forward(x), y).backward();
+ *   opt.step();
+ * }
+ */
 export abstract class Optimizer<O extends object> {
   /** The parameter groups, each with every option resolved. Edit `lr` here to schedule it. */
   readonly paramGroups: ParamGroup<O>[] = [];
