@@ -64,14 +64,14 @@ export function gelu(x: Tensor): Tensor {
 }
 
 /**
- * `x ** p`. With a number p: d/dx = p x^(p-1). With a tensor p (broadcast):
- * d/dx = p x^(p-1), d/dp = x^p ln x.
+ * `x ** p`. With a number p: d/dx = p x^(p-1) (0 for p = 0, also at x = 0, like torch). With a
+ * tensor p (broadcast): d/dx = p x^(p-1), d/dp = x^p ln x.
  */
 export function pow(x: Tensor, p: Tensor | number): Tensor {
   if (typeof p === 'number') {
     if (!Number.isFinite(p)) throw new Error(`pow: exponent must be a finite number or a Tensor, got ${p}`);
     return record(unaryForward('powScalar', x, p), 'pow', [x], (g) => [
-      g.mul(unaryForward('powScalar', x, p - 1)).mul(p),
+      p === 0 ? g.mul(0) : g.mul(unaryForward('powScalar', x, p - 1)).mul(p),
     ]);
   }
   const pt = asTensor(p, x, 'pow', 'p');
