@@ -14,7 +14,7 @@
  */
 import { normalize, normalizeWithStats, type BatchStats } from '../../autograd/ops/norm.js';
 import { Tensor } from '../../autograd/tensor.js';
-import { fmtShape, sizeOf } from '../../tensor/shape.js';
+import { fmtShape, sameShape, sizeOf } from '../../tensor/shape.js';
 
 /** float32's machine epsilon, 2^-23: RMSNorm's default eps for float32 input (torch.finfo). */
 export const FLOAT32_EPS = 2 ** -23;
@@ -35,6 +35,18 @@ export function checkMomentum(momentum: number, where: string): void {
 
 function checkTensor(x: unknown, where: string, arg = 'input'): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new Error(`${where}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/**
+ * Throws unless weight and bias (when given) have exactly `shape`, like torch's layer_norm and
+ * group_norm: the right number of elements in another shape is an error, not a silent reshape.
+ */
+function checkAffineShape(opts: { weight?: Tensor | null; bias?: Tensor | null }, shape: readonly number[], what: string, where: string): void {
+  for (const [arg, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+    if (t instanceof Tensor && !sameShape(t.shape, shape)) {
+      throw new Error(`${where}: ${arg} must have shape ${fmtShape(shape)} (${what}), got shape ${fmtShape(t.shape)}`);
+    }
+  }
 }
 
 function range(from: number, to: number): number[] {
@@ -187,6 +199,7 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   if (!Number.isInteger(numGroups) || numGroups <= 0 || channels % numGroups !== 0) {
     throw new Error(`${where}: numChannels (${channels}) must be divisible by numGroups (${numGroups})`);
   }
+  checkAffineShape(opts, [channels], 'one per channel', where);
   const view = x.reshape([n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))]);
   const { y } = normalize(view, { reduced: [2, 3], param: [1, 2] }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where });
   return y.reshape(x.shape);
@@ -230,7 +243,9 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   checkTensor(x, where);
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
-  const axes = trailingAxes(x, asNormalizedShape(normalizedShape, where), where);
+  const shape = asNormalizedShape(normalizedShape, where);
+  const axes = trailingAxes(x, shape, where);
+  checkAffineShape(opts, shape, 'normalizedShape', where);
   return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where }).y;
 }
 
@@ -250,7 +265,9 @@ export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], 
   checkTensor(x, where);
   const eps = opts.eps ?? (x.dtype === 'float64' ? Number.EPSILON : FLOAT32_EPS);
   checkEps(eps, where);
-  const axes = trailingAxes(x, asNormalizedShape(normalizedShape, where), where);
+  const shape = asNormalizedShape(normalizedShape, where);
+  const axes = trailingAxes(x, shape, where);
+  checkAffineShape({ weight: opts.weight }, shape, 'normalizedShape', where);
   return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, eps, centered: false, name: where }).y;
 }
 
