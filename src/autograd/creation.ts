@@ -6,7 +6,11 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
 
-/** Options shared by the creation functions. */
+/**
+ * Options shared by the creation functions.
+ * @example
+ * zeros([3], { requiresGrad: true, dtype: 'float64' });
+ */
 export interface CreateOptions {
   /** Record operations on the new tensor for backward (default false). */
   requiresGrad?: boolean;
@@ -14,13 +18,22 @@ export interface CreateOptions {
   dtype?: DType;
 }
 
-/** Options of `rand` and `randn`. */
+/**
+ * Options of `rand` and `randn`.
+ * @example
+ * const gen = new Generator(42);
+ * randn([2, 2], { generator: gen }); // independent of manualSeed
+ */
 export interface RandomOptions extends CreateOptions {
   /** Draw from this generator instead of the default one that `manualSeed` resets. */
   generator?: Generator;
 }
 
-/** Values `tensor()` accepts: a number, nested arrays of numbers, or a typed array. */
+/**
+ * Values `tensor()` accepts: a number, nested arrays of numbers, or a typed array.
+ * @example
+ * const values: TensorValues = [[1, 2], [3, 4]];
+ */
 export type TensorValues = number | readonly TensorValues[] | Float32Array | Float64Array;
 
 function make(data: FloatArray, shape: Shape, opts: CreateOptions | undefined): Tensor {
@@ -62,8 +75,12 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: F
 }
 
 /**
- * A tensor from values (copied). With `shape`, flat values are laid out row-major in it.
- * @example tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true })
+ * A tensor from values (copied); the shape is inferred from the nesting, or, with `shape`, flat
+ * values are laid out row-major in it.
+ * @example
+ * tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true }); // shape [2, 2]
+ * tensor([1, 2, 3, 4, 5, 6], [2, 3]);                          // row-major: [[1, 2, 3], [4, 5, 6]]
+ * tensor(new Float32Array([0.5, 1.5]));                        // shape [2]
  */
 export function tensor(values: TensorValues, shape?: readonly number[], opts?: CreateOptions): Tensor {
   const dtype = checkDtype(opts?.dtype, 'tensor');
@@ -92,7 +109,11 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
   return make(data, shape, opts);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value`.
+ * @example
+ * full([2, 2], 7); // [[7, 7], [7, 7]]
+ */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
   checkShape(shape, 'full');
   const data = allocate(checkDtype(opts?.dtype, 'full'), sizeOf(shape));
@@ -100,19 +121,30 @@ export function full(shape: readonly number[], value: number, opts?: CreateOptio
   return make(data, shape, opts);
 }
 
-/** A tensor of zeros. */
+/**
+ * A tensor of `shape` filled with zeros.
+ * @example
+ * zeros([2, 3]);
+ */
 export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
   return full(shape, 0, opts);
 }
 
-/** A tensor of ones. */
+/**
+ * A tensor of `shape` filled with ones.
+ * @example
+ * ones([3], { requiresGrad: true });
+ */
 export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
   return full(shape, 1, opts);
 }
 
 /**
- * Evenly spaced values in [start, end) with `step`, like torch.arange: `arange(5)` is 0..4,
- * `arange(1, 4)` is 1..3, `arange(0, 1, 0.25)` is 0, 0.25, 0.5, 0.75.
+ * Evenly spaced values `start + i * step` in [start, end), like torch.arange.
+ * @example
+ * arange(5);           // [0, 1, 2, 3, 4]
+ * arange(1, 4);        // [1, 2, 3]
+ * arange(0, 1, 0.25);  // [0, 0.25, 0.5, 0.75]
  */
 export function arange(startOrEnd: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   const start = end === undefined ? 0 : startOrEnd;
@@ -130,7 +162,12 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
   return make(data, [n], opts);
 }
 
-/** Uniform samples in [0, 1) from the seeded generator. */
+/**
+ * Uniform samples in [0, 1) from the seeded generator (see `manualSeed`).
+ * @example
+ * manualSeed(0);
+ * rand([2, 3]).mul(2).sub(1); // uniform in [-1, 1)
+ */
 export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'rand');
   const gen = opts?.generator ?? defaultGenerator;
@@ -139,7 +176,12 @@ export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   return make(data, shape, opts);
 }
 
-/** Standard normal samples from the seeded generator. */
+/**
+ * Standard normal samples (mean 0, variance 1) from the seeded generator (see `manualSeed`).
+ * @example
+ * manualSeed(0);
+ * const w = randn([784, 10]).mul(Math.sqrt(2 / 784)).requiresGrad_(); // He initialisation
+ */
 export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'randn');
   const gen = opts?.generator ?? defaultGenerator;

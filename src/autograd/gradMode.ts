@@ -4,12 +4,20 @@
  */
 let enabled = true;
 
-/** True while operations record the graph for backward. */
+/**
+ * True while operations record the graph for backward (false inside `noGrad`).
+ * @example
+ * noGrad(() => isGradEnabled()); // false
+ */
 export function isGradEnabled(): boolean {
   return enabled;
 }
 
-/** Runs `fn` with graph recording off and returns its result. */
+/**
+ * Runs `fn` with graph recording off and returns its result, like `torch.no_grad()`.
+ * @example
+ * const prediction = noGrad(() => model.forward(x)); // no graph, no gradients
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = enabled;
   enabled = false;

@@ -13,7 +13,11 @@ import { fmtShape } from '../tensor/shape.js';
 import { noGrad } from './gradMode.js';
 import { Tensor } from './tensor.js';
 
-/** Options of `gradcheck`. */
+/**
+ * Options of `gradcheck`. An element passes when `|analytic - numeric| <= atol + rtol * |numeric|`.
+ * @example
+ * gradcheck(f, [x], { eps: 1e-6, atol: 1e-5, rtol: 1e-3, raise: false });
+ */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -28,9 +32,11 @@ export interface GradcheckOptions {
 }
 
 /**
- * True when the analytic gradient of `fn` matches central differences for every input that
+ * True when the analytic gradient of `fn` matches central differences
+ * `(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`, evaluated in float64, for every input that
  * requires grad; otherwise throws (or returns false with `raise: false`) naming the worst element.
- * @example gradcheck((x) => x.mul(x).sum(), [randn([3], { requiresGrad: true })])
+ * @example
+ * gradcheck((x) => x.mul(x).sum(), [randn([3], { requiresGrad: true })]); // true
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
   const eps = opts.eps ?? 1e-6;

@@ -14,7 +14,13 @@ import { max, mean, sum, variance, type VarOptions } from './ops/reduce.js';
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 import { toDtype } from './ops/cast.js';
 
-/** A recorded operation: how to turn the output's gradient into gradients for its inputs. */
+/**
+ * A recorded operation: how to turn the output's gradient into gradients for its inputs.
+ * @example
+ * const y = tensor([1, 2], undefined, { requiresGrad: true }).mul(3);
+ * y.gradFn!.name;            // 'mul'
+ * y.gradFn!.inputs.length;   // 2 (the tensor and the scalar 3)
+ */
 export interface GradFn {
   /** The op's name, for error messages and debugging (`'mul'`, `'batchNorm'`, ...). */
   readonly name: string;
@@ -28,13 +34,28 @@ export interface GradFn {
   backward: ((grad: Tensor) => readonly (Tensor | null)[]) | null;
 }
 
-/** Options for `backward`. */
+/**
+ * Options for `backward`.
+ * @example
+ * loss.backward(undefined, { retainGraph: true }); // the graph survives for a second backward
+ */
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again (default false, like torch). */
   retainGraph?: boolean;
 }
 
-/** An n-dimensional array of float32 (or float64) numbers that can record its computation. */
+/**
+ * An n-dimensional array of float32 (or float64) numbers that can record its computation.
+ *
+ * Storage is one contiguous row-major typed array: element `[i0, ..., ik]` is at
+ * `sum_j i_j * stride_j` with `stride_j = prod_{m > j} shape[m]`. Create tensors with `tensor()`,
+ * `zeros()`, `randn()`, ...; every op returns a new tensor and never mutates its inputs.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+ * const loss = x.mul(x).sum();   // sum of x^2
+ * loss.backward();
+ * x.grad!.toArray();             // [[2, 4], [6, 8]] = 2x
+ */
 export class Tensor {
   /** Sizes of each axis. */
   readonly shape: readonly number[];
@@ -49,6 +70,8 @@ export class Tensor {
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`. Most code should use `tensor()`, `zeros()`, ...
+   * @example
+   * new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
    */
   constructor(data: FloatArray, shape: Shape, requiresGrad = false) {
     checkShape(shape, 'Tensor');
@@ -78,90 +101,219 @@ export class Tensor {
   }
 
   // Arithmetic with NumPy broadcasting -------------------------------------------------------
-  /** `this + other`, broadcast. */
+  /**
+   * `this + other` elementwise, with NumPy broadcasting.
+   * @example
+   * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
+   */
   add(other: Tensor | number): Tensor { return add(this, other); }
-  /** `this - other`, broadcast. */
+  /**
+   * `this - other` elementwise, with NumPy broadcasting.
+   * @example
+   * tensor([5, 7]).sub(1); // [4, 6]
+   */
   sub(other: Tensor | number): Tensor { return sub(this, other); }
-  /** `this * other`, broadcast. */
+  /**
+   * `this * other` elementwise, with NumPy broadcasting.
+   * @example
+   * tensor([[1, 2], [3, 4]]).mul(tensor([10, 100])); // [[10, 200], [30, 400]]
+   */
   mul(other: Tensor | number): Tensor { return mul(this, other); }
-  /** `this / other`, broadcast. */
+  /**
+   * `this / other` elementwise, with NumPy broadcasting.
+   * @example
+   * tensor([1, 2]).div(4); // [0.25, 0.5]
+   */
   div(other: Tensor | number): Tensor { return div(this, other); }
-  /** `this ** p`, elementwise; p a number or a broadcastable tensor. */
+  /**
+   * `this ** p` elementwise; `p` is a number or a broadcastable tensor. d/dx = p x^(p-1).
+   * @example
+   * tensor([2, 3]).pow(2); // [4, 9]
+   */
   pow(p: Tensor | number): Tensor { return pow(this, p); }
 
   // Elementwise functions --------------------------------------------------------------------
-  /** `-x`. */
+  /**
+   * Negation, `-x`.
+   * @example
+   * tensor([1, -2]).neg(); // [-1, 2]
+   */
   neg(): Tensor { return neg(this); }
-  /** `e^x`. */
+  /**
+   * The exponential `e^x`, elementwise.
+   * @example
+   * tensor([0, 1]).exp(); // [1, 2.7183]
+   */
   exp(): Tensor { return exp(this); }
-  /** Natural logarithm. */
+  /**
+   * The natural logarithm `ln x`, elementwise.
+   * @example
+   * tensor([1, Math.E]).log(); // [0, 1]
+   */
   log(): Tensor { return log(this); }
-  /** Square root. */
+  /**
+   * The square root, elementwise.
+   * @example
+   * tensor([4, 9]).sqrt(); // [2, 3]
+   */
   sqrt(): Tensor { return sqrt(this); }
-  /** `|x|`. */
+  /**
+   * The absolute value `|x|`; its gradient is sign(x) (0 at 0, like torch).
+   * @example
+   * tensor([-1.5, 2]).abs(); // [1.5, 2]
+   */
   abs(): Tensor { return abs(this); }
-  /** `max(x, 0)`. */
+  /**
+   * The rectifier `max(x, 0)`, elementwise.
+   * @example
+   * tensor([-1, 0.5]).relu(); // [0, 0.5]
+   */
   relu(): Tensor { return relu(this); }
-  /** `1 / (1 + e^-x)`. */
+  /**
+   * The logistic sigmoid `1 / (1 + e^-x)`, elementwise.
+   * @example
+   * tensor([0]).sigmoid(); // [0.5]
+   */
   sigmoid(): Tensor { return sigmoid(this); }
-  /** Hyperbolic tangent. */
+  /**
+   * The hyperbolic tangent, elementwise.
+   * @example
+   * tensor([0, 1]).tanh(); // [0, 0.7616]
+   */
   tanh(): Tensor { return tanh(this); }
-  /** Exact GELU, `x * Phi(x)` (torch's default `approximate='none'`). */
+  /**
+   * Exact GELU, `x * Phi(x)` with Phi the standard normal CDF (torch's default `approximate='none'`).
+   * @example
+   * tensor([0, 1]).gelu(); // [0, 0.8413]
+   */
   gelu(): Tensor { return gelu(this); }
 
   // Linear algebra ---------------------------------------------------------------------------
-  /** Matrix product with torch.matmul's rules (1-D operands, broadcast batch dims). */
+  /**
+   * Matrix product `C[i, j] = sum_k A[i, k] B[k, j]`, with torch.matmul's rules for 1-D operands and broadcast batch dimensions.
+   * @example
+   * tensor([[1, 2], [3, 4]]).matmul(tensor([[1], [1]])); // [[3], [7]]
+   */
   matmul(other: Tensor): Tensor { return matmul(this, other); }
 
   // Reductions (on the shared axis-reduction kernel) ------------------------------------------
-  /** Sum over `axes` (all by default). */
+  /**
+   * Sum over `axes` (all axes by default; negative axes count from the end), accumulated in float64.
+   * @example
+   * tensor([[1, 2], [3, 4]]).sum(0); // [4, 6]
+   */
   sum(axes?: number | number[], keepDim = false): Tensor { return sum(this, axes, keepDim); }
-  /** Mean over `axes` (all by default). */
+  /**
+   * Mean over `axes` (all axes by default): `sum(x) / n`, accumulated in float64.
+   * @example
+   * tensor([[1, 2], [3, 4]]).mean(-1, true); // [[1.5], [3.5]]
+   */
   mean(axes?: number | number[], keepDim = false): Tensor { return mean(this, axes, keepDim); }
-  /** Variance over `axes` with `correction` (default 1, unbiased, like torch.var). */
+  /**
+   * Variance over `axes`: `sum((x - mean)^2) / (n - correction)`, two-pass in float64; `correction` defaults to 1 (unbiased, like torch.var).
+   * @example
+   * tensor([1, 2, 3, 4]).var(); // 1.6667
+   * tensor([1, 2, 3, 4]).var(0, { correction: 0 }); // 1.25
+   */
   var(axes?: number | number[], opts?: VarOptions): Tensor { return variance(this, axes, opts); }
-  /** Maximum over `axes` (all by default); the gradient is shared evenly among ties, like torch.amax. */
+  /**
+   * Maximum over `axes` (all by default); the gradient is shared evenly among ties, like torch.amax.
+   * @example
+   * tensor([[1, 5], [7, 2]]).max(1); // [5, 7]
+   */
   max(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim); }
 
   // Shape ------------------------------------------------------------------------------------
-  /** Same elements, new shape (one -1 is inferred). Shares storage. */
+  /**
+   * The same elements in a new shape (one -1 is inferred); shares storage, so it costs nothing.
+   * @example
+   * arange(6).reshape([2, -1]); // shape [2, 3]
+   */
   reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
-  /** Reorders axes: output axis i is input axis `axes[i]`. */
+  /**
+   * Reorders axes: output axis i is input axis `axes[i]` (copies into contiguous storage).
+   * @example
+   * zeros([2, 3, 4]).permute([2, 0, 1]).shape; // [4, 2, 3]
+   */
   permute(axes: readonly number[]): Tensor { return permute(this, axes); }
-  /** Swaps two axes. */
+  /**
+   * Swaps axes `a` and `b` (copies into contiguous storage).
+   * @example
+   * tensor([[1, 2, 3]]).transpose(0, 1); // [[1], [2], [3]]
+   */
   transpose(a: number, b: number): Tensor { return transpose(this, a, b); }
-  /** Merges axes `start..end` (inclusive, default all) into one. */
+  /**
+   * Merges axes `start..end` (inclusive; default all) into one; shares storage.
+   * @example
+   * zeros([2, 3, 4]).flatten(1).shape; // [2, 12]
+   */
   flatten(start = 0, end = -1): Tensor { return flatten(this, start, end); }
-  /** Broadcasts to `shape` (size-1 axes repeat; new leading axes may be added). */
+  /**
+   * Broadcasts to `shape`: size-1 axes repeat and new leading axes may be added; -1 keeps a size.
+   * @example
+   * tensor([[1], [2]]).expand([2, 3]); // [[1, 1, 1], [2, 2, 2]]
+   */
   expand(shape: readonly number[]): Tensor { return expand(this, shape); }
-  /** Inserts a size-1 axis at `axis`. */
+  /**
+   * Inserts a size-1 axis at `axis`; shares storage.
+   * @example
+   * zeros([3]).unsqueeze(0).shape; // [1, 3]
+   */
   unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); }
-  /** Removes size-1 axes (`axis` given: only that one). */
+  /**
+   * Removes size-1 axes (only `axis`, if given); shares storage.
+   * @example
+   * zeros([1, 3, 1]).squeeze().shape; // [3]
+   */
   squeeze(axis?: number): Tensor { return squeeze(this, axis); }
 
   // Conversion -------------------------------------------------------------------------------
-  /** This tensor as `dtype` (itself when it already is). Differentiable. */
+  /**
+   * This tensor converted to `dtype` (itself when it already has it); differentiable.
+   * @example
+   * tensor([0.1]).to('float64').dtype; // 'float64'
+   */
   to(dtype: DType): Tensor { return toDtype(this, dtype); }
-  /** A new tensor with the same values that is not part of any graph. Shares storage. */
+  /**
+   * A tensor with the same values that belongs to no graph; shares storage.
+   * @example
+   * const frozen = w.detach(); // frozen.requiresGrad === false
+   */
   detach(): Tensor {
     return new Tensor(this.data, this.shape);
   }
-  /** A copy with its own storage, outside any graph. */
+  /**
+   * A copy with its own storage, outside any graph.
+   * @example
+   * const snapshot = w.clone();
+   */
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor as a number.
+   * @example
+   * tensor([[3]]).item(); // 3
+   */
   item(): number {
     if (this.size !== 1) {
       throw new Error(`item: expected a tensor with exactly 1 element, got shape ${fmtShape(this.shape)} (${this.size} elements)`);
     }
     return this.data[0]!;
   }
-  /** The elements as nested arrays (a number for a 0-d tensor). */
+  /**
+   * The elements as nested arrays (a number for a 0-d tensor).
+   * @example
+   * arange(4).reshape([2, 2]).toArray(); // [[0, 1], [2, 3]]
+   */
   toArray(): NestedArray {
     return toNested(this.data, this.shape);
   }
-  /** A readable rendering, e.g. `tensor([[1.0000, 2.0000]], requiresGrad=true)`. */
+  /**
+   * A readable rendering like torch's, eliding the middle of large tensors.
+   * @example
+   * tensor([[1, 2]]).toString(); // 'tensor([[1.0000, 2.0000]])'
+   */
   toString(): string {
     return formatTensor(this.data, this.shape, this.requiresGrad, this.gradFn?.name ?? null);
   }
@@ -173,15 +325,23 @@ export class Tensor {
 
   // Autograd ---------------------------------------------------------------------------------
   /**
-   * Accumulates d(this)/d(leaf) into the `.grad` of every leaf that requires grad.
+   * Accumulates d(this)/d(leaf) into the `.grad` of every leaf that requires grad (`+=`).
    * `grad` is the gradient of some scalar with respect to this tensor; it defaults to 1 for a
    * one-element tensor and is required otherwise.
+   * @example
+   * const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+   * x.mul(x).sum().backward();
+   * x.grad!.toArray(); // [2, 4, 6]
    */
   backward(grad?: Tensor, opts?: BackwardOptions): void {
     runBackward(this, grad, opts?.retainGraph ?? false);
   }
 
-  /** Sets `requiresGrad` in place and returns this tensor (only on leaves). */
+  /**
+   * Sets `requiresGrad` in place and returns this tensor (only on leaves).
+   * @example
+   * const w = randn([3, 2]).mul(0.1).requiresGrad_(); // a scaled leaf that trains
+   */
   requiresGrad_(value = true): this {
     if (!this.isLeaf) throw new Error(`requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by '${this.gradFn!.name}'`);
     this.requiresGrad = value;

@@ -9,21 +9,46 @@
 import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 
-/** Options of `loadStateDict`. */
+/**
+ * Options of `loadStateDict`.
+ * @example
+ * model.loadStateDict(sd, { strict: false }); // report, rather than throw on, missing/unexpected keys
+ */
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (default true, like torch). */
   strict?: boolean;
 }
 
-/** What `loadStateDict` found, like torch's `_IncompatibleKeys`. */
+/**
+ * What `loadStateDict` found, like torch's `_IncompatibleKeys`.
+ * @example
+ * const { missingKeys, unexpectedKeys } = model.loadStateDict(sd, { strict: false });
+ */
 export interface LoadStateDictResult {
+  /** Keys of this module's state dict that `sd` did not have. */
   missingKeys: string[];
+  /** Keys of `sd` that this module does not have. */
   unexpectedKeys: string[];
 }
 
 type Entry = { key: string; field: string };
 
-/** The base class of all layers. */
+/**
+ * The base class of all layers: train/eval mode, parameters, buffers, child modules, and state
+ * dicts with PyTorch's key names. A subclass implements `forward` and registers its tensors by field.
+ * @example
+ * class Scale extends Module {
+ *   weight = ones([3], { requiresGrad: true });
+ *   constructor() {
+ *     super();
+ *     this.registerParameter('weight');
+ *   }
+ *   forward(x: Tensor): Tensor {
+ *     return x.mul(this.weight);
+ *   }
+ * }
+ * Object.keys(new Scale().stateDict()); // ['weight']
+ */
 export abstract class Module {
   /** Training mode (the default) or evaluation mode; see `train()` and `eval()`. */
   training = true;
@@ -31,20 +56,36 @@ export abstract class Module {
   private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
   private readonly childEntries: Entry[] = [];
 
-  /** The layer's computation. */
+  /**
+   * The layer's computation, `y = f(x)`.
+   * @example
+   * const y = layer.forward(x);
+   */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Registers field `field` (default: same as key) as a parameter stored under `key`. */
+  /**
+   * Registers field `field` (default: same as key) as a parameter stored under `key`.
+   * @example
+   * this.registerParameter('weight');
+   */
   protected registerParameter(key: string, field: string = key): void {
     this.paramEntries.push({ key, field });
   }
 
-  /** Registers field `field` as a buffer (not trained, saved in the state dict if persistent). */
+  /**
+   * Registers field `field` as a buffer (not trained, saved in the state dict if persistent).
+   * @example
+   * this.registerBuffer('running_mean', 'runningMean');
+   */
   protected registerBuffer(key: string, field: string = key, persistent = true): void {
     this.bufferEntries.push({ key, field, persistent });
   }
 
-  /** Registers field `field` as a child module whose state-dict keys are prefixed with `key.`. */
+  /**
+   * Registers field `field` as a child module whose state-dict keys are prefixed with `key.`.
+   * @example
+   * this.registerModule('encoder'); // its weight is saved as 'encoder.weight'
+   */
   protected registerModule(key: string, field: string = key): void {
     this.childEntries.push({ key, field });
   }
@@ -53,19 +94,31 @@ export abstract class Module {
     return ((this as unknown as Record<string, unknown>)[field] ?? null) as T | null;
   }
 
-  /** Sets training mode on this module and every descendant. */
+  /**
+   * Sets training mode (or evaluation mode with `false`) on this module and every descendant.
+   * @example
+   * model.train(); // batch statistics, dropout on
+   */
   train(mode = true): this {
     this.training = mode;
     for (const [, child] of this.namedChildren()) child.train(mode);
     return this;
   }
 
-  /** Sets evaluation mode: `train(false)`. */
+  /**
+   * Sets evaluation mode, `train(false)`: running statistics, dropout off.
+   * @example
+   * model.eval();
+   */
   eval(): this {
     return this.train(false);
   }
 
-  /** Direct children as `[key, module]`. */
+  /**
+   * Direct children as `[key, module]`.
+   * @example
+   * for (const [name, child] of model.namedChildren()) console.log(name, child);
+   */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     for (const { key, field } of this.childEntries) {
@@ -75,7 +128,11 @@ export abstract class Module {
     return out;
   }
 
-  /** This module and all descendants as `[dotted name, module]` (this one is `''`). */
+  /**
+   * This module and all descendants as `[dotted name, module]` (this one is `''`).
+   * @example
+   * model.namedModules().map(([name]) => name); // ['', '0', '1', ...]
+   */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
     for (const [key, child] of this.namedChildren()) {
@@ -84,7 +141,11 @@ export abstract class Module {
     return out;
   }
 
-  /** Every parameter with its dotted state-dict name, e.g. `['0.weight', t]`. */
+  /**
+   * Every parameter with its dotted state-dict name, e.g. `['0.weight', t]`.
+   * @example
+   * for (const [name, p] of model.namedParameters()) console.log(name, p.shape);
+   */
   namedParameters(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -96,12 +157,20 @@ export abstract class Module {
     return out;
   }
 
-  /** Every parameter (what an optimizer updates). */
+  /**
+   * Every parameter (what an optimizer updates).
+   * @example
+   * const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+   */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
 
-  /** Every buffer with its dotted name (non-persistent ones included). */
+  /**
+   * Every buffer with its dotted name (non-persistent ones included).
+   * @example
+   * new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name); // ['running_mean', 'running_var', 'num_batches_tracked']
+   */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -113,12 +182,21 @@ export abstract class Module {
     return out;
   }
 
-  /** Every buffer (running statistics and the like). */
+  /**
+   * Every buffer (running statistics and the like).
+   * @example
+   * new nn.BatchNorm1d(4).buffers().length; // 3
+   */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, t]) => t);
   }
 
-  /** Sets the `.grad` of every parameter to null (torch's default `set_to_none=True`). */
+  /**
+   * Sets the `.grad` of every parameter to null (torch's default `set_to_none=True`).
+   * @example
+   * model.zeroGrad();
+   * loss.backward();
+   */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }
@@ -126,6 +204,9 @@ export abstract class Module {
   /**
    * Parameters and persistent buffers by PyTorch's key names, in registration order. The tensors
    * are detached views sharing storage with the module's (like torch's `state_dict()`).
+   * @example
+   * Object.keys(new nn.LayerNorm(8).stateDict()); // ['weight', 'bias']
+   * const bytes = saveSafetensors(model.stateDict());
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
@@ -147,6 +228,8 @@ export abstract class Module {
    * Copies values from `sd` into this module's parameters and buffers, in place (so optimizers
    * holding the tensors see the new values). A shape mismatch always throws; with `strict`
    * (the default) missing or unexpected keys throw too, each listed by name.
+   * @example
+   * model.loadStateDict(loadSafetensors(bytes));
    */
   loadStateDict(sd: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;

@@ -4,7 +4,11 @@
 import type { FloatArray } from './dtype.js';
 import type { Shape } from './shape.js';
 
-/** A number, or arrays of arrays of numbers: what `toArray()` returns. */
+/**
+ * A number, or arrays of arrays of numbers: what `toArray()` returns.
+ * @example
+ * const rows = tensor([[1, 2], [3, 4]]).toArray() as number[][];
+ */
 export type NestedArray = number | NestedArray[];
 
 /** The elements of a contiguous tensor as nested arrays (a number for a 0-d tensor). */

@@ -7,6 +7,14 @@
  * `Math.cos`, whose last-ulp results may in principle differ between engines, but the float64 result
  * is rounded to float32 before it is stored, which hides such differences in practice.
  */
+/**
+ * A seeded random number generator (xoshiro128**): the same seed gives the same numbers on every
+ * JavaScript engine.
+ * @example
+ * const gen = new Generator(123);
+ * gen.uniform();                    // in [0, 1)
+ * randn([3], { generator: gen });   // draws from gen, not the default generator
+ */
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -18,7 +26,11 @@ export class Generator {
     this.seed(seed);
   }
 
-  /** Resets the state from a 32-bit seed, expanded with splitmix32. */
+  /**
+   * Resets the state from a 32-bit seed, expanded with splitmix32.
+   * @example
+   * gen.seed(7); // restart the sequence of seed 7
+   */
   seed(seed: number): void {
     let x = seed >>> 0;
     const next = (): number => {
@@ -35,7 +47,11 @@ export class Generator {
     this.spare = null;
   }
 
-  /** The next 32 random bits as an unsigned integer. */
+  /**
+   * The next 32 random bits as an unsigned integer.
+   * @example
+   * new Generator(0).nextUint32(); // an integer in [0, 2^32)
+   */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
@@ -48,12 +64,20 @@ export class Generator {
     return result;
   }
 
-  /** Uniform in [0, 1) with 24 random bits. */
+  /**
+   * A uniform number in [0, 1) with 24 random bits (exact in float32).
+   * @example
+   * new Generator(0).uniform();
+   */
   uniform(): number {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
-  /** Standard normal by the Box-Muller transform (pairs are cached). */
+  /**
+   * A standard normal sample by the Box-Muller transform, `sqrt(-2 ln u1) cos(2 pi u2)` (pairs are cached).
+   * @example
+   * new Generator(0).normal();
+   */
   normal(): number {
     if (this.spare !== null) {
       const s = this.spare;
@@ -67,7 +91,11 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * u2);
   }
 
-  /** A uniform integer in [0, n). */
+  /**
+   * A uniform integer in [0, n).
+   * @example
+   * new Generator(0).int(10); // one of 0..9
+   */
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
@@ -80,7 +108,15 @@ function rotl(x: number, k: number): number {
 /** The process-wide default generator that `manualSeed` resets. */
 export const defaultGenerator = new Generator(0);
 
-/** Seeds the default generator: same seed, same numbers, on every platform. */
+/**
+ * Seeds the default generator behind `rand`, `randn`, initialisation and dropout: same seed, same
+ * numbers, on every platform.
+ * @example
+ * manualSeed(0);
+ * const a = randn([2]);
+ * manualSeed(0);
+ * const b = randn([2]); // equal to a
+ */
 export function manualSeed(seed: number): void {
   if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
   defaultGenerator.seed(seed);

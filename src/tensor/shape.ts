@@ -5,7 +5,10 @@
  * All storage is contiguous row-major: the last axis varies fastest.
  */
 
-/** A shape as typegrad stores it: a frozen array of non-negative integers. */
+/**
+ * A shape as typegrad stores it: a frozen array of non-negative integers.
+ * @inline
+ */
 export type Shape = readonly number[];
 
 /** Number of elements of a shape (1 for a scalar `[]`). */

@@ -10,7 +10,11 @@ import { binaryForward } from './binary.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
-/** Options of `var`. */
+/**
+ * Options of `Tensor.var`.
+ * @example
+ * x.var(-1, { correction: 0, keepDim: true }); // population variance per row, shape [..., 1]
+ */
 export interface VarOptions {
   /** Subtracted from the count in the divisor: 1 (default) is unbiased, 0 the population variance. */
   correction?: number;

@@ -63,9 +63,15 @@ function runningAsStats(running: Tensor): Float64Array {
   return Float64Array.from(running.data);
 }
 
-/** Options of `batchNorm`. */
+/**
+ * Options of `batchNorm`.
+ * @example
+ * functional.batchNorm(x, runningMean, runningVar, { weight, bias, training: true, momentum: 0.1, eps: 1e-5 });
+ */
 export interface BatchNormOptions {
+  /** Per-channel scale `[C]` (null or omitted: 1). */
   weight?: Tensor | null;
+  /** Per-channel shift `[C]` (null or omitted: 0). */
   bias?: Tensor | null;
   /** Use batch statistics (and update the running ones, if given). Default false. */
   training?: boolean;
@@ -78,8 +84,12 @@ export interface BatchNormOptions {
 /**
  * Batch normalization over (N, C, *): `y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]`.
  * In training, statistics come from the batch (biased variance) and the running statistics, if
- * given, are updated in place with the unbiased batch variance; otherwise the running ones are used.
- * @example functional.batchNorm(x, runningMean, runningVar, { training: true })
+ * given, are updated in place with the unbiased batch variance:
+ * `running = (1 - momentum) * running + momentum * batch`; otherwise the running ones are used.
+ * @example
+ * const runningMean = zeros([16]);
+ * const runningVar = ones([16]);
+ * const y = functional.batchNorm(randn([8, 16, 4, 4]), runningMean, runningVar, { training: true });
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   const where = 'batchNorm';
@@ -114,23 +124,35 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   return y;
 }
 
-/** Options of `instanceNorm`. */
+/**
+ * Options of `instanceNorm`.
+ * @example
+ * functional.instanceNorm(x, { runningMean, runningVar, useInputStats: false }); // evaluation with tracked statistics
+ */
 export interface InstanceNormOptions {
+  /** Running mean `[C]`, updated in place when `useInputStats` is true (optional). */
   runningMean?: Tensor | null;
+  /** Running unbiased variance `[C]`, updated in place when `useInputStats` is true (optional). */
   runningVar?: Tensor | null;
+  /** Per-channel scale `[C]` (null or omitted: 1). */
   weight?: Tensor | null;
+  /** Per-channel shift `[C]` (null or omitted: 0). */
   bias?: Tensor | null;
   /** Normalize with each instance's own statistics (default true); false uses the running ones. */
   useInputStats?: boolean;
+  /** Weight of the new batch value in the running update. Default 0.1. */
   momentum?: number;
+  /** Added to the variance inside the square root. Default 1e-5. */
   eps?: number;
 }
 
 /**
  * Instance normalization over (N, C, *): each (n, c) slice is normalized by its own mean and biased
  * variance over the spatial axes. With running statistics, they are updated with the per-instance
- * statistics averaged over the batch (unbiased variance), like torch.
- * @example functional.instanceNorm(x, { weight, bias })
+ * statistics averaged over the batch (unbiased variance), like torch:
+ * `y = (x - mean[n, c]) / sqrt(var[n, c] + eps) * weight[c] + bias[c]`.
+ * @example
+ * const y = functional.instanceNorm(randn([2, 3, 8, 8])); // each (n, c) image plane: mean 0, variance 1
  */
 export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
   const where = 'instanceNorm';
@@ -177,17 +199,26 @@ function averageOverBatch(perInstance: Float64Array, n: number, channels: number
   return out;
 }
 
-/** Options of `groupNorm`. */
+/**
+ * Options of `groupNorm`.
+ * @example
+ * functional.groupNorm(x, 32, { weight, bias, eps: 1e-5 });
+ */
 export interface GroupNormOptions {
+  /** Per-channel scale `[C]` (null or omitted: 1). */
   weight?: Tensor | null;
+  /** Per-channel shift `[C]` (null or omitted: 0). */
   bias?: Tensor | null;
+  /** Added to the variance inside the square root. Default 1e-5. */
   eps?: number;
 }
 
 /**
  * Group normalization over (N, C, *): the C channels are split into `numGroups` contiguous groups
- * and each (n, group) is normalized by its own statistics; weight and bias are per channel.
- * @example functional.groupNorm(x, 32, { weight, bias })
+ * and each (n, group) is normalized by its own statistics; weight and bias are per channel:
+ * `y = (x - mean[n, g]) / sqrt(var[n, g] + eps) * weight[c] + bias[c]` with g the group of channel c.
+ * @example
+ * const y = functional.groupNorm(randn([2, 64, 8, 8]), 32, { weight: ones([64]), bias: zeros([64]) });
  */
 export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
   const where = 'groupNorm';
@@ -226,17 +257,26 @@ export function asNormalizedShape(shape: number | readonly number[], where: stri
   return s;
 }
 
-/** Options of `layerNorm`. */
+/**
+ * Options of `layerNorm`.
+ * @example
+ * functional.layerNorm(x, [768], { weight, bias, eps: 1e-6 });
+ */
 export interface LayerNormOptions {
+  /** Elementwise scale of shape `normalizedShape` (null or omitted: 1). */
   weight?: Tensor | null;
+  /** Elementwise shift of shape `normalizedShape` (null or omitted: 0). */
   bias?: Tensor | null;
+  /** Added to the variance inside the square root. Default 1e-5. */
   eps?: number;
 }
 
 /**
  * Layer normalization over the trailing `normalizedShape` dims:
  * `y = (x - mean) / sqrt(var + eps) * weight + bias`, statistics per leading index.
- * @example functional.layerNorm(x, [768], { weight, bias })
+ * @example
+ * const tokens = randn([8, 16, 768]);                     // batch, sequence, features
+ * const y = functional.layerNorm(tokens, [768]);          // each token: mean 0, variance 1
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
   const where = 'layerNorm';
@@ -249,8 +289,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where }).y;
 }
 
-/** Options of `rmsNorm`. */
+/**
+ * Options of `rmsNorm`.
+ * @example
+ * functional.rmsNorm(x, [768], { weight, eps: 1e-6 });
+ */
 export interface RMSNormOptions {
+  /** Elementwise scale of shape `normalizedShape` (null or omitted: 1). */
   weight?: Tensor | null;
   /** Added to the mean square; null or undefined: the machine epsilon of the input's dtype. */
   eps?: number | null;
@@ -258,7 +303,8 @@ export interface RMSNormOptions {
 
 /**
  * RMS normalization over the trailing `normalizedShape` dims: `y = x / sqrt(mean(x^2) + eps) * weight`.
- * @example functional.rmsNorm(x, [768], { weight })
+ * @example
+ * const y = functional.rmsNorm(randn([8, 768]), [768], { weight: ones([768]) });
  */
 export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], opts: RMSNormOptions = {}): Tensor {
   const where = 'rmsNorm';

@@ -8,18 +8,34 @@ import { fmtShape } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 import { checkEps, groupNorm } from './functional.js';
 
-/** Options of `GroupNorm`. */
+/**
+ * Options of `GroupNorm`.
+ * @example
+ * new nn.GroupNorm(8, 32, { eps: 1e-6, affine: false });
+ */
 export interface GroupNormModuleOptions {
+  /** Added to the variance inside the square root. Default 1e-5. */
   eps?: number;
   /** Learnable per-channel weight (init 1) and bias (init 0). Default true. */
   affine?: boolean;
 }
 
-/** Group normalization of (N, C, *) input, like torch.nn.GroupNorm. */
+/**
+ * Group normalization of (N, C, *) input, like torch.nn.GroupNorm: the channels are split into
+ * `numGroups` groups and each (n, group) is normalized by its own statistics,
+ * `y = (x - mean[n, g]) / sqrt(var[n, g] + eps) * weight[c] + bias[c]`.
+ * @example
+ * const gn = new nn.GroupNorm(32, 64);       // 32 groups of 2 channels
+ * const y = gn.forward(randn([2, 64, 8, 8]));
+ */
 export class GroupNorm extends Module {
+  /** Number of groups G; each holds numChannels / G consecutive channels. */
   readonly numGroups: number;
+  /** Number of channels C, the size of axis 1 of the input. */
   readonly numChannels: number;
+  /** Added to the variance inside the square root. */
   readonly eps: number;
+  /** Whether the layer has a learnable per-channel weight and bias. */
   readonly affine: boolean;
   /** Per-channel scale [C] or null. */
   weight: Tensor | null;
@@ -45,7 +61,11 @@ export class GroupNorm extends Module {
     this.registerParameter('bias');
   }
 
-  /** Normalizes each (n, group) of x (N, C, *). */
+  /**
+   * Normalizes each (n, group) of x (N, C, *) and applies the per-channel affine transform.
+   * @example
+   * const y = gn.forward(x);
+   */
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new Error(

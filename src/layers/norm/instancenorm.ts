@@ -12,6 +12,7 @@ const INSTANCE_NORM_DEFAULTS = { eps: 1e-5, momentum: 0.1, affine: false, trackR
 abstract class InstanceNorm extends NormBase {
   /** Rank of batched input: 3, 4 or 5. */
   protected abstract readonly batchedRank: number;
+  /** The accepted input shapes, for error messages. */
   protected abstract readonly shapeText: string;
 
   constructor(numFeatures: number, opts: NormBaseOptions = {}) {
@@ -23,6 +24,8 @@ abstract class InstanceNorm extends NormBase {
    * evaluation with tracked running statistics, by those.
    * Note (torch parity): unlike BatchNorm, InstanceNorm with `momentum: null` passes momentum 0,
    * so its running statistics stay at their initial values, exactly as torch.nn.InstanceNorm does.
+   * @example
+   * const y = new nn.InstanceNorm2d(3).forward(randn([2, 3, 8, 8]));
    */
   forward(x: Tensor): Tensor {
     const unbatched = x.ndim === this.batchedRank - 1;
@@ -41,20 +44,42 @@ abstract class InstanceNorm extends NormBase {
   }
 }
 
-/** Instance normalization of (N, C, L) or (C, L) input, like torch.nn.InstanceNorm1d. */
+/**
+ * Instance normalization of (N, C, L) or (C, L) input, like torch.nn.InstanceNorm1d: statistics per
+ * (n, c) over L, `y = (x - mean[n, c]) / sqrt(var[n, c] + eps) * weight[c] + bias[c]`.
+ * @example
+ * const y = new nn.InstanceNorm1d(4, { affine: true }).forward(randn([2, 4, 50]));
+ */
 export class InstanceNorm1d extends InstanceNorm {
+  /** @inheritDoc */
   protected readonly batchedRank = 3;
+  /** @inheritDoc */
   protected readonly shapeText = '(N, C, L) or (C, L)';
 }
 
-/** Instance normalization of (N, C, H, W) or (C, H, W) input, like torch.nn.InstanceNorm2d. */
+/**
+ * Instance normalization of (N, C, H, W) or (C, H, W) input, like torch.nn.InstanceNorm2d:
+ * statistics per (n, c) over H and W, `y = (x - mean[n, c]) / sqrt(var[n, c] + eps) * weight[c] + bias[c]`.
+ * @example
+ * const norm = new nn.InstanceNorm2d(64, { affine: true, trackRunningStats: true });
+ * const y = norm.forward(randn([4, 64, 16, 16]));
+ */
 export class InstanceNorm2d extends InstanceNorm {
+  /** @inheritDoc */
   protected readonly batchedRank = 4;
+  /** @inheritDoc */
   protected readonly shapeText = '(N, C, H, W) or (C, H, W)';
 }
 
-/** Instance normalization of (N, C, D, H, W) or (C, D, H, W) input, like torch.nn.InstanceNorm3d. */
+/**
+ * Instance normalization of (N, C, D, H, W) or (C, D, H, W) input, like torch.nn.InstanceNorm3d:
+ * statistics per (n, c) over D, H and W, `y = (x - mean[n, c]) / sqrt(var[n, c] + eps) * weight[c] + bias[c]`.
+ * @example
+ * const y = new nn.InstanceNorm3d(2).forward(randn([1, 2, 4, 4, 4]));
+ */
 export class InstanceNorm3d extends InstanceNorm {
+  /** @inheritDoc */
   protected readonly batchedRank = 5;
+  /** @inheritDoc */
   protected readonly shapeText = '(N, C, D, H, W) or (C, D, H, W)';
 }

@@ -7,8 +7,13 @@ import type { Tensor } from '../../autograd/tensor.js';
 import { Module } from '../module.js';
 import { asNormalizedShape, checkEps, layerNorm, rmsNorm } from './functional.js';
 
-/** Options of `LayerNorm`. */
+/**
+ * Options of `LayerNorm`.
+ * @example
+ * new nn.LayerNorm(768, { eps: 1e-6, elementwiseAffine: true, bias: false });
+ */
 export interface LayerNormModuleOptions {
+  /** Added to the variance inside the square root. Default 1e-5. */
   eps?: number;
   /** Learnable weight (init 1) and bias (init 0) of normalizedShape. Default true. */
   elementwiseAffine?: boolean;
@@ -16,10 +21,19 @@ export interface LayerNormModuleOptions {
   bias?: boolean;
 }
 
-/** Layer normalization over the trailing dims, like torch.nn.LayerNorm. */
+/**
+ * Layer normalization over the trailing `normalizedShape` dims, like torch.nn.LayerNorm:
+ * `y = (x - mean) / sqrt(var + eps) * weight + bias`, one statistic per leading index.
+ * @example
+ * const ln = new nn.LayerNorm(768);
+ * const y = ln.forward(randn([8, 16, 768]));   // each of the 8 x 16 tokens: mean 0, variance 1
+ */
 export class LayerNorm extends Module {
+  /** The trailing input dims that are normalized together (and that weight and bias span). */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance inside the square root. */
   readonly eps: number;
+  /** Whether the layer has a learnable weight (and bias) of `normalizedShape`. */
   readonly elementwiseAffine: boolean;
   /** Scale of normalizedShape or null. */
   weight: Tensor | null;
@@ -39,13 +53,21 @@ export class LayerNorm extends Module {
     this.registerParameter('bias');
   }
 
-  /** Normalizes x over its trailing normalizedShape dims. */
+  /**
+   * Normalizes x over its trailing normalizedShape dims and applies the elementwise affine transform.
+   * @example
+   * const y = ln.forward(x);
+   */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 }
 
-/** Options of `RMSNorm`. */
+/**
+ * Options of `RMSNorm`.
+ * @example
+ * new nn.RMSNorm(4096, { eps: 1e-6 });
+ */
 export interface RMSNormModuleOptions {
   /** Added to the mean square; null (default): machine epsilon of the input's dtype. */
   eps?: number | null;
@@ -53,10 +75,19 @@ export interface RMSNormModuleOptions {
   elementwiseAffine?: boolean;
 }
 
-/** Root-mean-square normalization over the trailing dims, like torch.nn.RMSNorm. */
+/**
+ * Root-mean-square normalization over the trailing dims, like torch.nn.RMSNorm:
+ * `y = x / sqrt(mean(x^2) + eps) * weight` (no centering, no bias).
+ * @example
+ * const norm = new nn.RMSNorm(768);            // eps null: float32's machine epsilon
+ * const y = norm.forward(randn([8, 768]));
+ */
 export class RMSNorm extends Module {
+  /** The trailing input dims that are normalized together (and that weight spans). */
   readonly normalizedShape: readonly number[];
+  /** Added to the mean square; null means the machine epsilon of the input's dtype. */
   readonly eps: number | null;
+  /** Whether the layer has a learnable weight of `normalizedShape`. */
   readonly elementwiseAffine: boolean;
   /** Scale of normalizedShape or null. */
   weight: Tensor | null;
@@ -71,7 +102,11 @@ export class RMSNorm extends Module {
     this.registerParameter('weight');
   }
 
-  /** `x / sqrt(mean(x^2) + eps) * weight` over the trailing normalizedShape dims. */
+  /**
+   * `x / sqrt(mean(x^2) + eps) * weight` over the trailing normalizedShape dims.
+   * @example
+   * const y = norm.forward(x);
+   */
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.normalizedShape, { weight: this.weight, eps: this.eps });
   }

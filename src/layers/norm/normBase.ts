@@ -7,7 +7,11 @@ import type { Tensor } from '../../autograd/tensor.js';
 import { Module } from '../module.js';
 import { checkEps, checkMomentum } from './functional.js';
 
-/** Options of the BatchNorm and InstanceNorm constructors. */
+/**
+ * Options of the BatchNorm and InstanceNorm constructors.
+ * @example
+ * new nn.BatchNorm2d(64, { eps: 1e-3, momentum: 0.01, affine: true, trackRunningStats: true });
+ */
 export interface NormBaseOptions {
   /** Added to the variance inside the square root. */
   eps?: number;
@@ -19,12 +23,22 @@ export interface NormBaseOptions {
   trackRunningStats?: boolean;
 }
 
-/** Per-channel normalization with optional running statistics. */
+/**
+ * Per-channel normalization with optional running statistics: the base of BatchNorm and InstanceNorm.
+ * @example
+ * const bn = new nn.BatchNorm1d(8);
+ * bn.resetRunningStats();
+ */
 export abstract class NormBase extends Module {
+  /** Number of channels C, the size of the channel axis. */
   readonly numFeatures: number;
+  /** Added to the variance inside the square root. */
   readonly eps: number;
+  /** Weight of the batch value in the running update; null: cumulative moving average. */
   momentum: number | null;
+  /** Whether the layer has a learnable per-channel weight and bias. */
   readonly affine: boolean;
+  /** Whether the layer keeps running mean and variance for evaluation. */
   readonly trackRunningStats: boolean;
   /** Per-channel scale, shape [C], or null without affine. */
   weight: Tensor | null;
@@ -62,7 +76,11 @@ export abstract class NormBase extends Module {
     this.registerBuffer('num_batches_tracked', 'numBatchesTracked');
   }
 
-  /** Resets running mean to 0, running variance to 1 and the batch count to 0. */
+  /**
+   * Resets running mean to 0, running variance to 1 and the batch count to 0.
+   * @example
+   * bn.resetRunningStats();
+   */
   resetRunningStats(): void {
     this.runningMean?.data.fill(0);
     this.runningVar?.data.fill(1);
