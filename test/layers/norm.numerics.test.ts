@@ -17,17 +17,18 @@ import {
   compositeLayerNorm,
   compositeRmsNorm,
   FLOAT32_MACHINE_EPS,
+  FLOAT32_TOL,
   moments64,
   normalize64,
   type Norm64Options,
 } from './norm.reference.js';
 
-// The brief's bound: the fused op computes in float64 and rounds once, so its outputs (|y| up to
-// about 10 here) are within 1e-6; 2e-5 is the acceptance bound, a naive variance misses it by far.
+// The acceptance bound for |y| up to about 10: float32 output rounding is 5e-7 and both backends
+// stay under 2e-6 here; a variance that loses digits (even E[x^2] - E[x]^2 in float64) misses it.
 const OUTPUT_ATOL = 2e-5;
-// Gradients: fused (float64 inside, one float32 rounding) vs the float64 composite; rstd reaches
-// 316 on constant data, so the bound is relative, with atol for entries that are (near) 0.
-const GRAD_TOL = { rtol: 1e-5, atol: 1e-5 };
+// Gradients vs the float64 composite: float32 tolerance (see FLOAT32_TOL); measured worst 2.4e-6
+// on values near 1 with the wasm backend's float32 elementwise passes.
+const GRAD_TOL = FLOAT32_TOL;
 
 const DATASETS = [
   { name: 'mean 1e6, std 1', mean: 1e6, std: 1 },
@@ -61,32 +62,32 @@ function channelCase(kind: 'batch' | 'instance', name: string, make: HardCase['m
 }
 
 const HARD_CASES: HardCase[] = [
-  channelCase('batch', 'BatchNorm1d', () => new nn.BatchNorm1d(3), [8, 3, 4]),
-  channelCase('batch', 'BatchNorm2d', () => new nn.BatchNorm2d(3), [4, 3, 3, 3]),
-  channelCase('batch', 'BatchNorm3d', () => new nn.BatchNorm3d(2), [3, 2, 2, 3, 2]),
-  channelCase('instance', 'InstanceNorm1d affine', () => new nn.InstanceNorm1d(3, { affine: true }), [2, 3, 16]),
-  channelCase('instance', 'InstanceNorm2d affine', () => new nn.InstanceNorm2d(3, { affine: true }), [2, 3, 4, 4]),
-  channelCase('instance', 'InstanceNorm3d affine', () => new nn.InstanceNorm3d(2, { affine: true }), [2, 2, 2, 3, 3]),
+  channelCase('batch', 'BatchNorm1d', () => new nn.BatchNorm1d(3), [16, 3, 8]),
+  channelCase('batch', 'BatchNorm2d', () => new nn.BatchNorm2d(3), [4, 3, 6, 6]),
+  channelCase('batch', 'BatchNorm3d', () => new nn.BatchNorm3d(2), [3, 2, 4, 4, 4]),
+  channelCase('instance', 'InstanceNorm1d affine', () => new nn.InstanceNorm1d(3, { affine: true }), [2, 3, 64]),
+  channelCase('instance', 'InstanceNorm2d affine', () => new nn.InstanceNorm2d(3, { affine: true }), [2, 3, 8, 8]),
+  channelCase('instance', 'InstanceNorm3d affine', () => new nn.InstanceNorm3d(2, { affine: true }), [2, 2, 4, 4, 6]),
   {
     name: 'GroupNorm G=2 C=6',
-    shape: [3, 6, 2, 3],
+    shape: [3, 6, 4, 6],
     make: () => new nn.GroupNorm(2, 6),
-    ref: { view: [3, 2, 3, 6], reduced: [2, 3], param: [1, 2], eps: EPS },
+    ref: { view: [3, 2, 3, 24], reduced: [2, 3], param: [1, 2], eps: EPS },
     composite: (x, weight, bias) => compositeGroupNorm(x, 2, { weight, bias, eps: EPS }),
   },
   {
-    name: 'LayerNorm [4, 8]',
-    shape: [3, 4, 8],
-    make: () => new nn.LayerNorm([4, 8]),
+    name: 'LayerNorm [8, 16]',
+    shape: [3, 8, 16],
+    make: () => new nn.LayerNorm([8, 16]),
     ref: { reduced: [1, 2], param: [1, 2], eps: EPS },
-    composite: (x, weight, bias) => compositeLayerNorm(x, [4, 8], { weight, bias, eps: EPS }),
+    composite: (x, weight, bias) => compositeLayerNorm(x, [8, 16], { weight, bias, eps: EPS }),
   },
   {
-    name: 'RMSNorm [16] eps=null',
-    shape: [4, 16],
-    make: () => new nn.RMSNorm([16]),
+    name: 'RMSNorm [48] eps=null',
+    shape: [8, 48],
+    make: () => new nn.RMSNorm([48]),
     ref: { reduced: [1], param: [1], eps: FLOAT32_MACHINE_EPS, centered: false },
-    composite: (x, weight) => compositeRmsNorm(x, [16], { weight, eps: FLOAT32_MACHINE_EPS }),
+    composite: (x, weight) => compositeRmsNorm(x, [48], { weight, eps: FLOAT32_MACHINE_EPS }),
   },
 ];
 
