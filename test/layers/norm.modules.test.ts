@@ -10,15 +10,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator, gradcheck, Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
-import { FLOAT32_TOL, NORM_CASES, normalData, randomizeState, type Geometry, type Instance, type NormCase } from './norm.reference.js';
+import { FLOAT32_TOL, leaf64, NORM_CASES, normalData, randomizeState, type Geometry, type Instance, type NormCase } from './norm.reference.js';
 
 /** Random draws per configuration and mode (x 78 cases); shapes are small, so this stays fast. */
 const PROPERTY_RUNS = 100;
-
-/** A float64 leaf holding the same values as t (or null). */
-function leaf64(t: Tensor | null): Tensor | null {
-  return t === null ? null : new Tensor(Float64Array.from(t.data), t.shape, true);
-}
 
 /** `weight` and `bias` of an instance (those it has) as the extra inputs of its functional form. */
 function paramInputs(inst: Instance): Tensor[] {

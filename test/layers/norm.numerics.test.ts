@@ -18,6 +18,7 @@ import {
   compositeRmsNorm,
   FLOAT32_MACHINE_EPS,
   FLOAT32_TOL,
+  leaf64,
   moments64,
   normalize64,
   type Norm64Options,
@@ -96,8 +97,6 @@ function hardData(shape: number[], mean: number, std: number, gen: Generator): F
   return Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => mean + std * gen.normal());
 }
 
-const f64leaf = (t: Tensor | null | undefined): Tensor | null => (t ? new Tensor(Float64Array.from(t.data), t.shape, true) : null);
-
 describe.each(HARD_CASES.map((c) => [c.name, c] as const))('%s on hard data (train mode)', (_, c) => {
   it.each(DATASETS.map((d) => [d.name, d] as const))('%s', (_name, d) => {
     const gen = new Generator(21);
@@ -114,7 +113,7 @@ describe.each(HARD_CASES.map((c) => [c.name, c] as const))('%s on hard data (tra
     expect(y.data.some(Number.isNaN)).toBe(false);
     expectClose(y, expected, { rtol: 0, atol: OUTPUT_ATOL }, 'y');
 
-    const [x64, w64, b64] = [x, m.weight, bias].map(f64leaf);
+    const [x64, w64, b64] = [x, m.weight, bias].map(leaf64);
     c.composite(x64!, w64, b64).backward(new Tensor(Float64Array.from(dy.data), dy.shape));
     for (const [label, fused, reference] of [['x', x, x64], ['weight', m.weight, w64], ['bias', bias, b64]] as const) {
       if (fused === null) continue;

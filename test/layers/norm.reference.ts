@@ -15,7 +15,7 @@
  * Shape letters: N batch, C channels, G groups, L/H/W/D spatial, S the product of the spatial dims.
  */
 import fc from 'fast-check';
-import { functional as F, nn, type Generator, type Module, type Tensor } from '../../src/index.js';
+import { functional as F, nn, Tensor, type Generator, type Module } from '../../src/index.js';
 
 /** torch.finfo(torch.float32).eps: RMSNorm's eps for float32 input when eps is null. */
 export const FLOAT32_MACHINE_EPS = 1.1920928955078125e-7;
@@ -461,6 +461,11 @@ export function randomizeState(inst: Instance, gen: Generator): void {
   fill(inst.bias, () => gen.normal());
   fill(inst.runningMean, () => gen.normal());
   fill(inst.runningVar, () => 0.5 + gen.uniform());
+}
+
+/** A float64 leaf (requiresGrad) holding the same values as t, or null: input of a float64 reference. */
+export function leaf64(t: Tensor | null | undefined): Tensor | null {
+  return t ? new Tensor(Float64Array.from(t.data), t.shape, true) : null;
 }
 
 /** Standard normal values of `shape` from `gen`, times `scale` plus `offset`, as a float32 array. */
