@@ -18,9 +18,14 @@ export function randomTensor(shape: readonly number[], seed: number, opts: Rando
   return tensor(randomValues(numel(shape), seed, values), shape, { requiresGrad, dtype });
 }
 
-/** Asserts that gradcheck passes (it throws with the worst mismatch named when it does not). */
+/**
+ * Asserts that gradcheck passes (it throws with the worst mismatch named when it does not).
+ * Tolerances are tighter than gradcheck's defaults (torch's rtol 1e-3, atol 1e-5): in float64 with
+ * eps 1e-6 the central difference is good to ~1e-8 (O(eps^2) truncation, ~1e-16 * |f| / eps
+ * rounding), so rtol 1e-5 still passes correct rules while a 1e-4 relative error in one is caught.
+ */
 export function expectGradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts?: GradcheckOptions): void {
-  expect(gradcheck(fn, inputs, opts)).toBe(true);
+  expect(gradcheck(fn, inputs, { rtol: 1e-5, atol: 1e-6, ...opts })).toBe(true);
 }
 
 /** Runs `fn` and asserts that the data of `inputs` is bit-for-bit what it was before. */

@@ -45,7 +45,7 @@ export const reductionArb = shapeArb().chain((shape) =>
  * Two shapes that broadcast together: both derived from one output shape by dropping leading axes
  * and setting some sizes to 1.
  */
-export const broadcastPairArb = shapeArb(0, 4).chain((out) => {
+export const broadcastPairArb = shapeArb(0, 5).chain((out) => {
   const operand = fc
     .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
     .map(([drop, ones]) => out.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
