@@ -7,3 +7,10 @@ export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from './norm/instancen
 export { GroupNorm, type GroupNormModuleOptions } from './norm/groupnorm.js';
 export { LayerNorm, RMSNorm, type LayerNormModuleOptions, type RMSNormModuleOptions } from './norm/layernorm.js';
 export type { NormBaseOptions } from './norm/normBase.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Conv2d, type Conv2dModuleOptions } from './conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { ReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, type GELUOptions } from './activation.js';
+export { Dropout, type DropoutModuleOptions } from './dropout.js';
+export { Sequential, Flatten } from './container.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';

@@ -1,0 +1,261 @@
+/**
+ * Loss functions with torch.nn.functional semantics. Shape letters: N batch, C classes, `*` any
+ * extra (spatial) axes; class axis 1 (axis 0 for one unbatched sample [C]).
+ *
+ *   nllLoss(logp, t)        l[n, *] = -w[t] * logp[n, t, *]           (kernels/loss.ts)
+ *   crossEntropy(x, t)      nllLoss(logSoftmax(x, classAxis), t), with label smoothing:
+ *                           (1 - eps) * nll + eps/C * smooth,  smooth[n, *] = -sum_c w[c] logp[n, c, *]
+ *   mseLoss(a, b)           l = (a - b)^2
+ *   bceWithLogits(x, y)     l = (1 - y) x + (1 + (posWeight - 1) y) softplus(-x)
+ *
+ * Reductions: 'none' keeps the per-element losses; 'sum' adds them; 'mean' divides the sum by the
+ * number of elements, except for class-index targets, where it divides by the total weight of the
+ * targets that are not ignored (torch's weighted mean; NaN when every target is ignored).
+ * Every backward is assembled from the ops' own rules; only the NLL gather has its own (the
+ * scatter in kernels/loss.ts).
+ */
+import { allocate } from '../../tensor/dtype.js';
+import { nllBackward, nllForward, softplus as softplusKernel, type NllShape } from '../../tensor/kernels/loss.js';
+import { fmtShape, sameShape } from '../../tensor/shape.js';
+import { record } from '../record.js';
+import { Tensor } from '../tensor.js';
+import { logSoftmax } from './softmax.js';
+import { unaryForward } from './unary.js';
+
+/** How a loss combines its per-element values. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Class-index targets: a Tensor of integer values, an array of integers, or one integer. */
+export type ClassTargets = Tensor | readonly number[] | number;
+
+/** Options of `nllLoss`. */
+export interface NllLossOptions {
+  /** 'mean' (default, weighted by the class weights), 'sum' or 'none'. */
+  reduction?: Reduction;
+  /** A weight per class, shape [C] (default: all 1). */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing, to the loss or to the mean's divisor (default -100). */
+  ignoreIndex?: number;
+}
+
+/** Options of `crossEntropy`. */
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mix the one-hot target with the uniform distribution: eps in [0, 1] (default 0). */
+  labelSmoothing?: number;
+}
+
+/** Options of `mseLoss`. */
+export interface MseLossOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
+  reduction?: Reduction;
+}
+
+/** Options of `binaryCrossEntropyWithLogits`. */
+export interface BceWithLogitsOptions {
+  /** 'mean' (default), 'sum' or 'none'. */
+  reduction?: Reduction;
+  /** Weight of the positive term, broadcast along the last axis (e.g. one per class). */
+  posWeight?: Tensor | null;
+  /** A rescaling weight broadcast to the loss's shape. */
+  weight?: Tensor | null;
+}
+
+function checkReduction(reduction: Reduction, where: string): Reduction {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+  }
+  return reduction;
+}
+
+function reduce(loss: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return loss;
+  return reduction === 'sum' ? loss.sum() : loss.mean();
+}
+
+/** Reads class-index targets into an Int32Array, checking shape, integrality and range. */
+function classIndices(targets: ClassTargets, shape: readonly number[], numClasses: number, ignoreIndex: number, where: string): Int32Array {
+  let values: ArrayLike<number>;
+  let given: readonly number[];
+  if (targets instanceof Tensor) {
+    values = targets.data;
+    given = targets.shape;
+  } else if (typeof targets === 'number') {
+    values = [targets];
+    given = [];
+  } else if (Array.isArray(targets)) {
+    values = targets;
+    given = [targets.length];
+  } else {
+    throw new Error(`${where}: targets must be a Tensor, an array of class indices or one index, got ${typeof targets}`);
+  }
+  if (!sameShape(given, shape)) {
+    throw new Error(`${where}: targets must have shape ${fmtShape(shape)} to match the input, got ${fmtShape(given)}`);
+  }
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const t = values[i]!;
+    if (t !== ignoreIndex && !(Number.isInteger(t) && t >= 0 && t < numClasses)) {
+      throw new Error(`${where}: targets must be class indices in [0, ${numClasses - 1}] (or ignoreIndex ${ignoreIndex}), got ${t} at flat index ${i}`);
+    }
+    out[i] = t;
+  }
+  return out;
+}
+
+/** The view [N, C, S] of an input with a class axis, and the shape its targets must have. */
+function classLayout(x: Tensor, where: string): { shape: NllShape; targetShape: number[] } {
+  if (!(x instanceof Tensor) || x.ndim < 1) {
+    throw new Error(`${where}: input must be a Tensor of shape [N, C, *] or [C], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+  }
+  if (x.ndim === 1) return { shape: { n: 1, c: x.shape[0]!, s: 1 }, targetShape: [] };
+  const spatial = x.shape.slice(2);
+  return {
+    shape: { n: x.shape[0]!, c: x.shape[1]!, s: spatial.reduce((p, d) => p * d, 1) },
+    targetShape: [x.shape[0]!, ...spatial],
+  };
+}
+
+function checkClassWeight(weight: Tensor | null | undefined, c: number, where: string): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  if (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.shape[0] !== c) {
+    throw new Error(`${where}: weight must be a Tensor of shape [${c}] (one per class), got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
+  }
+  return weight;
+}
+
+/**
+ * Negative log-likelihood of class-index targets given log-probabilities:
+ * l[n, *] = -weight[t] * logp[n, t, *]; 'mean' divides the sum by the sum of weight[t] over the
+ * targets that are not `ignoreIndex`.
+ * @example nllLoss(logSoftmax(logits, 1), [3, 0, 7])
+ */
+export function nllLoss(logp: Tensor, targets: ClassTargets, opts: NllLossOptions = {}): Tensor {
+  const where = 'nllLoss';
+  const reduction = checkReduction(opts.reduction ?? 'mean', where);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const layout = classLayout(logp, where);
+  const weight = checkClassWeight(opts.weight, layout.shape.c, where);
+  const t = classIndices(targets, layout.targetShape, layout.shape.c, ignoreIndex, where);
+  return nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction);
+}
+
+/** nllLoss on validated class indices `t` (shared by nllLoss and crossEntropy). */
+function nllOfIndices(
+  logp: Tensor,
+  t: Int32Array,
+  layout: { shape: NllShape; targetShape: number[] },
+  weight: Tensor | null,
+  ignoreIndex: number,
+  reduction: Reduction,
+): Tensor {
+  const { shape, targetShape } = layout;
+  const wData = weight === null ? null : weight.data;
+  const loss = allocate(logp.dtype, t.length);
+  const w = new Float64Array(t.length);
+  nllForward(logp.data, t, shape, wData, ignoreIndex, loss, w);
+  const perElement = record(new Tensor(loss, targetShape), 'nllLoss', [logp], (g) => {
+    const dlogp = allocate(g.dtype, logp.size);
+    nllBackward(g.data, t, shape, wData, ignoreIndex, dlogp);
+    return [new Tensor(dlogp, logp.shape)];
+  });
+  if (reduction !== 'mean') return reduce(perElement, reduction);
+  let totalWeight = 0;
+  for (let i = 0; i < w.length; i++) totalWeight += w[i]!;
+  return perElement.sum().div(totalWeight);
+}
+
+/**
+ * Cross-entropy of logits against class-index targets (or, when `targets` has the logits' shape,
+ * class probabilities), computed through a stable log-softmax:
+ * l[n] = -weight[t] * logSoftmax(x)[n, t], with label smoothing eps:
+ * (1 - eps) * l[n] + eps/C * sum_c -weight[c] * logSoftmax(x)[n, c].
+ * @example crossEntropy(model.forward(images), labels, { labelSmoothing: 0.1 })
+ */
+export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossEntropyOptions = {}): Tensor {
+  const where = 'crossEntropy';
+  const reduction = checkReduction(opts.reduction ?? 'mean', where);
+  const eps = opts.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
+    throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${eps}`);
+  }
+  const layout = classLayout(logits, where);
+  const { shape, targetShape } = layout;
+  const classAxis = logits.ndim === 1 ? 0 : 1;
+  const weight = checkClassWeight(opts.weight, shape.c, where);
+  // A class weight shaped to broadcast along the class axis: [C] for [C], [C, 1, ...] for [N, C, *].
+  const weightAlongClasses = weight === null ? null : weight.reshape([shape.c, ...new Array<number>(Math.max(logits.ndim - 2, 0)).fill(1)]);
+
+  if (targets instanceof Tensor && sameShape(targets.shape, logits.shape)) {
+    // Class probabilities: l[n, *] = -sum_c weight[c] * y[n, c, *] * logp[n, c, *]; 'mean' divides by N * S.
+    const logp = logSoftmax(logits, classAxis);
+    const y = eps > 0 ? targets.mul(1 - eps).add(eps / shape.c) : targets;
+    const weighted = weightAlongClasses === null ? logp : logp.mul(weightAlongClasses);
+    return reduce(weighted.mul(y).sum(classAxis).neg(), reduction);
+  }
+
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const t = classIndices(targets, targetShape, shape.c, ignoreIndex, where);
+  const logp = logSoftmax(logits, classAxis);
+  const nll = nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction);
+  if (eps === 0) return nll;
+  // Label smoothing: the uniform part, per element, with ignored targets masked out.
+  const keep = allocate(logits.dtype, t.length);
+  let divisor = 0;
+  for (let i = 0; i < t.length; i++) {
+    const kept = t[i] !== ignoreIndex;
+    keep[i] = kept ? 1 : 0;
+    if (kept) divisor += weight === null ? 1 : weight.data[t[i]!]!;
+  }
+  const weighted = weightAlongClasses === null ? logp : logp.mul(weightAlongClasses);
+  const smooth = weighted.sum(classAxis).neg().mul(new Tensor(keep, targetShape));
+  const smoothReduced = reduction === 'none' ? smooth : reduction === 'sum' ? smooth.sum() : smooth.sum().div(divisor);
+  return nll.mul(1 - eps).add(smoothReduced.mul(eps / shape.c));
+}
+
+/**
+ * Mean squared error: l = (a - b)^2 (broadcast), reduced.
+ * @example mseLoss(prediction, target)  // mean((prediction - target)^2)
+ */
+export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor {
+  const reduction = checkReduction(opts.reduction ?? 'mean', 'mseLoss');
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
+    throw new Error(`mseLoss: input and target must be Tensors, got ${typeof a} and ${typeof b}`);
+  }
+  const d = a.sub(b);
+  return reduce(d.mul(d), reduction);
+}
+
+/**
+ * softplus(z) = ln(1 + e^z), computed as max(z, 0) + log1p(e^-|z|) so it never overflows.
+ * d/dz = sigmoid(z).
+ * @example softplus(tensor([-1000, 0, 1000]))  // [0, 0.6931, 1000]
+ */
+export function softplus(z: Tensor): Tensor {
+  if (!(z instanceof Tensor)) throw new Error(`softplus: z must be a Tensor, got ${typeof z}`);
+  const out = allocate(z.dtype, z.size);
+  softplusKernel(z.data, out);
+  return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', z))]);
+}
+
+/**
+ * Binary cross-entropy on logits, in the stable form
+ * l = (1 - y) x + (1 + (posWeight - 1) y) softplus(-x)   (= -[posWeight y log s(x) + (1 - y) log(1 - s(x))]),
+ * times `weight` if given, then reduced. Targets y are probabilities with the logits' shape.
+ * @example binaryCrossEntropyWithLogits(scores, labels, { posWeight: tensor([3]) })
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
+  const where = 'binaryCrossEntropyWithLogits';
+  const reduction = checkReduction(opts.reduction ?? 'mean', where);
+  if (!(logits instanceof Tensor) || !(targets instanceof Tensor)) {
+    throw new Error(`${where}: logits and targets must be Tensors, got ${typeof logits} and ${typeof targets}`);
+  }
+  if (!sameShape(logits.shape, targets.shape)) {
+    throw new Error(`${where}: targets must have the logits' shape ${fmtShape(logits.shape)}, got ${fmtShape(targets.shape)}`);
+  }
+  const sp = softplus(logits.neg());
+  const posWeight = opts.posWeight ?? null;
+  const logWeight = posWeight === null ? null : targets.mul(posWeight.sub(1)).add(1);
+  let loss = targets.neg().add(1).mul(logits).add(logWeight === null ? sp : sp.mul(logWeight));
+  if (opts.weight !== undefined && opts.weight !== null) loss = loss.mul(opts.weight);
+  return reduce(loss, reduction);
+}

@@ -1,0 +1,152 @@
+/**
+ * 2-D pooling ops (torch.nn.functional.max_pool2d, avg_pool2d, adaptive_avg_pool2d).
+ * x [N, C, H, W] (or one image [C, H, W]) -> y [N, C, outH, outW]. The window arithmetic and the
+ * backward rules (max: route dy to the argmax; average: spread dy / divisor over the window) are in
+ * the header of `src/tensor/kernels/pool.ts`.
+ *
+ * Output size along an axis: floor or, with ceilMode, ceil of
+ * (size + 2*padding - dilation*(kernel-1) - 1) / stride, plus 1; with ceilMode the last window
+ * must start inside the input or its left padding (torch's rule).
+ */
+import { allocate } from '../../tensor/dtype.js';
+import type { Window2d } from '../../tensor/kernels/conv.js';
+import {
+  adaptiveAvgPoolWindows,
+  avgPoolBackward,
+  avgPoolForward,
+  avgPoolWindows,
+  maxPool2dBackward,
+  maxPool2dForward,
+  type AvgWindows,
+} from '../../tensor/kernels/pool.js';
+import { fmtShape } from '../../tensor/shape.js';
+import { record } from '../record.js';
+import { Tensor } from '../tensor.js';
+import { pair, type IntPair } from './conv.js';
+
+/** Options of `maxPool2d`. */
+export interface MaxPool2dOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: IntPair | null;
+  /** Implicit -inf padding on each side (default 0, at most half the kernel). */
+  padding?: IntPair;
+  /** Spacing between window taps (default 1). */
+  dilation?: IntPair;
+  /** Round the output size up instead of down (default false). */
+  ceilMode?: boolean;
+}
+
+/** Options of `avgPool2d`. */
+export interface AvgPool2dOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: IntPair | null;
+  /** Implicit zero padding on each side (default 0, at most half the kernel). */
+  padding?: IntPair;
+  /** Round the output size up instead of down (default false). */
+  ceilMode?: boolean;
+  /** Count padding positions in the divisor (default true, like torch). */
+  countIncludePad?: boolean;
+  /** Divide every window sum by this instead of its size (default null). */
+  divisorOverride?: number | null;
+}
+
+/** Output length along one axis (see the header). */
+function pooledSize(size: number, k: number, s: number, p: number, d: number, ceilMode: boolean): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceilMode && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+/** Validates x and the window arguments, and builds the geometry. */
+function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2dOptions): Window2d {
+  if (!(x instanceof Tensor) || x.ndim !== 4) {
+    throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+  }
+  const k = pair(kernelSize, where, 'kernelSize', 1);
+  const s = o.stride === undefined || o.stride === null ? k : pair(o.stride, where, 'stride', 1);
+  const p = pair(o.padding ?? 0, where, 'padding', 0);
+  const d = pair(o.dilation ?? 1, where, 'dilation', 1);
+  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
+    throw new Error(`${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got padding [${p.join(', ')}]`);
+  }
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const outH = pooledSize(h, k[0], s[0], p[0], d[0], o.ceilMode ?? false);
+  const outW = pooledSize(w, k[1], s[1], p[1], d[1], o.ceilMode ?? false);
+  if (outH < 1 || outW < 1) {
+    throw new Error(`${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize [${k.join(', ')}]; expected at least 1x1`);
+  }
+  return { n, c, h, w, kH: k[0], kW: k[1], sH: s[0], sW: s[1], padTop: p[0], padLeft: p[1], dH: d[0], dW: d[1], outH, outW };
+}
+
+/** Runs `fn` on a batch of one when x is a single image [C, H, W]. */
+function batched(x: Tensor, fn: (xb: Tensor) => Tensor): Tensor {
+  return x instanceof Tensor && x.ndim === 3 ? fn(x.unsqueeze(0)).squeeze(0) : fn(x);
+}
+
+/**
+ * Max pooling: each output is the maximum of its window. d/dx: dy goes to the window's maximum.
+ * @example maxPool2d(randn([1, 3, 8, 8]), 2)  // [1, 3, 4, 4]
+ */
+export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {}): Tensor {
+  return batched(x, (xb) => {
+    const geom = poolGeometry('maxPool2d', xb, kernelSize, opts);
+    const shape = [geom.n, geom.c, geom.outH, geom.outW];
+    const y = allocate(xb.dtype, geom.n * geom.c * geom.outH * geom.outW);
+    const argmax = new Int32Array(y.length);
+    maxPool2dForward(xb.data, geom, y, argmax);
+    return record(new Tensor(y, shape), 'maxPool2d', [xb], (g) => {
+      const dx = allocate(g.dtype, xb.size);
+      maxPool2dBackward(g.data, argmax, dx);
+      return [new Tensor(dx, xb.shape)];
+    });
+  });
+}
+
+/**
+ * Average pooling: y = sum of the window / divisor (torch's countIncludePad and divisorOverride
+ * rules). d/dx: every element of a window receives dy / divisor.
+ * @example avgPool2d(randn([1, 3, 8, 8]), 3, { stride: 2, padding: 1 })  // [1, 3, 4, 4]
+ */
+export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
+  return batched(x, (xb) => {
+    const geom = poolGeometry('avgPool2d', xb, kernelSize, opts);
+    const divisorOverride = opts.divisorOverride ?? null;
+    if (divisorOverride !== null && (!Number.isFinite(divisorOverride) || divisorOverride === 0)) {
+      throw new Error(`avgPool2d: divisorOverride must be a non-zero number or null, got ${divisorOverride}`);
+    }
+    const windows = avgPoolWindows(geom, { countIncludePad: opts.countIncludePad ?? true, divisorOverride });
+    return averageOverWindows(xb, windows, 'avgPool2d');
+  });
+}
+
+/** y = window sums / divisors over the table `win`, recorded with its backward (spread dy / divisor). */
+function averageOverWindows(x: Tensor, win: AvgWindows, name: string): Tensor {
+  const shape = [x.shape[0]!, x.shape[1]!, win.outH, win.outW];
+  const y = allocate(x.dtype, win.planes * win.outH * win.outW);
+  avgPoolForward(x.data, win, y);
+  return record(new Tensor(y, shape), name, [x], (g) => {
+    const dx = allocate(g.dtype, x.size);
+    avgPoolBackward(g.data, win, dx);
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/**
+ * Adaptive average pooling to a fixed output size: window rows [floor(i*H/outH), ceil((i+1)*H/outH)),
+ * columns likewise; y = mean of the window. `null` in outputSize keeps that input size.
+ * @example adaptiveAvgPool2d(randn([2, 16, 7, 7]), 1)  // [2, 16, 1, 1]
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+  return batched(x, (xb) => {
+    const where = 'adaptiveAvgPool2d';
+    if (!(xb instanceof Tensor) || xb.ndim !== 4) {
+      throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${xb instanceof Tensor ? fmtShape(xb.shape) : typeof xb}`);
+    }
+    const [n, c, h, w] = xb.shape as [number, number, number, number];
+    const req = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+    const sizes = pair([req[0] ?? h, req[1] ?? w], where, 'outputSize', 1);
+    if (h === 0 || w === 0) throw new Error(`${where}: input spatial size must be non-zero, got ${fmtShape(xb.shape)}`);
+    return averageOverWindows(xb, adaptiveAvgPoolWindows(n * c, h, w, sizes[0], sizes[1]), where);
+  });
+}

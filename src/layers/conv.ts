@@ -1,0 +1,81 @@
+/**
+ * `Conv2d`: PyTorch's nn.Conv2d (zero padding), on the im2col + matmul op in
+ * src/autograd/ops/conv.ts. Shapes: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O].
+ */
+import { conv2d, pair, type Conv2dOptions, type IntPair } from '../autograd/ops/conv.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { defaultInitBound, uniformParameter } from './init.js';
+import { Module } from './module.js';
+
+/** Options of the `Conv2d` constructor (torch's names in camelCase). */
+export interface Conv2dModuleOptions extends Conv2dOptions {
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  /** Only 'zeros' padding is implemented (torch's default). */
+  paddingMode?: 'zeros';
+}
+
+function checkChannels(value: number, argName: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`Conv2d: ${argName} must be a positive integer, got ${value}`);
+}
+
+/**
+ * A 2-D convolution layer: y[n, o] = bias[o] + sum over the channels c of o's group of
+ * weight[o, c] (cross-correlated with) x[n, c]. Weight and bias start uniform in
+ * (-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = inChannels/groups * kH * kW, PyTorch's default.
+ * State-dict keys `weight`, `bias`.
+ * @example new Conv2d(1, 8, 3, { padding: 1 }).forward(images)  // [N, 1, 28, 28] -> [N, 8, 28, 28]
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | 'same' | 'valid';
+  readonly dilation: [number, number];
+  readonly groups: number;
+  /** [outChannels, inChannels / groups, kH, kW]. */
+  weight: Tensor;
+  /** [outChannels], or null without bias. */
+  bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dModuleOptions = {}) {
+    super();
+    checkChannels(inChannels, 'inChannels');
+    checkChannels(outChannels, 'outChannels');
+    const groups = opts.groups ?? 1;
+    checkChannels(groups, 'groups');
+    if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+    if (outChannels % groups !== 0) throw new Error(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    if ((opts.paddingMode ?? 'zeros') !== 'zeros') {
+      throw new Error(`Conv2d: paddingMode must be 'zeros' (the only mode implemented), got '${String(opts.paddingMode)}'`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize, 'Conv2d', 'kernelSize', 1);
+    this.stride = pair(opts.stride ?? 1, 'Conv2d', 'stride', 1);
+    this.dilation = pair(opts.dilation ?? 1, 'Conv2d', 'dilation', 1);
+    const padding = opts.padding ?? 0;
+    if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
+      throw new Error(`Conv2d: padding='same' is not supported for strided convolutions; expected stride 1, got [${this.stride.join(', ')}]`);
+    }
+    this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'Conv2d', 'padding', 0);
+    this.groups = groups;
+    const [kH, kW] = this.kernelSize;
+    const bound = defaultInitBound((inChannels / groups) * kH * kW);
+    this.weight = uniformParameter([outChannels, inChannels / groups, kH, kW], bound);
+    this.bias = (opts.bias ?? true) ? uniformParameter([outChannels], bound) : null;
+    this.registerParameter('weight');
+    this.registerParameter('bias');
+  }
+
+  /** x [N, inChannels, H, W] (or [inChannels, H, W]) -> [N, outChannels, Ho, Wo]. */
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}

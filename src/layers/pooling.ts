@@ -1,0 +1,72 @@
+/**
+ * Pooling layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (PyTorch's arguments and
+ * defaults; stride defaults to the kernel size). They hold no parameters.
+ */
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  maxPool2d,
+  type AvgPool2dOptions,
+  type MaxPool2dOptions,
+} from '../autograd/ops/pool.js';
+import { pair, type IntPair } from '../autograd/ops/conv.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { Module } from './module.js';
+
+/**
+ * Max over each kernelSize window: y = max of the window (padding never wins).
+ * @example new MaxPool2d(2).forward(x)  // [N, C, 28, 28] -> [N, C, 14, 14]
+ */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly options: MaxPool2dOptions;
+
+  constructor(kernelSize: IntPair, opts: MaxPool2dOptions = {}) {
+    super();
+    this.kernelSize = pair(kernelSize, 'MaxPool2d', 'kernelSize', 1);
+    this.options = { ...opts };
+  }
+
+  /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/**
+ * Mean over each kernelSize window (countIncludePad = true by default, like torch).
+ * @example new AvgPool2d(2).forward(x)  // [N, C, 28, 28] -> [N, C, 14, 14]
+ */
+export class AvgPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly options: AvgPool2dOptions;
+
+  constructor(kernelSize: IntPair, opts: AvgPool2dOptions = {}) {
+    super();
+    this.kernelSize = pair(kernelSize, 'AvgPool2d', 'kernelSize', 1);
+    this.options = { ...opts };
+  }
+
+  /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/**
+ * Mean over windows chosen so the output has `outputSize` (`null` keeps an input size).
+ * @example new AdaptiveAvgPool2d(1).forward(x)  // global average pooling: [N, C, H, W] -> [N, C, 1, 1]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: number | readonly [number | null, number | null];
+
+  constructor(outputSize: number | readonly [number | null, number | null]) {
+    super();
+    this.outputSize = outputSize;
+  }
+
+  /** x [N, C, H, W] -> [N, C, outH, outW]. */
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}

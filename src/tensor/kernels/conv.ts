@@ -1,0 +1,113 @@
+/**
+ * im2col and col2im: the two pure kernels behind 2-D convolution.
+ *
+ * Shape letters: N batch, C input channels, H x W input, kH x kW kernel, Ho x Wo output,
+ * L = Ho * Wo output positions, K = C * kH * kW (one column of patch values).
+ *
+ * ## im2col
+ * Copies every receptive field of x [N, C, H, W] into a column of cols [N, K, L]:
+ *   cols[n, (c*kH + i)*kW + j, oh*Wo + ow] = x[n, c, oh*sH - padTop + i*dH, ow*sW - padLeft + j*dW]
+ * (0 where the index falls into the zero padding). A convolution is then one matrix product per
+ * image and group: y[n, o, l] = sum_k weight[o, k] * cols[n, k, l].
+ *
+ * ## col2im, the adjoint
+ * im2col is linear in x, and col2im is its transpose: every column entry is added back to the input
+ * element it was copied from, so dx = col2im(dcols). Elements covered by several windows receive the
+ * sum of their copies' gradients; padding positions receive nothing.
+ *
+ * Both kernels walk rows of cols (one (c, i, j) triple at a time) so that the inner loop writes or
+ * reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
+ */
+import type { FloatArray } from '../dtype.js';
+
+/** Sizes, strides, padding and dilation of one 2-D sliding-window operation (conv or pool). */
+export interface Window2d {
+  /** Batch size. */
+  readonly n: number;
+  /** Channels of the input. */
+  readonly c: number;
+  /** Input height and width. */
+  readonly h: number;
+  readonly w: number;
+  /** Kernel (window) height and width. */
+  readonly kH: number;
+  readonly kW: number;
+  /** Strides. */
+  readonly sH: number;
+  readonly sW: number;
+  /** Zero padding before the first row / column (padding after is implied by outH / outW). */
+  readonly padTop: number;
+  readonly padLeft: number;
+  /** Dilation: the distance between kernel taps. */
+  readonly dH: number;
+  readonly dW: number;
+  /** Output height and width. */
+  readonly outH: number;
+  readonly outW: number;
+}
+
+/**
+ * Output length of a sliding window along one axis:
+ * floor((size + padTotal - dilation*(kernel-1) - 1) / stride) + 1.
+ */
+export function windowOutSize(size: number, kernel: number, stride: number, padTotal: number, dilation: number): number {
+  return Math.floor((size + padTotal - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/** im2col: x [N, C, H, W] -> cols [N, C*kH*kW, outH*outW] (see the header). */
+export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
+  const { n, c, h, w, kH, kW, sH, sW, padTop, padLeft, dH, dW, outH, outW } = g;
+  const L = outH * outW;
+  const K = c * kH * kW;
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const xPlane = (b * c + ch) * h * w;
+      for (let i = 0; i < kH; i++) {
+        for (let j = 0; j < kW; j++) {
+          const row = b * K * L + ((ch * kH + i) * kW + j) * L;
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * sH - padTop + i * dH;
+            const o0 = row + oh * outW;
+            if (ih < 0 || ih >= h) {
+              for (let ow = 0; ow < outW; ow++) cols[o0 + ow] = 0;
+              continue;
+            }
+            const xRow = xPlane + ih * w;
+            for (let ow = 0; ow < outW; ow++) {
+              const iw = ow * sW - padLeft + j * dW;
+              cols[o0 + ow] = iw >= 0 && iw < w ? x[xRow + iw]! : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** col2im: dx [N, C, H, W] = the adjoint of im2col applied to dcols [N, C*kH*kW, outH*outW]. Overwrites dx. */
+export function col2im(dcols: FloatArray, g: Window2d, dx: FloatArray): void {
+  const { n, c, h, w, kH, kW, sH, sW, padTop, padLeft, dH, dW, outH, outW } = g;
+  const L = outH * outW;
+  const K = c * kH * kW;
+  dx.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const xPlane = (b * c + ch) * h * w;
+      for (let i = 0; i < kH; i++) {
+        for (let j = 0; j < kW; j++) {
+          const row = b * K * L + ((ch * kH + i) * kW + j) * L;
+          for (let oh = 0; oh < outH; oh++) {
+            const ih = oh * sH - padTop + i * dH;
+            if (ih < 0 || ih >= h) continue;
+            const o0 = row + oh * outW;
+            const xRow = xPlane + ih * w;
+            for (let ow = 0; ow < outW; ow++) {
+              const iw = ow * sW - padLeft + j * dW;
+              if (iw >= 0 && iw < w) dx[xRow + iw] += dcols[o0 + ow]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
