@@ -145,6 +145,16 @@ describe('pow', () => {
     expectGradcheck((x, p) => x!.pow(p!), [randomTensor([3, 1], 28, base), randomTensor([2, 3, 4], 29, { maxAbs: 2 })]);
   });
 
+  it('with a tensor exponent, follows torch at x = 0: d/dx is 0 where p = 0, d/dp is 0 where p >= 0', () => {
+    const x = tensor([0, 0, 0, 2], undefined, { requiresGrad: true });
+    const p = tensor([0, 2, 0.5, 0], undefined, { requiresGrad: true });
+    x.pow(p).sum().backward();
+    // d/dx = p x^(p-1): 0 where p = 0 (not 0 * inf), 2 * 0 = 0, 0.5 * 0^-0.5 = inf
+    expect(Array.from(x.grad!.data)).toEqual([0, 0, Infinity, 0]);
+    // d/dp = x^p ln x: 0 where x = 0 and p >= 0 (not x^p * -inf), 1 * ln 2 otherwise
+    expect(Array.from(p.grad!.data)).toEqual([0, 0, 0, Math.fround(Math.LN2)]);
+  });
+
   it('leaves base and exponent unchanged', () => {
     const x = randomTensor([3, 4], 30, { minAbs: 0.2, positive: true });
     const p = randomTensor([4], 31);

@@ -66,3 +66,13 @@ export function maximum(a: Tensor, b: Tensor | number): Tensor {
 export function equal(a: Tensor, b: Tensor | number): Tensor {
   return binaryForward('eq', a, asTensor(b, a, 'equal'), 'equal');
 }
+
+/** `1` where `a >= b`, else `0` (no gradient). */
+export function greaterEqual(a: Tensor, b: Tensor | number): Tensor {
+  return binaryForward('ge', a, asTensor(b, a, 'greaterEqual'), 'greaterEqual');
+}
+
+/** `a` with 0 wherever `mask` is non-zero, broadcast (torch's masked_fill(mask, 0); no gradient). */
+export function zeroWhere(a: Tensor, mask: Tensor): Tensor {
+  return binaryForward('zeroWhere', a, mask, 'zeroWhere');
+}

@@ -3,7 +3,7 @@
  */
 import { allocate } from '../../tensor/dtype.js';
 import { unary, type UnaryOp } from '../../tensor/kernels/elementwise.js';
-import { asTensor, binaryForward } from './binary.js';
+import { asTensor, binaryForward, equal, greaterEqual, zeroWhere } from './binary.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -65,7 +65,8 @@ export function gelu(x: Tensor): Tensor {
 
 /**
  * `x ** p`. With a number p: d/dx = p x^(p-1) (0 for p = 0, also at x = 0, like torch). With a
- * tensor p (broadcast): d/dx = p x^(p-1), d/dp = x^p ln x.
+ * tensor p (broadcast): d/dx = p x^(p-1), d/dp = x^p ln x, and where these meet 0 * inf, torch's
+ * conventions: d/dx = 0 where p = 0, d/dp = 0 where x = 0 and p >= 0.
  */
 export function pow(x: Tensor, p: Tensor | number): Tensor {
   if (typeof p === 'number') {
@@ -77,7 +78,7 @@ export function pow(x: Tensor, p: Tensor | number): Tensor {
   const pt = asTensor(p, x, 'pow', 'p');
   const y = binaryForward('pow', x, pt, 'pow');
   return record(y, 'pow', [x, pt], (g) => [
-    x.requiresGrad ? g.mul(pt).mul(binaryForward('pow', x, pt.sub(1), 'pow')) : null,
-    pt.requiresGrad ? g.mul(y).mul(unaryForward('log', x)) : null,
+    x.requiresGrad ? g.mul(zeroWhere(pt.mul(binaryForward('pow', x, pt.sub(1), 'pow')), equal(pt, 0))) : null,
+    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', x)), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
   ]);
 }

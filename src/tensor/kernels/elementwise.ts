@@ -7,8 +7,8 @@ import type { FloatArray } from '../dtype.js';
 import { broadcastStrides, stridesOf, type Shape } from '../shape.js';
 import { erf } from './special.js';
 
-/** Binary operations the kernel knows. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'max' | 'min';
+/** Binary operations the kernel knows. `zeroWhere` is `a`, with 0 wherever `b` is non-zero. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge' | 'max' | 'min' | 'zeroWhere';
 
 /**
  * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
@@ -82,11 +82,17 @@ function binaryRun(
     case 'gt':
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! > b[b0 + j * bs]! ? 1 : 0;
       return;
+    case 'ge':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! >= b[b0 + j * bs]! ? 1 : 0;
+      return;
     case 'max':
       for (let j = 0; j < n; j++) out[o0 + j] = Math.max(a[a0 + j * as]!, b[b0 + j * bs]!);
       return;
     case 'min':
       for (let j = 0; j < n; j++) out[o0 + j] = Math.min(a[a0 + j * as]!, b[b0 + j * bs]!);
+      return;
+    case 'zeroWhere':
+      for (let j = 0; j < n; j++) out[o0 + j] = b[b0 + j * bs]! !== 0 ? 0 : a[a0 + j * as]!;
       return;
   }
 }
