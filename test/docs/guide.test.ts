@@ -11,6 +11,7 @@
  *     and contiguously (leading/trailing spaces ignored), in that file, so a quote cannot go stale.
  *     A line `// ...` inside an excerpt marks elided code between two contiguous pieces.
  * One more test type-checks all blocks together with tsc, so a sample with a wrong type fails too.
+ * With TYPEGRAD_BACKEND set, every sample runs on that backend.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +106,17 @@ function findRun(source: string[], lines: string[], from: number): number {
   return -1;
 }
 
+/**
+ * When the suite runs on a chosen backend (TYPEGRAD_BACKEND, see test/setup.ts), each sample's own
+ * process runs on it too, so every printed number in the guide holds on every backend.
+ */
+function backendPrelude(): string {
+  const backend = process.env['TYPEGRAD_BACKEND'];
+  if (backend === undefined || backend === '') return '';
+  const entry = join(ROOT, 'src', 'index.ts').split('\\').join('/');
+  return `import { setBackend as __setBackend } from '${entry}';\n__setBackend(${JSON.stringify(backend)});\n`;
+}
+
 function markdownFiles(): string[] {
   const guide = existsSync(GUIDE_DIR)
     ? readdirSync(GUIDE_DIR).filter((f) => f.endsWith('.md')).sort().map((f) => join(GUIDE_DIR, f))
@@ -145,7 +157,7 @@ describe('docs: every ```ts sample runs', () => {
   });
 
   it.each(runnable.map((b) => [`${b.file}:${b.line} (${b.section})`, b] as const))('%s', async (_name, b) => {
-    const source = rewriteImports(b.code, dirname(join(ROOT, b.file)));
+    const source = backendPrelude() + rewriteImports(b.code, dirname(join(ROOT, b.file)));
     const outfile = join(work, `${fileStem(b)}.mjs`);
     await build({
       stdin: { contents: source, loader: 'ts', resolveDir: ROOT, sourcefile: `${b.file}:${b.line}` },
