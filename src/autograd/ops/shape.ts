@@ -66,7 +66,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (in [-ndim-1, ndim]). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
-  const a = normalizeAxis(axis, x.ndim + 1, 'unsqueeze', 'axis');
+  // positions run over the ndim + 1 gaps, so the range is one wider than normalizeAxis's for x
+  if (!Number.isInteger(axis) || axis < -x.ndim - 1 || axis > x.ndim) {
+    throw new Error(`unsqueeze: axis must be an integer in [${-x.ndim - 1}, ${x.ndim}] for a tensor of rank ${x.ndim}, got ${axis}`);
+  }
+  const a = axis < 0 ? axis + x.ndim + 1 : axis;
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
