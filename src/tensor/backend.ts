@@ -2,7 +2,11 @@
  * Kernel dispatch: the hot kernels that ops call through `kernels()`, so that a faster
  * implementation (WebAssembly SIMD) can stand in for the TypeScript reference kernels.
  * The TypeScript kernels are the readable reference every other backend is tested against.
+ *
+ * Backends: `'js'` (these reference kernels) and `'wasm'` (src/wasm: WebAssembly SIMD, registered
+ * when the engine validates its modules). The default is `'wasm'` where available, else `'js'`.
  */
+import { wasmKernels, wasmSimdSupported } from '../wasm/backend.js';
 import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
 import { batchedMatmul } from './kernels/matmul.js';
 
@@ -29,7 +33,8 @@ export const jsKernels: Kernels = {
 };
 
 const backends = new Map<string, Kernels>([['js', jsKernels]]);
-let current: Kernels = jsKernels;
+if (wasmSimdSupported) backends.set('wasm', wasmKernels);
+let current: Kernels = backends.get('wasm') ?? jsKernels;
 
 /** The kernels in use. */
 export function kernels(): Kernels {
@@ -41,7 +46,14 @@ export function registerBackend(k: Kernels): void {
   backends.set(k.name, k);
 }
 
-/** Switches the kernels every op uses. */
+/**
+ * Switches the kernels every op uses: `'wasm'` (WebAssembly SIMD, the default where the engine
+ * supports it) or `'js'` (the TypeScript reference kernels; float64 data always runs on them).
+ * @example
+ * setBackend('js');   // e.g. to compare against the reference kernels
+ * getBackend();       // 'js'
+ * setBackend('wasm');
+ */
 export function setBackend(name: string): void {
   const k = backends.get(name);
   if (k === undefined) {
@@ -50,7 +62,11 @@ export function setBackend(name: string): void {
   current = k;
 }
 
-/** The name of the backend in use. */
+/**
+ * The name of the backend in use: `'wasm'` or `'js'`.
+ * @example
+ * if (getBackend() === 'js') console.log('no WebAssembly SIMD here: using the TypeScript kernels');
+ */
 export function getBackend(): string {
   return current.name;
 }

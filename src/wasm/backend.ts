@@ -1,0 +1,286 @@
+/**
+ * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
+ * semantics of the TypeScript reference kernels, running norm.wat and matmul.wat.
+ *
+ * Each call lays its buffers out in the wasm memory (runtime.ts), copies the inputs in, runs one
+ * exported function, and copies the outputs out. Float64 data (gradcheck), mixed float32/float64
+ * arguments, and calls smaller than `minSize` elements (where the copies cost more than they
+ * save) go to the TypeScript reference instead, as does a call whose statistics would not survive
+ * rounding to float32 (a standard deviation beyond float32 range).
+ *
+ * Numerics (docs/wasm.md): reductions accumulate in float64 like the reference; the elementwise
+ * passes are float32 with the mean split as hi + lo; matmul accumulates in float32.
+ */
+import type { Kernels } from '../tensor/backend.js';
+import type { FloatArray } from '../tensor/dtype.js';
+import * as ref from '../tensor/kernels/axisReduce.js';
+import type { AxisPlan } from '../tensor/kernels/axisReduce.js';
+import { batchedMatmul as refBatchedMatmul } from '../tensor/kernels/matmul.js';
+import { broadcastStrides, sizeOf } from '../tensor/shape.js';
+import { wasmRuntime, type Arena } from './runtime.js';
+
+export { wasmSimdSupported } from './runtime.js';
+
+/** When the wasm kernels take over from the TypeScript ones. */
+export interface WasmKernelOptions {
+  /** Norm kernels on fewer elements than this run in TypeScript. */
+  readonly minSize?: number;
+  /** Matmuls with fewer multiply-adds than this run in TypeScript. */
+  readonly minMacs?: number;
+}
+
+/**
+ * Defaults: below these the copies and the call cost more than the SIMD saves (measured: the
+ * TypeScript and wasm kernels break even near 256 elements and near 512 multiply-adds).
+ */
+export const DEFAULT_MIN_SIZE = 256;
+export const DEFAULT_MIN_MACS = 512;
+
+const F32_MIN_NORMAL = 2 ** -126;
+
+/** True when rounding v to float32 would overflow a finite value to infinity. */
+function overflowsF32(v: number): boolean {
+  return Number.isFinite(v) && !Number.isFinite(Math.fround(v));
+}
+
+/** True when v would lose its precision in float32 (out of range, or below the normal range). */
+function leavesF32Range(v: number): boolean {
+  return overflowsF32(v) || (v !== 0 && Math.abs(v) < F32_MIN_NORMAL);
+}
+
+function isF32(a: FloatArray | null): boolean {
+  return a === null || a instanceof Float32Array;
+}
+
+/** Addresses of what every norm kernel call copies in: x (and dy), and the plan's run tables. */
+interface RunBuffers {
+  readonly x: number;
+  readonly dy: number;
+  readonly runStat: number;
+  readonly runParam: number;
+}
+
+/** Reserves the run buffers of a call (dy only when `withDy`). */
+function allocRuns(arena: Arena, plan: AxisPlan, withDy: boolean): RunBuffers {
+  const nRuns = plan.runStat.length;
+  return {
+    x: arena.alloc(plan.size * 4),
+    dy: withDy ? arena.alloc(plan.size * 4) : -1,
+    runStat: arena.alloc(nRuns * 4),
+    runParam: arena.alloc(nRuns * 4),
+  };
+}
+
+/** Copies x (and dy) and the run tables in. */
+function putRuns(arena: Arena, plan: AxisPlan, at: RunBuffers, x: FloatArray, dy: FloatArray | null): void {
+  const nRuns = plan.runStat.length;
+  arena.f32(at.x, plan.size).set(x.subarray(0, plan.size));
+  if (dy !== null) arena.f32(at.dy, plan.size).set(dy.subarray(0, plan.size));
+  arena.i32(at.runStat, nRuns).set(plan.runStat);
+  arena.i32(at.runParam, nRuns).set(plan.runParam);
+}
+
+/** Copies a weight or bias in, or `size` copies of `missing` (1 for a weight, 0 for a bias) when null. */
+function putParam(arena: Arena, at: number, values: FloatArray | null, size: number, missing: number): void {
+  if (values === null) arena.f32(at, size).fill(missing);
+  else arena.f32(at, size).set(values.subarray(0, size));
+}
+
+/** Addresses of the float32 statistics of an elementwise pass: mean = hi + lo, and rstd. */
+interface SplitStats {
+  readonly hi: number;
+  readonly lo: number;
+  readonly rstd: number;
+}
+
+function allocSplitStats(arena: Arena, statSize: number): SplitStats {
+  return { hi: arena.alloc(statSize * 4), lo: arena.alloc(statSize * 4), rstd: arena.alloc(statSize * 4) };
+}
+
+/**
+ * Writes, for every statistic s, hi[s] = f32(mean[s]), lo[s] = f32(mean[s] - hi[s]) and
+ * rstd32[s] = f32(rstd[s]). False when a value would leave the float32 range, in which case the
+ * caller runs the reference.
+ */
+function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: Float64Array, statSize: number): boolean {
+  const hi = arena.f32(at.hi, statSize);
+  const lo = arena.f32(at.lo, statSize);
+  const rs = arena.f32(at.rstd, statSize);
+  for (let s = 0; s < statSize; s++) {
+    const m = mean[s]!;
+    const r = rstd[s]!;
+    if (overflowsF32(m) || leavesF32Range(r)) return false;
+    const h = Math.fround(m);
+    hi[s] = h;
+    lo[s] = m - h;
+    rs[s] = r;
+  }
+  return true;
+}
+
+/** Creates the wasm kernels; `options` set when they hand small calls to TypeScript. */
+export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
+  const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
+  const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
+
+  const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
+    if (!(x instanceof Float32Array) || plan.size < minSize) return ref.reduceSum(x, plan, out);
+    const { norm, arena } = wasmRuntime();
+    arena.reset();
+    const at = allocRuns(arena, plan, false);
+    const outAt = arena.alloc(out.length * 8);
+    if (!arena.commit()) return ref.reduceSum(x, plan, out);
+    putRuns(arena, plan, at, x, null);
+    arena.f64(outAt, out.length).fill(0);
+    norm.reduce_sum(at.x, plan.inner, plan.runStat.length, at.runStat, plan.innerStat, outAt);
+    out.set(arena.f64(outAt, out.length));
+  };
+
+  const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
+    if (!(x instanceof Float32Array) || plan.size < minSize) return ref.moments(x, plan, mean, m2, centered);
+    const { norm, arena } = wasmRuntime();
+    arena.reset();
+    const at = allocRuns(arena, plan, false);
+    const meanAt = arena.alloc(mean.length * 8);
+    const m2At = arena.alloc(m2.length * 8);
+    if (!arena.commit()) return ref.moments(x, plan, mean, m2, centered);
+    putRuns(arena, plan, at, x, null);
+    arena.f64(meanAt, mean.length).fill(0);
+    arena.f64(m2At, m2.length).fill(0);
+    norm.moments(at.x, plan.inner, plan.runStat.length, at.runStat, plan.innerStat, plan.statSize, plan.count,
+      centered ? 1 : 0, meanAt, m2At);
+    mean.set(arena.f64(meanAt, mean.length));
+    m2.set(arena.f64(m2At, m2.length));
+  };
+
+  const normalizeAffine: Kernels['normalizeAffine'] = (x, plan, mean, rstd, weight, bias, y) => {
+    const fallback = (): void => ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || plan.size < minSize) return fallback();
+    const { norm, arena } = wasmRuntime();
+    const { size, statSize, paramSize } = plan;
+    arena.reset();
+    const at = allocRuns(arena, plan, false);
+    const yAt = arena.alloc(size * 4);
+    const stats = allocSplitStats(arena, statSize);
+    const wAt = arena.alloc(paramSize * 4);
+    const bAt = arena.alloc(paramSize * 4);
+    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return fallback();
+    putRuns(arena, plan, at, x, null);
+    putParam(arena, wAt, weight, paramSize, 1);
+    putParam(arena, bAt, bias, paramSize, 0);
+    norm.normalize(at.x, yAt, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat, plan.innerParam,
+      stats.hi, stats.lo, stats.rstd, wAt, bAt);
+    y.set(arena.f32(yAt, size));
+  };
+
+  const normBackwardReduce: Kernels['normBackwardReduce'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias) => {
+    const fallback = (): void =>
+      ref.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
+    if (!(isF32(x) && isF32(dy) && isF32(weight)) || plan.size < minSize) return fallback();
+    const { norm, arena } = wasmRuntime();
+    const { statSize, paramSize } = plan;
+    const wantStat = sumDxhat !== null || sumDxhatXhat !== null;
+    const wantParam = dweight !== null || dbias !== null;
+    arena.reset();
+    const at = allocRuns(arena, plan, true);
+    const meanAt = arena.alloc(statSize * 8);
+    const rstdAt = arena.alloc(statSize * 8);
+    const wAt = arena.alloc(paramSize * 4);
+    // The four outputs, one zeroed block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias] per parameter.
+    const sumDxhatAt = arena.alloc(statSize * 8);
+    const sumDxhatXhatAt = arena.alloc(statSize * 8);
+    const dweightAt = arena.alloc(paramSize * 8);
+    const dbiasAt = arena.alloc(paramSize * 8);
+    const outEnd = arena.alloc(0);
+    if (!arena.commit()) return fallback();
+    putRuns(arena, plan, at, x, dy);
+    arena.f64(meanAt, statSize).set(mean.subarray(0, statSize));
+    arena.f64(rstdAt, statSize).set(rstd.subarray(0, statSize));
+    putParam(arena, wAt, weight, paramSize, 1);
+    arena.f64(sumDxhatAt, (outEnd - sumDxhatAt) / 8).fill(0);
+    norm.backward_reduce(at.x, at.dy, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat,
+      plan.innerParam, meanAt, rstdAt, wAt, sumDxhatAt, sumDxhatXhatAt, dweightAt, dbiasAt,
+      (wantStat ? 1 : 0) | (wantParam ? 2 : 0));
+    const copyOut = (dst: Float64Array | null, from: number, length: number): void => {
+      if (dst === null) return;
+      dst.fill(0);
+      dst.set(arena.f64(from, Math.min(length, dst.length)));
+    };
+    copyOut(sumDxhat, sumDxhatAt, statSize);
+    copyOut(sumDxhatXhat, sumDxhatXhatAt, statSize);
+    copyOut(dweight, dweightAt, paramSize);
+    copyOut(dbias, dbiasAt, paramSize);
+  };
+
+  const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
+    const fallback = (): void => ref.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
+    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || plan.size < minSize) return fallback();
+    const { norm, arena } = wasmRuntime();
+    const { size, statSize, paramSize, count } = plan;
+    arena.reset();
+    const at = allocRuns(arena, plan, true);
+    const dxAt = arena.alloc(size * 4);
+    const stats = allocSplitStats(arena, statSize);
+    const k1At = arena.alloc(statSize * 4);
+    const k2At = arena.alloc(statSize * 4);
+    const wAt = arena.alloc(paramSize * 4);
+    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return fallback();
+    // k1 = mean(dxhat * xhat), k2 = mean(dxhat): the two terms' statistics, rounded to float32.
+    const k1 = arena.f32(k1At, statSize);
+    const k2 = arena.f32(k2At, statSize);
+    for (let s = 0; s < statSize; s++) {
+      const a = sumDxhatXhat === null ? 0 : sumDxhatXhat[s]! / count;
+      const b = sumDxhatXhat === null || sumDxhat === null ? 0 : sumDxhat[s]! / count;
+      if (overflowsF32(a) || overflowsF32(b)) return fallback();
+      k1[s] = a;
+      k2[s] = b;
+    }
+    putRuns(arena, plan, at, x, dy);
+    putParam(arena, wAt, weight, paramSize, 1);
+    norm.backward_input(at.x, at.dy, dxAt, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat,
+      plan.innerParam, stats.hi, stats.lo, stats.rstd, k1At, k2At, wAt, sumDxhatXhat === null ? 0 : 1);
+    dx.set(arena.f32(dxAt, size));
+  };
+
+  const batchedMatmul: Kernels['batchedMatmul'] = (a, aShape, b, bShape, outBatch, out) => {
+    const n = aShape[aShape.length - 2]!;
+    const k = aShape[aShape.length - 1]!;
+    const m = bShape[bShape.length - 1]!;
+    const batches = sizeOf(outBatch);
+    const fallback = (): void => refBatchedMatmul(a, aShape, b, bShape, outBatch, out);
+    if (!(isF32(a) && isF32(b) && isF32(out)) || batches * n * k * m < minMacs) return fallback();
+    const { matmul, arena } = wasmRuntime();
+    const bMatrices = sizeOf(bShape.slice(0, -2));
+    const packed = Math.ceil(m / 8) * 8 * k; // floats per packed b matrix
+    arena.reset();
+    const aAt = arena.alloc(a.length * 4);
+    const bAt = arena.alloc(b.length * 4);
+    const bpAt = arena.alloc(bMatrices * packed * 4);
+    const cAt = arena.alloc(batches * n * m * 4);
+    if (!arena.commit()) return fallback();
+    arena.f32(aAt, a.length).set(a);
+    arena.f32(bAt, b.length).set(b);
+    for (let j = 0; j < bMatrices; j++) matmul.pack_b(bAt + j * k * m * 4, k, m, bpAt + j * packed * 4);
+    // Output batch t reads a-matrix sum_d idx[d] * aStride[d] and b-matrix likewise (broadcast: stride 0).
+    const aStride = broadcastStrides(aShape.slice(0, -2), outBatch);
+    const bStride = broadcastStrides(bShape.slice(0, -2), outBatch);
+    for (let t = 0; t < batches; t++) {
+      let rest = t;
+      let aIndex = 0;
+      let bIndex = 0;
+      for (let d = outBatch.length - 1; d >= 0; d--) {
+        const i = rest % outBatch[d]!;
+        rest = (rest - i) / outBatch[d]!;
+        aIndex += i * aStride[d]!;
+        bIndex += i * bStride[d]!;
+      }
+      matmul.gemm(aAt + aIndex * n * k * 4, bpAt + bIndex * packed * 4, cAt + t * n * m * 4, n, k, m);
+    }
+    out.set(arena.f32(cAt, batches * n * m));
+  };
+
+  return { name: 'wasm', reduceSum, moments, normalizeAffine, normBackwardReduce, normBackwardInput, batchedMatmul };
+}
+
+/** The wasm backend as registered under `'wasm'`. */
+export const wasmKernels: Kernels = createWasmKernels();

@@ -1,0 +1,154 @@
+;; Matrix multiplication in WebAssembly SIMD: the stand-in for src/tensor/kernels/matmul.ts.
+;;
+;;   c[i, j] = sum_p a[i, p] * b[p, j]        a [n, k], b [k, m], c [n, m], row-major float32
+;;
+;; Accumulation is float32 (the TypeScript reference accumulates in float64); the error bound is
+;; the usual |c - c_exact| <= k * 2^-24 * sum_p |a[i, p]| |b[p, j]| (see docs/wasm.md).
+;;
+;; ## Scheme
+;; b is first packed into panels of 8 columns, zero-padded past m:
+;;   bp [ceil(m / 8), k, 8]       bp[q, p, t] = b[p, 8q + t]
+;; so that the micro-kernel reads one panel as a contiguous stream of 8 floats per p. The
+;; micro-kernel computes a 4 x 8 tile of c in eight f32x4 registers: for each p it loads the two
+;; vectors of the panel row, splats a[i + r, p] for the four rows r, and accumulates
+;; c[i + r, 8q .. 8q + 8] += a[i + r, p] * bp[q, p, 0 .. 8]. One panel (k x 8 floats, 16 KiB for
+;; k = 512) stays in L1 while every 4-row block of a streams past it.
+;; Rows past n read row n - 1 again (their results are not stored); columns past m are computed
+;; from the zero padding and not stored.
+;;
+;; ## Memory
+;; Imported (shared with norm.wat). Bytes [128, 160) are this module's scratch for a partial row.
+(module
+  (import "env" "memory" (memory 1))
+
+  (global $ROW_SCRATCH i32 (i32.const 128))
+
+  ;; bp[q, p, t] = b[p, 8q + t] (0 past m). b [k, m] f32, bp [ceil(m / 8), k, 8] f32.
+  (func (export "pack_b") (param $b i32) (param $k i32) (param $m i32) (param $bp i32)
+    (local $q i32) (local $p i32) (local $t i32) (local $cols i32) (local $src i32)
+    (block $panelsDone
+      (loop $panel
+        (br_if $panelsDone (i32.ge_u (i32.shl (local.get $q) (i32.const 3)) (local.get $m)))
+        (local.set $cols (i32.sub (local.get $m) (i32.shl (local.get $q) (i32.const 3))))
+        (local.set $src (i32.add (local.get $b) (i32.shl (i32.shl (local.get $q) (i32.const 3)) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_u (local.get $p) (local.get $k)))
+            (if (i32.ge_u (local.get $cols) (i32.const 8))
+              (then
+                (v128.store (local.get $bp) (v128.load (local.get $src)))
+                (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $src))))
+              (else
+                (v128.store (local.get $bp) (v128.const i32x4 0 0 0 0))
+                (v128.store offset=16 (local.get $bp) (v128.const i32x4 0 0 0 0))
+                (local.set $t (i32.const 0))
+                (block $colsDone
+                  (loop $col
+                    (br_if $colsDone (i32.ge_u (local.get $t) (local.get $cols)))
+                    (f32.store (i32.add (local.get $bp) (i32.shl (local.get $t) (i32.const 2)))
+                      (f32.load (i32.add (local.get $src) (i32.shl (local.get $t) (i32.const 2)))))
+                    (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                    (br $col)))))
+            (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $m) (i32.const 2))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $row)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $panel))))
+
+  ;; Stores the first $cols (1..8) floats of the row (lo, hi) at dst.
+  (func $store_row (param $dst i32) (param $lo v128) (param $hi v128) (param $cols i32)
+    (local $t i32)
+    (if (i32.ge_u (local.get $cols) (i32.const 8))
+      (then
+        (v128.store (local.get $dst) (local.get $lo))
+        (v128.store offset=16 (local.get $dst) (local.get $hi))
+        (return)))
+    (v128.store (global.get $ROW_SCRATCH) (local.get $lo))
+    (v128.store offset=16 (global.get $ROW_SCRATCH) (local.get $hi))
+    (block $done
+      (loop $col
+        (br_if $done (i32.ge_u (local.get $t) (local.get $cols)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $t) (i32.const 2)))
+          (f32.load (i32.add (global.get $ROW_SCRATCH) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $col))))
+
+  ;; c = a @ b with b packed by pack_b. a [n, k] f32, bp [ceil(m / 8), k, 8] f32, c [n, m] f32.
+  (func (export "gemm") (param $a i32) (param $bp i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
+    (local $q i32) (local $cols i32) (local $panel i32) (local $panelEnd i32) (local $i i32) (local $last i32)
+    (local $rowBytes i32) (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bq i32)
+    (local $dst i32) (local $b0 v128) (local $b1 v128) (local $va v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $n) (i32.const 1)))
+    (block $panelsDone
+      (loop $panelLoop
+        (br_if $panelsDone (i32.ge_u (i32.shl (local.get $q) (i32.const 3)) (local.get $m)))
+        (local.set $cols (i32.sub (local.get $m) (i32.shl (local.get $q) (i32.const 3))))
+        (local.set $panel (i32.add (local.get $bp) (i32.mul (local.get $q) (i32.shl (local.get $k) (i32.const 5)))))
+        (local.set $panelEnd (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
+        (local.set $i (i32.const 0))
+        (block $rowsDone
+          (loop $rowBlock
+            (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
+            ;; The four rows of a (clamped to the last row).
+            (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+            (local.set $a1 (i32.add (local.get $a) (i32.mul
+              (select (i32.add (local.get $i) (i32.const 1)) (local.get $last)
+                (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))) (local.get $rowBytes))))
+            (local.set $a2 (i32.add (local.get $a) (i32.mul
+              (select (i32.add (local.get $i) (i32.const 2)) (local.get $last)
+                (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (local.get $n))) (local.get $rowBytes))))
+            (local.set $a3 (i32.add (local.get $a) (i32.mul
+              (select (i32.add (local.get $i) (i32.const 3)) (local.get $last)
+                (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $n))) (local.get $rowBytes))))
+            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            ;; The 4 x 8 micro-kernel: one p per step.
+            (local.set $bq (local.get $panel))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $bq) (local.get $panelEnd)))
+                (local.set $b0 (v128.load (local.get $bq)))
+                (local.set $b1 (v128.load offset=16 (local.get $bq)))
+                (local.set $va (v128.load32_splat (local.get $a0)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $va) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $va) (local.get $b1))))
+                (local.set $va (v128.load32_splat (local.get $a1)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $va) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $va) (local.get $b1))))
+                (local.set $va (v128.load32_splat (local.get $a2)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $va) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $va) (local.get $b1))))
+                (local.set $va (v128.load32_splat (local.get $a3)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $va) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $va) (local.get $b1))))
+                (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+                (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
+                (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
+                (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+                (local.set $bq (i32.add (local.get $bq) (i32.const 32)))
+                (br $kLoop)))
+            ;; Store the rows that exist.
+            (local.set $dst (i32.add (local.get $c) (i32.shl
+              (i32.add (i32.mul (local.get $i) (local.get $m)) (i32.shl (local.get $q) (i32.const 3))) (i32.const 2))))
+            (call $store_row (local.get $dst) (local.get $c00) (local.get $c01) (local.get $cols))
+            (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+              (call $store_row (local.get $dst) (local.get $c10) (local.get $c11) (local.get $cols))))
+            (if (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (local.get $n)) (then
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+              (call $store_row (local.get $dst) (local.get $c20) (local.get $c21) (local.get $cols))))
+            (if (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $n)) (then
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+              (call $store_row (local.get $dst) (local.get $c30) (local.get $c31) (local.get $cols))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $rowBlock)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $panelLoop))))
+)

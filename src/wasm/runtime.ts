@@ -1,0 +1,168 @@
+/**
+ * The WebAssembly runtime of the wasm backend: decodes the modules embedded in
+ * `module.generated.ts`, instantiates them synchronously on first use over one shared memory, and
+ * lays out each kernel call's buffers in that memory (the arena).
+ *
+ * ## Memory
+ * One `WebAssembly.Memory`, imported by both modules as `env.memory`:
+ *   bytes [0, 256)        the kernels' scratch (splatted per-run values, a partial matmul row)
+ *   bytes [256, top)      this call's buffers, laid out by `Arena.alloc`, 16-byte aligned
+ * Every call starts again at 256 (`Arena.reset`), copies its inputs in, runs, and copies its
+ * outputs out, so nothing needs freeing. The memory grows to the largest call seen and is reused
+ * after that; a call too large to grow for (wasm32: 4 GiB) is left to the TypeScript kernels.
+ *
+ * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
+ */
+import { matmulWasmBase64, normWasmBase64 } from './module.generated.js';
+
+/** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+/** Exports of norm.wat (addresses are byte offsets into the memory). */
+export interface NormExports {
+  reduce_sum(x: number, inner: number, nRuns: number, runStat: number, innerStat: number, out: number): void;
+  moments(
+    x: number, inner: number, nRuns: number, runStat: number, innerStat: number,
+    statSize: number, count: number, centered: number, mean: number, m2: number,
+  ): void;
+  normalize(
+    x: number, y: number, inner: number, nRuns: number, runStat: number, runParam: number,
+    innerStat: number, innerParam: number, hi: number, lo: number, rstd: number, weight: number, bias: number,
+  ): void;
+  backward_reduce(
+    x: number, dy: number, inner: number, nRuns: number, runStat: number, runParam: number,
+    innerStat: number, innerParam: number, mean: number, rstd: number, weight: number,
+    sumDxhat: number, sumDxhatXhat: number, dweight: number, dbias: number, flags: number,
+  ): void;
+  backward_input(
+    x: number, dy: number, dx: number, inner: number, nRuns: number, runStat: number, runParam: number,
+    innerStat: number, innerParam: number, hi: number, lo: number, rstd: number, k1: number, k2: number,
+    weight: number, useXhat: number,
+  ): void;
+}
+
+/** Exports of matmul.wat. */
+export interface MatmulExports {
+  pack_b(b: number, k: number, m: number, bp: number): void;
+  gemm(a: number, bp: number, c: number, n: number, k: number, m: number): void;
+}
+
+const PAGE_BYTES = 65536;
+/** Bytes reserved at address 0 for the kernels' scratch (see norm.wat, matmul.wat). */
+const SCRATCH_BYTES = 256;
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes standard base64 (no Node `Buffer`, no DOM `atob`). */
+export function decodeBase64(text: string): Uint8Array {
+  const lookup = new Uint8Array(128);
+  for (let i = 0; i < BASE64.length; i++) lookup[BASE64.charCodeAt(i)] = i;
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '=') end--;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < end; i += 4) {
+    const bits =
+      (lookup[text.charCodeAt(i)]! << 18) |
+      (lookup[text.charCodeAt(i + 1)]! << 12) |
+      ((i + 2 < end ? lookup[text.charCodeAt(i + 2)]! : 0) << 6) |
+      (i + 3 < end ? lookup[text.charCodeAt(i + 3)]! : 0);
+    out[o++] = bits >>> 16;
+    if (o < out.length) out[o++] = (bits >>> 8) & 255;
+    if (o < out.length) out[o++] = bits & 255;
+  }
+  return out;
+}
+
+const normBytes = decodeBase64(normWasmBase64);
+const matmulBytes = decodeBase64(matmulWasmBase64);
+
+/**
+ * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
+ * own modules, so it checks exactly the instructions they use.
+ */
+export const wasmSimdSupported: boolean =
+  wasmApi !== undefined && wasmApi.validate(normBytes) && wasmApi.validate(matmulBytes);
+
+/** Buffer layout of one kernel call in the shared memory. */
+export class Arena {
+  private top = SCRATCH_BYTES;
+
+  constructor(private readonly memory: WasmMemory) {}
+
+  /** Starts a call's layout: every earlier allocation is dead. */
+  reset(): void {
+    this.top = SCRATCH_BYTES;
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns its address. Views need `commit()` first. */
+  alloc(bytes: number): number {
+    const at = this.top;
+    this.top = at + ((bytes + 15) & ~15);
+    return at;
+  }
+
+  /** Grows the memory to hold the layout. False when it cannot (the caller falls back). */
+  commit(): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (this.top <= have) return true;
+    try {
+      this.memory.grow(Math.ceil((this.top - have) / PAGE_BYTES));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Bytes the memory holds now (its high-water mark). */
+  get capacity(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  f32(at: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, length);
+  }
+
+  f64(at: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, at, length);
+  }
+
+  i32(at: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, length);
+  }
+}
+
+/** The instantiated modules and their arena. */
+export interface WasmRuntime {
+  readonly norm: NormExports;
+  readonly matmul: MatmulExports;
+  readonly arena: Arena;
+}
+
+let runtime: WasmRuntime | null = null;
+
+/** The runtime, instantiated on first use (synchronously: the modules are a few KiB). */
+export function wasmRuntime(): WasmRuntime {
+  if (runtime === null) {
+    if (wasmApi === undefined || !wasmSimdSupported) {
+      throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD; use setBackend(\'js\')');
+    }
+    const memory = new wasmApi.Memory({ initial: 1 });
+    const imports = { env: { memory } };
+    const norm = new wasmApi.Instance(new wasmApi.Module(normBytes), imports).exports as NormExports;
+    const matmul = new wasmApi.Instance(new wasmApi.Module(matmulBytes), imports).exports as MatmulExports;
+    runtime = { norm, matmul, arena: new Arena(memory) };
+  }
+  return runtime;
+}
