@@ -2,11 +2,17 @@
  * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
  * semantics of the TypeScript reference kernels, running norm.wat and matmul.wat.
  *
- * Each call lays its buffers out in the wasm memory (runtime.ts), copies the inputs in, runs one
- * exported function, and copies the outputs out. Float64 data (gradcheck), mixed float32/float64
- * arguments, and calls smaller than `minSize` elements (where the copies cost more than they
- * save) go to the TypeScript reference instead, as does a call whose statistics would not survive
- * rounding to float32 (a standard deviation beyond float32 range).
+ * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
+ * it in chunks of whole runs, about 64 Ki elements each so that a chunk stays in L2: copy the
+ * chunk in, run one exported function over its runs, copy its output back (outputs overwrite the
+ * inputs in the arena). Reductions add chunk after chunk into their zeroed outputs. The one kernel
+ * that needs the whole tensor at once, moments when a statistic spans several runs (BatchNorm:
+ * every mean before the second pass), takes x in one piece.
+ *
+ * Float64 data (gradcheck), mixed float32/float64 arguments, empty tensors, and calls smaller than
+ * `minSize` elements (where the copies cost more than they save) go to the TypeScript reference
+ * instead, as does a call whose statistics would not survive rounding to float32 (a standard
+ * deviation beyond float32 range).
  *
  * Numerics (docs/wasm.md): reductions accumulate in float64 like the reference; the elementwise
  * passes are float32 with the mean split as hi + lo; matmul accumulates in float32.
@@ -52,32 +58,61 @@ function isF32(a: FloatArray | null): boolean {
   return a === null || a instanceof Float32Array;
 }
 
-/** Addresses of what every norm kernel call copies in: x (and dy), and the plan's run tables. */
+/**
+ * Elements per chunk when a call streams its runs through the arena: 64 Ki float32 (256 KiB) per
+ * array keeps a chunk's inputs and outputs in L2 while it is copied in, processed and copied out.
+ */
+const CHUNK_ELEMENTS = 1 << 16;
+
+/** Where a call's run data lives: x (and dy) for one chunk of whole runs, and the run tables. */
 interface RunBuffers {
   readonly x: number;
   readonly dy: number;
   readonly runStat: number;
   readonly runParam: number;
+  /** Runs per chunk: all of them when the kernel needs the whole tensor at once. */
+  readonly runsPerChunk: number;
 }
 
-/** Reserves the run buffers of a call (dy only when `withDy`). */
-function allocRuns(arena: Arena, plan: AxisPlan, withDy: boolean): RunBuffers {
+/** Reserves the run buffers of a call: chunks of about CHUNK_ELEMENTS when `chunked`, else all of x. */
+function allocRuns(arena: Arena, plan: AxisPlan, opts: { withDy: boolean; chunked: boolean }): RunBuffers {
   const nRuns = plan.runStat.length;
+  const runsPerChunk = opts.chunked ? Math.max(1, Math.min(nRuns, Math.floor(CHUNK_ELEMENTS / Math.max(plan.inner, 1)))) : nRuns;
+  const chunkBytes = runsPerChunk * plan.inner * 4;
   return {
-    x: arena.alloc(plan.size * 4),
-    dy: withDy ? arena.alloc(plan.size * 4) : -1,
+    x: arena.alloc(chunkBytes),
+    dy: opts.withDy ? arena.alloc(chunkBytes) : -1,
     runStat: arena.alloc(nRuns * 4),
     runParam: arena.alloc(nRuns * 4),
+    runsPerChunk,
   };
 }
 
-/** Copies x (and dy) and the run tables in. */
-function putRuns(arena: Arena, plan: AxisPlan, at: RunBuffers, x: FloatArray, dy: FloatArray | null): void {
+/**
+ * Runs a kernel over the plan's runs one chunk at a time: copies the chunk of x (and dy) in, calls
+ * `kernel(firstRun, runs)`, and copies the chunk's result back from `output.from` into `output.into`.
+ * Kernels that accumulate (sums) simply add chunk after chunk into their zeroed outputs.
+ */
+function streamRuns(
+  arena: Arena,
+  plan: AxisPlan,
+  at: RunBuffers,
+  input: { x: FloatArray; dy?: FloatArray },
+  kernel: (firstRun: number, runs: number) => void,
+  output?: { into: FloatArray; from: number },
+): void {
   const nRuns = plan.runStat.length;
-  arena.f32(at.x, plan.size).set(x.subarray(0, plan.size));
-  if (dy !== null) arena.f32(at.dy, plan.size).set(dy.subarray(0, plan.size));
   arena.i32(at.runStat, nRuns).set(plan.runStat);
   arena.i32(at.runParam, nRuns).set(plan.runParam);
+  for (let first = 0; first < nRuns; first += at.runsPerChunk) {
+    const runs = Math.min(at.runsPerChunk, nRuns - first);
+    const begin = first * plan.inner;
+    const end = begin + runs * plan.inner;
+    arena.f32(at.x, end - begin).set(input.x.subarray(begin, end));
+    if (input.dy !== undefined) arena.f32(at.dy, end - begin).set(input.dy.subarray(begin, end));
+    kernel(first, runs);
+    if (output !== undefined) output.into.set(arena.f32(output.from, end - begin), begin);
+  }
 }
 
 /** Copies a weight or bias in, or `size` copies of `missing` (1 for a weight, 0 for a bias) when null. */
@@ -122,67 +157,75 @@ function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: F
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
   const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
+  // Empty tensors too: the reference's 0 / 0 statistics need no wasm.
+  const tooSmall = (plan: AxisPlan): boolean => plan.size === 0 || plan.size < minSize;
 
   const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
-    if (!(x instanceof Float32Array) || plan.size < minSize) return ref.reduceSum(x, plan, out);
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.reduceSum(x, plan, out);
     const { norm, arena } = wasmRuntime();
     arena.reset();
-    const at = allocRuns(arena, plan, false);
+    const at = allocRuns(arena, plan, { withDy: false, chunked: true });
     const outAt = arena.alloc(out.length * 8);
     if (!arena.commit()) return ref.reduceSum(x, plan, out);
-    putRuns(arena, plan, at, x, null);
     arena.f64(outAt, out.length).fill(0);
-    norm.reduce_sum(at.x, plan.inner, plan.runStat.length, at.runStat, plan.innerStat, outAt);
+    streamRuns(arena, plan, at, { x }, (first, runs) =>
+      norm.reduce_sum(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, outAt),
+    );
     out.set(arena.f64(outAt, out.length));
   };
 
   const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
-    if (!(x instanceof Float32Array) || plan.size < minSize) return ref.moments(x, plan, mean, m2, centered);
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.moments(x, plan, mean, m2, centered);
     const { norm, arena } = wasmRuntime();
+    // When every statistic is one run, both passes happen run by run, so the runs can stream
+    // through in chunks; otherwise (BatchNorm) the second pass needs every mean, so all of x.
+    const oneRunPerStatistic = plan.innerStat === 0 && plan.inner > 0 && plan.count === plan.inner;
     arena.reset();
-    const at = allocRuns(arena, plan, false);
+    const at = allocRuns(arena, plan, { withDy: false, chunked: oneRunPerStatistic });
     const meanAt = arena.alloc(mean.length * 8);
     const m2At = arena.alloc(m2.length * 8);
     if (!arena.commit()) return ref.moments(x, plan, mean, m2, centered);
-    putRuns(arena, plan, at, x, null);
     arena.f64(meanAt, mean.length).fill(0);
     arena.f64(m2At, m2.length).fill(0);
-    norm.moments(at.x, plan.inner, plan.runStat.length, at.runStat, plan.innerStat, plan.statSize, plan.count,
-      centered ? 1 : 0, meanAt, m2At);
+    streamRuns(arena, plan, at, { x }, (first, runs) =>
+      norm.moments(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, plan.statSize, plan.count,
+        centered ? 1 : 0, meanAt, m2At),
+    );
     mean.set(arena.f64(meanAt, mean.length));
     m2.set(arena.f64(m2At, m2.length));
   };
 
   const normalizeAffine: Kernels['normalizeAffine'] = (x, plan, mean, rstd, weight, bias, y) => {
     const fallback = (): void => ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
-    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || plan.size < minSize) return fallback();
+    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
-    const { size, statSize, paramSize } = plan;
+    const { statSize, paramSize } = plan;
     arena.reset();
-    const at = allocRuns(arena, plan, false);
-    const yAt = arena.alloc(size * 4);
+    const at = allocRuns(arena, plan, { withDy: false, chunked: true });
     const stats = allocSplitStats(arena, statSize);
     const wAt = arena.alloc(paramSize * 4);
     const bAt = arena.alloc(paramSize * 4);
     if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return fallback();
-    putRuns(arena, plan, at, x, null);
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
-    norm.normalize(at.x, yAt, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat, plan.innerParam,
-      stats.hi, stats.lo, stats.rstd, wAt, bAt);
-    y.set(arena.f32(yAt, size));
+    // y overwrites x in the arena, chunk by chunk.
+    streamRuns(arena, plan, at, { x }, (first, runs) =>
+      norm.normalize(at.x, at.x, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
+        plan.innerStat, plan.innerParam, stats.hi, stats.lo, stats.rstd, wAt, bAt),
+      { into: y, from: at.x },
+    );
   };
 
   const normBackwardReduce: Kernels['normBackwardReduce'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias) => {
     const fallback = (): void =>
       ref.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
-    if (!(isF32(x) && isF32(dy) && isF32(weight)) || plan.size < minSize) return fallback();
+    if (!(isF32(x) && isF32(dy) && isF32(weight)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
     const wantStat = sumDxhat !== null || sumDxhatXhat !== null;
     const wantParam = dweight !== null || dbias !== null;
     arena.reset();
-    const at = allocRuns(arena, plan, true);
+    const at = allocRuns(arena, plan, { withDy: true, chunked: true });
     const meanAt = arena.alloc(statSize * 8);
     const rstdAt = arena.alloc(statSize * 8);
     const wAt = arena.alloc(paramSize * 4);
@@ -193,14 +236,15 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const dbiasAt = arena.alloc(paramSize * 8);
     const outEnd = arena.alloc(0);
     if (!arena.commit()) return fallback();
-    putRuns(arena, plan, at, x, dy);
     arena.f64(meanAt, statSize).set(mean.subarray(0, statSize));
     arena.f64(rstdAt, statSize).set(rstd.subarray(0, statSize));
     putParam(arena, wAt, weight, paramSize, 1);
     arena.f64(sumDxhatAt, (outEnd - sumDxhatAt) / 8).fill(0);
-    norm.backward_reduce(at.x, at.dy, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat,
-      plan.innerParam, meanAt, rstdAt, wAt, sumDxhatAt, sumDxhatXhatAt, dweightAt, dbiasAt,
-      (wantStat ? 1 : 0) | (wantParam ? 2 : 0));
+    streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
+      norm.backward_reduce(at.x, at.dy, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
+        plan.innerStat, plan.innerParam, meanAt, rstdAt, wAt, sumDxhatAt, sumDxhatXhatAt, dweightAt, dbiasAt,
+        (wantStat ? 1 : 0) | (wantParam ? 2 : 0)),
+    );
     const copyOut = (dst: Float64Array | null, from: number, length: number): void => {
       if (dst === null) return;
       dst.fill(0);
@@ -214,12 +258,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
     const fallback = (): void => ref.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
-    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || plan.size < minSize) return fallback();
+    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
-    const { size, statSize, paramSize, count } = plan;
+    const { statSize, paramSize, count } = plan;
     arena.reset();
-    const at = allocRuns(arena, plan, true);
-    const dxAt = arena.alloc(size * 4);
+    const at = allocRuns(arena, plan, { withDy: true, chunked: true });
     const stats = allocSplitStats(arena, statSize);
     const k1At = arena.alloc(statSize * 4);
     const k2At = arena.alloc(statSize * 4);
@@ -235,11 +278,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       k1[s] = a;
       k2[s] = b;
     }
-    putRuns(arena, plan, at, x, dy);
     putParam(arena, wAt, weight, paramSize, 1);
-    norm.backward_input(at.x, at.dy, dxAt, plan.inner, plan.runStat.length, at.runStat, at.runParam, plan.innerStat,
-      plan.innerParam, stats.hi, stats.lo, stats.rstd, k1At, k2At, wAt, sumDxhatXhat === null ? 0 : 1);
-    dx.set(arena.f32(dxAt, size));
+    // dx overwrites dy in the arena, chunk by chunk.
+    streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
+      norm.backward_input(at.x, at.dy, at.dy, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
+        plan.innerStat, plan.innerParam, stats.hi, stats.lo, stats.rstd, k1At, k2At, wAt, sumDxhatXhat === null ? 0 : 1),
+      { into: dx, from: at.dy },
+    );
   };
 
   const batchedMatmul: Kernels['batchedMatmul'] = (a, aShape, b, bShape, outBatch, out) => {

@@ -152,6 +152,22 @@ describe('wasm norm kernels vs the TypeScript reference, every layout', () => {
   }
 });
 
+describe('wasm norm kernels streaming many chunks through the arena (64 Ki elements each)', () => {
+  const BIG: Layout[] = [
+    { name: 'BatchNorm2d, statistics across chunks', shape: [4, 3, 40_000], reduced: [0, 2], params: [1] },
+    { name: 'LayerNorm, many rows per chunk', shape: [300, 1001], reduced: [1], params: [1] },
+    { name: 'BatchNorm1d (N,C), the run keeps C', shape: [20_000, 7], reduced: [0], params: [1] },
+    { name: 'one run longer than a chunk', shape: [2, 70_001], reduced: [1], params: [1] },
+  ];
+  for (const layout of BIG) {
+    for (const centered of [true, false]) {
+      it(`${layout.name} [${layout.shape}], ${centered ? 'centered' : 'not centered'}`, () => {
+        checkAllKernels(planOf(layout), inputsFor(layout, 41, { affine: true, centered }), layout.name);
+      });
+    }
+  }
+});
+
 describe('wasm norm kernels on random plans (fast-check)', () => {
   const planArb = fc
     .array(fc.integer({ min: 1, max: 11 }), { minLength: 1, maxLength: 4 })
