@@ -90,6 +90,7 @@ describe('npm package', () => {
     writeFileSync(
       join(consumer, 'main.mjs'),
       `import { tensor, randn, manualSeed, nn, functional, optim, gradcheck, Tensor } from 'typegrad';
+import { saveSafetensorsFile, loadSafetensorsFile } from 'typegrad/node';
 manualSeed(0);
 const x = randn([4, 3], { requiresGrad: true });
 const ln = new nn.LayerNorm(3);
@@ -104,6 +105,7 @@ console.log(JSON.stringify({
   weightMoved: ln.weight.data[2] !== 1,
   rowMean: Math.abs(functional.layerNorm(x, [3]).mean(-1).data[0]) < 1e-6,
   gradcheck: gradcheck((a) => ln.forward(a).sum(), [x]),
+  nodeEntry: (saveSafetensorsFile('ln.safetensors', ln.stateDict()), loadSafetensorsFile('ln.safetensors').weight.data[2] === ln.weight.data[2]),
 }));
 `,
     );
@@ -115,6 +117,7 @@ console.log(JSON.stringify({
       weightMoved: true,
       rowMean: true,
       gradcheck: true,
+      nodeEntry: true,
     });
   });
 
@@ -122,6 +125,8 @@ console.log(JSON.stringify({
     writeFileSync(
       join(consumer, 'main.ts'),
       `import { tensor, nn, functional as F, type Tensor, type Module } from 'typegrad';
+import { loadSafetensorsFile } from 'typegrad/node';
+const loaded: Record<string, Tensor> = loadSafetensorsFile('ln.safetensors');
 const x: Tensor = tensor([[1, 2, 3]]);
 const layer: Module = new nn.BatchNorm1d(3);
 const y: Tensor = F.groupNorm(x.reshape([1, 3, 1]), 3, { eps: 1e-5 });
@@ -130,13 +135,15 @@ const shape: readonly number[] = y.shape;
 // 'any' and this directive would itself be reported as unused).
 // @ts-expect-error numGroups must be a number
 F.groupNorm(x, '3');
-export { layer, shape };
+export { layer, shape, loaded };
 `,
     );
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [], skipLibCheck: false },
+        // typegrad/node's declarations reference Node's types; the consumer has none installed, so lend the repo's.
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
         files: ['main.ts'],
       }),
     );
