@@ -18,7 +18,8 @@ export const generatedPath = join(root, 'src/wasm/module.generated.ts');
 
 /** The modules: exported constant name -> source file. */
 const SOURCES: ReadonlyArray<readonly [string, string]> = [
-  ['normWasmBase64', 'src/wasm/norm.wat'],
+  ['normReduceWasmBase64', 'src/wasm/norm_reduce.wat'],
+  ['normElementwiseWasmBase64', 'src/wasm/norm_elementwise.wat'],
   ['matmulWasmBase64', 'src/wasm/matmul.wat'],
 ];
 

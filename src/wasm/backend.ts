@@ -1,6 +1,7 @@
 /**
  * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
- * semantics of the TypeScript reference kernels, running norm.wat and matmul.wat.
+ * semantics of the TypeScript reference kernels, running norm_reduce.wat, norm_elementwise.wat and
+ * matmul.wat.
  *
  * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
  * it in chunks of whole runs, about 64 Ki elements each so that a chunk stays in L2: copy the

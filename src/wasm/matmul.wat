@@ -17,7 +17,7 @@
 ;; from the zero padding and not stored.
 ;;
 ;; ## Memory
-;; Imported (shared with norm.wat). Bytes [128, 160) are this module's scratch for a partial row.
+;; Imported, shared with the norm modules. Bytes [128, 160) are this module's scratch for a partial row.
 (module
   (import "env" "memory" (memory 1))
 

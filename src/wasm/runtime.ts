@@ -5,7 +5,8 @@
  *
  * ## Memory
  * One `WebAssembly.Memory`, imported by both modules as `env.memory`:
- *   bytes [0, 256)        the kernels' scratch (splatted per-run values, a partial matmul row)
+ *   bytes [0, 256)        the kernels' scratch (norm_reduce.wat [0, 96), norm_elementwise.wat
+ *                         [96, 128), matmul.wat [128, 160): splatted per-run values, a partial row)
  *   bytes [256, top)      this call's buffers, laid out by `Arena.alloc`, 16-byte aligned
  * Every call starts again at 256 (`Arena.reset`), copies its inputs in, runs, and copies its
  * outputs out, so nothing needs freeing. The memory grows to the largest call seen and is reused
@@ -13,7 +14,7 @@
  *
  * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
  */
-import { matmulWasmBase64, normWasmBase64 } from './module.generated.js';
+import { matmulWasmBase64, normElementwiseWasmBase64, normReduceWasmBase64 } from './module.generated.js';
 
 /** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
 interface WasmMemory {
@@ -27,7 +28,7 @@ interface WasmApi {
   Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
 
-/** Exports of norm.wat (addresses are byte offsets into the memory). */
+/** Exports of norm_reduce.wat and norm_elementwise.wat (addresses are byte offsets into the memory). */
 export interface NormExports {
   reduce_sum(x: number, inner: number, nRuns: number, runStat: number, innerStat: number, out: number): void;
   moments(
@@ -57,7 +58,7 @@ export interface MatmulExports {
 }
 
 const PAGE_BYTES = 65536;
-/** Bytes reserved at address 0 for the kernels' scratch (see norm.wat, matmul.wat). */
+/** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
 
 const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -85,15 +86,13 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const normBytes = decodeBase64(normWasmBase64);
-const matmulBytes = decodeBase64(matmulWasmBase64);
+const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64].map(decodeBase64);
 
 /**
  * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
  * own modules, so it checks exactly the instructions they use.
  */
-export const wasmSimdSupported: boolean =
-  wasmApi !== undefined && wasmApi.validate(normBytes) && wasmApi.validate(matmulBytes);
+export const wasmSimdSupported: boolean = wasmApi !== undefined && moduleBytes.every((bytes) => wasmApi.validate(bytes));
 
 /** Buffer layout of one kernel call in the shared memory. */
 export class Arena {
@@ -158,11 +157,16 @@ export function wasmRuntime(): WasmRuntime {
     if (wasmApi === undefined || !wasmSimdSupported) {
       throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD; use setBackend(\'js\')');
     }
-    const memory = new wasmApi.Memory({ initial: 1 });
-    const imports = { env: { memory } };
-    const norm = new wasmApi.Instance(new wasmApi.Module(normBytes), imports).exports as NormExports;
-    const matmul = new wasmApi.Instance(new wasmApi.Module(matmulBytes), imports).exports as MatmulExports;
-    runtime = { norm, matmul, arena: new Arena(memory) };
+    const api = wasmApi;
+    const memory = new api.Memory({ initial: 1 });
+    const [reduce, elementwise, matmul] = moduleBytes.map(
+      (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
+    );
+    runtime = {
+      norm: { ...reduce, ...elementwise } as NormExports,
+      matmul: matmul as MatmulExports,
+      arena: new Arena(memory),
+    };
   }
   return runtime;
 }

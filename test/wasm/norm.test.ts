@@ -1,7 +1,8 @@
 /**
- * The wasm axis-reduction kernels (src/wasm/norm.wat) against the TypeScript reference kernels
- * (src/tensor/kernels/axisReduce.ts) on every norm layout, on random plans, on hard data, and with
- * NaN and infinities. The kernels are created with no size threshold, so every call runs in wasm.
+ * The wasm axis-reduction kernels (src/wasm/norm_reduce.wat, norm_elementwise.wat) against the
+ * TypeScript reference kernels (src/tensor/kernels/axisReduce.ts) on every norm layout, on random
+ * plans, on hard data, across chunk boundaries, and with NaN and infinities. The kernels are
+ * created with no size threshold, so every call runs in wasm.
  *
  * Tolerances, per element (u = 2^-24, float32's unit roundoff):
  *   - reduceSum, moments, normBackwardReduce: both sides are float64 and differ only in the order
