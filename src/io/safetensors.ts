@@ -26,9 +26,16 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 const METADATA_KEY = '__metadata__';
 
-/** What a safetensors file holds: tensors by name and the `__metadata__` strings. */
+/**
+ * What a safetensors file holds: tensors by name and the `__metadata__` strings.
+ * @example
+ * const { tensors, metadata } = readSafetensors(bytes);
+ * metadata['format']; // 'pt' for a file PyTorch wrote
+ */
 export interface SafetensorsContents {
+  /** The tensors by name, in file order, converted to float32. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` string map (empty when the file has none). */
   metadata: Record<string, string>;
 }
 
