@@ -28,6 +28,14 @@
  * squared deviations, never E[x^2] - E[x]^2. Statistics stay float64 (`Float64Array`) until they are
  * applied to an element, and only the final result is rounded to the output's type.
  *
+ * ## Speed
+ * Each kernel special-cases the runs whose statistic is fixed (innerStat 0: every norm but
+ * BatchNorm1d on (N, C)) so that the hot loop reads its statistics once per run and indexes
+ * without multiplying, and long sums keep four partial sums (`sumRun`, `sumSquaredDeviationsRun`):
+ * one float64 accumulator makes every addition wait for the previous one. bench/kernels.bench.ts
+ * measures the gain; test/tensor/axisReduce.test.ts checks every layout against a float64
+ * reference. A WebAssembly SIMD version of each kernel lives in src/wasm (docs/wasm.md).
+ *
  * ## Purity
  * Every function here is pure over typed arrays (`Float32Array | Float64Array`): it knows nothing
  * of tensors or graphs, allocates nothing in its loops, and writes only its output arguments, so a
@@ -171,6 +179,47 @@ function buildPlan(shape: Shape, reducedAxes: readonly number[], paramAxes: read
 // Reductions
 // ---------------------------------------------------------------------------------------------
 
+/** Sum of `x[x0 .. x0 + n)` in float64, with four partial sums (added in a fixed order). */
+function sumRun(x: FloatArray, x0: number, n: number): number {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    a0 += x[x0 + j]!;
+    a1 += x[x0 + j + 1]!;
+    a2 += x[x0 + j + 2]!;
+    a3 += x[x0 + j + 3]!;
+  }
+  for (; j < n; j++) a0 += x[x0 + j]!;
+  return a0 + a1 + (a2 + a3);
+}
+
+/** Sum of `(x[i] - m)^2` over `x[x0 .. x0 + n)` in float64, with four partial sums. */
+function sumSquaredDeviationsRun(x: FloatArray, x0: number, n: number, m: number): number {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const d0 = x[x0 + j]! - m;
+    const d1 = x[x0 + j + 1]! - m;
+    const d2 = x[x0 + j + 2]! - m;
+    const d3 = x[x0 + j + 3]! - m;
+    a0 += d0 * d0;
+    a1 += d1 * d1;
+    a2 += d2 * d2;
+    a3 += d3 * d3;
+  }
+  for (; j < n; j++) {
+    const d = x[x0 + j]! - m;
+    a0 += d * d;
+  }
+  return a0 + a1 + (a2 + a3);
+}
+
 /** `out[s] = sum of x over statistic s`. `out` has length `plan.statSize`. */
 export function reduceSum(x: FloatArray, plan: AxisPlan, out: Float64Array): void {
   const { inner, innerStat, runStat } = plan;
@@ -179,9 +228,7 @@ export function reduceSum(x: FloatArray, plan: AxisPlan, out: Float64Array): voi
     const s0 = runStat[r]!;
     const x0 = r * inner;
     if (innerStat === 0) {
-      let acc = 0;
-      for (let j = 0; j < inner; j++) acc += x[x0 + j]!;
-      out[s0] += acc;
+      out[s0] += sumRun(x, x0, inner);
     } else {
       for (let j = 0; j < inner; j++) out[s0 + j] += x[x0 + j]!;
     }
@@ -222,13 +269,7 @@ export function moments(x: FloatArray, plan: AxisPlan, mean: Float64Array, m2: F
     const s0 = runStat[r]!;
     const x0 = r * inner;
     if (innerStat === 0) {
-      const m = mean[s0]!;
-      let acc = 0;
-      for (let j = 0; j < inner; j++) {
-        const d = x[x0 + j]! - m;
-        acc += d * d;
-      }
-      m2[s0] += acc;
+      m2[s0] += sumSquaredDeviationsRun(x, x0, inner, mean[s0]!);
     } else {
       for (let j = 0; j < inner; j++) {
         const d = x[x0 + j]! - mean[s0 + j]!;
@@ -261,11 +302,29 @@ export function normalizeAffine(
     const s0 = runStat[r]!;
     const p0 = runParam[r]!;
     const x0 = r * inner;
-    for (let j = 0; j < inner; j++) {
-      const s = s0 + j * innerStat;
-      const p = p0 + j * innerParam;
-      const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
-      y[x0 + j] = (weight === null ? xhat : xhat * weight[p]!) + (bias === null ? 0 : bias[p]!);
+    if (innerStat === 0 && innerParam === 0) {
+      // Statistic and parameter fixed along the run (BatchNorm2d, GroupNorm, InstanceNorm):
+      // y = (x - mean) * scale + shift, with scale = rstd * weight and shift = bias.
+      const m = mean[s0]!;
+      const scale = weight === null ? rstd[s0]! : rstd[s0]! * weight[p0]!;
+      const shift = bias === null ? 0 : bias[p0]!;
+      for (let j = 0; j < inner; j++) y[x0 + j] = (x[x0 + j]! - m) * scale + shift;
+    } else if (innerStat === 0) {
+      // Statistic fixed, parameter advancing (LayerNorm, RMSNorm).
+      const m = mean[s0]!;
+      const rs = rstd[s0]!;
+      for (let j = 0; j < inner; j++) {
+        const xhat = (x[x0 + j]! - m) * rs;
+        y[x0 + j] = (weight === null ? xhat : xhat * weight[p0 + j]!) + (bias === null ? 0 : bias[p0 + j]!);
+      }
+    } else {
+      // Statistic advancing (BatchNorm1d on (N, C)).
+      for (let j = 0; j < inner; j++) {
+        const s = s0 + j;
+        const p = p0 + j * innerParam;
+        const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+        y[x0 + j] = (weight === null ? xhat : xhat * weight[p]!) + (bias === null ? 0 : bias[p]!);
+      }
     }
   }
 }
@@ -306,16 +365,54 @@ export function normBackwardReduce(
     const s0 = runStat[r]!;
     const p0 = runParam[r]!;
     const x0 = r * inner;
-    for (let j = 0; j < inner; j++) {
-      const s = s0 + j * innerStat;
-      const p = p0 + j * innerParam;
-      const g = dy[x0 + j]!;
-      const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
-      const dxhat = weight === null ? g : g * weight[p]!;
-      if (sumDxhat !== null) sumDxhat[s] += dxhat;
-      if (sumDxhatXhat !== null) sumDxhatXhat[s] += dxhat * xhat;
-      if (dweight !== null) dweight[p] += g * xhat;
-      if (dbias !== null) dbias[p] += g;
+    if (innerStat === 0 && innerParam === 0) {
+      // Statistic and parameter fixed along the run: two sums, sum g and sum g * xhat; the
+      // statistic pair is weight[p] times them (dxhat = g * weight[p] with weight[p] fixed).
+      const m = mean[s0]!;
+      const rs = rstd[s0]!;
+      let sumG = 0;
+      let sumGXhat = 0;
+      for (let j = 0; j < inner; j++) {
+        const g = dy[x0 + j]!;
+        sumG += g;
+        sumGXhat += g * (x[x0 + j]! - m) * rs;
+      }
+      const w = weight === null ? 1 : weight[p0]!;
+      if (sumDxhat !== null) sumDxhat[s0] += w * sumG;
+      if (sumDxhatXhat !== null) sumDxhatXhat[s0] += w * sumGXhat;
+      if (dweight !== null) dweight[p0] += sumGXhat;
+      if (dbias !== null) dbias[p0] += sumG;
+    } else if (innerStat === 0) {
+      // Statistic fixed, parameter advancing (LayerNorm, RMSNorm): the statistic sums in locals.
+      const m = mean[s0]!;
+      const rs = rstd[s0]!;
+      let sumD = 0;
+      let sumDXhat = 0;
+      for (let j = 0; j < inner; j++) {
+        const p = p0 + j;
+        const g = dy[x0 + j]!;
+        const xhat = (x[x0 + j]! - m) * rs;
+        const dxhat = weight === null ? g : g * weight[p]!;
+        sumD += dxhat;
+        sumDXhat += dxhat * xhat;
+        if (dweight !== null) dweight[p] += g * xhat;
+        if (dbias !== null) dbias[p] += g;
+      }
+      if (sumDxhat !== null) sumDxhat[s0] += sumD;
+      if (sumDxhatXhat !== null) sumDxhatXhat[s0] += sumDXhat;
+    } else {
+      // Statistic advancing (BatchNorm1d on (N, C)).
+      for (let j = 0; j < inner; j++) {
+        const s = s0 + j;
+        const p = p0 + j * innerParam;
+        const g = dy[x0 + j]!;
+        const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+        const dxhat = weight === null ? g : g * weight[p]!;
+        if (sumDxhat !== null) sumDxhat[s] += dxhat;
+        if (sumDxhatXhat !== null) sumDxhatXhat[s] += dxhat * xhat;
+        if (dweight !== null) dweight[p] += g * xhat;
+        if (dbias !== null) dbias[p] += g;
+      }
     }
   }
 }
@@ -340,18 +437,47 @@ export function normBackwardInput(
     const s0 = runStat[r]!;
     const p0 = runParam[r]!;
     const x0 = r * inner;
-    for (let j = 0; j < inner; j++) {
-      const s = s0 + j * innerStat;
-      const p = p0 + j * innerParam;
-      const g = dy[x0 + j]!;
-      const dxhat = weight === null ? g : g * weight[p]!;
-      let v = dxhat;
-      if (sumDxhatXhat !== null) {
-        const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
-        v -= (xhat * sumDxhatXhat[s]!) / count; // term: - xhat * mean(dxhat * xhat)
-        if (sumDxhat !== null) v -= sumDxhat[s]! / count; // term: - mean(dxhat)
+    if (innerStat === 0) {
+      // Statistic fixed along the run (every norm but BatchNorm1d on (N, C)): its terms once.
+      const m = mean[s0]!;
+      const rs = rstd[s0]!;
+      const centerTerms = sumDxhatXhat !== null;
+      const meanDxhatXhat = sumDxhatXhat === null ? 0 : sumDxhatXhat[s0]! / count;
+      const meanDxhat = sumDxhatXhat === null || sumDxhat === null ? 0 : sumDxhat[s0]! / count;
+      if (innerParam === 0) {
+        // The weight is fixed too (BatchNorm2d, GroupNorm, InstanceNorm).
+        const w = weight === null ? 1 : weight[p0]!;
+        for (let j = 0; j < inner; j++) {
+          const dxhat = dy[x0 + j]! * w; // term: dxhat
+          // terms: - xhat * mean(dxhat * xhat) - mean(dxhat)
+          const v = centerTerms ? dxhat - (x[x0 + j]! - m) * rs * meanDxhatXhat - meanDxhat : dxhat;
+          dx[x0 + j] = rs * v;
+        }
+      } else {
+        // The weight advances with j (LayerNorm, RMSNorm).
+        for (let j = 0; j < inner; j++) {
+          const g = dy[x0 + j]!;
+          const dxhat = weight === null ? g : g * weight[p0 + j]!; // term: dxhat
+          // terms: - xhat * mean(dxhat * xhat) - mean(dxhat)
+          const v = centerTerms ? dxhat - (x[x0 + j]! - m) * rs * meanDxhatXhat - meanDxhat : dxhat;
+          dx[x0 + j] = rs * v;
+        }
       }
-      dx[x0 + j] = rstd[s]! * v;
+    } else {
+      // Statistic advancing (BatchNorm1d on (N, C)).
+      for (let j = 0; j < inner; j++) {
+        const s = s0 + j;
+        const p = p0 + j * innerParam;
+        const g = dy[x0 + j]!;
+        const dxhat = weight === null ? g : g * weight[p]!;
+        let v = dxhat;
+        if (sumDxhatXhat !== null) {
+          const xhat = (x[x0 + j]! - mean[s]!) * rstd[s]!;
+          v -= (xhat * sumDxhatXhat[s]!) / count; // term: - xhat * mean(dxhat * xhat)
+          if (sumDxhat !== null) v -= sumDxhat[s]! / count; // term: - mean(dxhat)
+        }
+        dx[x0 + j] = rstd[s]! * v;
+      }
     }
   }
 }
