@@ -16,19 +16,43 @@ import { fmtShape } from '../tensor/shape.js';
 /** Per-parameter optimizer state: buffers (tensors of the parameter's shape) and counters. */
 export type ParamState = Record<string, Tensor | number>;
 
-/** A parameter group as passed in: its tensors, and options that override the defaults. */
-export type ParamGroupInput<O> = { params: readonly Tensor[] } & Partial<O>;
+/**
+ * A parameter group as passed in: its tensors, and options that override the defaults.
+ * @example
+ * new optim.SGD([{ params: encoder.parameters() }, { params: head.parameters(), lr: 0.1 }], { lr: 0.01 });
+ */
+export type ParamGroupInput<O> = {
+  /** The tensors this group's options apply to. */
+  params: readonly Tensor[];
+} & Partial<O>;
 
-/** A parameter group as the optimizer holds it: every option resolved. */
-export type ParamGroup<O> = O & { params: Tensor[] };
+/**
+ * A parameter group as the optimizer holds it: every option resolved.
+ * @example
+ * for (const group of opt.paramGroups) group.lr *= 0.5; // decay the learning rate
+ */
+export type ParamGroup<O> = O & {
+  /** The tensors this group's options apply to. */
+  params: Tensor[];
+};
 
 /** What an optimizer takes: a list of parameters, or a list of parameter groups. */
 export type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
 
-/** An optimizer's state dict, in PyTorch's layout (see the module comment). */
+/**
+ * An optimizer's state dict, in PyTorch's layout (see the module comment).
+ * @example
+ * const saved = opt.stateDict();
+ * opt.loadStateDict(saved);
+ */
 export interface OptimizerStateDict<O> {
+  /** Per-parameter state (momentum buffers, Adam moments, step), keyed by the parameter's index. */
   state: Record<number, ParamState>;
-  param_groups: (O & { params: number[] })[];
+  /** Each group's options, with its parameters as indices into `state`. */
+  param_groups: (O & {
+    /** Indices of the group's parameters, counted across all groups in order. */
+    params: number[];
+  })[];
 }
 
 /** A copy of a group's options, arrays (like `betas`) included, without `params`. */
