@@ -17,7 +17,10 @@ export class ReLU extends Module {
   }
 }
 
-/** Options of `GELU`. */
+/**
+ * Options of `GELU`.
+ * @example new GELU({ approximate: 'tanh' })
+ */
 export interface GELUOptions {
   /** 'none' (default): exact x * Phi(x); 'tanh': torch's tanh approximation. */
   approximate?: 'none' | 'tanh';
@@ -31,6 +34,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * @example new GELU().forward(tensor([1]))  // [0.8413]
  */
 export class GELU extends Module {
+  /** 'none' (exact) or 'tanh'. */
   readonly approximate: 'none' | 'tanh';
 
   constructor(opts: GELUOptions = {}) {
@@ -74,6 +78,7 @@ export class Sigmoid extends Module {
 
 /** The shared shape of `Softmax` and `LogSoftmax`: a function applied along one axis, `dim`. */
 abstract class AlongDim extends Module {
+  /** The axis the function runs along (negative counts from the end). */
   readonly dim: number;
 
   constructor(dim: number) {

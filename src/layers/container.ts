@@ -6,7 +6,7 @@ import type { Tensor } from '../autograd/tensor.js';
 import { Module } from './module.js';
 
 /**
- * Chains modules: forward(x) = m[n-1](...m[1](m[0](x))). Children are registered under their index,
+ * Chains modules: `forward(x) = m[n-1](...m[1](m[0](x)))`. Children are registered under their index,
  * so the state dict of `new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2))` has keys
  * `0.weight`, `0.bias`, `2.weight`, `2.bias`, exactly like torch.nn.Sequential.
  * @example const mlp = new Sequential(new Linear(784, 100), new Sigmoid(), new Linear(100, 10))
@@ -68,7 +68,9 @@ export class Sequential extends Module implements Iterable<Module> {
  * @example new Flatten().forward(zeros([32, 16, 7, 7]))  // [32, 784]
  */
 export class Flatten extends Module {
+  /** First axis merged (negative counts from the end). */
   readonly startDim: number;
+  /** Last axis merged, inclusive (negative counts from the end). */
   readonly endDim: number;
 
   constructor(startDim = 1, endDim = -1) {

@@ -7,7 +7,10 @@ import type { Tensor } from '../autograd/tensor.js';
 import { defaultInitBound, uniformParameter } from './init.js';
 import { Module } from './module.js';
 
-/** Options of the `Conv2d` constructor (torch's names in camelCase). */
+/**
+ * Options of the `Conv2d` constructor (torch's names in camelCase).
+ * @example new Conv2d(16, 32, 3, { stride: 2, padding: 1, groups: 4, bias: false })
+ */
 export interface Conv2dModuleOptions extends Conv2dOptions {
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
@@ -27,12 +30,19 @@ function checkChannels(value: number, argName: string): void {
  * @example new Conv2d(1, 8, 3, { padding: 1 }).forward(images)  // [N, 1, 28, 28] -> [N, 8, 28, 28]
  */
 export class Conv2d extends Module {
+  /** Channels C of the input. */
   readonly inChannels: number;
+  /** Channels O of the output (one filter each). */
   readonly outChannels: number;
+  /** [kH, kW]. */
   readonly kernelSize: [number, number];
+  /** Step between windows, [sH, sW]. */
   readonly stride: [number, number];
+  /** Zero padding on each side, [pH, pW], or 'same' / 'valid'. */
   readonly padding: [number, number] | 'same' | 'valid';
+  /** Spacing between kernel taps, [dH, dW]. */
   readonly dilation: [number, number];
+  /** Number of channel groups G (each output channel sees inChannels / G inputs). */
   readonly groups: number;
   /** [outChannels, inChannels / groups, kH, kW]. */
   weight: Tensor;

@@ -7,7 +7,10 @@ import type { Tensor } from '../autograd/tensor.js';
 import type { Generator } from '../tensor/random.js';
 import { Module } from './module.js';
 
-/** Options of `Dropout`. */
+/**
+ * Options of `Dropout`.
+ * @example new Dropout(0.1, { generator: new Generator(42) })
+ */
 export interface DropoutModuleOptions {
   /** Draw masks from this generator instead of the default one that `manualSeed` resets. */
   generator?: Generator;

@@ -6,7 +6,10 @@ import { fmtShape } from '../tensor/shape.js';
 import { defaultInitBound, uniformParameter } from './init.js';
 import { Module } from './module.js';
 
-/** Options of `Linear`. */
+/**
+ * Options of `Linear`.
+ * @example new Linear(784, 100, { bias: false })
+ */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

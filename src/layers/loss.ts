@@ -25,8 +25,11 @@ import { Module } from './module.js';
 export class CrossEntropyLoss extends Module {
   /** Per-class weight [C], or null. */
   weight: Tensor | null;
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Targets equal to this are skipped. */
   readonly ignoreIndex: number;
+  /** Weight eps of the uniform distribution mixed into the targets. */
   readonly labelSmoothing: number;
 
   constructor(opts: CrossEntropyOptions = {}) {
@@ -56,7 +59,9 @@ export class CrossEntropyLoss extends Module {
 export class NLLLoss extends Module {
   /** Per-class weight [C], or null. */
   weight: Tensor | null;
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
+  /** Targets equal to this are skipped. */
   readonly ignoreIndex: number;
 
   constructor(opts: NllLossOptions = {}) {
@@ -78,6 +83,7 @@ export class NLLLoss extends Module {
  * @example new MSELoss().forward(prediction, target)
  */
 export class MSELoss extends Module {
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
 
   constructor(opts: MseLossOptions = {}) {
@@ -100,6 +106,7 @@ export class BCEWithLogitsLoss extends Module {
   weight: Tensor | null;
   /** Weight of positive examples, broadcast along the last axis, or null. */
   posWeight: Tensor | null;
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: Reduction;
 
   constructor(opts: BceWithLogitsOptions = {}) {

@@ -18,7 +18,9 @@ import { Module } from './module.js';
  * @example new MaxPool2d(2).forward(x)  // [N, C, 28, 28] -> [N, C, 14, 14]
  */
 export class MaxPool2d extends Module {
+  /** Window size [kH, kW]. */
   readonly kernelSize: [number, number];
+  /** stride (default: kernelSize), padding, dilation, ceilMode. */
   readonly options: MaxPool2dOptions;
 
   constructor(kernelSize: IntPair, opts: MaxPool2dOptions = {}) {
@@ -38,7 +40,9 @@ export class MaxPool2d extends Module {
  * @example new AvgPool2d(2).forward(x)  // [N, C, 28, 28] -> [N, C, 14, 14]
  */
 export class AvgPool2d extends Module {
+  /** Window size [kH, kW]. */
   readonly kernelSize: [number, number];
+  /** stride (default: kernelSize), padding, ceilMode, countIncludePad, divisorOverride. */
   readonly options: AvgPool2dOptions;
 
   constructor(kernelSize: IntPair, opts: AvgPool2dOptions = {}) {
@@ -58,6 +62,7 @@ export class AvgPool2d extends Module {
  * @example new AdaptiveAvgPool2d(1).forward(x)  // global average pooling: [N, C, H, W] -> [N, C, 1, 1]
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's [outH, outW] (a number for both; null keeps that input size). */
   readonly outputSize: number | readonly [number | null, number | null];
 
   constructor(outputSize: number | readonly [number | null, number | null]) {

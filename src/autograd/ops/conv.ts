@@ -30,7 +30,10 @@ import { fmtShape } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
-/** An integer or a [height, width] pair, as torch's `_pair` arguments. */
+/**
+ * An integer or a [height, width] pair, as torch's `_pair` arguments.
+ * @example const stride: IntPair = [2, 1]  // 2 down, 1 across; `2` means [2, 2]
+ */
 export type IntPair = number | readonly [number, number];
 
 /** Normalizes an int-or-pair argument to `[h, w]`, checking each is an integer >= `min`. */
@@ -45,7 +48,10 @@ export function pair(value: IntPair, where: string, argName: string, min: number
   return [v[0]!, v[1]!];
 }
 
-/** Options of `conv2d` (torch's names in camelCase). */
+/**
+ * Options of `conv2d` (torch's names in camelCase).
+ * @example conv2d(x, weight, bias, { stride: 2, padding: 1, dilation: 1, groups: 1 })
+ */
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
   stride?: IntPair;

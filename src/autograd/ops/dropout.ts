@@ -9,7 +9,10 @@ import { fillDropoutMask } from '../../tensor/kernels/dropout.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../tensor.js';
 
-/** Options of `dropout`. */
+/**
+ * Options of `dropout`.
+ * @example dropout(x, 0.2, { training: model.training })
+ */
 export interface DropoutOptions {
   /** Apply dropout (default true, like torch.nn.functional.dropout); false returns x unchanged. */
   training?: boolean;

@@ -22,13 +22,22 @@ import { Tensor } from '../tensor.js';
 import { logSoftmax } from './softmax.js';
 import { unaryForward } from './unary.js';
 
-/** How a loss combines its per-element values. */
+/**
+ * How a loss combines its per-element values: their mean, their sum, or all of them ('none').
+ * @example crossEntropy(logits, labels, { reduction: 'sum' })
+ */
 export type Reduction = 'mean' | 'sum' | 'none';
 
-/** Class-index targets: a Tensor of integer values, an array of integers, or one integer. */
+/**
+ * Class-index targets: a Tensor of integer values, an array of integers, or one integer.
+ * @example crossEntropy(logits, [3, 0, 7]); crossEntropy(logits, tensor([3, 0, 7]))
+ */
 export type ClassTargets = Tensor | readonly number[] | number;
 
-/** Options of `nllLoss`. */
+/**
+ * Options of `nllLoss`.
+ * @example nllLoss(logp, labels, { weight: tensor([1, 2, 1]), ignoreIndex: -1 })
+ */
 export interface NllLossOptions {
   /** 'mean' (default, weighted by the class weights), 'sum' or 'none'. */
   reduction?: Reduction;
@@ -38,19 +47,28 @@ export interface NllLossOptions {
   ignoreIndex?: number;
 }
 
-/** Options of `crossEntropy`. */
+/**
+ * Options of `crossEntropy`.
+ * @example crossEntropy(logits, labels, { labelSmoothing: 0.1, reduction: 'mean' })
+ */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the one-hot target with the uniform distribution: eps in [0, 1] (default 0). */
   labelSmoothing?: number;
 }
 
-/** Options of `mseLoss`. */
+/**
+ * Options of `mseLoss`.
+ * @example mseLoss(prediction, target, { reduction: 'none' })
+ */
 export interface MseLossOptions {
   /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
 }
 
-/** Options of `binaryCrossEntropyWithLogits`. */
+/**
+ * Options of `binaryCrossEntropyWithLogits`.
+ * @example binaryCrossEntropyWithLogits(scores, labels, { posWeight: tensor([2, 1, 5]) })
+ */
 export interface BceWithLogitsOptions {
   /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;

@@ -24,7 +24,10 @@ import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 import { pair, type IntPair } from './conv.js';
 
-/** Options of `maxPool2d`. */
+/**
+ * Options of `maxPool2d`.
+ * @example maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true })
+ */
 export interface MaxPool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: IntPair | null;
@@ -36,7 +39,10 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
-/** Options of `avgPool2d`. */
+/**
+ * Options of `avgPool2d`.
+ * @example avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
+ */
 export interface AvgPool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: IntPair | null;
