@@ -1,0 +1,104 @@
+/**
+ * Interleaved timing and output checks for bench:peers.
+ *
+ * `interleave` runs every contender of a group in round-robin: in each round each contender runs
+ * for about `roundMs` (at least one call, at most `maxIters`), the order rotating from round to
+ * round, so a burst of other work on a shared machine lands on all contenders alike rather than on
+ * one. Every call is timed on its own with performance.now(); a contender's time is the median of
+ * all its calls. A contender whose single call takes longer than `roundMs` (tfjs-cpu) gets only
+ * `slowRounds` rounds. `setup` (switching the tfjs backend) runs before each batch, untimed.
+ */
+
+export interface Contender {
+  name: string;
+  fn: () => unknown;
+  setup?: () => unknown;
+}
+
+export interface TimingOptions {
+  rounds: number;
+  roundMs: number;
+  maxIters: number;
+  slowRounds: number;
+}
+
+/** 5 rounds of 150 ms (BENCH_PEERS_ROUNDS overrides the count, e.g. 1 for a quick look). */
+export const DEFAULT_TIMING: TimingOptions = { rounds: Number(process.env['BENCH_PEERS_ROUNDS'] ?? 5), roundMs: 150, maxIters: 200, slowRounds: 3 };
+
+async function call(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  const r = fn();
+  if (r instanceof Promise) await r;
+  return performance.now() - t0;
+}
+
+/** Median milliseconds per contender name (contenders have been called once already: the check). */
+export async function interleave(contenders: readonly Contender[], opts: TimingOptions = DEFAULT_TIMING): Promise<Record<string, number>> {
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const rounds = new Map<string, number>();
+  for (const c of contenders) {
+    await c.setup?.();
+    const first = await call(c.fn); // warm-up, untimed
+    rounds.set(c.name, first > opts.roundMs ? opts.slowRounds : opts.rounds);
+  }
+  for (let r = 0; r < opts.rounds; r++) {
+    for (let j = 0; j < contenders.length; j++) {
+      const c = contenders[(j + r) % contenders.length]!;
+      if (r >= rounds.get(c.name)!) continue;
+      await c.setup?.();
+      const out = samples.get(c.name)!;
+      const start = performance.now();
+      let iters = 0;
+      do {
+        out.push(await call(c.fn));
+        iters++;
+      } while (iters < opts.maxIters && performance.now() - start < opts.roundMs);
+    }
+  }
+  const result: Record<string, number> = {};
+  for (const [name, s] of samples) result[name] = median(s);
+  return result;
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The result of comparing one contender's output with typegrad's. */
+export interface Check {
+  what: string;
+  contender: string;
+  maxAbsDiff: number;
+  bound: number;
+  ok: boolean;
+}
+
+/**
+ * Compares `actual` with `expected` elementwise: ok when max |a - e| <= atol + rtol * max |e|
+ * (the rtol term scales the bound for outputs such as weight gradients, which are sums over
+ * thousands of elements). A length mismatch or a NaN fails.
+ */
+export function compare(what: string, contender: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): Check {
+  let diff = actual.length === expected.length ? 0 : Infinity;
+  let scale = 0;
+  for (let i = 0; i < expected.length && i < actual.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    diff = d > diff || Number.isNaN(d) ? d : diff;
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  const bound = atol + rtol * scale;
+  return { what, contender, maxAbsDiff: diff, bound, ok: diff <= bound };
+}
+
+/** Milliseconds with three significant digits (at least two decimals below 10). */
+export function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+}
+
+/** A ratio with two decimals, or three significant digits above 10. */
+export function ratio(v: number): string {
+  if (!Number.isFinite(v)) return '-';
+  return v >= 10 ? v.toPrecision(3) : v.toFixed(2);
+}
