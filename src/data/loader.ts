@@ -11,7 +11,13 @@ import { allocate } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
 
-/** Options of `DataLoader`. */
+/**
+ * Options of `DataLoader`.
+ * @example
+ * for (const [x, y] of new DataLoader([images, labels], { batchSize: 64, shuffle: true, dropLast: true })) {
+ *   // one training step on the batch
+ * }
+ */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1, like torch). */
   batchSize?: number;

@@ -19,7 +19,11 @@ import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 
-/** The options of every Adam / AdamW parameter group. */
+/**
+ * The options of every Adam / AdamW parameter group.
+ * @example
+ * const opt = new optim.Adam(model.parameters(), { lr: 3e-4, betas: [0.9, 0.95], weightDecay: 0 });
+ */
 export interface AdamGroupOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
@@ -35,7 +39,11 @@ export interface AdamGroupOptions {
   maximize: boolean;
 }
 
-/** What `new Adam(params, options)` and `new AdamW(...)` take; every option is optional. */
+/**
+ * What `new Adam(params, options)` and `new AdamW(...)` take; every option is optional.
+ * @example
+ * new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01, amsgrad: true });
+ */
 export type AdamOptions = Partial<AdamGroupOptions>;
 
 /** The update shared by Adam and AdamW; `decoupled` picks where weight decay goes. */

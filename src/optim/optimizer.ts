@@ -13,7 +13,11 @@ import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
 
-/** Per-parameter optimizer state: buffers (tensors of the parameter's shape) and counters. */
+/**
+ * Per-parameter optimizer state: buffers (tensors of the parameter's shape) and counters.
+ * @example
+ * opt.stateDict().state[0]; // Adam: { step, exp_avg, exp_avg_sq }
+ */
 export type ParamState = Record<string, Tensor | number>;
 
 /**
@@ -36,7 +40,12 @@ export type ParamGroup<O> = O & {
   params: Tensor[];
 };
 
-/** What an optimizer takes: a list of parameters, or a list of parameter groups. */
+/**
+ * What an optimizer takes: a list of parameters, or a list of parameter groups.
+ * @example
+ * new optim.SGD(model.parameters(), { lr: 0.1 });                                  // one group
+ * new optim.SGD([{ params: a.parameters() }, { params: b.parameters(), lr: 1 }], { lr: 0.1 }); // two
+ */
 export type Params<O> = readonly Tensor[] | readonly ParamGroupInput<O>[];
 
 /**

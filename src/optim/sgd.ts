@@ -16,7 +16,11 @@ import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 
-/** The options of every SGD parameter group. */
+/**
+ * The options of every SGD parameter group.
+ * @example
+ * new optim.SGD([{ params: backbone.parameters(), lr: 0.01 }, { params: head.parameters() }], { lr: 0.1, momentum: 0.9 });
+ */
 export interface SGDGroupOptions {
   /** Learning rate. */
   lr: number;
@@ -32,7 +36,11 @@ export interface SGDGroupOptions {
   maximize: boolean;
 }
 
-/** What `new SGD(params, options)` takes: `lr`, and the rest optional. */
+/**
+ * What `new SGD(params, options)` takes: `lr`, and the rest optional.
+ * @example
+ * new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+ */
 export type SGDOptions = Pick<SGDGroupOptions, 'lr'> & Partial<SGDGroupOptions>;
 
 /**
