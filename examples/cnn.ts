@@ -14,14 +14,22 @@
  * to 0 over the run; GroupNorm uses 4 groups.
  * BatchNorm is evaluated with its running statistics (eval mode), as in deployment.
  *
- *   npm run example:cnn                  3 epochs per run (a few minutes on 2 cores)
+ * What it shows at this scale (seeds 0, 1, 2; see the table it prints): normalization helps, by
+ * about a point of test accuracy, and BatchNorm and GroupNorm are within a few tenths of each other;
+ * BatchNorm at batch 2 does NOT fall behind here, unlike ResNet-50 on ImageNet in the paper. The
+ * reason is the statistics: BatchNorm2d normalizes each channel over N x H x W values, which at
+ * batch 2 is still 2 x 28 x 28 = 1,568 values in the first block and 392 in the second, so its
+ * batch estimates are not noisy. The paper's effect needs layers whose statistics come from few
+ * values (deep layers at 7x7 and below, with batches of 2 to 4 images).
+ *
+ *   npm run example:cnn                  4 epochs per run (about 2 minutes on 2 cores)
  *   npm run example:cnn -- --epochs 1 --batch-sizes 32,2
  */
 import { DataLoader, functional as F, Generator, manualSeed, nn, noGrad, optim, type Module } from '../src/index.js';
 import { countCorrect, loadDigits, type DigitSet } from './mnist.js';
 import { booleanFlag, formatTable, numberFlag, ProgressBar, seconds } from './terminal.js';
 
-const epochs = numberFlag('epochs', 3);
+const epochs = numberFlag('epochs', 4);
 const baseLr = numberFlag('lr', 0.02);
 const seed = numberFlag('seed', 0);
 const batchSizes = (process.argv.includes('--batch-sizes') ? process.argv[process.argv.indexOf('--batch-sizes') + 1]! : '32,2').split(',').map(Number);
@@ -108,3 +116,11 @@ console.log(
     ),
 );
 console.log(`\ntest accuracy after ${epochs} epochs; total wall time ${seconds(performance.now() - started)}`);
+if (batchSizes.length === 2) {
+  const [big, small] = batchSizes as [number, number];
+  const change = (norm: Norm): string => {
+    const d = 100 * (results.get(`${norm}|${small}`)!.acc - results.get(`${norm}|${big}`)!.acc);
+    return `${d >= 0 ? '+' : ''}${d.toFixed(2)} points`;
+  };
+  console.log(`going from batch ${big} to batch ${small}: BatchNorm2d ${change('BatchNorm2d')}, GroupNorm ${change('GroupNorm (4 groups)')}, none ${change('none')}`);
+}

@@ -130,6 +130,8 @@ console.log(
       ]),
     ),
 );
+const ahead = runs[1]!.curve.filter(([, a], i) => i > 0 && a > runs[0]!.curve[i]![1]).length;
+console.log(`\nthe BatchNorm net has the higher test accuracy at ${ahead} of the ${runs[1]!.curve.length - 1} evaluations after step 0`);
 
 const svg = lineChart(
   [

@@ -13,6 +13,7 @@
  *   dcols   = weight^T @ dy                  (matmul's rule)
  *   dx      = col2im(dcols)                  (the adjoint of im2col, below)
  *   dbias   = sum of dy over N, Ho, Wo       (add's rule; the engine sums the broadcast axes)
+ * Derivation: docs/derivations/small-models.md.
  *
  * Why im2col rather than a direct kernel (`npx tsx bench/conv.ts`, forward + backward, Node 20, the
  * CNN example's shapes: batch 32, 1->8 channels at 28x28 and 8->16 at 14x14, 3x3 kernels):

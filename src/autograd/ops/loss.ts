@@ -12,7 +12,7 @@
  * number of elements, except for class-index targets, where it divides by the total weight of the
  * targets that are not ignored (torch's weighted mean; NaN when every target is ignored).
  * Every backward is assembled from the ops' own rules; only the NLL gather has its own (the
- * scatter in kernels/loss.ts).
+ * scatter in kernels/loss.ts). Derivations: docs/derivations/small-models.md.
  */
 import { allocate } from '../../tensor/dtype.js';
 import { nllBackward, nllForward, softplus as softplusKernel, type NllShape } from '../../tensor/kernels/loss.js';

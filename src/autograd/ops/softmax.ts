@@ -9,7 +9,8 @@
  *                dx = dy - e^y * sum(dy)                      (e^y is the softmax)
  *
  * Each is recorded as one node with its analytic backward, rather than as the chain of ops that
- * computes the forward, so that the backward is exact and cheap.
+ * computes the forward, so that the backward is exact and cheap. Derivation:
+ * docs/derivations/small-models.md.
  */
 import { normalizeAxis } from '../../tensor/shape.js';
 import { noGrad } from '../gradMode.js';

@@ -15,6 +15,8 @@
  * element it was copied from, so dx = col2im(dcols). Elements covered by several windows receive the
  * sum of their copies' gradients; padding positions receive nothing.
  *
+ * Derivation: docs/derivations/small-models.md.
+ *
  * Both kernels walk rows of cols (one (c, i, j) triple at a time) so that the inner loop writes or
  * reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
  */

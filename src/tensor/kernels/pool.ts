@@ -19,6 +19,8 @@
  *   rows [floor(oh*H/outH), ceil((oh+1)*H/outH)), columns likewise; y = mean over that window;
  *   backward: dx += dy / window area.
  *
+ * Derivations: docs/derivations/small-models.md.
+ *
  * Both averages run on one pair of loops over a table of windows (`AvgWindows`) built once per call.
  */
 import type { FloatArray } from '../dtype.js';
