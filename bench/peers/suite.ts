@@ -5,20 +5,21 @@
  * name. "tg" in a ratio is typegrad on its default backend, 'wasm'; "tg-js" is setBackend('js').
  *
  *   npm run bench:peers                         everything (about 4 minutes on 2 cores)
- *   BENCH_PEERS_ONLY=matmul,cnn npm run bench:peers   some sections (norms, matmul, cnn)
+ *   BENCH_PEERS_ONLY=matmul,cnn npm run bench:peers   some sections (norms, matmul, cnn, breakdown)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { printTable, type Row } from '../harness.js';
+import { BREAKDOWN, runBreakdown } from './breakdown.js';
 import { runCnn, type CnnResult } from './cnn.js';
 import { MATMUL_SIZES, runMatmul, type MatmulResult } from './matmul.js';
 import { NORM_CASES, runNormCase, type NormResult } from './norms.js';
 import { loadPeers } from './peers.js';
 import { ms, ratio, type Check } from './timing.js';
 
-const only = (process.env['BENCH_PEERS_ONLY'] ?? 'norms,matmul,cnn').split(',');
+const only = (process.env['BENCH_PEERS_ONLY'] ?? 'norms,matmul,cnn,breakdown').split(',');
 const started = performance.now();
 
 function git(args: string[]): string {
@@ -84,6 +85,19 @@ let cnn: CnnResult | null = null;
 if (only.includes('cnn')) {
   cnn = await guarded('CNN step', () => runCnn(peers, 300));
   if (cnn) record('CNN step', cnn.checks, cnn.failed);
+}
+
+const breakdown: Row[] = [];
+if (only.includes('breakdown')) {
+  for (const part of BREAKDOWN) {
+    const t = await guarded(`breakdown ${part.name}`, () => runBreakdown(part));
+    if (!t) continue;
+    const row: Row = { layer: `${part.name} [${part.shape.join(',')}]` };
+    for (const name of Object.keys(t)) row[name] = ms(t[name]!);
+    row['forward - kernels'] = ms(t['forward']! - t['moments']! - t['normalizeAffine']!);
+    row['fwd+bwd - kernels'] = ms(t['fwd+bwd']! - t['moments']! - t['normalizeAffine']! - t['normBackwardReduce']! - t['normBackwardInput']!);
+    breakdown.push(row);
+  }
 }
 
 const targets: string[] = [];
@@ -160,6 +174,11 @@ if (cnn) {
   console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): median ms per step\n');
   printTable(['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu'].map((name): Row => ({ contender: name, 'ms / step': cell(t, name), 'x tg-wasm': ratio(per(t, name, 'tg-wasm')) })));
   target((v) => v > 1, per(t, 'tfjs-wasm', 'tg-wasm'), 'CNN step faster than tfjs-wasm (tfjs-wasm / tg)');
+}
+
+if (breakdown.length) {
+  console.log("\nWhere typegrad's time goes (wasm): its kernels with preallocated buffers vs the module, median ms\n");
+  printTable(breakdown);
 }
 
 console.log('\nOutput checks against typegrad (wasm) before timing: ok when max|diff| <= bound\n');

@@ -22,8 +22,8 @@ export interface TimingOptions {
   slowRounds: number;
 }
 
-/** 5 rounds of 150 ms (BENCH_PEERS_ROUNDS overrides the count, e.g. 1 for a quick look). */
-export const DEFAULT_TIMING: TimingOptions = { rounds: Number(process.env['BENCH_PEERS_ROUNDS'] ?? 5), roundMs: 150, maxIters: 200, slowRounds: 3 };
+/** 8 rounds of 100 ms (BENCH_PEERS_ROUNDS overrides the count, e.g. 1 for a quick look). */
+export const DEFAULT_TIMING: TimingOptions = { rounds: Number(process.env['BENCH_PEERS_ROUNDS'] ?? 8), roundMs: 100, maxIters: 200, slowRounds: 3 };
 
 async function call(fn: () => unknown): Promise<number> {
   const t0 = performance.now();
