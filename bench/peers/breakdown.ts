@@ -1,5 +1,5 @@
 /**
- * Where typegrad's time goes (wasm backend): a norm layer's forward and forward+backward next to
+ * Where typegrad's time goes, on each backend: a norm layer's forward and forward+backward next to
  * the kernels they call, timed interleaved in one group. The kernels run with every buffer
  * preallocated (as in bench:kernels), so module minus kernels is what the layer adds: a fresh
  * output array (whose pages the kernel's copy-out first touches), the tensor and graph
@@ -26,8 +26,8 @@ export const BREAKDOWN: Part[] = [
   { name: 'LayerNorm', shape: [8, 512, 768], view: [[8, 512, 768], [2], [2]], layer: () => new nn.LayerNorm(768) },
 ];
 
-export async function runBreakdown(part: Part): Promise<Record<string, number>> {
-  setBackend('wasm');
+export async function runBreakdown(part: Part, backend: 'wasm' | 'js'): Promise<Record<string, number>> {
+  setBackend(backend);
   const k = kernels();
   manualSeed(7);
   const x = randn(part.shape);
@@ -63,5 +63,5 @@ export async function runBreakdown(part: Part): Promise<Record<string, number>> 
         (layer.forward(xg) as Tensor).backward(dy);
       },
     },
-  ]);
+  ]).finally(() => setBackend('wasm'));
 }

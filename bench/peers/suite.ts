@@ -90,13 +90,15 @@ if (only.includes('cnn')) {
 const breakdown: Row[] = [];
 if (only.includes('breakdown')) {
   for (const part of BREAKDOWN) {
-    const t = await guarded(`breakdown ${part.name}`, () => runBreakdown(part));
-    if (!t) continue;
-    const row: Row = { layer: `${part.name} [${part.shape.join(',')}]` };
-    for (const name of Object.keys(t)) row[name] = ms(t[name]!);
-    row['forward - kernels'] = ms(t['forward']! - t['moments']! - t['normalizeAffine']!);
-    row['fwd+bwd - kernels'] = ms(t['fwd+bwd']! - t['moments']! - t['normalizeAffine']! - t['normBackwardReduce']! - t['normBackwardInput']!);
-    breakdown.push(row);
+    for (const backend of ['wasm', 'js'] as const) {
+      const t = await guarded(`breakdown ${part.name}`, () => runBreakdown(part, backend));
+      if (!t) continue;
+      const row: Row = { layer: `${part.name} [${part.shape.join(',')}]`, backend };
+      for (const name of Object.keys(t)) row[name] = ms(t[name]!);
+      row['forward - kernels'] = ms(t['forward']! - t['moments']! - t['normalizeAffine']!);
+      row['fwd+bwd - kernels'] = ms(t['fwd+bwd']! - t['moments']! - t['normalizeAffine']! - t['normBackwardReduce']! - t['normBackwardInput']!);
+      breakdown.push(row);
+    }
   }
 }
 
@@ -177,7 +179,7 @@ if (cnn) {
 }
 
 if (breakdown.length) {
-  console.log("\nWhere typegrad's time goes (wasm): its kernels with preallocated buffers vs the module, median ms\n");
+  console.log("\nWhere typegrad's time goes: its kernels with preallocated buffers vs the module, median ms\n");
   printTable(breakdown);
 }
 
