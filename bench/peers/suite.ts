@@ -17,7 +17,7 @@ import { runCnn, type CnnResult } from './cnn.js';
 import { MATMUL_SIZES, runMatmul, type MatmulResult } from './matmul.js';
 import { NORM_CASES, runNormCase, type NormResult } from './norms.js';
 import { loadPeers } from './peers.js';
-import { ms, ratio, type Check } from './timing.js';
+import { DEFAULT_TIMING, ms, ratio, type Check } from './timing.js';
 
 const only = (process.env['BENCH_PEERS_ONLY'] ?? 'norms,matmul,cnn,breakdown').split(',');
 const started = performance.now();
@@ -37,6 +37,10 @@ console.log(`machine: ${availableParallelism()} cores (nproc), ${cpuModel}, Node
 console.log(`typegrad: commit ${commit}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', clean src/'}`);
 const peers = await loadPeers(import.meta.dirname);
 for (const line of peers.description) console.log(`peer: ${line}`);
+console.log(
+  `times: ${DEFAULT_TIMING.stat === 'best' ? 'lowest round median' : 'median of all calls'} per contender, ` +
+    `${DEFAULT_TIMING.rounds} interleaved rounds of ~${DEFAULT_TIMING.roundMs} ms (${DEFAULT_TIMING.slowRounds} for contenders slower than that), see bench/peers/timing.ts`,
+);
 
 const allChecks: { where: string; check: Check }[] = [];
 const failures: string[] = [];
@@ -111,7 +115,7 @@ function target(ok: (v: number) => boolean, value: number, what: string): void {
 /** a / b for two contenders' medians (NaN when either is missing). */
 const per = (t: Record<string, number>, a: string, b: string): number => (t[a] ?? NaN) / (t[b] ?? NaN);
 if (norms.length) {
-  console.log('\nNorm forward, training-mode statistics: median ms (weight and bias random; InstanceNorm2d affine)\n');
+  console.log('\nNorm forward, training-mode statistics: ms (weight and bias random; InstanceNorm2d affine)\n');
   printTable(
     norms.map(({ c, t }): Row => ({
       norm: c.name,
@@ -131,7 +135,7 @@ if (norms.length) {
       'naive / tg-js': ratio(per(t, 'naive', 'tg-js')),
     })),
   );
-  console.log('\nNorm forward+backward (dx, dweight, dbias for a given dy): median ms; ORT is not in it (inference only)\n');
+  console.log('\nNorm forward+backward (dx, dweight, dbias for a given dy): ms; ORT is not in it (inference only)\n');
   printTable(
     norms.map(({ c, t }): Row => ({
       norm: c.name,
@@ -155,7 +159,7 @@ if (norms.length) {
   }
 }
 if (matmuls.length) {
-  console.log('\nMatmul [n,k] x [k,m], float32: GFLOP/s (2nkm / median time)\n');
+  console.log('\nMatmul [n,k] x [k,m], float32: GFLOP/s (2nkm / time)\n');
   printTable(
     matmuls.map(({ size, t }): Row => ({
       'n x k x m': size.join(' x '),
@@ -173,13 +177,13 @@ if (matmuls.length) {
 }
 if (cnn) {
   const t = cnn.t;
-  console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): median ms per step\n');
+  console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): ms per step\n');
   printTable(['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu'].map((name): Row => ({ contender: name, 'ms / step': cell(t, name), 'x tg-wasm': ratio(per(t, name, 'tg-wasm')) })));
   target((v) => v > 1, per(t, 'tfjs-wasm', 'tg-wasm'), 'CNN step faster than tfjs-wasm (tfjs-wasm / tg)');
 }
 
 if (breakdown.length) {
-  console.log("\nWhere typegrad's time goes: its kernels with preallocated buffers vs the module, median ms\n");
+  console.log("\nWhere typegrad's time goes: its kernels with preallocated buffers vs the module, ms\n");
   printTable(breakdown);
 }
 
