@@ -7,7 +7,15 @@
  * when the engine validates its modules). The default is `'wasm'` where available, else `'js'`.
  */
 import { wasmKernels, wasmSimdSupported } from '../wasm/backend.js';
-import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
+import {
+  moments,
+  normalizeAffine,
+  normBackward,
+  normBackwardInput,
+  normBackwardReduce,
+  normForward,
+  reduceSum,
+} from './kernels/axisReduce.js';
 import { batchedMatmul } from './kernels/matmul.js';
 
 /** The kernels a backend provides. Each has the signature of the TypeScript reference. */
@@ -18,6 +26,10 @@ export interface Kernels {
   readonly normalizeAffine: typeof normalizeAffine;
   readonly normBackwardReduce: typeof normBackwardReduce;
   readonly normBackwardInput: typeof normBackwardInput;
+  /** Fused forward: statistics and y in one call (what the norm op uses). */
+  readonly normForward: typeof normForward;
+  /** Fused backward: the reductions and dx in one call (what the norm op uses). */
+  readonly normBackward: typeof normBackward;
   readonly batchedMatmul: typeof batchedMatmul;
 }
 
@@ -29,6 +41,8 @@ export const jsKernels: Kernels = {
   normalizeAffine,
   normBackwardReduce,
   normBackwardInput,
+  normForward,
+  normBackward,
   batchedMatmul,
 };
 

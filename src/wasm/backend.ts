@@ -154,6 +154,43 @@ function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: F
   return true;
 }
 
+/** Addresses of the backward sums, one block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias] per parameter. */
+interface BackwardSums {
+  readonly mean: number;
+  readonly rstd: number;
+  readonly sumDxhat: number;
+  readonly sumDxhatXhat: number;
+  readonly dweight: number;
+  readonly dbias: number;
+  readonly end: number;
+}
+
+function allocBackwardSums(arena: Arena, statSize: number, paramSize: number): BackwardSums {
+  return {
+    mean: arena.alloc(statSize * 8),
+    rstd: arena.alloc(statSize * 8),
+    sumDxhat: arena.alloc(statSize * 8),
+    sumDxhatXhat: arena.alloc(statSize * 8),
+    dweight: arena.alloc(paramSize * 8),
+    dbias: arena.alloc(paramSize * 8),
+    end: arena.alloc(0),
+  };
+}
+
+/** After `commit`: copies the float64 statistics in and zeroes the four sums. */
+function putBackwardSums(arena: Arena, at: BackwardSums, mean: Float64Array, rstd: Float64Array, statSize: number): void {
+  arena.f64(at.mean, statSize).set(mean.subarray(0, statSize));
+  arena.f64(at.rstd, statSize).set(rstd.subarray(0, statSize));
+  arena.f64(at.sumDxhat, (at.end - at.sumDxhat) / 8).fill(0);
+}
+
+/** Copies `length` float64 sums out of the arena into `dst` (zero beyond), when `dst` is wanted. */
+function copySumsOut(arena: Arena, dst: Float64Array | null, from: number, length: number): void {
+  if (dst === null) return;
+  dst.fill(0);
+  dst.set(arena.f64(from, Math.min(length, dst.length)));
+}
+
 /** Creates the wasm kernels; `options` set when they hand small calls to TypeScript. */
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
@@ -227,34 +264,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const wantParam = dweight !== null || dbias !== null;
     arena.reset();
     const at = allocRuns(arena, plan, { withDy: true, chunked: true });
-    const meanAt = arena.alloc(statSize * 8);
-    const rstdAt = arena.alloc(statSize * 8);
     const wAt = arena.alloc(paramSize * 4);
-    // The four outputs, one zeroed block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias] per parameter.
-    const sumDxhatAt = arena.alloc(statSize * 8);
-    const sumDxhatXhatAt = arena.alloc(statSize * 8);
-    const dweightAt = arena.alloc(paramSize * 8);
-    const dbiasAt = arena.alloc(paramSize * 8);
-    const outEnd = arena.alloc(0);
+    const sums = allocBackwardSums(arena, statSize, paramSize);
     if (!arena.commit()) return fallback();
-    arena.f64(meanAt, statSize).set(mean.subarray(0, statSize));
-    arena.f64(rstdAt, statSize).set(rstd.subarray(0, statSize));
+    putBackwardSums(arena, sums, mean, rstd, statSize);
     putParam(arena, wAt, weight, paramSize, 1);
-    arena.f64(sumDxhatAt, (outEnd - sumDxhatAt) / 8).fill(0);
     streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
       norm.backward_reduce(at.x, at.dy, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
-        plan.innerStat, plan.innerParam, meanAt, rstdAt, wAt, sumDxhatAt, sumDxhatXhatAt, dweightAt, dbiasAt,
-        (wantStat ? 1 : 0) | (wantParam ? 2 : 0)),
+        plan.innerStat, plan.innerParam, sums.mean, sums.rstd, wAt, sums.sumDxhat, sums.sumDxhatXhat, sums.dweight,
+        sums.dbias, (wantStat ? 1 : 0) | (wantParam ? 2 : 0)),
     );
-    const copyOut = (dst: Float64Array | null, from: number, length: number): void => {
-      if (dst === null) return;
-      dst.fill(0);
-      dst.set(arena.f64(from, Math.min(length, dst.length)));
-    };
-    copyOut(sumDxhat, sumDxhatAt, statSize);
-    copyOut(sumDxhatXhat, sumDxhatXhatAt, statSize);
-    copyOut(dweight, dweightAt, paramSize);
-    copyOut(dbias, dbiasAt, paramSize);
+    copySumsOut(arena, sumDxhat, sums.sumDxhat, statSize);
+    copySumsOut(arena, sumDxhatXhat, sums.sumDxhatXhat, statSize);
+    copySumsOut(arena, dweight, sums.dweight, paramSize);
+    copySumsOut(arena, dbias, sums.dbias, paramSize);
   };
 
   const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
@@ -286,6 +309,152 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         plan.innerStat, plan.innerParam, stats.hi, stats.lo, stats.rstd, k1At, k2At, wAt, sumDxhatXhat === null ? 0 : 1),
       { into: dx, from: at.dy },
     );
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Fused kernels. When each statistic is a block of consecutive runs (LayerNorm, RMSNorm,
+  // InstanceNorm, GroupNorm), x (and dy) stream through the arena in chunks of whole statistics,
+  // each copied in once: both exported functions run on the chunk in place, and the output is
+  // copied out once. The chunk's run table is chunk-local (statistic 0 = the chunk's first), and
+  // the per-statistic buffers are addressed from the chunk's first statistic. Other layouts
+  // (BatchNorm) compose the unfused kernels above.
+  // -------------------------------------------------------------------------------------------
+
+  const unfused: ref.UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
+
+  /** Runs per chunk (a whole number of statistics) and the chunk-local statistic of each run. */
+  const statChunks = (arena: Arena, plan: AxisPlan, k: number, withDy: boolean) => {
+    const statsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / (k * plan.inner)));
+    const runsPerChunk = Math.min(plan.runStat.length, statsPerChunk * k);
+    const chunkBytes = runsPerChunk * plan.inner * 4;
+    return {
+      runsPerChunk,
+      x: arena.alloc(chunkBytes),
+      dy: withDy ? arena.alloc(chunkBytes) : -1,
+      localStat: arena.alloc(runsPerChunk * 4),
+      runParam: arena.alloc(plan.runStat.length * 4),
+    };
+  };
+  type StatChunks = ReturnType<typeof statChunks>;
+
+  /** Writes the run tables, then calls `body(firstRun, runs, firstStat, stats)` per chunk. */
+  const forEachStatChunk = (arena: Arena, plan: AxisPlan, k: number, at: StatChunks,
+    body: (firstRun: number, runs: number, firstStat: number, stats: number) => void): void => {
+    const nRuns = plan.runStat.length;
+    const local = arena.i32(at.localStat, at.runsPerChunk);
+    for (let r = 0; r < at.runsPerChunk; r++) local[r] = Math.floor(r / k);
+    arena.i32(at.runParam, nRuns).set(plan.runParam);
+    for (let first = 0; first < nRuns; first += at.runsPerChunk) {
+      const runs = Math.min(at.runsPerChunk, nRuns - first);
+      body(first, runs, first / k, runs / k);
+    }
+  };
+
+  const normForward: Kernels['normForward'] = (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) => {
+    const fallback = (): void => ref.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
+    const k = ref.runsPerStatistic(plan);
+    const { statSize, paramSize, count, inner } = plan;
+    // BatchNorm: every mean before the second pass, so the unfused kernels.
+    if (k === 0) return ref.composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    const { norm, arena } = wasmRuntime();
+    arena.reset();
+    const at = statChunks(arena, plan, k, false);
+    const meanAt = arena.alloc(statSize * 8);
+    const m2At = arena.alloc(statSize * 8);
+    const stats = allocSplitStats(arena, statSize);
+    const wAt = arena.alloc(paramSize * 4);
+    const bAt = arena.alloc(paramSize * 4);
+    if (!arena.commit()) return fallback();
+    arena.f64(meanAt, statSize).fill(0);
+    arena.f64(m2At, statSize).fill(0);
+    putParam(arena, wAt, weight, paramSize, 1);
+    putParam(arena, bAt, bias, paramSize, 0);
+    // Set when a chunk's statistics leave the float32 range: y then comes from the reference.
+    let inRange = true;
+    forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
+      const begin = first * inner;
+      const end = begin + runs * inner;
+      arena.f32(at.x, end - begin).set(x.subarray(begin, end));
+      norm.moments(at.x, inner, runs, at.localStat, 0, n, count, centered ? 1 : 0, meanAt + 8 * s0, m2At + 8 * s0);
+      const m = arena.f64(meanAt + 8 * s0, n);
+      const m2 = arena.f64(m2At + 8 * s0, n);
+      for (let i = 0; i < n; i++) {
+        mean[s0 + i] = m[i]!;
+        variance[s0 + i] = m2[i]! / count;
+        rstd[s0 + i] = 1 / Math.sqrt(variance[s0 + i]! + eps);
+      }
+      if (!inRange) return;
+      const chunkStats = { hi: stats.hi + 4 * s0, lo: stats.lo + 4 * s0, rstd: stats.rstd + 4 * s0 };
+      if (!putSplitStats(arena, chunkStats, mean.subarray(s0), rstd.subarray(s0), n)) {
+        inRange = false;
+        return;
+      }
+      // y overwrites the chunk of x in the arena.
+      norm.normalize(at.x, at.x, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
+        chunkStats.hi, chunkStats.lo, chunkStats.rstd, wAt, bAt);
+      y.set(arena.f32(at.x, end - begin), begin);
+    });
+    if (!inRange) ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+  };
+
+  const normBackward: Kernels['normBackward'] = (x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias) => {
+    const fallback = (): void => ref.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
+    const k = ref.runsPerStatistic(plan);
+    const { statSize, paramSize, count, inner } = plan;
+    // BatchNorm: every statistic's sums before dx, so the unfused kernels.
+    if (k === 0) return ref.composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    const wantStat = dx !== null && statsMode !== 'constant';
+    const wantParam = dweight !== null || dbias !== null;
+    const { norm, arena } = wasmRuntime();
+    arena.reset();
+    const at = statChunks(arena, plan, k, true);
+    const stats = allocSplitStats(arena, statSize);
+    const k1At = arena.alloc(statSize * 4);
+    const k2At = arena.alloc(statSize * 4);
+    const wAt = arena.alloc(paramSize * 4);
+    const sums = allocBackwardSums(arena, statSize, paramSize);
+    if (!arena.commit() || (dx !== null && !putSplitStats(arena, stats, mean, rstd, statSize))) return fallback();
+    putBackwardSums(arena, sums, mean, rstd, statSize);
+    putParam(arena, wAt, weight, paramSize, 1);
+    const sumDxhat = arena.f64(sums.sumDxhat, statSize);
+    const sumDxhatXhat = arena.f64(sums.sumDxhatXhat, statSize);
+    const k1 = arena.f32(k1At, statSize);
+    const k2 = arena.f32(k2At, statSize);
+    // Set when a chunk's dx terms overflow float32: dx then comes from the reference.
+    let inRange = true;
+    forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
+      const begin = first * inner;
+      const end = begin + runs * inner;
+      arena.f32(at.x, end - begin).set(x.subarray(begin, end));
+      arena.f32(at.dy, end - begin).set(dy.subarray(begin, end));
+      norm.backward_reduce(at.x, at.dy, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
+        sums.mean + 8 * s0, sums.rstd + 8 * s0, wAt, sums.sumDxhat + 8 * s0, sums.sumDxhatXhat + 8 * s0,
+        sums.dweight, sums.dbias, (wantStat ? 1 : 0) | (wantParam ? 2 : 0));
+      if (dx === null || !inRange) return;
+      // k1 = mean(dxhat * xhat), k2 = mean(dxhat): the two terms' statistics, rounded to float32.
+      for (let s = s0; s < s0 + n; s++) {
+        const a = statsMode === 'constant' ? 0 : sumDxhatXhat[s]! / count;
+        const b = statsMode === 'centered' ? sumDxhat[s]! / count : 0;
+        if (overflowsF32(a) || overflowsF32(b)) inRange = false;
+        k1[s] = a;
+        k2[s] = b;
+      }
+      if (!inRange) return;
+      // dx overwrites the chunk of dy in the arena.
+      norm.backward_input(at.x, at.dy, at.dy, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
+        stats.hi + 4 * s0, stats.lo + 4 * s0, stats.rstd + 4 * s0, k1At + 4 * s0, k2At + 4 * s0, wAt,
+        statsMode === 'constant' ? 0 : 1);
+      dx.set(arena.f32(at.dy, end - begin), begin);
+    });
+    copySumsOut(arena, dweight, sums.dweight, paramSize);
+    copySumsOut(arena, dbias, sums.dbias, paramSize);
+    if (dx !== null && !inRange) {
+      const s1 = statsMode === 'centered' ? Float64Array.from(sumDxhat) : null;
+      const s2 = statsMode === 'constant' ? null : Float64Array.from(sumDxhatXhat);
+      ref.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
+    }
   };
 
   const batchedMatmul: Kernels['batchedMatmul'] = (a, aShape, b, bShape, outBatch, out) => {
@@ -325,7 +494,17 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     out.set(arena.f32(cAt, batches * n * m));
   };
 
-  return { name: 'wasm', reduceSum, moments, normalizeAffine, normBackwardReduce, normBackwardInput, batchedMatmul };
+  return {
+    name: 'wasm',
+    reduceSum,
+    moments,
+    normalizeAffine,
+    normBackwardReduce,
+    normBackwardInput,
+    normForward,
+    normBackward,
+    batchedMatmul,
+  };
 }
 
 /** The wasm backend as registered under `'wasm'`. */

@@ -18,23 +18,10 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../src/tensor/kernels/axisReduce.js';
 import type { AxisPlan } from '../../src/tensor/kernels/axisReduce.js';
 import { createWasmKernels } from '../../src/wasm/backend.js';
-import { LAYOUTS, U32, expectWithin, normalF32, planOf, statistics64, type Layout } from './support.js';
+import { LAYOUTS, U32, expand, expectWithin, normalF32, planOf, statistics64, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 const EPS = 1e-5;
-
-/** The statistic and parameter index of every element, in memory order. */
-function expand(plan: AxisPlan): { stat: Int32Array; param: Int32Array } {
-  const stat = new Int32Array(plan.size);
-  const param = new Int32Array(plan.size);
-  for (let r = 0; r < plan.runStat.length; r++) {
-    for (let j = 0; j < plan.inner; j++) {
-      stat[r * plan.inner + j] = plan.runStat[r]! + j * plan.innerStat;
-      param[r * plan.inner + j] = plan.runParam[r]! + j * plan.innerParam;
-    }
-  }
-  return { stat, param };
-}
 
 interface Inputs {
   x: Float32Array;

@@ -93,6 +93,19 @@ export const LAYOUTS: readonly Layout[] = [
   { name: 'empty features', shape: [3, 0], reduced: [1], params: [1] },
 ];
 
+/** The statistic and parameter index of every element, in memory order. */
+export function expand(plan: AxisPlan): { stat: Int32Array; param: Int32Array } {
+  const stat = new Int32Array(plan.size);
+  const param = new Int32Array(plan.size);
+  for (let r = 0; r < plan.runStat.length; r++) {
+    for (let j = 0; j < plan.inner; j++) {
+      stat[r * plan.inner + j] = plan.runStat[r]! + j * plan.innerStat;
+      param[r * plan.inner + j] = plan.runParam[r]! + j * plan.innerParam;
+    }
+  }
+  return { stat, param };
+}
+
 export function planOf(layout: Layout): AxisPlan {
   return planAxes(layout.shape, layout.reduced, layout.params);
 }

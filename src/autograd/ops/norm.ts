@@ -82,16 +82,12 @@ export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { 
   const plan = planAxes(x.shape, axes.reduced, axes.param);
   const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
   const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
-  const k = kernels();
   const mean = new Float64Array(plan.statSize);
-  const m2 = new Float64Array(plan.statSize);
-  k.moments(x.data, plan, mean, m2, opts.centered);
   const variance = new Float64Array(plan.statSize);
-  for (let s = 0; s < variance.length; s++) variance[s] = m2[s]! / plan.count;
-  const rstd = rstdOf(variance, opts.eps);
-
+  const rstd = new Float64Array(plan.statSize);
   const out = allocate(x.dtype, x.size);
-  k.normalizeAffine(x.data, plan, mean, rstd, weight?.data ?? null, bias?.data ?? null, out);
+  // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
+  kernels().normForward(x.data, plan, opts.centered, opts.eps, weight?.data ?? null, bias?.data ?? null, out, mean, variance, rstd);
   const y = record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
     backward(g, x, plan, mean, rstd, weight, bias, opts.centered ? 'centered' : 'rms'),
   );
@@ -120,7 +116,7 @@ export function normalizeWithStats(
   );
 }
 
-/** The fused backward: one reduction pass, then one elementwise pass for dx. */
+/** The fused backward: per statistic, the reductions, then dx (one kernel call). */
 function backward(
   g: Tensor,
   x: Tensor,
@@ -131,22 +127,14 @@ function backward(
   bias: Tensor | null,
   stats: 'centered' | 'rms' | 'constant',
 ): (Tensor | null)[] {
-  const k = kernels();
   const needDx = x.requiresGrad;
-  const sumDxhat = needDx && stats === 'centered' ? new Float64Array(plan.statSize) : null;
-  const sumDxhatXhat = needDx && stats !== 'constant' ? new Float64Array(plan.statSize) : null;
   const dweight = weight?.requiresGrad ? new Float64Array(plan.paramSize) : null;
   const dbias = bias?.requiresGrad ? new Float64Array(plan.paramSize) : null;
-  const w = weight?.data ?? null;
-  if (sumDxhat || sumDxhatXhat || dweight || dbias) {
-    k.normBackwardReduce(x.data, g.data, plan, mean, rstd, w, sumDxhat, sumDxhatXhat, dweight, dbias);
+  const out = needDx ? allocate(x.dtype, x.size) : null;
+  if (out || dweight || dbias) {
+    kernels().normBackward(x.data, g.data, plan, mean, rstd, weight?.data ?? null, stats, out, dweight, dbias);
   }
-  let dx: Tensor | null = null;
-  if (needDx) {
-    const out = allocate(x.dtype, x.size);
-    k.normBackwardInput(x.data, g.data, plan, mean, rstd, w, sumDxhat, sumDxhatXhat, out);
-    dx = new Tensor(out, x.shape);
-  }
+  const dx = out ? new Tensor(out, x.shape) : null;
   const grads: (Tensor | null)[] = [dx];
   if (weight) grads.push(dweight ? paramGrad(dweight, weight) : null);
   if (bias) grads.push(dbias ? paramGrad(dbias, bias) : null);

@@ -481,3 +481,224 @@ export function normBackwardInput(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fused kernels: the forward (statistics + normalize) and the backward (reduce + input) in one call.
+//
+// When every statistic's elements are contiguous (consecutive runs with a fixed statistic:
+// LayerNorm, RMSNorm, InstanceNorm, GroupNorm) each statistic is handled whole while it is in L1:
+//   forward   pass 1 mean, pass 2 sum of squared deviations (two-pass), pass 3 y;
+//   backward  pass 1 the four sums, pass 2 dx.
+// Other layouts (BatchNorm: a statistic spans the whole batch) compose the unfused kernels above.
+// Each fused loop adds in the same order as the unfused kernels, so the results are identical.
+// ---------------------------------------------------------------------------------------------
+
+/** How a backward treats the statistics: computed from x (centered or RMS) or given (constants). */
+export type NormStatsMode = 'centered' | 'rms' | 'constant';
+
+/**
+ * Runs per statistic when each statistic is a block of consecutive runs (statistic s = runs
+ * [s * k, (s + 1) * k)), else 0. LayerNorm, RMSNorm, InstanceNorm: k = 1; GroupNorm: k = C/G.
+ */
+export function runsPerStatistic(plan: AxisPlan): number {
+  const { inner, innerStat, count, runStat } = plan;
+  if (innerStat !== 0 || inner === 0 || count % inner !== 0) return 0;
+  const k = count / inner;
+  for (let r = 0; r < runStat.length; r++) if (runStat[r] !== Math.floor(r / k)) return 0;
+  return k;
+}
+
+/** The unfused kernels that a fused call composes on other layouts: these, or a faster backend's. */
+export interface UnfusedNormKernels {
+  readonly moments: typeof moments;
+  readonly normalizeAffine: typeof normalizeAffine;
+  readonly normBackwardReduce: typeof normBackwardReduce;
+  readonly normBackwardInput: typeof normBackwardInput;
+}
+
+const unfusedKernels: UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
+
+/** `normForward` as moments, then variance and rstd per statistic, then normalizeAffine. */
+export function composeNormForward(
+  k: UnfusedNormKernels,
+  ...[x, plan, centered, eps, weight, bias, y, mean, variance, rstd]: Parameters<typeof normForward>
+): void {
+  k.moments(x, plan, mean, variance, centered);
+  for (let s = 0; s < plan.statSize; s++) {
+    variance[s] = variance[s]! / plan.count;
+    rstd[s] = 1 / Math.sqrt(variance[s]! + eps);
+  }
+  k.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+}
+
+/** `normBackward` as normBackwardReduce (only the sums wanted), then normBackwardInput. */
+export function composeNormBackward(
+  k: UnfusedNormKernels,
+  ...[x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias]: Parameters<typeof normBackward>
+): void {
+  const sumDxhat = dx !== null && stats === 'centered' ? new Float64Array(plan.statSize) : null;
+  const sumDxhatXhat = dx !== null && stats !== 'constant' ? new Float64Array(plan.statSize) : null;
+  if (sumDxhat || sumDxhatXhat || dweight || dbias) {
+    k.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
+  }
+  if (dx !== null) k.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
+}
+
+/** `values`, or `size` copies of `fill` when null (multiplying by 1.0 or adding 0.0 is exact). */
+function orConstant(values: FloatArray | null, size: number, fill: number): FloatArray {
+  return values ?? new Float32Array(size).fill(fill);
+}
+
+/**
+ * The forward in one call: `mean[s]`, biased `variance[s]` (`m2 / count`), `rstd[s]` =
+ * `1 / sqrt(variance + eps)` (float64, two-pass as in `moments`) and
+ * `y = (x - mean) * rstd * weight + bias`, as `moments` then `normalizeAffine` would give.
+ * Not centered (RMSNorm): mean 0 and variance the mean square.
+ */
+export function normForward(
+  x: FloatArray,
+  plan: AxisPlan,
+  centered: boolean,
+  eps: number,
+  weight: FloatArray | null,
+  bias: FloatArray | null,
+  y: FloatArray,
+  mean: Float64Array,
+  variance: Float64Array,
+  rstd: Float64Array,
+): void {
+  const k = runsPerStatistic(plan);
+  const { count, statSize } = plan;
+  // A statistic spans non-adjacent runs (BatchNorm): every mean is needed before pass 2.
+  if (k === 0) return composeNormForward(unfusedKernels, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+  const { inner, innerParam, runParam, paramSize } = plan;
+  const w = orConstant(weight, paramSize, 1);
+  const b = orConstant(bias, paramSize, 0);
+  for (let s = 0; s < statSize; s++) {
+    const firstRun = s * k;
+    // Pass 1: the mean, run by run (0 when not centered).
+    let m = 0;
+    if (centered) {
+      let sum = 0;
+      for (let r = firstRun; r < firstRun + k; r++) sum += sumRun(x, r * inner, inner);
+      m = sum / count;
+    }
+    // Pass 2: the sum of squared deviations from it.
+    let m2 = 0;
+    for (let r = firstRun; r < firstRun + k; r++) m2 += sumSquaredDeviationsRun(x, r * inner, inner, m);
+    const v = m2 / count;
+    const rs = 1 / Math.sqrt(v + eps);
+    mean[s] = m;
+    variance[s] = v;
+    rstd[s] = rs;
+    // Pass 3: y, while the statistic's elements are still in cache.
+    for (let r = firstRun; r < firstRun + k; r++) {
+      const p0 = runParam[r]!;
+      const x0 = r * inner;
+      if (innerParam === 0) {
+        // Parameter fixed along the run (InstanceNorm, GroupNorm): y = (x - mean) * scale + shift.
+        const scale = rs * w[p0]!;
+        const shift = b[p0]!;
+        for (let j = 0; j < inner; j++) y[x0 + j] = (x[x0 + j]! - m) * scale + shift;
+      } else {
+        // Parameter advancing (LayerNorm, RMSNorm): y = xhat * weight[p] + bias[p].
+        for (let j = 0; j < inner; j++) y[x0 + j] = (x[x0 + j]! - m) * rs * w[p0 + j]! + b[p0 + j]!;
+      }
+    }
+  }
+}
+
+/**
+ * The backward in one call, as `normBackwardReduce` then `normBackwardInput` would give:
+ * `dx` (null: not wanted), `dweight[p] = sum dy * xhat`, `dbias[p] = sum dy` (null: not wanted;
+ * overwritten). `stats` says which dx formula applies (see the block comment above the backward).
+ */
+export function normBackward(
+  x: FloatArray,
+  dy: FloatArray,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  stats: NormStatsMode,
+  dx: FloatArray | null,
+  dweight: Float64Array | null,
+  dbias: Float64Array | null,
+): void {
+  const { statSize, paramSize, count } = plan;
+  const k = runsPerStatistic(plan);
+  // A statistic spans non-adjacent runs (BatchNorm): every sum is needed before dx.
+  if (k === 0) return composeNormBackward(unfusedKernels, x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias);
+  const { inner, innerParam, runParam } = plan;
+  const w = orConstant(weight, paramSize, 1);
+  // Unwanted parameter sums go to scratch, so that the loops need no null checks.
+  const dw = dweight ?? new Float64Array(paramSize);
+  const db = dbias ?? new Float64Array(paramSize);
+  dw.fill(0);
+  db.fill(0);
+  for (let s = 0; s < statSize; s++) {
+    const firstRun = s * k;
+    const m = mean[s]!;
+    const rs = rstd[s]!;
+    // Pass 1: sum dxhat and sum dxhat * xhat for this statistic; dweight, dbias per parameter.
+    let sumDxhat = 0;
+    let sumDxhatXhat = 0;
+    for (let r = firstRun; r < firstRun + k; r++) {
+      const p0 = runParam[r]!;
+      const x0 = r * inner;
+      if (innerParam === 0) {
+        // Weight fixed along the run: sum g and sum g * xhat, scaled by the weight afterwards.
+        let sumG = 0;
+        let sumGXhat = 0;
+        for (let j = 0; j < inner; j++) {
+          const g = dy[x0 + j]!;
+          sumG += g;
+          sumGXhat += g * (x[x0 + j]! - m) * rs;
+        }
+        sumDxhat += w[p0]! * sumG;
+        sumDxhatXhat += w[p0]! * sumGXhat;
+        dw[p0] += sumGXhat;
+        db[p0] += sumG;
+      } else {
+        // Weight advancing (LayerNorm, RMSNorm).
+        let sumD = 0;
+        let sumDXhat = 0;
+        for (let j = 0; j < inner; j++) {
+          const p = p0 + j;
+          const g = dy[x0 + j]!;
+          const xhat = (x[x0 + j]! - m) * rs;
+          const dxhat = g * w[p]!;
+          sumD += dxhat;
+          sumDXhat += dxhat * xhat;
+          dw[p] += g * xhat;
+          db[p] += g;
+        }
+        sumDxhat += sumD;
+        sumDxhatXhat += sumDXhat;
+      }
+    }
+    if (dx === null) continue;
+    // Pass 2: dx = rstd * (dxhat - xhat * mean(dxhat * xhat) - mean(dxhat)), the last two terms
+    // dropped for constant statistics and the last for RMSNorm.
+    const k1 = stats === 'constant' ? 0 : sumDxhatXhat / count; // mean(dxhat * xhat)
+    const k2 = stats === 'centered' ? sumDxhat / count : 0; // mean(dxhat)
+    for (let r = firstRun; r < firstRun + k; r++) {
+      const p0 = runParam[r]!;
+      const x0 = r * inner;
+      if (stats === 'constant') {
+        // term: dxhat only
+        if (innerParam === 0) {
+          const wp = w[p0]!;
+          for (let j = 0; j < inner; j++) dx[x0 + j] = rs * (dy[x0 + j]! * wp);
+        } else {
+          for (let j = 0; j < inner; j++) dx[x0 + j] = rs * (dy[x0 + j]! * w[p0 + j]!);
+        }
+      } else if (innerParam === 0) {
+        const wp = w[p0]!;
+        for (let j = 0; j < inner; j++) dx[x0 + j] = rs * (dy[x0 + j]! * wp - (x[x0 + j]! - m) * rs * k1 - k2);
+      } else {
+        for (let j = 0; j < inner; j++) dx[x0 + j] = rs * (dy[x0 + j]! * w[p0 + j]! - (x[x0 + j]! - m) * rs * k1 - k2);
+      }
+    }
+  }
+}
