@@ -6,7 +6,8 @@
  * bookkeeping, the gradient tensors, and garbage collection.
  *
  * 'normalizeAffine, new y' writes into a new Float32Array each call: the cost of returning a new
- * output, by itself.
+ * output, by itself. The layers call the fused kernels (normForward: statistics and y;
+ * normBackward: reductions and dx); the unfused ones they replaced are timed next to them.
  */
 import { manualSeed, nn, noGrad, randn, setBackend, tensor, type Module, type Tensor } from '../../src/index.js';
 import { kernels } from '../../src/tensor/backend.js';
@@ -42,6 +43,7 @@ export async function runBreakdown(part: Part, backend: 'wasm' | 'js'): Promise<
   const weight = new Float32Array(plan.paramSize).fill(1);
   const bias = new Float32Array(plan.paramSize);
   const y = new Float32Array(plan.size);
+  const stats = [new Float64Array(plan.statSize), new Float64Array(plan.statSize), new Float64Array(plan.statSize)] as const;
   const sums = [new Float64Array(plan.statSize), new Float64Array(plan.statSize)] as const;
   const grads = [new Float64Array(plan.paramSize), new Float64Array(plan.paramSize)] as const;
   const layer = part.layer().train();
@@ -52,9 +54,11 @@ export async function runBreakdown(part: Part, backend: 'wasm' | 'js'): Promise<
     { name: 'moments', fn: () => k.moments(xs, plan, mean, m2, true) },
     { name: 'normalizeAffine', fn: () => k.normalizeAffine(xs, plan, mean, rstd, weight, bias, y) },
     { name: 'normalizeAffine, new y', fn: () => k.normalizeAffine(xs, plan, mean, rstd, weight, bias, new Float32Array(plan.size)) },
+    { name: 'normForward', fn: () => k.normForward(xs, plan, true, 1e-5, weight, bias, y, ...stats) },
     { name: 'forward', fn: () => noGrad(() => layer.forward(x)) },
     { name: 'normBackwardReduce', fn: () => k.normBackwardReduce(xs, dys, plan, mean, rstd, weight, ...sums, ...grads) },
     { name: 'normBackwardInput', fn: () => k.normBackwardInput(xs, dys, plan, mean, rstd, weight, sums[0], sums[1], y) },
+    { name: 'normBackward', fn: () => k.normBackward(xs, dys, plan, mean, rstd, weight, 'centered', y, ...grads) },
     {
       name: 'fwd+bwd',
       fn: () => {
