@@ -35,6 +35,9 @@
  * one float64 accumulator makes every addition wait for the previous one. bench/kernels.bench.ts
  * measures the gain; test/tensor/axisReduce.test.ts checks every layout against a float64
  * reference. A WebAssembly SIMD version of each kernel lives in src/wasm (docs/wasm.md).
+ * The norm op calls the fused `normForward` and `normBackward` (at the end of this file), which do
+ * each statistic whole while it is in cache and are tested bit for bit against the unfused
+ * kernels (test/tensor/axisReduceFused.test.ts).
  *
  * ## Purity
  * Every function here is pure over typed arrays (`Float32Array | Float64Array`): it knows nothing
