@@ -147,14 +147,7 @@ export abstract class Module {
    * for (const [name, p] of model.namedParameters()) console.log(name, p.shape);
    */
   namedParameters(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [prefix, m] of this.namedModules()) {
-      for (const { key, field } of m.paramEntries) {
-        const t = m.read<Tensor>(field);
-        if (t !== null) out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
-      }
-    }
-    return out;
+    return this.namedTensors((m) => m.paramEntries);
   }
 
   /**
@@ -172,9 +165,14 @@ export abstract class Module {
    * new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name); // ['running_mean', 'running_var', 'num_batches_tracked']
    */
   namedBuffers(): [string, Tensor][] {
+    return this.namedTensors((m) => m.bufferEntries);
+  }
+
+  /** The non-null tensors of `entries` in this module and every descendant, with dotted names. */
+  private namedTensors(entries: (m: Module) => readonly Entry[]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
-      for (const { key, field } of m.bufferEntries) {
+      for (const { key, field } of entries(m)) {
         const t = m.read<Tensor>(field);
         if (t !== null) out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
       }
