@@ -59,7 +59,8 @@ export function formatTensor(data: FloatArray, shape: Shape, requiresGrad: boole
     const sep = axis === shape.length - 1 ? ', ' : ',\n' + '\n'.repeat(Math.max(0, shape.length - axis - 2)) + indent + ' ';
     return `[${parts.join(sep)}]`;
   };
-  const body = render(0, 0, '       ');
+  // An empty tensor prints as `[]` whatever its rank; its shape follows as `size=[...]`, like torch.
+  const body = data.length === 0 ? '[]' : render(0, 0, '       ');
   const extras = [];
   if (data.length === 0) extras.push(`size=[${shape.join(', ')}]`);
   if (data instanceof Float64Array) extras.push('dtype=float64');

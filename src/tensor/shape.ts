@@ -50,12 +50,12 @@ export function checkShape(shape: Shape, where: string, argName = 'shape'): void
 
 /** Normalizes one possibly negative axis into `[0, ndim)`, or throws naming the argument. */
 export function normalizeAxis(axis: number, ndim: number, where: string, argName = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
-    throw new Error(
-      `${where}: ${argName} must be an integer in [${-ndim}, ${Math.max(ndim, 1) - 1}] for a tensor of rank ${ndim}, got ${axis}`,
-    );
+  // Like torch, a 0-d tensor accepts the axes of a 1-d one (0 and -1); both mean axis 0.
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(axis) || axis < -n || axis >= n) {
+    throw new Error(`${where}: ${argName} must be an integer in [${-n}, ${n - 1}] for a tensor of rank ${ndim}, got ${axis}`);
   }
-  return axis < 0 ? axis + ndim : axis;
+  return axis < 0 ? axis + n : axis;
 }
 
 /**
@@ -73,7 +73,7 @@ export function normalizeAxes(
   const seen = new Set<number>();
   const out: number[] = [];
   for (const a of list) {
-    const n = ndim === 0 && (a === 0 || a === -1) ? 0 : normalizeAxis(a, ndim, where, argName);
+    const n = normalizeAxis(a, ndim, where, argName);
     if (seen.has(n)) {
       throw new Error(`${where}: ${argName} must not repeat an axis, got [${list.join(', ')}] (axis ${n} appears twice)`);
     }

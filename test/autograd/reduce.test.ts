@@ -108,7 +108,7 @@ describe('reduction details', () => {
   it('a 0-d tensor reduces to itself over axis 0 or -1, and rejects axis 1', () => {
     const s = tensor(3);
     expect([s.sum().shape, s.sum().item(), s.mean(0).item(), s.max(-1).item()]).toEqual([[], 3, 3, 3]);
-    expect(() => s.sum(1)).toThrow(/sum: axes must be an integer in \[0, 0\] for a tensor of rank 0, got 1/);
+    expect(() => s.sum(1)).toThrow(/sum: axes must be an integer in \[-1, 0\] for a tensor of rank 0, got 1/);
   });
 
   it('max shares the gradient evenly among ties, like torch.amax', () => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arange, tensor, type Tensor } from '../../src/index.js';
+import { arange, tensor, zeros, type Tensor } from '../../src/index.js';
 import { permutationArb, shapeArb } from '../tensor/arbitraries.js';
 import { broadcastSource, numel, refPermute, unravel } from '../tensor/reference.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from './fixtures.js';
@@ -206,5 +206,18 @@ describe('inputs are never mutated', () => {
   ])('%s, forward and backward', (_, op) => {
     const x = x234();
     expectInputsUnchanged([x], () => op(x).mul(2).sum().backward());
+  });
+});
+
+describe('0-d tensors and empty tensors, like torch', () => {
+  it('squeeze and transpose accept axis 0 and -1 on a 0-d tensor and reject others', () => {
+    const s = tensor(3);
+    expect([s.squeeze(0).shape, s.squeeze(-1).shape, s.transpose(0, -1).shape]).toEqual([[], [], []]);
+    expect(() => s.squeeze(1)).toThrow(/squeeze: axis must be an integer in \[-1, 0\] for a tensor of rank 0, got 1/);
+    expect(() => s.transpose(0, -2)).toThrow(/transpose: b must be an integer in \[-1, 0\] for a tensor of rank 0, got -2/);
+  });
+
+  it('an empty tensor of any rank prints as [] with its size', () => {
+    expect(zeros([2, 0]).toString()).toBe('tensor([], size=[2, 0])');
   });
 });

@@ -33,6 +33,12 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 
 /** Swaps axes a and b. */
 export function transpose(x: Tensor, a: number, b: number): Tensor {
+  if (x.ndim === 0) {
+    // torch treats a 0-d tensor as having one axis here: 0 and -1 are valid and nothing moves.
+    normalizeAxis(a, 0, 'transpose', 'a');
+    normalizeAxis(b, 0, 'transpose', 'b');
+    return x;
+  }
   const axes = Array.from({ length: x.ndim }, (_, i) => i);
   const na = normalizeAxis(a, x.ndim, 'transpose', 'a');
   const nb = normalizeAxis(b, x.ndim, 'transpose', 'b');
@@ -77,6 +83,10 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 /** Removes size-1 axes, or only `axis` if given (a no-op when that axis is not 1, like torch). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (x.ndim === 0) {
+    normalizeAxis(axis, 0, 'squeeze', 'axis'); // like torch: 0 and -1 are valid on a 0-d tensor
+    return x;
+  }
   const a = normalizeAxis(axis, x.ndim, 'squeeze', 'axis');
   if (x.shape[a] !== 1) return x;
   return reshape(x, x.shape.filter((_, i) => i !== a));
