@@ -90,6 +90,16 @@ export abstract class Module {
     this.childEntries.push({ key, field });
   }
 
+  /**
+   * Local state-dict keys that `loadStateDict` lets be absent, keeping their current value. The
+   * default is none; BatchNorm and InstanceNorm name `num_batches_tracked`, as torch does for state
+   * dicts without version metadata (every safetensors file, every hand-built dict).
+   */
+  protected optionalStateKeys(): readonly string[] {
+    return [];
+  }
+
+
   private read<T>(field: string): T | null {
     return ((this as unknown as Record<string, unknown>)[field] ?? null) as T | null;
   }
@@ -235,7 +245,10 @@ export abstract class Module {
       throw new Error(`loadStateDict: sd must be an object of name -> Tensor, got ${sd === null ? 'null' : typeof sd}`);
     }
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
+    const optional = new Set(
+      this.namedModules().flatMap(([prefix, m]) => m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`))),
+    );
+    const missingKeys = Object.keys(own).filter((k) => !(k in sd) && !optional.has(k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
     const problems: string[] = [];
     for (const [k, target] of Object.entries(own)) {

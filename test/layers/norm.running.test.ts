@@ -275,17 +275,22 @@ describe.each(TRAINED)('%s loadStateDict', (_, make, shape) => {
     const gen = new Generator(12);
     const sd = trained(gen).stateDict();
     const keys = Object.keys(sd);
-    const lastKey = keys[keys.length - 1]!;
-    const { [lastKey]: dropped, ...missing } = sd;
+    // Drop a learned parameter (num_batches_tracked may be absent by design, like torch).
+    const droppedKey = keys[0]!;
+    expect(droppedKey).toBe('weight');
+    const { [droppedKey]: dropped, ...missing } = sd;
     expect(dropped).toBeDefined();
     const m = make();
-    expect(() => m.loadStateDict(missing)).toThrow(`missing keys: "${lastKey}"`);
+    expect(() => m.loadStateDict(missing)).toThrow(`missing keys: "${droppedKey}"`);
     const extra = { ...sd, 'extra.weight': new Tensor(new Float32Array(1), [1]) };
     expect(() => m.loadStateDict(extra)).toThrow('unexpected keys: "extra.weight"');
 
-    expect(m.loadStateDict(missing, { strict: false })).toEqual({ missingKeys: [lastKey], unexpectedKeys: [] });
+    const fresh = make();
+    expect(fresh.loadStateDict(missing, { strict: false })).toEqual({ missingKeys: [droppedKey], unexpectedKeys: [] });
+    // Non-strict loading copies the keys that match and leaves the missing one as it was.
+    for (const k of keys.slice(1)) expectClose(fresh.stateDict()[k]!, sd[k]!, { rtol: 0, atol: 0 }, `${k} after non-strict load`);
+    expectClose(fresh.weight!, make().weight!, { rtol: 0, atol: 0 }, 'weight untouched by non-strict load');
     expect(m.loadStateDict(extra, { strict: false })).toEqual({ missingKeys: [], unexpectedKeys: ['extra.weight'] });
-    // Non-strict loading copies the keys that match.
     expectClose(m.weight!, sd.weight!, { rtol: 0, atol: 0 }, 'weight after non-strict load');
 
     // A shape mismatch is an error even when not strict, like torch; the message names the key and both shapes.
@@ -294,5 +299,31 @@ describe.each(TRAINED)('%s loadStateDict', (_, make, shape) => {
     const message = `size mismatch for weight: copying a param with shape [${wrongShape}], the shape in the current model is [${sd.weight!.shape.join(', ')}]`;
     expect(() => m.loadStateDict(bad)).toThrow(message);
     expect(() => m.loadStateDict(bad, { strict: false })).toThrow(message);
+  });
+});
+
+describe('num_batches_tracked may be absent from a loaded state dict, like torch', () => {
+  it.each([
+    ['BatchNorm2d', () => new nn.BatchNorm2d(3)],
+    ['InstanceNorm2d tracked', () => new nn.InstanceNorm2d(3, { trackRunningStats: true })],
+  ] as const)('%s loads strictly without it and keeps its count', (_, make) => {
+    const source = make();
+    source.runningMean!.data.set([1, 2, 3]);
+    const { num_batches_tracked: dropped, ...sd } = source.stateDict();
+    expect(dropped).toBeDefined();
+    const target = make();
+    target.numBatchesTracked!.data[0] = 7;
+    expect(target.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(Array.from(target.runningMean!.data)).toEqual([1, 2, 3]);
+    expect(target.numBatchesTracked!.item()).toBe(7); // kept, as torch keeps the module's own value
+  });
+
+  it('works under a prefix in a Sequential, and other missing keys still throw', () => {
+    const model = (): nn.Sequential => new nn.Sequential(new nn.Linear(2, 2), new nn.BatchNorm1d(2));
+    const { '1.num_batches_tracked': dropped, ...sd } = model().stateDict();
+    expect(dropped).toBeDefined();
+    expect(model().loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const { '1.running_var': _gone, ...withoutVar } = sd;
+    expect(() => model().loadStateDict(withoutVar)).toThrow('missing keys: "1.running_var"');
   });
 });

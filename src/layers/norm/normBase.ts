@@ -77,6 +77,14 @@ export abstract class NormBase extends Module {
   }
 
   /**
+   * `num_batches_tracked` may be absent from a loaded state dict (the count then stays as it is),
+   * as in torch's `_NormBase._load_from_state_dict` for state dicts without version metadata.
+   */
+  protected override optionalStateKeys(): readonly string[] {
+    return this.trackRunningStats ? ['num_batches_tracked'] : [];
+  }
+
+  /**
    * Resets running mean to 0, running variance to 1 and the batch count to 0.
    * @example
    * bn.resetRunningStats();
