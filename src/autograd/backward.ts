@@ -83,6 +83,9 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
     }
     seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape);
   } else {
+    if (!(grad instanceof Tensor)) {
+      throw new Error(`backward: grad must be a Tensor of shape ${fmtShape(root.shape)}, got ${grad === null ? 'null' : typeof grad}`);
+    }
     if (!sameShape(grad.shape, root.shape)) {
       throw new Error(`backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`);
     }

@@ -116,6 +116,7 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
  */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
   checkShape(shape, 'full');
+  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
   const data = allocate(checkDtype(opts?.dtype, 'full'), sizeOf(shape));
   data.fill(value);
   return make(data, shape, opts);

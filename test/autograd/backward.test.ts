@@ -167,3 +167,10 @@ describe('sumToShape', () => {
     expect(sumToShape(g, [1, 1, 4]).shape).toEqual([1, 1, 4]);
   });
 });
+
+describe('backward checks its grad argument', () => {
+  it('throws naming the expected shape when grad is not a Tensor', () => {
+    const y = tensor([1, 2], undefined, { requiresGrad: true }).mul(2);
+    expect(() => y.backward([1, 1] as unknown as Tensor)).toThrow('backward: grad must be a Tensor of shape [2], got object');
+  });
+});

@@ -102,3 +102,9 @@ describe('arange', () => {
     expect(() => arange(Infinity)).toThrow(/arange: start, end and step must be finite, got start=0, end=Infinity, step=1/);
   });
 });
+
+describe('full checks its value', () => {
+  it('throws naming value and its type for a non-number', () => {
+    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number, got string');
+  });
+});

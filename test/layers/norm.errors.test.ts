@@ -119,7 +119,7 @@ describe('normalization errors', () => {
     expectErrors([
       ['batchNorm weight', () => F.batchNorm(x, null, null, { training: true, weight: ones([3]) }), 'batchNorm: weight must have 4 elements (shape [4]), got shape [3]'],
       ['batchNorm bias', () => F.batchNorm(x, null, null, { training: true, bias: zeros([5]) }), 'batchNorm: bias must have 4 elements (shape [4]), got shape [5]'],
-      ['instanceNorm weight', () => F.instanceNorm(x, { weight: ones([3]) }), 'instanceNorm: weight must have 4 elements (shape [4]), got shape [3]'],
+      ['instanceNorm weight', () => F.instanceNorm(x, { weight: ones([3]) }), 'instanceNorm: weight must have shape [4] (one per channel), got shape [3]'],
       ['groupNorm weight', () => F.groupNorm(x, 2, { weight: ones([3]) }), 'groupNorm: weight must have shape [4] (one per channel), got shape [3]'],
       ['groupNorm bias', () => F.groupNorm(x, 2, { bias: zeros([2, 2]) }), 'groupNorm: bias must have shape [4] (one per channel), got shape [2, 2]'],
       ['layerNorm weight', () => F.layerNorm(x, [4, 3], { weight: ones([3]) }), 'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3]'],
@@ -195,5 +195,18 @@ describe('empty batch (N = 0)', () => {
     }
     const inorm = layers[0]![0] as nn.InstanceNorm2d;
     expect([...inorm.runningMean!.data, ...inorm.runningVar!.data]).toEqual([0, 0, 0, 1, 1, 1]);
+  });
+});
+
+describe('functional instanceNorm checks its affine shapes', () => {
+  it('rejects a weight with one element per channel but the wrong shape', () => {
+    const x = new Tensor(new Float32Array(40).map((_, i) => Math.sin(i)), [2, 4, 5]);
+    expect(() => F.instanceNorm(x, { weight: ones([2, 2]) })).toThrow('instanceNorm: weight must have shape [4] (one per channel), got shape [2, 2]');
+    expect(() => F.instanceNorm(x, { bias: zeros([4, 1]) })).toThrow('instanceNorm: bias must have shape [4] (one per channel), got shape [4, 1]');
+  });
+
+  it('names the missing running statistic when useInputStats is false', () => {
+    const x = new Tensor(new Float32Array(40), [2, 4, 5]);
+    expect(() => F.instanceNorm(x, { useInputStats: false, runningMean: zeros([4]) })).toThrow(/got runningVar = null/);
   });
 });

@@ -169,10 +169,13 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
       throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
     }
   }
+  checkAffineShape(opts, [channels], 'one per channel', where);
   const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
   if (!useInputStats) {
     if (!runningMean || !runningVar) {
-      throw new Error(`${where}: runningMean and runningVar must be given when useInputStats is false`);
+      throw new Error(
+        `${where}: runningMean and runningVar must be given when useInputStats is false, got ${runningMean ? 'runningVar' : 'runningMean'} = null`,
+      );
     }
     const perChannel = { reduced: [0, ...range(2, x.ndim)], param: [1] };
     return normalizeWithStats(x, perChannel, runningAsStats(runningMean), runningAsStats(runningVar), norm);
