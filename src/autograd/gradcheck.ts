@@ -2,7 +2,9 @@
  * Checks analytic gradients against central finite differences evaluated in float64.
  *
  * Every input is copied to a float64 leaf, so `fn` runs in double precision (ops follow their
- * inputs' dtype; float32 constants inside `fn` stay exact constants). Then, with a fixed random
+ * inputs' dtype; float32 constants inside `fn` stay exact constants). One exception follows
+ * torch's promotion rule: a 0-d input combined with a float32 tensor that has dimensions gives a
+ * float32 result, so give such constants dtype 'float64' (or pass them as inputs). Then, with a fixed random
  * projection `v` of the output (torch's "fast mode"), the analytic gradient `d<v, fn(x)>/dx` from
  * one backward pass is compared, element by element, with
  *   (<v, fn(x + eps e_i)> - <v, fn(x - eps e_i)>) / (2 eps)

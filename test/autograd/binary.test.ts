@@ -155,3 +155,14 @@ describe('broadcasting in backward', () => {
     expect(s.grad!.item()).toBe(10);
   });
 });
+
+describe('result dtype, like torch', () => {
+  it('a 0-d float64 tensor does not turn a dimensioned float32 result into float64', () => {
+    const x = tensor([1, 2, 3]);
+    const s = tensor(2, undefined, { dtype: 'float64' });
+    expect(x.mul(s).dtype).toBe('float32');
+    expect(s.add(x).dtype).toBe('float32');
+    expect(x.mul(tensor([2], undefined, { dtype: 'float64' })).dtype).toBe('float64'); // both dimensioned: float64 wins
+    expect(s.mul(tensor(3)).dtype).toBe('float64'); // both 0-d: float64 wins
+  });
+});

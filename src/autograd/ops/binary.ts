@@ -2,7 +2,7 @@
  * Binary arithmetic with NumPy broadcasting. Each op's backward returns gradients of the broadcast
  * shape; the engine (`backward.ts`, `sumToShape`) sums them back to each input's shape.
  */
-import { allocate, promote } from '../../tensor/dtype.js';
+import { allocate, promote, type DType } from '../../tensor/dtype.js';
 import { binary, type BinaryOp } from '../../tensor/kernels/elementwise.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
@@ -19,10 +19,20 @@ export function asTensor(value: Tensor | number, like: Tensor, where: string, ar
   return new Tensor(data, []);
 }
 
-/** Forward only: `op(a, b)` broadcast, with float64 winning. No graph. */
+/**
+ * The dtype of a binary op's result, by torch's promotion rule for floating tensors: a 0-d tensor
+ * does not decide the dtype against a tensor with dimensions; otherwise float64 wins.
+ */
+export function resultDtype(a: Tensor, b: Tensor): DType {
+  if (a.ndim === 0 && b.ndim > 0) return b.dtype;
+  if (b.ndim === 0 && a.ndim > 0) return a.dtype;
+  return promote(a.dtype, b.dtype);
+}
+
+/** Forward only: `op(a, b)` broadcast, in `resultDtype(a, b)`. No graph. */
 export function binaryForward(op: BinaryOp, a: Tensor, b: Tensor, where: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, where);
-  const out = allocate(promote(a.dtype, b.dtype), sizeOf(shape));
+  const out = allocate(resultDtype(a, b), sizeOf(shape));
   binary(op, a.data, a.shape, b.data, b.shape, shape, out);
   return new Tensor(out, shape);
 }
