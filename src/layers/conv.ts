@@ -79,6 +79,10 @@ export class Conv2d extends Module {
     this.registerParameter('bias');
   }
 
+  protected override extraRepr(): string {
+    return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=${typeof this.padding === 'string' ? this.padding : `[${this.padding.join(', ')}]`}, dilation=[${this.dilation.join(', ')}], groups=${this.groups}, bias=${this.bias !== null}`;
+  }
+
   /** x [N, inChannels, H, W] (or [inChannels, H, W]) -> [N, outChannels, Ho, Wo]. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, {

@@ -32,6 +32,10 @@ export class Dropout extends Module {
     this.generator = opts.generator;
   }
 
+  protected override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+
   /** Dropout while `training`, identity otherwise. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, { training: this.training, ...(this.generator ? { generator: this.generator } : {}) });

@@ -60,6 +60,10 @@ export class Linear extends Module {
     this.registerParameter('bias');
   }
 
+  protected override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+
   /** x [*, inFeatures] -> [*, outFeatures]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);

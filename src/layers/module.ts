@@ -34,6 +34,20 @@ export interface LoadStateDictResult {
 type Entry = { key: string; field: string };
 
 /**
+ * `{ kernelSize: [2, 2], ceilMode: true }` -> `'kernelSize=[2, 2], ceilMode=true'`: the form
+ * `extraRepr()` uses for constructor options (undefined fields are left out).
+ * @example
+ * reprFields({ p: 0.5 }); // 'p=0.5'
+ */
+export function reprFields(fields: Record<string, unknown>): string {
+  const show = (v: unknown): string => (Array.isArray(v) ? `[${v.map(show).join(', ')}]` : String(v));
+  return Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(', ');
+}
+
+/**
  * The base class of all layers: train/eval mode, parameters, buffers, child modules, and state
  * dicts with PyTorch's key names. A subclass implements `forward` and registers its tensors by field.
  * @example
@@ -102,6 +116,39 @@ export abstract class Module {
 
   private read<T>(field: string): T | null {
     return ((this as unknown as Record<string, unknown>)[field] ?? null) as T | null;
+  }
+
+  /**
+   * The text between the parentheses of this module's `toString()`, like torch's `extra_repr`:
+   * its constructor arguments. Empty by default.
+   * @example
+   * new nn.BatchNorm2d(64).toString(); // 'BatchNorm2d(64, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)'
+   */
+  protected extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * The module tree in torch's layout: the class name with `extraRepr()`, then each child on its
+   * own line as `(key): ...`, indented.
+   * @example
+   * console.log(String(new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU())));
+   * // Sequential(
+   * //   (0): Linear(inFeatures=2, outFeatures=3, bias=true)
+   * //   (1): ReLU()
+   * // )
+   */
+  toString(): string {
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    const children = this.namedChildren();
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([key, child]) => `  (${key}): ${child.toString().replaceAll('\n', '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+
+  /** Node's `console.log` shows `toString()` (a plain symbol: no Node API used). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /**

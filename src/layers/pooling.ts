@@ -11,7 +11,7 @@ import {
 } from '../autograd/ops/pool.js';
 import { pair, type IntPair } from '../autograd/ops/conv.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { Module } from './module.js';
+import { Module, reprFields } from './module.js';
 
 /**
  * Max over each kernelSize window: y = max of the window (padding never wins).
@@ -27,6 +27,10 @@ export class MaxPool2d extends Module {
     super();
     this.kernelSize = pair(kernelSize, 'MaxPool2d', 'kernelSize', 1);
     this.options = { ...opts };
+  }
+
+  protected override extraRepr(): string {
+    return reprFields({ kernelSize: this.kernelSize, ...this.options });
   }
 
   /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
@@ -51,6 +55,10 @@ export class AvgPool2d extends Module {
     this.options = { ...opts };
   }
 
+  protected override extraRepr(): string {
+    return reprFields({ kernelSize: this.kernelSize, ...this.options });
+  }
+
   /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
@@ -68,6 +76,10 @@ export class AdaptiveAvgPool2d extends Module {
   constructor(outputSize: number | readonly [number | null, number | null]) {
     super();
     this.outputSize = outputSize;
+  }
+
+  protected override extraRepr(): string {
+    return reprFields({ outputSize: this.outputSize });
   }
 
   /** x [N, C, H, W] -> [N, C, outH, outW]. */

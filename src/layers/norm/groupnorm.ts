@@ -61,6 +61,10 @@ export class GroupNorm extends Module {
     this.registerParameter('bias');
   }
 
+  protected override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.affine}`;
+  }
+
   /**
    * Normalizes each (n, group) of x (N, C, *) and applies the per-channel affine transform.
    * @example

@@ -53,6 +53,10 @@ export class LayerNorm extends Module {
     this.registerParameter('bias');
   }
 
+  protected override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.elementwiseAffine}`;
+  }
+
   /**
    * Normalizes x over its trailing normalizedShape dims and applies the elementwise affine transform.
    * @example
@@ -100,6 +104,10 @@ export class RMSNorm extends Module {
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     this.weight = this.elementwiseAffine ? ones(this.normalizedShape, { requiresGrad: true }) : null;
     this.registerParameter('weight');
+  }
+
+  protected override extraRepr(): string {
+    return `[${this.normalizedShape.join(', ')}], eps=${this.eps}, elementwiseAffine=${this.elementwiseAffine}`;
   }
 
   /**
