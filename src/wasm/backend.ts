@@ -214,9 +214,18 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
     if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.moments(x, plan, mean, m2, centered);
+    if (ref.mergesRuns(plan, centered)) {
+      // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the reference does.
+      const perRun = ref.runsPlan(plan);
+      const runMean = new Float64Array(perRun.statSize);
+      const runM2 = new Float64Array(perRun.statSize);
+      moments(x, perRun, runMean, runM2, true);
+      ref.mergeRunMoments(plan, runMean, runM2, mean, m2);
+      return;
+    }
     const { norm, arena } = wasmRuntime();
     // When every statistic is one run, both passes happen run by run, so the runs can stream
-    // through in chunks; otherwise (BatchNorm) the second pass needs every mean, so all of x.
+    // through in chunks; otherwise (GroupNorm's consecutive runs) the second pass needs every mean.
     const oneRunPerStatistic = plan.innerStat === 0 && plan.inner > 0 && plan.count === plan.inner;
     arena.reset();
     const at = allocRuns(arena, plan, { withDy: false, chunked: oneRunPerStatistic });

@@ -261,6 +261,15 @@ export function reduceMax(x: FloatArray, plan: AxisPlan, out: Float64Array): voi
  */
 export function moments(x: FloatArray, plan: AxisPlan, mean: Float64Array, m2: Float64Array, centered = true): void {
   const { inner, innerStat, runStat, count } = plan;
+  if (mergesRuns(plan, centered)) {
+    // A statistic spans scattered runs (BatchNorm): two passes per run while it is in cache, then merge.
+    const perRun = runsPlan(plan);
+    const runMean = new Float64Array(perRun.statSize);
+    const runM2 = new Float64Array(perRun.statSize);
+    moments(x, perRun, runMean, runM2);
+    mergeRunMoments(plan, runMean, runM2, mean, m2);
+    return;
+  }
   if (centered) {
     reduceSum(x, plan, mean);
     for (let s = 0; s < mean.length; s++) mean[s] = mean[s]! / count;
@@ -279,6 +288,55 @@ export function moments(x: FloatArray, plan: AxisPlan, mean: Float64Array, m2: F
         m2[s0 + j] += d * d;
       }
     }
+  }
+}
+
+/**
+ * True when `moments` takes per-run moments and merges them: centered statistics that span several
+ * runs which are not consecutive in memory (BatchNorm: one channel's runs are spread over the
+ * batch). Such a statistic cannot be held in cache for a second pass over all its elements.
+ */
+export function mergesRuns(plan: AxisPlan, centered: boolean): boolean {
+  const { inner, innerStat, count } = plan;
+  return centered && innerStat === 0 && inner > 0 && count > inner && runsPerStatistic(plan) === 0;
+}
+
+const runsPlans = new WeakMap<AxisPlan, AxisPlan>();
+
+/**
+ * The plan that reads the same runs with every run its own statistic (`runStat[r] = r`): what
+ * `moments` uses to take each run's moments before merging them. Cached per plan.
+ */
+export function runsPlan(plan: AxisPlan): AxisPlan {
+  let perRun = runsPlans.get(plan);
+  if (perRun === undefined) {
+    const runs = plan.runStat.length;
+    perRun = { ...plan, statSize: runs, count: plan.inner, innerStat: 0, runStat: Int32Array.from({ length: runs }, (_, r) => r) };
+    runsPlans.set(plan, perRun);
+  }
+  return perRun;
+}
+
+/**
+ * Merges per-run moments (`runMean[r]`, `runM2[r]` over `plan.inner` elements each) into per-statistic
+ * moments, run by run, with the pairwise update of Chan, Golub & LeVeque (exact in exact arithmetic,
+ * and stable: no E[x^2] - E[x]^2):
+ *   n = na + nb,  delta = mean_b - mean_a,  mean = mean_a + delta * nb / n,
+ *   M2 = M2_a + M2_b + delta^2 * na * nb / n
+ */
+export function mergeRunMoments(plan: AxisPlan, runMean: Float64Array, runM2: Float64Array, mean: Float64Array, m2: Float64Array): void {
+  const { inner: nb, runStat } = plan;
+  const merged = new Float64Array(mean.length); // elements merged so far, per statistic
+  mean.fill(0);
+  m2.fill(0);
+  for (let r = 0; r < runStat.length; r++) {
+    const s = runStat[r]!;
+    const na = merged[s]!;
+    const n = na + nb;
+    const delta = runMean[r]! - mean[s]!;
+    mean[s] += (delta * nb) / n;
+    m2[s] += runM2[r]! + (delta * delta * na * nb) / n;
+    merged[s] = n;
   }
 }
 
