@@ -21,29 +21,29 @@ function flat(v: Numeric): ArrayLike<number> {
 }
 
 /**
- * Asserts |actual - expected| <= atol + rtol * |expected| element by element (NaN matches NaN).
- * On failure the message gives the number of mismatches and the worst element with its index,
- * like torch.testing.assert_close.
+ * Asserts |actual[i] - expected[i]| <= bound(i) for every i, where NaN matches only NaN and an
+ * infinity only the same infinity. On failure the message gives the number of mismatches and the
+ * worst element with its index, like torch.testing.assert_close. The one check every
+ * closeness helper in the tests runs on.
  */
-export function expectClose(actual: Numeric, expected: Numeric, tol: Tolerance = {}, label = ''): void {
-  const rtol = tol.rtol ?? 1e-5;
-  const atol = tol.atol ?? 1e-6;
-  const a = flat(actual);
-  const e = flat(expected);
-  if (actual instanceof Tensor && expected instanceof Tensor) {
-    if (actual.shape.join(',') !== expected.shape.join(',')) {
-      throw new Error(`${label} shape mismatch: actual [${actual.shape}] vs expected [${expected.shape}]`);
-    }
+export function expectWithin(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  bound: (i: number) => number,
+  label: string,
+  boundText = 'per-element bound',
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${label}: length mismatch: actual ${actual.length} vs expected ${expected.length}`);
   }
-  if (a.length !== e.length) throw new Error(`${label} length mismatch: actual ${a.length} vs expected ${e.length}`);
   let mismatches = 0;
   let worst = -1;
   let worstExcess = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = e[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    const excess = Math.abs(x - y) - (atol + rtol * Math.abs(y));
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    const excess = !Number.isFinite(a) || !Number.isFinite(e) ? Infinity : Math.abs(a - e) - bound(i);
     if (!(excess <= 0)) {
       mismatches++;
       if (!(excess <= worstExcess)) {
@@ -53,13 +53,27 @@ export function expectClose(actual: Numeric, expected: Numeric, tol: Tolerance =
     }
   }
   if (mismatches > 0) {
-    const x = a[worst]!;
-    const y = e[worst]!;
+    const a = actual[worst]!;
+    const e = expected[worst]!;
     throw new Error(
-      `${label} ${mismatches} of ${a.length} elements differ (rtol ${rtol}, atol ${atol}); worst at flat index ${worst}: ` +
-        `actual ${x}, expected ${y}, abs diff ${Math.abs(x - y)}, rel diff ${Math.abs(x - y) / Math.abs(y)}`,
+      `${label}: ${mismatches} of ${actual.length} elements differ (out of bound: ${boundText}); worst at flat index ${worst}: ` +
+        `actual ${a}, expected ${e}, abs diff ${Math.abs(a - e)}, rel diff ${Math.abs(a - e) / Math.abs(e)}, bound ${bound(worst)}`,
     );
   }
+}
+
+/**
+ * Asserts |actual - expected| <= atol + rtol * |expected| element by element (NaN matches NaN,
+ * an infinity the same infinity), and equal shapes when both are tensors.
+ */
+export function expectClose(actual: Numeric, expected: Numeric, tol: Tolerance = {}, label = ''): void {
+  const rtol = tol.rtol ?? 1e-5;
+  const atol = tol.atol ?? 1e-6;
+  if (actual instanceof Tensor && expected instanceof Tensor && actual.shape.join(',') !== expected.shape.join(',')) {
+    throw new Error(`${label} shape mismatch: actual [${actual.shape}] vs expected [${expected.shape}]`);
+  }
+  const e = flat(expected);
+  expectWithin(flat(actual), e, (i) => atol + rtol * Math.abs(e[i]!), label, `rtol ${rtol}, atol ${atol}`);
 }
 
 /** The directory `../shared/conformance` beside the project root. */

@@ -21,44 +21,8 @@ export function normalF32(n: number, seed: number, mean = 0, std = 1): Float32Ar
   return out;
 }
 
-/**
- * Asserts |actual[i] - expected[i]| <= bound(i) for every i, where NaN matches only NaN and an
- * infinity only the same infinity. On failure: the count of mismatches and the worst element.
- */
-export function expectWithin(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  bound: (i: number) => number,
-  label: string,
-): void {
-  if (actual.length !== expected.length) {
-    throw new Error(`${label}: length ${actual.length}, expected ${expected.length}`);
-  }
-  let mismatches = 0;
-  let worst = -1;
-  let worstExcess = -Infinity;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
-    const excess = !Number.isFinite(a) || !Number.isFinite(e) ? Infinity : Math.abs(a - e) - bound(i);
-    if (excess > 0) {
-      mismatches++;
-      if (excess > worstExcess) {
-        worstExcess = excess;
-        worst = i;
-      }
-    }
-  }
-  if (mismatches > 0) {
-    const a = actual[worst]!;
-    const e = expected[worst]!;
-    throw new Error(
-      `${label}: ${mismatches} of ${actual.length} elements out of bound; worst at ${worst}: ` +
-        `actual ${a}, expected ${e}, abs diff ${Math.abs(a - e)}, bound ${bound(worst)}`,
-    );
-  }
-}
+/** The shared per-element closeness check (test/helpers.ts). */
+export { expectWithin } from '../helpers.js';
 
 /** A view of a tensor as a norm layer hands it to the kernels. */
 export interface Layout {
