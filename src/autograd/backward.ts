@@ -10,6 +10,7 @@ import { kernels } from '../tensor/backend.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { noGrad } from './gradMode.js';
+import { handOver, takeOver } from './handOver.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -28,7 +29,7 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   kernels().reduceSum(grad.data, plan, acc);
   const out = allocate(grad.dtype, sizeOf(shape));
   out.set(acc);
-  return new Tensor(out, shape);
+  return handOver(new Tensor(out, shape));
 }
 
 /** Every tensor with a grad function reachable from `root`, inputs before outputs (iterative DFS). */
@@ -56,9 +57,14 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Adds `g` into the leaf's `.grad`, allocating it (with the leaf's dtype) the first time. */
+/**
+ * Adds `g` into the leaf's `.grad`. The first time, the leaf adopts `g` when it was handed over
+ * (handOver.ts) and has the leaf's dtype; otherwise `.grad` is a new copy with the leaf's dtype.
+ */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
-  if (leaf.grad === null) {
+  if (leaf.grad === null && takeOver(g) && g.dtype === leaf.dtype) {
+    leaf.grad = g;
+  } else if (leaf.grad === null) {
     const data = allocate(leaf.dtype, leaf.size);
     data.set(g.data);
     leaf.grad = new Tensor(data, leaf.shape);
@@ -117,7 +123,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
         if (!input.requiresGrad || gi === null || gi === undefined) return;
         const reduced = sumToShape(gi, input.shape);
         const prev = grads.get(input);
-        grads.set(input, prev === undefined ? reduced : prev.add(reduced));
+        grads.set(input, prev === undefined ? reduced : handOver(prev.add(reduced)));
       });
     }
   });

@@ -28,6 +28,7 @@
 import { allocate } from '../../tensor/dtype.js';
 import { col2im, im2col, windowOutSize, type Window2d } from '../../tensor/kernels/conv.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -138,6 +139,6 @@ export function im2colOp(x: Tensor, geom: Window2d): Tensor {
   return record(new Tensor(cols, shape), 'im2col', [x], (g) => {
     const dx = allocate(g.dtype, x.size);
     col2im(g.data, geom, dx);
-    return [new Tensor(dx, x.shape)];
+    return [handOver(new Tensor(dx, x.shape))];
   });
 }

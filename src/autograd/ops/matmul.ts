@@ -6,6 +6,7 @@
 import { allocate, promote } from '../../tensor/dtype.js';
 import { kernels } from '../../tensor/backend.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../../tensor/shape.js';
+import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -38,7 +39,7 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const out = allocate(promote(a.dtype, b.dtype), sizeOf(outShape));
   kernels().batchedMatmul(a.data, a.shape, b.data, b.shape, batch, out);
   return record(new Tensor(out, outShape), 'matmul', [a, b], (g) => [
-    a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null,
-    b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null,
+    handOver(a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null),
+    handOver(b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null),
   ]);
 }

@@ -18,6 +18,7 @@ import { allocate } from '../../tensor/dtype.js';
 import { kernels } from '../../tensor/backend.js';
 import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -71,7 +72,7 @@ function rstdOf(variance: Float64Array, eps: number): Float64Array {
 function paramGrad(sums: Float64Array, like: Tensor): Tensor {
   const data = allocate(like.dtype, like.size);
   data.set(sums);
-  return new Tensor(data, like.shape);
+  return handOver(new Tensor(data, like.shape));
 }
 
 /**
@@ -134,7 +135,7 @@ function backward(
   if (out || dweight || dbias) {
     kernels().normBackward(x.data, g.data, plan, mean, rstd, weight?.data ?? null, stats, out, dweight, dbias);
   }
-  const dx = out ? new Tensor(out, x.shape) : null;
+  const dx = out ? handOver(new Tensor(out, x.shape)) : null;
   const grads: (Tensor | null)[] = [dx];
   if (weight) grads.push(dweight ? paramGrad(dweight, weight) : null);
   if (bias) grads.push(dbias ? paramGrad(dbias, bias) : null);

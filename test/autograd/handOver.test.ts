@@ -1,0 +1,130 @@
+/**
+ * Adopting handed-over gradients as a leaf's first `.grad` (src/autograd/handOver.ts, used by
+ * backward.ts): a leaf may take a gradient's storage only when nothing else can reach it. These
+ * tests build the graphs where a wrong adoption would alias two gradients (the same tensor given
+ * to two leaves, views, the user's seed, a dtype change) and check that every `.grad` is right on
+ * the first backward and still right after a second one accumulates into it in place.
+ *
+ * Expected values are written from the formula in float64; the float32 tolerance is 1e-5 relative
+ * (a few float32 roundings on values of order 1).
+ */
+import { describe, expect, it } from 'vitest';
+import { functional as F, manualSeed, noGrad, randn, Tensor, tensor } from '../../src/index.js';
+import { handOver, takeOver } from '../../src/autograd/handOver.js';
+import { expectClose } from '../helpers.js';
+
+const TOL = { rtol: 1e-5, atol: 1e-6 };
+
+/** dx of sum(dy * layerNorm(x)) over the last axis (no affine), from the formula in float64. */
+function layerNormGradRef(x: Float32Array, dy: Float32Array, d: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length; r += d) {
+    let m = 0;
+    for (let j = 0; j < d; j++) m += x[r + j]!;
+    m /= d;
+    let v = 0;
+    for (let j = 0; j < d; j++) v += (x[r + j]! - m) ** 2;
+    const rs = 1 / Math.sqrt(v / d + 1e-5);
+    let sd = 0;
+    let sdx = 0;
+    for (let j = 0; j < d; j++) {
+      sd += dy[r + j]!;
+      sdx += dy[r + j]! * (x[r + j]! - m) * rs;
+    }
+    for (let j = 0; j < d; j++) out.push(rs * (dy[r + j]! - sd / d - (x[r + j]! - m) * rs * (sdx / d)));
+  }
+  return out;
+}
+
+describe('handOver / takeOver', () => {
+  it('takeOver is true once for a handed-over tensor and never for any other', () => {
+    const t = tensor([1, 2]);
+    expect(takeOver(t)).toBe(false);
+    expect(handOver(t)).toBe(t);
+    expect(takeOver(t)).toBe(true);
+    expect(takeOver(t)).toBe(false);
+    expect(handOver(null)).toBe(null);
+  });
+});
+
+describe('a leaf adopts a handed-over gradient', () => {
+  manualSeed(3);
+  const x0 = randn([4, 6]);
+  const dy = randn([4, 6]);
+  const ref = layerNormGradRef(x0.data as Float32Array, dy.data as Float32Array, 6);
+
+  it('the norm gradient of a leaf: right on the first backward and after accumulating a second', () => {
+    const x = x0.detach().requiresGrad_();
+    F.layerNorm(x, [6]).backward(dy);
+    expectClose(x.grad!, ref, TOL, 'first');
+    F.layerNorm(x, [6]).backward(dy);
+    expectClose(x.grad!, ref.map((v) => 2 * v), TOL, 'second');
+  });
+
+  it('one handed-over tensor given to two leaves (add) is adopted by one and copied by the other', () => {
+    // u = a + b: add's backward gives the norm's dx (handed over) to both a and b, the same object.
+    const a = x0.detach().requiresGrad_();
+    const b = tensor(new Float32Array(24), [4, 6], { requiresGrad: true });
+    F.layerNorm(a.add(b), [6]).backward(dy);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    expectClose(a.grad!, ref, TOL, 'a');
+    expectClose(b.grad!, ref, TOL, 'b');
+    // A second backward adds in place into each .grad: neither may see the other's addition.
+    F.layerNorm(a.add(b), [6]).backward(dy);
+    expectClose(a.grad!, ref.map((v) => 2 * v), TOL, 'a twice');
+    expectClose(b.grad!, ref.map((v) => 2 * v), TOL, 'b twice');
+  });
+
+  it('a view of a handed-over gradient (reshape) is copied, not adopted', () => {
+    // The leaf gets g.reshape(...), which shares the handed-over storage with g; a second leaf
+    // gets g itself through add. Both must own separate arrays.
+    const a = x0.detach().reshape([24]).requiresGrad_();
+    const b = tensor(new Float32Array(24), [4, 6], { requiresGrad: true });
+    F.layerNorm(a.reshape([4, 6]).add(b), [6]).backward(dy);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    F.layerNorm(a.reshape([4, 6]).add(b), [6]).backward(dy);
+    expectClose(a.grad!, ref.map((v) => 2 * v), TOL, 'a twice');
+    expectClose(b.grad!, ref.map((v) => 2 * v), TOL, 'b twice');
+  });
+
+  it("the user's seed gradient is never adopted", () => {
+    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const seed = tensor([0.5, 0.25, 2]);
+    x.backward(seed);
+    expect(x.grad!.data).not.toBe(seed.data);
+    seed.data[0] = 99;
+    expect(Array.from(x.grad!.data)).toEqual([0.5, 0.25, 2]);
+    const y = x.mul(1);
+    y.backward(seed); // mul's backward: a new tensor, not handed over; copied into .grad += ...
+    expect(Array.from(x.grad!.data)).toEqual([99.5, 0.5, 4]);
+  });
+
+  it('a handed-over gradient of another dtype is converted into a new array', () => {
+    // float32 leaf, float64 computation: the gradient arrives as float64 and must be stored as float32.
+    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const w = tensor([[1], [2], [3]], undefined, { dtype: 'float64' });
+    x.reshape([1, 3]).matmul(w).sum().backward(); // d/dx = w^T
+    expect(x.grad!.dtype).toBe('float32');
+    expect(Array.from(x.grad!.data)).toEqual([1, 2, 3]);
+  });
+
+  it('matmul gradients of two leaves that share nothing are right across two backwards', () => {
+    const a = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+    const b = tensor([[5, 6], [7, 8]], undefined, { requiresGrad: true });
+    for (let k = 1; k <= 2; k++) {
+      a.matmul(b).sum().backward();
+      // d/da = ones @ b^T: row sums of b; d/db = a^T @ ones: column sums of a.
+      expect(Array.from(a.grad!.data)).toEqual([11, 15, 11, 15].map((v) => k * v));
+      expect(Array.from(b.grad!.data)).toEqual([4, 4, 6, 6].map((v) => k * v));
+    }
+  });
+
+  it('gradients computed under noGrad inside backward do not leak a graph into .grad', () => {
+    const x = x0.detach().requiresGrad_();
+    F.layerNorm(x, [6]).backward(dy);
+    expect(x.grad!.requiresGrad).toBe(false);
+    expect(x.grad!.gradFn).toBe(null);
+    expect(x.grad).toBeInstanceOf(Tensor);
+    noGrad(() => expect(x.grad!.shape).toEqual([4, 6]));
+  });
+});
