@@ -345,6 +345,37 @@ export function mergeRunMoments(plan: AxisPlan, runMean: Float64Array, runM2: Fl
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * `y = (x - m) * scale + shift` over the run `[x0, x0 + n)`: the normalize pass of a run whose
+ * statistic and parameter are both fixed (BatchNorm2d, GroupNorm, InstanceNorm), with
+ * scale = rstd * weight and shift = bias. Eight elements a step, all eight loaded before any is
+ * stored: V8 then keeps the loop in registers (measured 0.74 vs 1.1 ns per element for the
+ * one-element loop). Each element's formula is the one-element loop's, so results are identical.
+ */
+function normalizeRunFixed(x: FloatArray, y: FloatArray, x0: number, n: number, m: number, scale: number, shift: number): void {
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const i = x0 + j;
+    const a0 = x[i]!;
+    const a1 = x[i + 1]!;
+    const a2 = x[i + 2]!;
+    const a3 = x[i + 3]!;
+    const a4 = x[i + 4]!;
+    const a5 = x[i + 5]!;
+    const a6 = x[i + 6]!;
+    const a7 = x[i + 7]!;
+    y[i] = (a0 - m) * scale + shift;
+    y[i + 1] = (a1 - m) * scale + shift;
+    y[i + 2] = (a2 - m) * scale + shift;
+    y[i + 3] = (a3 - m) * scale + shift;
+    y[i + 4] = (a4 - m) * scale + shift;
+    y[i + 5] = (a5 - m) * scale + shift;
+    y[i + 6] = (a6 - m) * scale + shift;
+    y[i + 7] = (a7 - m) * scale + shift;
+  }
+  for (; j < n; j++) y[x0 + j] = (x[x0 + j]! - m) * scale + shift;
+}
+
+/**
  * Applies float64 statistics and an optional affine transform:
  * `y = (x - mean[s]) * rstd[s] * weight[p] + bias[p]` (weight 1 and bias 0 when null).
  * Shapes: x, y [size]; mean, rstd [statSize]; weight, bias [paramSize] or null.
@@ -366,10 +397,8 @@ export function normalizeAffine(
     if (innerStat === 0 && innerParam === 0) {
       // Statistic and parameter fixed along the run (BatchNorm2d, GroupNorm, InstanceNorm):
       // y = (x - mean) * scale + shift, with scale = rstd * weight and shift = bias.
-      const m = mean[s0]!;
       const scale = weight === null ? rstd[s0]! : rstd[s0]! * weight[p0]!;
-      const shift = bias === null ? 0 : bias[p0]!;
-      for (let j = 0; j < inner; j++) y[x0 + j] = (x[x0 + j]! - m) * scale + shift;
+      normalizeRunFixed(x, y, x0, inner, mean[s0]!, scale, bias === null ? 0 : bias[p0]!);
     } else if (innerStat === 0) {
       // Statistic fixed, parameter advancing (LayerNorm, RMSNorm).
       const m = mean[s0]!;
@@ -658,9 +687,7 @@ export function normForward(
       const x0 = r * inner;
       if (innerParam === 0) {
         // Parameter fixed along the run (InstanceNorm, GroupNorm): y = (x - mean) * scale + shift.
-        const scale = rs * w[p0]!;
-        const shift = b[p0]!;
-        for (let j = 0; j < inner; j++) y[x0 + j] = (x[x0 + j]! - m) * scale + shift;
+        normalizeRunFixed(x, y, x0, inner, m, rs * w[p0]!, b[p0]!);
       } else {
         // Parameter advancing (LayerNorm, RMSNorm): y = xhat * weight[p] + bias[p], four elements
         // a step (measured: 1.4x the one-element loop in V8; each element's formula is unchanged).
