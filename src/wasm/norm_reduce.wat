@@ -490,11 +490,110 @@
     (f64.store (local.get $outP) (f64.add (f64.load (local.get $outP)) (local.get $ps)))
     (f64.store (local.get $outQ) (f64.add (f64.load (local.get $outQ)) (local.get $qs))))
 
+  ;; Two consecutive runs of the row layout that start at the same parameter p (LayerNorm, RMSNorm:
+  ;; any two rows), walked side by side, two columns a step. Each row's sums stay in registers, as in
+  ;; $bwd_reduce_run_row: *outP += sum g*w, *outQ += sum g*w*xhat. The parameter sums of column j
+  ;; are added over the two rows first, then into memory once:
+  ;;   dweight[j] += g0*xhat0 + g1*xhat1,  dbias[j] += g0 + g1        (row 0, row 1)
+  ;; so each float64 accumulator is loaded and stored, and weight[j] loaded and promoted, once per
+  ;; two rows instead of once per row. xhat, g and every product and sum are float64 as in the one-row
+  ;; kernel; only the order of the additions into dweight and dbias differs.
+  ;;
+  ;; Why two rows and two columns: the loop is bound by the float64 adds and the promotions, which
+  ;; share the same two pipes on x64 (on a Zen 5, adds and promotions mixed run no faster than either
+  ;; alone). Each element needs two promotions (x, g) and five adds (x - mean and the four sums), and
+  ;; no block removes any of them; a block of B rows saves the weight's promotion (1/B per element)
+  ;; and the accumulators' loads and stores: 7.5 of those operations per element with two rows,
+  ;; against 8 with one, and 7.25 with four. But V8 computes the register sums last in the step, so
+  ;; every row's g and xhat stay live to its end: two rows of two columns hold 13 values (4 sums,
+  ;; 2 means, 2 rstds, the weight, 2 g, 2 xhat) in x64's 16 xmm registers. Four rows spilled sums to
+  ;; the stack and measured no faster than one row at a time; four columns a step spilled too, and
+  ;; measured slower than two. See docs/wasm.md.
+  ;;
+  ;; n odd: the first column is done alone, in scalars. Not the last: code after the loop that
+  ;; addresses row 1 from the loop's pointers made V8 keep them live past it and spill one inside it
+  ;; (15% slower). Not by the one-row kernel: two calls per block made rows of one element 1.4x
+  ;; slower than one row at a time.
+  (func $bwd_reduce_rows2 (param $x i32) (param $dy i32) (param $n i32)
+    (param $mv0 v128) (param $rv0 v128) (param $mv1 v128) (param $rv1 v128) (param $w i32) (param $dweight i32) (param $dbias i32)
+    (param $outP0 i32) (param $outQ0 i32) (param $outP1 i32) (param $outQ1 i32)
+    (local $row i32) (local $end i32)
+    (local $wl v128) (local $g0 v128) (local $g1 v128) (local $xhat0 v128) (local $xhat1 v128) (local $gw v128)
+    (local $p0 v128) (local $q0 v128) (local $p1 v128) (local $q1 v128)
+    (local $ws f64) (local $e0 f64) (local $e1 f64) (local $t0 f64) (local $t1 f64)
+    (local.set $row (i32.shl (local.get $n) (i32.const 2)))   ;; bytes from row 0 to row 1
+    ;; mv, rv: splats of each row's mean and rstd (v128 parameters, so that V8 keeps them in registers
+    ;; rather than splatting them again each step).
+    ;; n odd: the first column alone, in float64 scalars, the rows' sums into lane 0 of their
+    ;; registers; the loop takes the rest.
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $ws (f64.promote_f32 (f32.load (local.get $w))))
+        (local.set $e0 (f64.promote_f32 (f32.load (local.get $dy))))
+        (local.set $e1 (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $row)))))
+        (local.set $t0 (f64.mul (f64.sub (f64.promote_f32 (f32.load (local.get $x))) (f64x2.extract_lane 0 (local.get $mv0)))
+          (f64x2.extract_lane 0 (local.get $rv0))))
+        (local.set $t1 (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $row))))
+          (f64x2.extract_lane 0 (local.get $mv1))) (f64x2.extract_lane 0 (local.get $rv1))))
+        (f64.store (local.get $dweight) (f64.add (f64.load (local.get $dweight))
+          (f64.add (f64.mul (local.get $e0) (local.get $t0)) (f64.mul (local.get $e1) (local.get $t1)))))
+        (f64.store (local.get $dbias) (f64.add (f64.load (local.get $dbias)) (f64.add (local.get $e0) (local.get $e1))))
+        (local.set $e0 (f64.mul (local.get $e0) (local.get $ws)))
+        (local.set $e1 (f64.mul (local.get $e1) (local.get $ws)))
+        (local.set $p0 (f64x2.replace_lane 0 (local.get $p0) (local.get $e0)))
+        (local.set $q0 (f64x2.replace_lane 0 (local.get $q0) (f64.mul (local.get $e0) (local.get $t0))))
+        (local.set $p1 (f64x2.replace_lane 0 (local.get $p1) (local.get $e1)))
+        (local.set $q1 (f64x2.replace_lane 0 (local.get $q1) (f64.mul (local.get $e1) (local.get $t1))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $dweight (i32.add (local.get $dweight) (i32.const 8)))
+        (local.set $dbias (i32.add (local.get $dbias) (i32.const 8)))))
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        ;; Columns j, j+1: 8 bytes of each float32 array, promoted.
+        (local.set $wl (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $w))))
+        (local.set $g0 (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dy))))
+        (local.set $g1 (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $dy) (local.get $row)))))
+        (local.set $xhat0 (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x)))
+          (local.get $mv0)) (local.get $rv0)))
+        (local.set $xhat1 (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $x) (local.get $row))))
+          (local.get $mv1)) (local.get $rv1)))
+        ;; The block's sums, into memory once.
+        (v128.store (local.get $dweight) (f64x2.add (v128.load (local.get $dweight))
+          (f64x2.add (f64x2.mul (local.get $g0) (local.get $xhat0)) (f64x2.mul (local.get $g1) (local.get $xhat1)))))
+        (v128.store (local.get $dbias) (f64x2.add (v128.load (local.get $dbias)) (f64x2.add (local.get $g0) (local.get $g1))))
+        ;; Each row's sums, in registers.
+        (local.set $gw (f64x2.mul (local.get $g0) (local.get $wl)))
+        (local.set $p0 (f64x2.add (local.get $p0) (local.get $gw)))
+        (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $gw) (local.get $xhat0))))
+        (local.set $gw (f64x2.mul (local.get $g1) (local.get $wl)))
+        (local.set $p1 (f64x2.add (local.get $p1) (local.get $gw)))
+        (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $gw) (local.get $xhat1))))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 8)))
+        (local.set $w (i32.add (local.get $w) (i32.const 8)))
+        (local.set $dweight (i32.add (local.get $dweight) (i32.const 16)))
+        (local.set $dbias (i32.add (local.get $dbias) (i32.const 16)))
+        (br $step)))
+    ;; One after the other: both rows may have the same statistic (a statistic over several rows).
+    (f64.store (local.get $outP0) (f64.add (f64.load (local.get $outP0))
+      (f64.add (f64x2.extract_lane 0 (local.get $p0)) (f64x2.extract_lane 1 (local.get $p0)))))
+    (f64.store (local.get $outQ0) (f64.add (f64.load (local.get $outQ0))
+      (f64.add (f64x2.extract_lane 0 (local.get $q0)) (f64x2.extract_lane 1 (local.get $q0)))))
+    (f64.store (local.get $outP1) (f64.add (f64.load (local.get $outP1))
+      (f64.add (f64x2.extract_lane 0 (local.get $p1)) (f64x2.extract_lane 1 (local.get $p1)))))
+    (f64.store (local.get $outQ1) (f64.add (f64.load (local.get $outQ1))
+      (f64.add (f64x2.extract_lane 0 (local.get $q1)) (f64x2.extract_lane 1 (local.get $q1))))))
+
   ;; Flags: bit 0 = the per-statistic pair (sumDxhat, sumDxhatXhat) is wanted,
   ;;        bit 1 = the per-parameter pair (dbias, dweight) is wanted.
   ;; Three run kernels: statistic and parameter fixed (one pass for sum g and sum g*(x - mean), the
-  ;; rest follows by scaling), statistic fixed and parameter advancing (one fused pass), and the
-  ;; general case (one pass per wanted pair).
+  ;; rest follows by scaling), statistic fixed and parameter advancing (one fused pass, two rows at a
+  ;; time where they share their parameters, a last odd row alone), and the general case (one pass per
+  ;; wanted pair).
   (func (export "backward_reduce")
     (param $x i32) (param $dy i32) (param $inner i32) (param $nRuns i32)
     (param $runStat i32) (param $runParam i32) (param $innerStat i32) (param $innerParam i32)
@@ -502,6 +601,7 @@
     (param $sumDxhat i32) (param $sumDxhatXhat i32) (param $dweight i32) (param $dbias i32) (param $flags i32)
     (local $r i32) (local $s i32) (local $p i32) (local $off i32) (local $xr i32) (local $dyr i32)
     (local $meanP i32) (local $rstdP i32) (local $ms i32) (local $ws f64) (local $sumG f64) (local $sumGXhat f64)
+    (local $s1 i32)
     (local.set $ms (i32.shl (local.get $innerStat) (i32.const 3)))
     ;; The constant 1.0, splatted, as the u of the parameter pair.
     (v128.store (global.get $ONES_SLOT) (f32x4.splat (f32.const 1)))
@@ -538,7 +638,27 @@
               (f64.add (f64.load (i32.add (local.get $sumDxhatXhat) (local.get $off))) (f64.mul (local.get $ws) (local.get $sumGXhat)))))
           (else (if (i32.eqz (local.get $innerStat))
             (then
-              ;; Statistic fixed, parameter advancing (LayerNorm, RMSNorm): one fused pass.
+              ;; Statistic fixed, parameter advancing (LayerNorm, RMSNorm): one fused pass, two rows at
+              ;; a time where the next run starts at the same parameter.
+              (if (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $nRuns))
+                (then (if (i32.eq (i32.load offset=4 (i32.add (local.get $runParam) (i32.shl (local.get $r) (i32.const 2))))
+                                  (local.get $p))
+                  (then
+                    (local.set $s1 (i32.load offset=4 (i32.add (local.get $runStat) (i32.shl (local.get $r) (i32.const 2)))))
+                    (call $bwd_reduce_rows2 (local.get $xr) (local.get $dyr) (local.get $inner)
+                      (v128.load64_splat (i32.add (local.get $mean) (i32.shl (local.get $s) (i32.const 3))))
+                      (v128.load64_splat (i32.add (local.get $rstd) (i32.shl (local.get $s) (i32.const 3))))
+                      (v128.load64_splat (i32.add (local.get $mean) (i32.shl (local.get $s1) (i32.const 3))))
+                      (v128.load64_splat (i32.add (local.get $rstd) (i32.shl (local.get $s1) (i32.const 3))))
+                      (i32.add (local.get $w) (i32.shl (local.get $p) (i32.const 2)))
+                      (i32.add (local.get $dweight) (i32.shl (local.get $p) (i32.const 3)))
+                      (i32.add (local.get $dbias) (i32.shl (local.get $p) (i32.const 3)))
+                      (i32.add (local.get $sumDxhat) (i32.shl (local.get $s) (i32.const 3)))
+                      (i32.add (local.get $sumDxhatXhat) (i32.shl (local.get $s) (i32.const 3)))
+                      (i32.add (local.get $sumDxhat) (i32.shl (local.get $s1) (i32.const 3)))
+                      (i32.add (local.get $sumDxhatXhat) (i32.shl (local.get $s1) (i32.const 3))))
+                    (local.set $r (i32.add (local.get $r) (i32.const 2)))
+                    (br $run)))))
               (call $bwd_reduce_run_row (local.get $xr) (local.get $dyr) (local.get $inner)
                 (f64.load (i32.add (local.get $mean) (i32.shl (local.get $s) (i32.const 3))))
                 (f64.load (i32.add (local.get $rstd) (i32.shl (local.get $s) (i32.const 3))))
