@@ -62,6 +62,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
  * (handOver.ts) and has the leaf's dtype; otherwise `.grad` is a new copy with the leaf's dtype.
  */
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  // takeOver first: a handed-over gradient of another dtype is then forgotten and copied below.
   if (leaf.grad === null && takeOver(g) && g.dtype === leaf.dtype) {
     leaf.grad = g;
   } else if (leaf.grad === null) {
@@ -96,6 +97,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       throw new Error(`backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`);
     }
     seed = grad;
+    takeOver(seed); // the caller keeps the seed: never adopt it, even if an op once handed it over
   }
 
   const order = topologicalOrder(root);

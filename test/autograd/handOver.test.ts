@@ -9,8 +9,9 @@
  * (a few float32 roundings on values of order 1).
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, manualSeed, noGrad, randn, Tensor, tensor } from '../../src/index.js';
+import { functional as F, manualSeed, nn, noGrad, randn, Tensor, tensor } from '../../src/index.js';
 import { handOver, takeOver } from '../../src/autograd/handOver.js';
+import { record } from '../../src/autograd/record.js';
 import { expectClose } from '../helpers.js';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
@@ -100,10 +101,11 @@ describe('a leaf adopts a handed-over gradient', () => {
   });
 
   it('a handed-over gradient of another dtype is converted into a new array', () => {
-    // float32 leaf, float64 computation: the gradient arrives as float64 and must be stored as float32.
-    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    // float32 leaf, float64 computation: matmul hands over a float64 gradient straight to the
+    // leaf (no view in between), and it must be stored as float32.
+    const x = tensor([[1, 2, 3]], undefined, { requiresGrad: true });
     const w = tensor([[1], [2], [3]], undefined, { dtype: 'float64' });
-    x.reshape([1, 3]).matmul(w).sum().backward(); // d/dx = w^T
+    x.matmul(w).sum().backward(); // d/dx = w^T
     expect(x.grad!.dtype).toBe('float32');
     expect(Array.from(x.grad!.data)).toEqual([1, 2, 3]);
   });
@@ -126,5 +128,89 @@ describe('a leaf adopts a handed-over gradient', () => {
     expect(x.grad!.gradFn).toBe(null);
     expect(x.grad).toBeInstanceOf(Tensor);
     noGrad(() => expect(x.grad!.shape).toEqual([4, 6]));
+  });
+});
+
+describe('what is and is not adopted', () => {
+  /** An op whose backward returns `grads()` (fresh per call unless the test shares one). */
+  const op = (inputs: Tensor[], grads: () => (Tensor | null)[]) => record(tensor([0]), 'test op', inputs, grads);
+
+  it('a handed-over gradient becomes the leaf\'s .grad itself (no copy)', () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const given = handOver(tensor([5, 6]));
+    op([a], () => [given]).backward(tensor([1]));
+    expect(a.grad).toBe(given);
+  });
+
+  it('a gradient not handed over is copied', () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const given = tensor([5, 6]);
+    op([a], () => [given]).backward(tensor([1]));
+    expect(a.grad).not.toBe(given);
+    expect(a.grad!.data).not.toBe(given.data);
+    expect(Array.from(a.grad!.data)).toEqual([5, 6]);
+  });
+
+  it('one handed-over tensor returned for two leaves is adopted by one only', () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const b = tensor([3, 4], undefined, { requiresGrad: true });
+    const given = handOver(tensor([5, 6]));
+    op([a, b], () => [given, given]).backward(tensor([1]));
+    expect([a.grad, b.grad].filter((g) => g === given)).toHaveLength(1);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    expect(Array.from(b.grad!.data)).toEqual([5, 6]);
+  });
+
+  it('a leaf reached twice adopts the engine\'s sum of both gradients', () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    op([a, a], () => [handOver(tensor([1, 2])), handOver(tensor([10, 20]))]).backward(tensor([1]));
+    expect(Array.from(a.grad!.data)).toEqual([11, 22]);
+  });
+
+  it('a seed the caller passes is never adopted, even if an op once handed it over', () => {
+    const x = tensor([1, 2], undefined, { requiresGrad: true });
+    const seed = handOver(tensor([3, 4]));
+    x.backward(seed);
+    expect(x.grad).not.toBe(seed);
+    expect(x.grad!.data).not.toBe(seed.data);
+  });
+
+  it('an old .grad the user kept is not changed by later steps (zeroGrad, then backward)', () => {
+    manualSeed(5);
+    const x = randn([3, 4]).requiresGrad_();
+    const dy = randn([3, 4]);
+    F.layerNorm(x, [4]).backward(dy);
+    const kept = x.grad!;
+    const before = Array.from(kept.data);
+    x.grad = null;
+    F.layerNorm(x, [4]).backward(dy);
+    F.layerNorm(x, [4]).backward(dy); // accumulates in place into the new .grad
+    expect(Array.from(kept.data)).toEqual(before);
+    expectClose(x.grad!, before.map((v) => 2 * v), TOL, 'two steps');
+  });
+
+  it('retainGraph: a second backward through the same graph accumulates into the adopted .grad', () => {
+    manualSeed(6);
+    const x = randn([2, 5]).requiresGrad_();
+    const dy = randn([2, 5]);
+    const y = F.layerNorm(x, [5]);
+    y.backward(dy, { retainGraph: true });
+    const once = Array.from(x.grad!.data);
+    y.backward(dy);
+    expectClose(x.grad!, once.map((v) => 2 * v), TOL, 'retained');
+  });
+
+  it('conv2d: the input adopts im2col\'s gradient and the bias the engine\'s reduced sum', () => {
+    manualSeed(7);
+    const x = randn([2, 2, 5, 5]).requiresGrad_();
+    const conv = new nn.Conv2d(2, 3, 3, { groups: 1 });
+    for (let k = 1; k <= 2; k++) {
+      conv.forward(x).sum().backward();
+      // d sum / d bias[o] = N * Ho * Wo = 2 * 3 * 3 per step.
+      expect(Array.from(conv.bias!.grad!.data)).toEqual([18, 18, 18].map((v) => k * v));
+    }
+    expect(x.grad!.shape).toEqual([2, 2, 5, 5]);
+    // d sum / dx[n, c, i, j] = sum of the weights that touch (i, j): independent of n.
+    expectClose(x.grad!.data.subarray(0, 50), x.grad!.data.subarray(50, 100), { rtol: 1e-6, atol: 1e-6 }, 'batch rows');
   });
 });
