@@ -4,10 +4,12 @@
  */
 export { Tensor, type GradFn, type BackwardOptions } from './autograd/tensor.js';
 export { tensor, zeros, ones, full, arange, rand, randn, type CreateOptions, type RandomOptions, type TensorValues } from './autograd/creation.js';
+export { zerosLike, onesLike, fullLike } from './autograd/creation.js';
+export { where } from './autograd/ops/compare.js';
 export { noGrad, isGradEnabled } from './autograd/gradMode.js';
 export { gradcheck, type GradcheckOptions } from './autograd/gradcheck.js';
 export { manualSeed, Generator } from './tensor/random.js';
-export type { DType, FloatArray } from './tensor/dtype.js';
+export type { DType, FloatArray, TensorData } from './tensor/dtype.js';
 export type { VarOptions } from './autograd/ops/reduce.js';
 export type { NestedArray } from './tensor/format.js';
 export { setBackend, getBackend } from './tensor/backend.js';

@@ -9,6 +9,7 @@ import { allocate } from '../tensor/dtype.js';
 import { kernels } from '../tensor/backend.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { floatData } from './dtypeCheck.js';
 import { noGrad } from './gradMode.js';
 import { handOver, takeOver } from './handOver.js';
 import { Tensor } from './tensor.js';
@@ -26,7 +27,7 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   }
   const plan = planAxes(grad.shape, axes);
   const acc = new Float64Array(plan.statSize);
-  kernels().reduceSum(grad.data, plan, acc);
+  kernels().reduceSum(floatData(grad, 'backward', 'grad'), plan, acc);
   const out = allocate(grad.dtype, sizeOf(shape));
   out.set(acc);
   return handOver(new Tensor(out, shape));

@@ -1,7 +1,17 @@
 /**
  * Making tensors: from values, filled, ranges, and random with the seeded generator.
  */
-import { allocate, type DType, type FloatArray } from '../tensor/dtype.js';
+import {
+  allocate,
+  checkDtype,
+  convertInto,
+  describeValue,
+  dtypeOf,
+  isFloating,
+  toInt32,
+  type DType,
+  type TensorData,
+} from '../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
@@ -14,7 +24,10 @@ import { Tensor } from './tensor.js';
 export interface CreateOptions {
   /** Record operations on the new tensor for backward (default false). */
   requiresGrad?: boolean;
-  /** Element type (default `'float32'`). */
+  /**
+   * Element type: `'float32'` (the default), `'float64'`, `'int32'` or `'bool'`. Values stored as
+   * int32 are truncated toward zero; NaN, infinities and values outside int32's range throw.
+   */
   dtype?: DType;
 }
 
@@ -30,20 +43,19 @@ export interface RandomOptions extends CreateOptions {
 }
 
 /**
- * Values `tensor()` accepts: a number, nested arrays of numbers, or a typed array.
+ * Values `tensor()` accepts: a number or boolean, nested arrays of them, or a typed array.
  * @example
  * const values: TensorValues = [[1, 2], [3, 4]];
+ * const mask: TensorValues = [true, false];
  */
-export type TensorValues = number | readonly TensorValues[] | Float32Array | Float64Array;
+export type TensorValues = number | boolean | readonly TensorValues[] | TensorData;
 
-function make(data: FloatArray, shape: Shape, opts: CreateOptions | undefined): Tensor {
-  return new Tensor(data, shape, opts?.requiresGrad ?? false);
-}
-
-function checkDtype(dtype: DType | undefined, where: string): DType {
-  const d = dtype ?? 'float32';
-  if (d !== 'float32' && d !== 'float64') throw new Error(`${where}: dtype must be 'float32' or 'float64', got ${String(d)}`);
-  return d;
+function make(data: TensorData, shape: Shape, opts: CreateOptions | undefined, where: string): Tensor {
+  const requiresGrad = opts?.requiresGrad ?? false;
+  if (requiresGrad && !isFloating(dtypeOf(data))) {
+    throw new Error(`${where}: only tensors of floating dtype can require gradients, got dtype '${dtypeOf(data)}'`);
+  }
+  return new Tensor(data, shape, requiresGrad);
 }
 
 /** Infers the shape of rectangular nested arrays, or throws naming where they are ragged. */
@@ -58,12 +70,23 @@ function inferShape(values: TensorValues): number[] {
   return shape;
 }
 
-function flattenInto(values: TensorValues, shape: number[], axis: number, out: FloatArray, offset: { i: number }): void {
+/** Counts booleans and numbers seen, so that all-boolean values make a bool tensor. */
+interface Leaves {
+  values: number[];
+  booleans: number;
+}
+
+function flattenInto(values: TensorValues, shape: number[], axis: number, out: Leaves): void {
   if (axis === shape.length) {
-    if (typeof values !== 'number') {
-      throw new Error(`tensor: values must be rectangular nested arrays of numbers; found ${Array.isArray(values) ? 'an array' : typeof values} where a number was expected at depth ${axis}`);
+    if (typeof values === 'boolean') {
+      out.booleans++;
+      out.values.push(values ? 1 : 0);
+      return;
     }
-    out[offset.i++] = values;
+    if (typeof values !== 'number') {
+      throw new Error(`tensor: values must be rectangular nested arrays of numbers or booleans; found ${describeValue(values)} where a number was expected at depth ${axis}`);
+    }
+    out.values.push(values);
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[axis]) {
@@ -71,42 +94,54 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: F
       `tensor: values must be rectangular; expected ${shape[axis]} entries at depth ${axis}, got ${Array.isArray(values) ? values.length : typeof values}`,
     );
   }
-  for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out, offset);
+  for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out);
 }
 
 /**
  * A tensor from values (copied); the shape is inferred from the nesting, or, with `shape`, flat
- * values are laid out row-major in it.
+ * values are laid out row-major in it. The dtype is `opts.dtype`, else inferred like torch.tensor:
+ * a typed array keeps its own (Int32Array -> int32, Uint8Array -> bool with nonzero -> true),
+ * booleans make bool, and numbers make float32 (JS has no separate integers: use `{ dtype: 'int32' }`).
  * @example
  * tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true }); // shape [2, 2]
  * tensor([1, 2, 3, 4, 5, 6], [2, 3]);                          // row-major: [[1, 2, 3], [4, 5, 6]]
  * tensor(new Float32Array([0.5, 1.5]));                        // shape [2]
+ * tensor([true, false]).dtype;                                 // 'bool'
+ * tensor([2.7, -2.7], undefined, { dtype: 'int32' });          // [2, -2]
  */
 export function tensor(values: TensorValues, shape?: readonly number[], opts?: CreateOptions): Tensor {
-  const dtype = checkDtype(opts?.dtype, 'tensor');
-  let data: FloatArray;
+  let source: ArrayLike<number>;
+  let inferredDtype: DType;
   let inferred: number[];
-  if (values instanceof Float32Array || values instanceof Float64Array) {
-    data = allocate(dtype, values.length);
-    data.set(values);
+  if (ArrayBuffer.isView(values)) {
+    if (!(values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array)) {
+      throw new Error(`tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array, got ${describeValue(values)}`);
+    }
+    source = values;
+    inferredDtype = dtypeOf(values);
     inferred = [values.length];
-  } else if (typeof values === 'number') {
-    data = allocate(dtype, 1);
-    data[0] = values;
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
+    source = [Number(values)];
+    inferredDtype = typeof values === 'boolean' ? 'bool' : 'float32';
     inferred = [];
   } else if (Array.isArray(values)) {
     inferred = inferShape(values);
-    data = allocate(dtype, sizeOf(inferred));
-    flattenInto(values, inferred, 0, data, { i: 0 });
+    const leaves: Leaves = { values: [], booleans: 0 };
+    flattenInto(values, inferred, 0, leaves);
+    source = leaves.values;
+    inferredDtype = leaves.booleans > 0 && leaves.booleans === leaves.values.length ? 'bool' : 'float32';
   } else {
-    throw new Error(`tensor: values must be a number, nested arrays or a Float32Array/Float64Array, got ${typeof values}`);
+    throw new Error(`tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array, got ${describeValue(values)}`);
   }
-  if (shape === undefined) return make(data, inferred, opts);
+  const dtype = opts?.dtype === undefined ? inferredDtype : checkDtype(opts.dtype, 'tensor');
+  const data = allocate(dtype, source.length);
+  convertInto(source, data, 'tensor');
+  if (shape === undefined) return make(data, inferred, opts, 'tensor');
   checkShape(shape, 'tensor');
   if (sizeOf(shape) !== data.length) {
     throw new Error(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
   }
-  return make(data, shape, opts);
+  return make(data, shape, opts, 'tensor');
 }
 
 /**
@@ -114,12 +149,17 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
  * @example
  * full([2, 2], 7); // [[7, 7], [7, 7]]
  */
-export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+export function full(shape: readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
   checkShape(shape, 'full');
-  if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
-  const data = allocate(checkDtype(opts?.dtype, 'full'), sizeOf(shape));
-  data.fill(value);
-  return make(data, shape, opts);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`full: value must be a number or a boolean, got ${typeof value}`);
+  }
+  const dtype = opts?.dtype === undefined ? (typeof value === 'boolean' ? 'bool' : 'float32') : checkDtype(opts.dtype, 'full');
+  const converted = allocate(dtype, 1);
+  convertInto([Number(value)], converted, 'full');
+  const data = allocate(dtype, sizeOf(shape));
+  data.fill(converted[0]!);
+  return make(data, shape, opts, 'full');
 }
 
 /**
@@ -141,11 +181,12 @@ export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
 }
 
 /**
- * Evenly spaced values `start + i * step` in [start, end), like torch.arange.
+ * Evenly spaced values `start + i * step` in [start, end), like torch.arange. With integer start,
+ * end and step the dtype is int32 (torch: int64), otherwise float32; `opts.dtype` overrides.
  * @example
- * arange(5);           // [0, 1, 2, 3, 4]
+ * arange(5);           // [0, 1, 2, 3, 4], int32
  * arange(1, 4);        // [1, 2, 3]
- * arange(0, 1, 0.25);  // [0, 0.25, 0.5, 0.75]
+ * arange(0, 1, 0.25);  // [0, 0.25, 0.5, 0.75], float32
  */
 export function arange(startOrEnd: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   const start = end === undefined ? 0 : startOrEnd;
@@ -158,9 +199,15 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
     throw new Error(`arange: step (${step}) must move from start (${start}) towards end (${stop})`);
   }
   const n = Math.ceil((stop - start) / step);
-  const data = allocate(checkDtype(opts?.dtype, 'arange'), n);
-  for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return make(data, [n], opts);
+  const integral = [start, stop, step].every(Number.isInteger);
+  const dtype = opts?.dtype === undefined ? (integral ? 'int32' : 'float32') : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
+  if (dtype === 'int32' && n > 0) {
+    toInt32(start, 'arange');
+    toInt32(start + (n - 1) * step, 'arange');
+  }
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = dtype === 'int32' ? Math.trunc(start + i * step) : start + i * step;
+  return make(data, [n], opts, 'arange');
 }
 
 /**
@@ -172,9 +219,9 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
 export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'rand');
   const gen = opts?.generator ?? defaultGenerator;
-  const data = allocate(checkDtype(opts?.dtype, 'rand'), sizeOf(shape));
+  const data = allocate(checkDtype(opts?.dtype, 'rand', ['float32', 'float64']), sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.uniform();
-  return make(data, shape, opts);
+  return make(data, shape, opts, 'rand');
 }
 
 /**
@@ -186,7 +233,35 @@ export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
 export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'randn');
   const gen = opts?.generator ?? defaultGenerator;
-  const data = allocate(checkDtype(opts?.dtype, 'randn'), sizeOf(shape));
+  const data = allocate(checkDtype(opts?.dtype, 'randn', ['float32', 'float64']), sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.normal();
-  return make(data, shape, opts);
+  return make(data, shape, opts, 'randn');
+}
+
+/**
+ * A tensor of `like`'s shape filled with `value`, of `like`'s dtype unless `opts.dtype` says otherwise.
+ * @example
+ * fullLike(tensor([1, 2]), 7); // [7, 7]
+ */
+export function fullLike(like: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
+  if (!(like instanceof Tensor)) throw new Error(`fullLike: like must be a Tensor, got ${describeValue(like)}`);
+  return full(like.shape, value, { ...opts, dtype: opts?.dtype ?? like.dtype });
+}
+
+/**
+ * Zeros of `like`'s shape and dtype (or `opts.dtype`).
+ * @example
+ * zerosLike(randn([2, 3])).shape; // [2, 3]
+ */
+export function zerosLike(like: Tensor, opts?: CreateOptions): Tensor {
+  return fullLike(like, 0, opts);
+}
+
+/**
+ * Ones of `like`'s shape and dtype (or `opts.dtype`).
+ * @example
+ * onesLike(arange(3)).toArray(); // [1, 1, 1], int32
+ */
+export function onesLike(like: Tensor, opts?: CreateOptions): Tensor {
+  return fullLike(like, 1, opts);
 }

@@ -49,6 +49,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     throw new Error('gradcheck: at least one input must have requiresGrad = true, got none');
   }
   const leaves = inputs.map((t) => {
+    if (t.dtype === 'int32' || t.dtype === 'bool') return t; // indices and masks stay as they are
     const data = new Float64Array(t.size);
     data.set(t.data);
     return new Tensor(data, t.shape, t.requiresGrad);

@@ -3,7 +3,7 @@
  * with a shape, plus the autograd fields. Every differentiable method is a one-line call into
  * `./ops/`, where each op's forward and backward sit side by side.
  */
-import { allocate, dtypeOf, type DType, type FloatArray } from '../tensor/dtype.js';
+import { allocate, describeValue, dtypeOf, isFloating, isTensorData, type DType, type TensorData } from '../tensor/dtype.js';
 import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { runBackward } from './backward.js';
@@ -13,6 +13,7 @@ import { matmul } from './ops/matmul.js';
 import { max, mean, sum, variance, type VarOptions } from './ops/reduce.js';
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 import { toDtype } from './ops/cast.js';
+import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
 
 /**
  * A recorded operation: how to turn the output's gradient into gradients for its inputs.
@@ -59,12 +60,11 @@ export interface BackwardOptions {
 export class Tensor {
   /** Sizes of each axis. */
   readonly shape: readonly number[];
-  /** Contiguous row-major elements; length = product(shape). */
-  readonly data: FloatArray;
+  /** Contiguous row-major elements; length = product(shape). The array's type is the dtype. */
+  readonly data: TensorData;
   /** Accumulated gradient of a leaf that requires grad, after `backward()`. */
   grad: Tensor | null = null;
-  /** Whether operations on this tensor are recorded for backward. */
-  requiresGrad: boolean;
+  #requiresGrad = false;
   /** The op that produced this tensor, or null for a leaf. */
   gradFn: GradFn | null = null;
 
@@ -73,7 +73,12 @@ export class Tensor {
    * @example
    * new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
    */
-  constructor(data: FloatArray, shape: Shape, requiresGrad = false) {
+  constructor(data: TensorData, shape: Shape, requiresGrad = false) {
+    if (!isTensorData(data)) {
+      throw new Error(
+        `Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${describeValue(data)}`,
+      );
+    }
     checkShape(shape, 'Tensor');
     if (data.length !== sizeOf(shape)) {
       throw new Error(`Tensor: data has ${data.length} elements, expected ${sizeOf(shape)} for shape ${fmtShape(shape)}`);
@@ -83,7 +88,18 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
-  /** `'float32'` or `'float64'`. */
+  /** Whether operations on this tensor are recorded for backward (only floating tensors can). */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+  set requiresGrad(value: boolean) {
+    if (value && !isFloating(this.dtype)) {
+      throw new Error(`Tensor: only tensors of floating dtype can require gradients, got dtype '${this.dtype}'`);
+    }
+    this.#requiresGrad = value;
+  }
+
+  /** `'float32'`, `'float64'`, `'int32'` or `'bool'`: what kind of typed array `data` is. */
   get dtype(): DType {
     return dtypeOf(this.data);
   }
@@ -347,6 +363,105 @@ export class Tensor {
     this.requiresGrad = value;
     return this;
   }
+
+  // Comparisons, logical ops and masks (dtype 'bool' results, no graph; see ops/compare.ts) ----
+  /**
+   * `this == other` elementwise with broadcasting, as a bool tensor (NaN equals nothing).
+   * @example
+   * tensor([1, 2, 3]).eq(2).toArray(); // [false, true, false]
+   */
+  eq(other: Tensor | number): Tensor { return compare('eq', this, other, 'eq'); }
+  /**
+   * `this != other` elementwise, as a bool tensor (true where either side is NaN).
+   * @example
+   * tensor([1, NaN]).ne(tensor([1, NaN])).toArray(); // [false, true]
+   */
+  ne(other: Tensor | number): Tensor { return compare('ne', this, other, 'ne'); }
+  /**
+   * `this < other` elementwise, as a bool tensor.
+   * @example
+   * tensor([1, 2, 3]).lt(2).toArray(); // [true, false, false]
+   */
+  lt(other: Tensor | number): Tensor { return compare('lt', this, other, 'lt'); }
+  /**
+   * `this <= other` elementwise, as a bool tensor.
+   * @example
+   * tensor([1, 2, 3]).le(2).toArray(); // [true, true, false]
+   */
+  le(other: Tensor | number): Tensor { return compare('le', this, other, 'le'); }
+  /**
+   * `this > other` elementwise, as a bool tensor.
+   * @example
+   * tensor([1, 2, 3]).gt(2).toArray(); // [false, false, true]
+   */
+  gt(other: Tensor | number): Tensor { return compare('gt', this, other, 'gt'); }
+  /**
+   * `this >= other` elementwise, as a bool tensor.
+   * @example
+   * tensor([1, 2, 3]).ge(2).toArray(); // [false, true, true]
+   */
+  ge(other: Tensor | number): Tensor { return compare('ge', this, other, 'ge'); }
+  /**
+   * Logical and of the truth values (non-zero is true), broadcast, as a bool tensor.
+   * @example
+   * tensor([true, true]).logicalAnd(tensor([true, false])).toArray(); // [true, false]
+   */
+  logicalAnd(other: Tensor): Tensor { return logical('logicalAnd', this, other, 'logicalAnd'); }
+  /**
+   * Logical or of the truth values, broadcast, as a bool tensor.
+   * @example
+   * tensor([0, 2]).logicalOr(tensor([0, 0])).toArray(); // [false, true]
+   */
+  logicalOr(other: Tensor): Tensor { return logical('logicalOr', this, other, 'logicalOr'); }
+  /**
+   * Logical exclusive or of the truth values, broadcast, as a bool tensor.
+   * @example
+   * tensor([true, true]).logicalXor(tensor([true, false])).toArray(); // [false, true]
+   */
+  logicalXor(other: Tensor): Tensor { return logical('logicalXor', this, other, 'logicalXor'); }
+  /**
+   * Logical not: true where the element is zero (torch's `~mask` for bool tensors).
+   * @example
+   * tensor([true, false]).logicalNot().toArray(); // [false, true]
+   */
+  logicalNot(): Tensor { return predicate('logicalNot', this); }
+  /**
+   * True where the element is NaN.
+   * @example
+   * tensor([1, NaN]).isnan().toArray(); // [false, true]
+   */
+  isnan(): Tensor { return predicate('isnan', this); }
+  /**
+   * True where the element is +Infinity or -Infinity.
+   * @example
+   * tensor([1, -Infinity, NaN]).isinf().toArray(); // [false, true, false]
+   */
+  isinf(): Tensor { return predicate('isinf', this); }
+  /**
+   * True where the element is neither NaN nor infinite.
+   * @example
+   * tensor([1, Infinity, NaN]).isfinite().toArray(); // [true, false, false]
+   */
+  isfinite(): Tensor { return predicate('isfinite', this); }
+  /**
+   * Whether any element along `axes` (all by default) is non-zero, as a bool tensor.
+   * @example
+   * tensor([[0, 1], [0, 0]]).any(1).toArray(); // [true, false]
+   */
+  any(axes?: number | number[], keepDim = false): Tensor { return any(this, axes, keepDim); }
+  /**
+   * Whether every element along `axes` (all by default) is non-zero, as a bool tensor.
+   * @example
+   * tensor([[1, 1], [0, 1]]).all(1).toArray(); // [true, false]
+   */
+  all(axes?: number | number[], keepDim = false): Tensor { return all(this, axes, keepDim); }
+  /**
+   * This tensor with `value` wherever the bool `mask` (broadcast to this shape) is true; keeps
+   * this tensor's dtype. Differentiable in this tensor (and in a 0-d tensor value).
+   * @example
+   * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
+   */
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return maskedFill(this, mask, value); }
 }
 
 /** A new tensor of `shape` filled with zeros, of `dtype`. */

@@ -6,7 +6,7 @@
  * that starts at an odd address in the file (or in a Node `Buffer` carved from a pool) needs no
  * aligned typed-array view and no special case.
  */
-import type { FloatArray } from '../tensor/dtype.js';
+import type { TensorData } from '../tensor/dtype.js';
 
 /** Bytes per element of each safetensors dtype typegrad reads. */
 export const DTYPE_SIZES = {
@@ -19,14 +19,14 @@ export const DTYPE_SIZES = {
 export type SafetensorsDtype = keyof typeof DTYPE_SIZES;
 
 /** The dtypes `saveSafetensors` writes. */
-export type WrittenDtype = 'F32' | 'F64' | 'I64';
+export type WrittenDtype = 'F32' | 'F64' | 'I64' | 'BOOL';
 
 /**
  * Rank of each written dtype in the reference writer's order: it lays tensors out by descending
  * alignment (its `Dtype` enum ends `... F32, F64, I64, U64`), then by name, so 8-byte elements come
  * first and every tensor stays aligned to its element size behind the 8-byte-padded header.
  */
-export const WRITE_RANK: Record<WrittenDtype, number> = { F32: 0, F64: 1, I64: 2 };
+export const WRITE_RANK: Record<WrittenDtype, number> = { BOOL: -1, F32: 0, F64: 1, I64: 2 };
 
 /** Whether `name` is a dtype this module can read. */
 export function isKnownDtype(name: string): name is SafetensorsDtype {
@@ -84,7 +84,7 @@ export function decodeElements(bytes: Uint8Array, begin: number, count: number, 
  * Writes `data` as little-endian `dtype` elements into `bytes` at byte `begin`. I64 needs integral
  * values; `name` is the tensor's key, for the error that says otherwise.
  */
-export function encodeElements(data: FloatArray, dtype: WrittenDtype, bytes: Uint8Array, begin: number, name: string): void {
+export function encodeElements(data: TensorData, dtype: WrittenDtype, bytes: Uint8Array, begin: number, name: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, data.length * DTYPE_SIZES[dtype]);
   const le = true;
   switch (dtype) {
@@ -99,5 +99,6 @@ export function encodeElements(data: FloatArray, dtype: WrittenDtype, bytes: Uin
         view.setBigInt64(8 * i, BigInt(v), le);
       }
       break;
+    case 'BOOL': for (let i = 0; i < data.length; i++) view.setUint8(i, data[i] !== 0 ? 1 : 0); break;
   }
 }

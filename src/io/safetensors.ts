@@ -42,7 +42,8 @@ export interface SafetensorsContents {
 /** The dtype a tensor is written as: F64 for float64 tensors, I64 for `num_batches_tracked`, else F32. */
 function dtypeForSaving(name: string, t: Tensor): WrittenDtype {
   const lastSegment = name.slice(name.lastIndexOf('.') + 1);
-  if (lastSegment === 'num_batches_tracked') return 'I64';
+  if (lastSegment === 'num_batches_tracked' || t.dtype === 'int32') return 'I64';
+  if (t.dtype === 'bool') return 'BOOL';
   return t.dtype === 'float64' ? 'F64' : 'F32';
 }
 

@@ -9,6 +9,7 @@
  * typegrad's camelCase names (`weightDecay`, not `weight_decay`), the names the constructor takes;
  * `step` is a plain number where torch keeps a 0-d tensor (`loadStateDict` accepts either).
  */
+import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -156,7 +157,7 @@ export abstract class Optimizer<O extends object> {
           state = {};
           this.state.set(p, state);
         }
-        this.update(p, p.grad.data, state, group);
+        this.update(p, floatData(p.grad, `${this.name}.step`, 'grad'), state, group);
       }
     }
   }

@@ -12,6 +12,7 @@
  * (PyTorch 2.x, which negates the gradient for `maximize` before weight decay).
  * The momentum buffer b has the parameter's dtype, as in torch; every intermediate is float64.
  */
+import { floatData } from '../autograd/dtypeCheck.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
@@ -82,7 +83,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     if (momentum !== 0) {
       first = state['momentum_buffer'] === undefined;
       if (first) state['momentum_buffer'] = emptyLike(param.shape, param.dtype);
-      buffer = (state['momentum_buffer'] as Tensor).data;
+      buffer = floatData(state['momentum_buffer'] as Tensor, 'SGD.step', 'momentum_buffer');
     }
     for (let i = 0; i < theta.length; i++) {
       let g = maximize ? -grad[i]! : grad[i]!;

@@ -1,24 +1,27 @@
 /**
  * Turning storage back into nested arrays and into readable text.
  */
-import type { FloatArray } from './dtype.js';
+import type { TensorData } from './dtype.js';
 import type { Shape } from './shape.js';
 
 /**
- * A number, or arrays of arrays of numbers: what `toArray()` returns.
+ * A number (a boolean for a bool tensor), or arrays of arrays of them: what `toArray()` returns.
  * @example
  * const rows = tensor([[1, 2], [3, 4]]).toArray() as number[][];
+ * const mask = tensor([1, 2]).gt(1).toArray() as boolean[]; // [false, true]
  */
-export type NestedArray = number | NestedArray[];
+export type NestedArray = number | boolean | NestedArray[];
 
-/** The elements of a contiguous tensor as nested arrays (a number for a 0-d tensor). */
-export function toNested(data: FloatArray, shape: Shape): NestedArray {
-  if (shape.length === 0) return data[0]!;
+/** The elements of a contiguous tensor as nested arrays (one value for a 0-d tensor); bools as booleans. */
+export function toNested(data: TensorData, shape: Shape): NestedArray {
+  const bool = data instanceof Uint8Array;
+  const at = (i: number): number | boolean => (bool ? data[i] !== 0 : data[i]!);
+  if (shape.length === 0) return at(0);
   let offset = 0;
   const build = (axis: number): NestedArray[] => {
     const out: NestedArray[] = [];
     for (let i = 0; i < shape[axis]!; i++) {
-      if (axis === shape.length - 1) out.push(data[offset++]!);
+      if (axis === shape.length - 1) out.push(at(offset++));
       else out.push(build(axis + 1));
     }
     return out;
@@ -30,7 +33,7 @@ const SUMMARY_THRESHOLD = 1000; // like torch's print options: elide the middle 
 const EDGE_ITEMS = 3;
 
 /** `tensor([[1.0000, 2.0000]], requiresGrad=true)`, eliding the middle of large tensors. */
-export function formatTensor(data: FloatArray, shape: Shape, requiresGrad: boolean, gradFn: string | null): string {
+export function formatTensor(data: TensorData, shape: Shape, requiresGrad: boolean, gradFn: string | null): string {
   const summarize = data.length > SUMMARY_THRESHOLD;
   const fmt = (v: number): string => {
     if (Number.isNaN(v)) return 'nan';

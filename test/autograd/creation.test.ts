@@ -30,7 +30,7 @@ describe('tensor()', () => {
       [1, 2, 3],
       [4, 5, 6],
     ]);
-    expect(tensor(Float64Array.from([1, 2])).dtype).toBe('float32');
+    expect(tensor(Float64Array.from([1, 2])).dtype).toBe('float64'); // a typed array keeps its dtype, like torch.tensor(ndarray)
   });
 
   it('does not keep references into nested input arrays', () => {
@@ -49,16 +49,16 @@ describe('tensor()', () => {
   it('rejects ragged nested arrays, saying where and what was expected', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: values must be rectangular; expected 2 entries at depth 1, got 1/);
     expect(() => tensor([[1, 2], 3] as never)).toThrow(/expected 2 entries at depth 1, got number/);
-    expect(() => tensor([1, [2]] as never)).toThrow(/tensor: values must be rectangular nested arrays of numbers; found an array where a number was expected at depth 1/);
+    expect(() => tensor([1, [2]] as never)).toThrow(/tensor: values must be rectangular nested arrays of numbers or booleans; found an array where a number was expected at depth 1/);
     expect(() => tensor([[[1, 2]], [[3]]])).toThrow(/expected 2 entries at depth 2, got 1/);
   });
 
   it('rejects non-numeric values and a shape that does not fit', () => {
-    expect(() => tensor('1' as never)).toThrow(/tensor: values must be a number, nested arrays or a Float32Array\/Float64Array, got string/);
+    expect(() => tensor('1' as never)).toThrow(/tensor: values must be a number, a boolean, nested arrays or a Float32Array\/Float64Array\/Int32Array\/Uint8Array, got string/);
     expect(() => tensor([1, 'a'] as never)).toThrow(/found string where a number was expected/);
     expect(() => tensor([1, 2, 3], [2, 2])).toThrow(/tensor: shape \[2, 2\] needs 4 values, got 3/);
     expect(() => tensor([1, 2], [2, -1])).toThrow(/tensor: shape must contain finite non-negative integers, got \[2, -1\]/);
-    expect(() => tensor([1], undefined, { dtype: 'int32' as never })).toThrow(/tensor: dtype must be 'float32' or 'float64', got int32/);
+    expect(() => tensor([1], undefined, { dtype: 'int8' as never })).toThrow(/tensor: dtype must be one of 'bool', 'int32', 'float32', 'float64', got 'int8'/);
   });
 });
 
@@ -105,6 +105,6 @@ describe('arange', () => {
 
 describe('full checks its value', () => {
   it('throws naming value and its type for a non-number', () => {
-    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number, got string');
+    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number or a boolean, got string');
   });
 });

@@ -25,9 +25,10 @@
  * matmul, which streams contiguous rows of L outputs; the direct kernel's taps (kW = 3) are too
  * short to vectorise. im2col also keeps this file to one small new kernel pair.
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocateFloat } from '../../tensor/dtype.js';
 import { col2im, im2col, windowOutSize, type Window2d } from '../../tensor/kernels/conv.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -93,6 +94,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
     throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
   }
+  floatData(x, where);
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (!(weight instanceof Tensor) || weight.ndim !== 4) {
     throw new Error(`${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kH, kW], got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
@@ -134,11 +136,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 /** im2col as a differentiable op: x [N, C, H, W] -> cols [N, C*kH*kW, Ho*Wo]; dx = col2im(dcols). */
 export function im2colOp(x: Tensor, geom: Window2d): Tensor {
   const shape = [geom.n, geom.c * geom.kH * geom.kW, geom.outH * geom.outW];
-  const cols = allocate(x.dtype, shape[0]! * shape[1]! * shape[2]!);
-  im2col(x.data, geom, cols);
+  const xd = floatData(x, 'conv2d');
+  const cols = allocateFloat(xd, shape[0]! * shape[1]! * shape[2]!);
+  im2col(xd, geom, cols);
   return record(new Tensor(cols, shape), 'im2col', [x], (g) => {
-    const dx = allocate(g.dtype, x.size);
-    col2im(g.data, geom, dx);
+    const gd = floatData(g, 'conv2d', 'grad');
+    const dx = allocateFloat(gd, x.size);
+    col2im(gd, geom, dx);
     return [handOver(new Tensor(dx, x.shape))];
   });
 }

@@ -7,6 +7,7 @@
 import { allocate } from '../../tensor/dtype.js';
 import { fillDropoutMask } from '../../tensor/kernels/dropout.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
+import { floatData } from '../dtypeCheck.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -34,8 +35,9 @@ export function checkProbability(p: number, where: string): void {
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
   checkProbability(p, 'dropout');
   if (!(x instanceof Tensor)) throw new Error(`dropout: x must be a Tensor, got ${typeof x}`);
+  const xd = floatData(x, 'dropout');
   if (!(opts.training ?? true) || p === 0) return x;
-  const mask = allocate(x.dtype, x.size);
+  const mask = allocate(x.dtype === 'float64' ? 'float64' : 'float32', xd.length);
   fillDropoutMask(mask, p, opts.generator ?? defaultGenerator);
   return x.mul(new Tensor(mask, x.shape));
 }

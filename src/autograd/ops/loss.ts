@@ -14,9 +14,10 @@
  * Every backward is assembled from the ops' own rules; only the NLL gather has its own (the
  * scatter in kernels/loss.ts). Derivations: docs/derivations/small-models.md.
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, allocateFloat } from '../../tensor/dtype.js';
 import { nllBackward, nllForward, softplus as softplusKernel, type NllShape } from '../../tensor/kernels/loss.js';
 import { fmtShape, sameShape } from '../../tensor/shape.js';
+import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 import { logSoftmax } from './softmax.js';
@@ -125,6 +126,7 @@ function classLayout(x: Tensor, where: string): { shape: NllShape; targetShape: 
   if (!(x instanceof Tensor) || x.ndim < 1) {
     throw new Error(`${where}: input must be a Tensor of shape [N, C, *] or [C], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
   }
+  floatData(x, where);
   if (x.ndim === 1) return { shape: { n: 1, c: x.shape[0]!, s: 1 }, targetShape: [] };
   const spatial = x.shape.slice(2);
   return {
@@ -138,6 +140,7 @@ function checkClassWeight(weight: Tensor | null | undefined, c: number, where: s
   if (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.shape[0] !== c) {
     throw new Error(`${where}: weight must be a Tensor of shape [${c}] (one per class), got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
   }
+  floatData(weight, where, 'weight');
   return weight;
 }
 
@@ -167,13 +170,15 @@ function nllOfIndices(
   reduction: Reduction,
 ): Tensor {
   const { shape, targetShape } = layout;
-  const wData = weight === null ? null : weight.data;
-  const loss = allocate(logp.dtype, t.length);
+  const wData = weight === null ? null : floatData(weight, 'nllLoss', 'weight');
+  const logpData = floatData(logp, 'nllLoss');
+  const loss = allocateFloat(logpData, t.length);
   const w = new Float64Array(t.length);
-  nllForward(logp.data, t, shape, wData, ignoreIndex, loss, w);
+  nllForward(logpData, t, shape, wData, ignoreIndex, loss, w);
   const perElement = record(new Tensor(loss, targetShape), 'nllLoss', [logp], (g) => {
-    const dlogp = allocate(g.dtype, logp.size);
-    nllBackward(g.data, t, shape, wData, ignoreIndex, dlogp);
+    const gd = floatData(g, 'nllLoss', 'grad');
+    const dlogp = allocateFloat(gd, logp.size);
+    nllBackward(gd, t, shape, wData, ignoreIndex, dlogp);
     return [new Tensor(dlogp, logp.shape)];
   });
   if (reduction !== 'mean') return reduce(perElement, reduction);
@@ -239,6 +244,8 @@ export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
     throw new Error(`mseLoss: input and target must be Tensors, got ${typeof a} and ${typeof b}`);
   }
+  floatData(a, 'mseLoss');
+  floatData(b, 'mseLoss', 'target');
   const d = a.sub(b);
   return reduce(d.mul(d), reduction);
 }
@@ -250,8 +257,9 @@ export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor
  */
 export function softplus(z: Tensor): Tensor {
   if (!(z instanceof Tensor)) throw new Error(`softplus: z must be a Tensor, got ${typeof z}`);
-  const out = allocate(z.dtype, z.size);
-  softplusKernel(z.data, out);
+  const zd = floatData(z, 'softplus', 'z');
+  const out = allocateFloat(zd, z.size);
+  softplusKernel(zd, out);
   return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', z))]);
 }
 
@@ -270,6 +278,8 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
   if (!sameShape(logits.shape, targets.shape)) {
     throw new Error(`${where}: targets must have the logits' shape ${fmtShape(logits.shape)}, got ${fmtShape(targets.shape)}`);
   }
+  floatData(logits, where, 'logits');
+  floatData(targets, where, 'targets');
   const sp = softplus(logits.neg());
   const posWeight = opts.posWeight ?? null;
   const logWeight = posWeight === null ? null : targets.mul(posWeight.sub(1)).add(1);

@@ -2,9 +2,14 @@
  * Matrix product with torch.matmul's rules. For C = A @ B:
  *   dA = dC @ B^T,  dB = A^T @ dC
  * both in the broadcast batch shape; the engine sums batch broadcasting back.
+ *
+ * dtypes: floating operands (float32 and float64 mix, giving float64); two int32 operands give int32
+ * (torch CPU does int matmul; here the sums are exact below 2^53 and wrap modulo 2^32 like int32);
+ * bool operands, and int32 mixed with a floating operand, throw like torch.
  */
-import { allocate, promote } from '../../tensor/dtype.js';
-import { kernels } from '../../tensor/backend.js';
+import { allocate, isFloating, promote } from '../../tensor/dtype.js';
+import { floatData } from '../dtypeCheck.js';
+import { jsKernels, kernels } from '../../tensor/backend.js';
 import { broadcastShapes, fmtShape, sizeOf } from '../../tensor/shape.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
@@ -13,6 +18,7 @@ import { Tensor } from '../tensor.js';
 /** `a @ b`: 1-D operands are promoted to a row (a) or a column (b) and the extra axis removed. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(b instanceof Tensor)) throw new Error(`matmul: other must be a Tensor, got ${typeof b}`);
+  checkDtypes(a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
@@ -36,10 +42,28 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const m = b.shape[b.ndim - 1]!;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul (batch dimensions)');
   const outShape = [...batch, n, m];
-  const out = allocate(promote(a.dtype, b.dtype), sizeOf(outShape));
-  kernels().batchedMatmul(a.data, a.shape, b.data, b.shape, batch, out);
+  if (a.dtype === 'int32') return new Tensor(intMatmul(a, b, batch, sizeOf(outShape)), outShape);
+  const out = allocate(promote(a.dtype, b.dtype) as 'float32' | 'float64', sizeOf(outShape));
+  kernels().batchedMatmul(floatData(a, 'matmul'), a.shape, floatData(b, 'matmul', 'other'), b.shape, batch, out);
   return record(new Tensor(out, outShape), 'matmul', [a, b], (g) => [
     handOver(a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null),
     handOver(b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null),
   ]);
+}
+
+/** Both floating, or both int32; anything else throws like torch ("expected m1 and m2 to have the same dtype"). */
+function checkDtypes(a: Tensor, b: Tensor): void {
+  const ok = (isFloating(a.dtype) && isFloating(b.dtype)) || (a.dtype === 'int32' && b.dtype === 'int32');
+  if (!ok) {
+    throw new Error(`matmul: operands must both be floating or both int32, got '${a.dtype}' and '${b.dtype}'`);
+  }
+}
+
+/** int32 @ int32 through the float64 reference kernel; the stores into Int32Array wrap modulo 2^32. */
+function intMatmul(a: Tensor, b: Tensor, batch: readonly number[], size: number): Int32Array {
+  const out = new Float64Array(size);
+  jsKernels.batchedMatmul(Float64Array.from(a.data), a.shape, Float64Array.from(b.data), b.shape, batch, out);
+  const result = new Int32Array(size);
+  result.set(out);
+  return result;
 }

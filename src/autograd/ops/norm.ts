@@ -14,10 +14,11 @@
  *
  * The derivation is in docs/derivations/normalization.md.
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, allocateFloat } from '../../tensor/dtype.js';
 import { kernels } from '../../tensor/backend.js';
 import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -54,6 +55,7 @@ export interface NormalizeOptions {
 function checkParam(t: Tensor | null | undefined, plan: AxisPlan, x: Tensor, axes: NormAxes, name: string, arg: string): Tensor | null {
   if (t === null || t === undefined) return null;
   if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${typeof t}`);
+  floatData(t, name, arg);
   if (t.size !== plan.paramSize) {
     const expected = axes.param.map((a) => x.shape[a]!);
     throw new Error(`${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ${fmtShape(t.shape)}`);
@@ -86,9 +88,12 @@ export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { 
   const mean = new Float64Array(plan.statSize);
   const variance = new Float64Array(plan.statSize);
   const rstd = new Float64Array(plan.statSize);
-  const out = allocate(x.dtype, x.size);
+  const xd = floatData(x, opts.name);
+  const out = allocateFloat(xd, x.size);
   // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
-  kernels().normForward(x.data, plan, opts.centered, opts.eps, weight?.data ?? null, bias?.data ?? null, out, mean, variance, rstd);
+  const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
+  const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
+  kernels().normForward(xd, plan, opts.centered, opts.eps, wd, bd, out, mean, variance, rstd);
   const y = record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
     backward(g, x, plan, mean, rstd, weight, bias, opts.centered ? 'centered' : 'rms'),
   );
@@ -110,8 +115,11 @@ export function normalizeWithStats(
   const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
   const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
   const rstd = rstdOf(variance, opts.eps);
-  const out = allocate(x.dtype, x.size);
-  kernels().normalizeAffine(x.data, plan, mean, rstd, weight?.data ?? null, bias?.data ?? null, out);
+  const xd = floatData(x, opts.name);
+  const out = allocateFloat(xd, x.size);
+  const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
+  const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
+  kernels().normalizeAffine(xd, plan, mean, rstd, wd, bd, out);
   return record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
     backward(g, x, plan, mean, rstd, weight, bias, 'constant'),
   );
@@ -131,9 +139,11 @@ function backward(
   const needDx = x.requiresGrad;
   const dweight = weight?.requiresGrad ? new Float64Array(plan.paramSize) : null;
   const dbias = bias?.requiresGrad ? new Float64Array(plan.paramSize) : null;
-  const out = needDx ? allocate(x.dtype, x.size) : null;
+  const xd = floatData(x, 'normalize');
+  const out = needDx ? allocateFloat(xd, x.size) : null;
   if (out || dweight || dbias) {
-    kernels().normBackward(x.data, g.data, plan, mean, rstd, weight?.data ?? null, stats, out, dweight, dbias);
+    const wd = weight === null ? null : floatData(weight, 'normalize', 'weight');
+    kernels().normBackward(xd, floatData(g, 'normalize', 'grad'), plan, mean, rstd, wd, stats, out, dweight, dbias);
   }
   const dx = out ? handOver(new Tensor(out, x.shape)) : null;
   const grads: (Tensor | null)[] = [dx];

@@ -8,7 +8,7 @@
  * (size + 2*padding - dilation*(kernel-1) - 1) / stride, plus 1; with ceilMode the last window
  * must start inside the input or its left padding (torch's rule).
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocateFloat } from '../../tensor/dtype.js';
 import type { Window2d } from '../../tensor/kernels/conv.js';
 import {
   adaptiveAvgPoolWindows,
@@ -20,6 +20,7 @@ import {
   type AvgWindows,
 } from '../../tensor/kernels/pool.js';
 import { fmtShape } from '../../tensor/shape.js';
+import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 import { pair, type IntPair } from './conv.js';
@@ -98,12 +99,14 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
   return batched(x, (xb) => {
     const geom = poolGeometry('maxPool2d', xb, kernelSize, opts);
     const shape = [geom.n, geom.c, geom.outH, geom.outW];
-    const y = allocate(xb.dtype, geom.n * geom.c * geom.outH * geom.outW);
+    const xd = floatData(xb, 'maxPool2d');
+    const y = allocateFloat(xd, geom.n * geom.c * geom.outH * geom.outW);
     const argmax = new Int32Array(y.length);
-    maxPool2dForward(xb.data, geom, y, argmax);
+    maxPool2dForward(xd, geom, y, argmax);
     return record(new Tensor(y, shape), 'maxPool2d', [xb], (g) => {
-      const dx = allocate(g.dtype, xb.size);
-      maxPool2dBackward(g.data, argmax, dx);
+      const gd = floatData(g, 'maxPool2d', 'grad');
+      const dx = allocateFloat(gd, xb.size);
+      maxPool2dBackward(gd, argmax, dx);
       return [new Tensor(dx, xb.shape)];
     });
   });
@@ -129,11 +132,13 @@ export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions
 /** y = window sums / divisors over the table `win`, recorded with its backward (spread dy / divisor). */
 function averageOverWindows(x: Tensor, win: AvgWindows, name: string): Tensor {
   const shape = [x.shape[0]!, x.shape[1]!, win.outH, win.outW];
-  const y = allocate(x.dtype, win.planes * win.outH * win.outW);
-  avgPoolForward(x.data, win, y);
+  const xd = floatData(x, name);
+  const y = allocateFloat(xd, win.planes * win.outH * win.outW);
+  avgPoolForward(xd, win, y);
   return record(new Tensor(y, shape), name, [x], (g) => {
-    const dx = allocate(g.dtype, x.size);
-    avgPoolBackward(g.data, win, dx);
+    const gd = floatData(g, name, 'grad');
+    const dx = allocateFloat(gd, x.size);
+    avgPoolBackward(gd, win, dx);
     return [new Tensor(dx, x.shape)];
   });
 }

@@ -1,8 +1,12 @@
 /**
  * Reductions over any set of axes, all on the shared axis-reduction kernel
  * (`src/tensor/kernels/axisReduce.ts`).
+ *
+ * dtypes, like torch: sum of int32 or bool is int32 (torch: int64; a sum outside int32's range
+ * throws), max keeps the dtype, and mean and var need a floating tensor.
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, convertInto, isFloating, type DType, type FloatArray } from '../../tensor/dtype.js';
+import { floatData } from '../dtypeCheck.js';
 import { kernels } from '../../tensor/backend.js';
 import { planAxes, reduceMax, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { normalizeAxes, type Shape } from '../../tensor/shape.js';
@@ -37,10 +41,15 @@ function planReduction(x: Tensor, axes: number | readonly number[] | undefined, 
   return { axes: norm, plan: planAxes(x.shape, norm), keptShape, outShape };
 }
 
-function fromStats(stats: Float64Array, like: Tensor, shape: Shape): Tensor {
-  const out = allocate(like.dtype, stats.length);
-  out.set(stats);
+function fromStats(stats: Float64Array, like: Tensor, shape: Shape, dtype: DType = like.dtype, where = ''): Tensor {
+  const out = allocate(dtype, stats.length);
+  convertInto(stats, out, where);
   return new Tensor(out, shape);
+}
+
+/** The values to reduce as a float array: x's own storage when floating, else a float64 copy. */
+function reducible(x: Tensor): FloatArray {
+  return isFloating(x.dtype) ? floatData(x, 'reduce') : Float64Array.from(x.data);
 }
 
 /** The gradient of a reduction, broadcast back over the reduced axes. */
@@ -52,15 +61,16 @@ function expandBack(g: Tensor, r: Reduction, x: Tensor): Tensor {
 export function sum(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const r = planReduction(x, axes, keepDim, 'sum');
   const acc = new Float64Array(r.plan.statSize);
-  kernels().reduceSum(x.data, r.plan, acc);
-  return record(fromStats(acc, x, r.outShape), 'sum', [x], (g) => [expandBack(g, r, x)]);
+  kernels().reduceSum(reducible(x), r.plan, acc);
+  const dtype = isFloating(x.dtype) ? x.dtype : 'int32';
+  return record(fromStats(acc, x, r.outShape, dtype, 'sum'), 'sum', [x], (g) => [expandBack(g, r, x)]);
 }
 
 /** `mean` over axes. d/dx = 1/n. */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const r = planReduction(x, axes, keepDim, 'mean');
   const acc = new Float64Array(r.plan.statSize);
-  kernels().reduceSum(x.data, r.plan, acc);
+  kernels().reduceSum(floatData(x, 'mean'), r.plan, acc);
   const n = r.plan.count;
   for (let s = 0; s < acc.length; s++) acc[s] = acc[s]! / n;
   return record(fromStats(acc, x, r.outShape), 'mean', [x], (g) => [expandBack(g, r, x).div(n)]);
@@ -78,7 +88,7 @@ export function variance(x: Tensor, axes?: number | readonly number[], opts: Var
   const r = planReduction(x, axes, opts.keepDim ?? false, 'var');
   const meanAcc = new Float64Array(r.plan.statSize);
   const m2 = new Float64Array(r.plan.statSize);
-  kernels().moments(x.data, r.plan, meanAcc, m2);
+  kernels().moments(floatData(x, 'var'), r.plan, meanAcc, m2);
   const dof = Math.max(0, r.plan.count - correction);
   const v = new Float64Array(m2.length);
   for (let s = 0; s < v.length; s++) v[s] = m2[s]! / dof;
@@ -98,7 +108,7 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
     throw new Error(`max: cannot reduce over an axis of size 0 (input shape [${x.shape.join(', ')}])`);
   }
   const acc = new Float64Array(r.plan.statSize);
-  reduceMax(x.data, r.plan, acc);
+  reduceMax(reducible(x), r.plan, acc);
   const y = fromStats(acc, x, r.outShape);
   return record(y, 'max', [x], (g) => {
     const mask = binaryForward('eq', x, y.reshape(r.keptShape), 'max');

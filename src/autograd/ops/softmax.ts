@@ -13,12 +13,14 @@
  * docs/derivations/small-models.md.
  */
 import { normalizeAxis } from '../../tensor/shape.js';
+import { floatData } from '../dtypeCheck.js';
 import { noGrad } from '../gradMode.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, axis: number, where: string): number {
   if (!(x instanceof Tensor)) throw new Error(`${where}: x must be a Tensor, got ${typeof x}`);
+  floatData(x, where, 'x');
   if (axis === undefined || axis === null) {
     throw new Error(`${where}: axis must be given (an integer in [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}]), got ${String(axis)}`);
   }

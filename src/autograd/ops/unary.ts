@@ -1,65 +1,83 @@
 /**
  * Elementwise functions. Each forward sits beside its derivative.
+ *
+ * dtypes, like torch: exp, log, sqrt, sigmoid and tanh of an int32 or bool tensor are float32
+ * (integer inputs are promoted to the default float dtype); neg, abs and relu keep int32 and
+ * reject bool; gelu takes floating tensors only; pow keeps integers for integer exponents.
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocate, isFloating, type DType } from '../../tensor/dtype.js';
 import { unary, type UnaryOp } from '../../tensor/kernels/elementwise.js';
-import { asTensor, binaryForward, equal, greaterEqual, zeroWhere } from './binary.js';
+import { floatData } from '../dtypeCheck.js';
+import { asTensor, binaryForward, castOperand, checkNotBool, equal, greaterEqual, zeroWhere } from './binary.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
-/** Forward only: `op(x)` elementwise, same dtype and shape. No graph. */
-export function unaryForward(op: UnaryOp, x: Tensor, param = 0): Tensor {
-  const out = allocate(x.dtype, x.size);
+/** Forward only: `op(x)` elementwise, same shape, of `dtype` (default x's). No graph. */
+export function unaryForward(op: UnaryOp, x: Tensor, param = 0, dtype: DType = x.dtype): Tensor {
+  const out = allocate(dtype, x.size);
   unary(op, x.data, out, param);
   return new Tensor(out, x.shape);
 }
 
+/** x itself when floating, else x converted to float32 (int32/bool inputs of exp, log, ...). */
+function asFloating(x: Tensor): Tensor {
+  return isFloating(x.dtype) ? x : castOperand(x.dtype === 'bool' ? unaryForward('nonzero', x, 0, 'int32') : x, 'float32');
+}
+
+function checkNumeric(x: Tensor, where: string): void {
+  if (x.dtype === 'bool') throw new Error(`${where}: not implemented for bool tensors, got dtype 'bool'`);
+}
+
 /** `-x`. d/dx = -1. */
 export function neg(x: Tensor): Tensor {
+  checkNotBool('neg', x);
   return record(unaryForward('neg', x), 'neg', [x], (g) => [g.neg()]);
 }
 
 /** `e^x`. d/dx = e^x (the output). */
 export function exp(x: Tensor): Tensor {
-  const y = unaryForward('exp', x);
+  const y = unaryForward('exp', asFloating(x));
   return record(y, 'exp', [x], (g) => [g.mul(y)]);
 }
 
 /** `ln x`. d/dx = 1/x. */
 export function log(x: Tensor): Tensor {
-  return record(unaryForward('log', x), 'log', [x], (g) => [g.div(x)]);
+  return record(unaryForward('log', asFloating(x)), 'log', [x], (g) => [g.div(x)]);
 }
 
 /** `sqrt x`. d/dx = 1 / (2 sqrt x). */
 export function sqrt(x: Tensor): Tensor {
-  const y = unaryForward('sqrt', x);
+  const y = unaryForward('sqrt', asFloating(x));
   return record(y, 'sqrt', [x], (g) => [g.div(y.mul(2))]);
 }
 
 /** `|x|`. d/dx = sign(x) (0 at 0, like torch). */
 export function abs(x: Tensor): Tensor {
+  checkNumeric(x, 'abs');
   return record(unaryForward('abs', x), 'abs', [x], (g) => [g.mul(unaryForward('sign', x))]);
 }
 
 /** `max(x, 0)`. d/dx = 1 where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
+  checkNumeric(x, 'relu');
   return record(unaryForward('relu', x), 'relu', [x], (g) => [g.mul(unaryForward('step', x))]);
 }
 
 /** `s = 1 / (1 + e^-x)`. d/dx = s (1 - s). */
 export function sigmoid(x: Tensor): Tensor {
-  const s = unaryForward('sigmoid', x);
+  const s = unaryForward('sigmoid', asFloating(x));
   return record(s, 'sigmoid', [x], (g) => [g.mul(s).mul(s.neg().add(1))]);
 }
 
 /** `t = tanh x`. d/dx = 1 - t^2. */
 export function tanh(x: Tensor): Tensor {
-  const t = unaryForward('tanh', x);
+  const t = unaryForward('tanh', asFloating(x));
   return record(t, 'tanh', [x], (g) => [g.mul(t.mul(t).neg().add(1))]);
 }
 
 /** Exact GELU `x Phi(x)`. d/dx = Phi(x) + x phi(x). */
 export function gelu(x: Tensor): Tensor {
+  floatData(x, 'gelu');
   return record(unaryForward('gelu', x), 'gelu', [x], (g) => [g.mul(unaryForward('geluGrad', x))]);
 }
 
@@ -71,11 +89,18 @@ export function gelu(x: Tensor): Tensor {
 export function pow(x: Tensor, p: Tensor | number): Tensor {
   if (typeof p === 'number') {
     if (!Number.isFinite(p)) throw new Error(`pow: exponent must be a finite number or a Tensor, got ${p}`);
+    if (!isFloating(x.dtype)) {
+      // int32/bool base: an integer exponent keeps integers (bool -> int32), a fractional one is float32
+      if (!Number.isInteger(p)) return unaryForward('powScalar', asFloating(x), p);
+      if (p < 0) throw new Error(`pow: integers to negative integer powers are not allowed, got exponent ${p}`);
+      return unaryForward('intPowScalar', x, p, 'int32');
+    }
     return record(unaryForward('powScalar', x, p), 'pow', [x], (g) => [
       p === 0 ? g.mul(0) : g.mul(unaryForward('powScalar', x, p - 1)).mul(p),
     ]);
   }
   const pt = asTensor(p, x, 'pow', 'p');
+  if (x.dtype === 'bool' && pt.dtype === 'bool') throw new Error(`pow: not implemented for two bool tensors`);
   const y = binaryForward('pow', x, pt, 'pow');
   return record(y, 'pow', [x, pt], (g) => [
     x.requiresGrad ? g.mul(zeroWhere(pt.mul(binaryForward('pow', x, pt.sub(1), 'pow')), equal(pt, 0))) : null,

@@ -2,13 +2,23 @@
  * Elementwise kernels: binary ops with NumPy broadcasting, unary maps, and strided copies
  * (permute, broadcast-to). Pure functions over typed arrays; the op is chosen once per run of the
  * innermost axis, never per element.
+ *
+ * They read and write any storage (TensorData): values are computed as JS numbers (float64) and
+ * rounded on store, so a Float32Array rounds to nearest, an Int32Array wraps modulo 2^32 (exact for
+ * add and sub; mul and pow have integer paths, `Math.imul` and `intPow`, because a float64 product
+ * of two int32 values can lose its low bits), and comparisons and logical ops store 1 or 0.
  */
-import type { FloatArray } from '../dtype.js';
+import type { TensorData } from '../dtype.js';
 import { broadcastStrides, stridesOf, type Shape } from '../shape.js';
 import { erf } from './special.js';
 
-/** Binary operations the kernel knows. `zeroWhere` is `a`, with 0 wherever `b` is non-zero. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge' | 'max' | 'min' | 'zeroWhere';
+/**
+ * Binary operations the kernel knows. `zeroWhere` is `a`, with 0 wherever `b` is non-zero. The
+ * comparisons and logical ops give 1 or 0; logical ops treat any non-zero value (NaN too) as true.
+ */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'zeroWhere'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
 
 /**
  * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
@@ -16,12 +26,12 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'eq' | 'gt' | 'ge
  */
 export function binary(
   op: BinaryOp,
-  a: FloatArray,
+  a: TensorData,
   aShape: Shape,
-  b: FloatArray,
+  b: TensorData,
   bShape: Shape,
   outShape: Shape,
-  out: FloatArray,
+  out: TensorData,
 ): void {
   const ndim = outShape.length;
   const size = out.length;
@@ -48,18 +58,43 @@ export function binary(
   }
 }
 
+/**
+ * `a ** b` with C's (and torch's) special cases where JS's Math.pow differs: 1 ** b = 1 and
+ * (-1) ** +-Infinity = 1, even for b = NaN (Math.pow gives NaN for both).
+ */
+export function powC(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
+/**
+ * `base ** exp` in int32 arithmetic (wrapping like torch's int32 pow), by squaring. A negative
+ * exponent gives what torch's integer pow gives: 1 for base 1, +-1 for base -1, else 0.
+ */
+export function intPow(base: number, exp: number): number {
+  if (exp < 0) return base === 1 ? 1 : base === -1 ? (exp % 2 === 0 ? 1 : -1) : 0;
+  let result = 1;
+  let b = base | 0;
+  for (let e = exp; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result = Math.imul(result, b);
+    b = Math.imul(b, b);
+  }
+  return result;
+}
+
 function binaryRun(
   op: BinaryOp,
-  a: FloatArray,
+  a: TensorData,
   a0: number,
   as: number,
-  b: FloatArray,
+  b: TensorData,
   b0: number,
   bs: number,
-  out: FloatArray,
+  out: TensorData,
   o0: number,
   n: number,
 ): void {
+  const integer = out instanceof Int32Array;
   switch (op) {
     case 'add':
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! + b[b0 + j * bs]!;
@@ -68,16 +103,36 @@ function binaryRun(
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! - b[b0 + j * bs]!;
       return;
     case 'mul':
-      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! * b[b0 + j * bs]!;
+      if (integer) for (let j = 0; j < n; j++) out[o0 + j] = Math.imul(a[a0 + j * as]!, b[b0 + j * bs]!);
+      else for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! * b[b0 + j * bs]!;
       return;
     case 'div':
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! / b[b0 + j * bs]!;
       return;
     case 'pow':
-      for (let j = 0; j < n; j++) out[o0 + j] = Math.pow(a[a0 + j * as]!, b[b0 + j * bs]!);
+      if (integer) for (let j = 0; j < n; j++) out[o0 + j] = intPow(a[a0 + j * as]!, b[b0 + j * bs]!);
+      else for (let j = 0; j < n; j++) out[o0 + j] = powC(a[a0 + j * as]!, b[b0 + j * bs]!);
       return;
     case 'eq':
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! === b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'ne':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! !== b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'lt':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! < b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'le':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! <= b[b0 + j * bs]! ? 1 : 0;
+      return;
+    case 'logicalAnd':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! !== 0 && b[b0 + j * bs]! !== 0 ? 1 : 0;
+      return;
+    case 'logicalOr':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! !== 0 || b[b0 + j * bs]! !== 0 ? 1 : 0;
+      return;
+    case 'logicalXor':
+      for (let j = 0; j < n; j++) out[o0 + j] = (a[a0 + j * as]! !== 0) !== (b[b0 + j * bs]! !== 0) ? 1 : 0;
       return;
     case 'gt':
       for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! > b[b0 + j * bs]! ? 1 : 0;
@@ -97,16 +152,20 @@ function binaryRun(
   }
 }
 
-/** Unary operations the kernel knows. `param` is the exponent of 'powScalar'. */
+/**
+ * Unary operations the kernel knows. `param` is the exponent of 'powScalar' ('intPowScalar' is its
+ * int32 twin). The predicates ('isnan', 'isinf', 'isfinite', 'logicalNot', 'nonzero') give 1 or 0.
+ */
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'
-  | 'sign' | 'step' | 'geluGrad' | 'powScalar';
+  | 'sign' | 'step' | 'geluGrad' | 'powScalar' | 'intPowScalar'
+  | 'isnan' | 'isinf' | 'isfinite' | 'logicalNot' | 'nonzero';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** `out[i] = op(x[i])`, computed in float64 and rounded on store. */
-export function unary(op: UnaryOp, x: FloatArray, out: FloatArray, param = 0): void {
+export function unary(op: UnaryOp, x: TensorData, out: TensorData, param = 0): void {
   const n = x.length;
   switch (op) {
     case 'neg':
@@ -159,7 +218,25 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray, param = 0): v
       for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0;
       return;
     case 'powScalar':
-      for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, param);
+      for (let i = 0; i < n; i++) out[i] = powC(x[i]!, param);
+      return;
+    case 'intPowScalar':
+      for (let i = 0; i < n; i++) out[i] = intPow(x[i]!, param);
+      return;
+    case 'isnan':
+      for (let i = 0; i < n; i++) out[i] = Number.isNaN(x[i]!) ? 1 : 0;
+      return;
+    case 'isinf':
+      for (let i = 0; i < n; i++) out[i] = x[i] === Infinity || x[i] === -Infinity ? 1 : 0;
+      return;
+    case 'isfinite':
+      for (let i = 0; i < n; i++) out[i] = Number.isFinite(x[i]!) ? 1 : 0;
+      return;
+    case 'logicalNot':
+      for (let i = 0; i < n; i++) out[i] = x[i] === 0 ? 1 : 0;
+      return;
+    case 'nonzero':
+      for (let i = 0; i < n; i++) out[i] = x[i] !== 0 ? 1 : 0;
       return;
   }
 }
@@ -168,7 +245,7 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray, param = 0): v
  * Gathers `out` (contiguous, shape `outShape`) from `x` read with `srcStrides` (one per out axis).
  * `permute` passes the permuted strides of x; broadcast-to passes strides with 0 on expanded axes.
  */
-export function stridedCopy(x: FloatArray, srcStrides: readonly number[], outShape: Shape, out: FloatArray): void {
+export function stridedCopy(x: TensorData, srcStrides: readonly number[], outShape: Shape, out: TensorData): void {
   const ndim = outShape.length;
   const size = out.length;
   if (size === 0) return;
