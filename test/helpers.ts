@@ -76,8 +76,8 @@ export function expectClose(actual: Numeric, expected: Numeric, tol: Tolerance =
   expectWithin(flat(actual), e, (i) => atol + rtol * Math.abs(e[i]!), label, `rtol ${rtol}, atol ${atol}`);
 }
 
-/** The directory `../shared/conformance` beside the project root. */
-export const CONFORMANCE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'conformance');
+/** The conformance data, committed in `test/fixtures/conformance` (see its NOTICE.md). */
+export const CONFORMANCE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'conformance');
 
 export interface ConformanceTensor {
   name: string;
@@ -96,10 +96,10 @@ export interface ConformanceCase {
   outputs: ConformanceTensor[];
 }
 
-/** Every case file under `conformance/<sub>` (empty if the folder is missing). */
+/** Every case file under `conformance/<sub>`; throws if the folder is missing. */
 export function loadConformance(sub: 'onnx' | 'pytorch'): ConformanceCase[] {
   const dir = join(CONFORMANCE_DIR, sub);
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) throw new Error(`loadConformance: no conformance data at ${dir}`);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()

@@ -1,10 +1,10 @@
 /**
  * External reference data: every ONNX node test and PyTorch-converted test in
- * ../shared/conformance passes through the public API, both the functional form and the module
+ * test/fixtures/conformance (a committed copy; see its NOTICE.md) passes through the public API, both the functional form and the module
  * with loaded state. Tolerance: rtol 1e-5 + atol 1e-6, as the conformance README prescribes
  * (the stored outputs were computed partly in float32; a pure relative bound fails near zero).
  *
- * ONNX -> PyTorch conventions (../shared/conformance/SEMANTICS.md):
+ * ONNX -> PyTorch conventions (test/fixtures/conformance/SEMANTICS.md):
  *   - BatchNormalization momentum weights the OLD value: torch momentum = 1 - onnx momentum.
  *   - ONNX blends the BIASED batch variance into running_var; PyTorch (and typegrad) the unbiased
  *     one. So the torch-style expectation is onnx_running_var + (1 - m_onnx) * var_biased / (n - 1),
@@ -163,7 +163,7 @@ const checks: Record<string, (c: ConformanceCase) => void> = {
   RMSNormalization: checkRmsNorm,
 };
 
-describe('conformance: ../shared/conformance', () => {
+describe('conformance: test/fixtures/conformance', () => {
   it('finds the reference data (23 ONNX cases, 3 PyTorch cases)', () => {
     expect(onnxCases.length).toBe(23);
     expect(torchCases.length).toBe(3);
