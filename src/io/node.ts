@@ -14,7 +14,13 @@ export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsCont
  * @example saveSafetensorsFile('model.safetensors', model.stateDict(), { format: 'pt' });
  */
 export function saveSafetensorsFile(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  writeFileSync(path, saveSafetensors(stateDict, metadata));
+  checkPath(path, 'saveSafetensorsFile');
+  const bytes = saveSafetensors(stateDict, metadata);
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new Error(`saveSafetensorsFile: cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
@@ -30,5 +36,24 @@ export function loadSafetensorsFile(path: string): Record<string, Tensor> {
  * @example const { tensors, metadata } = readSafetensorsFile('model.safetensors');
  */
 export function readSafetensorsFile(path: string): SafetensorsContents {
-  return readSafetensors(readFileSync(path));
+  checkPath(path, 'loadSafetensorsFile');
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    // Node's EISDIR (and a few others) name no path; the message always does.
+    throw new Error(`loadSafetensorsFile: cannot read ${JSON.stringify(path)}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return readSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (file ${JSON.stringify(path)})`, { cause: e });
+  }
+}
+
+function checkPath(path: unknown, where: string): void {
+  if (typeof path !== 'string' || path === '') {
+    const given = typeof path === 'string' ? 'an empty string' : path === null ? 'null' : typeof path;
+    throw new Error(`${where}: path must be a non-empty string, got ${given}`);
+  }
 }

@@ -14,10 +14,17 @@
  * trailing bytes, and each range as long as product(shape) * element size. Shape `[]` (a scalar, one
  * element) and shapes with a 0 (no bytes) are allowed.
  *
+ * The header is parsed strictly, as the reference's serde JSON does: a UTF-8 byte-order mark and a
+ * key that appears twice in one object are errors (JSON.parse would keep the last duplicate). Tensor
+ * names and metadata keys are arbitrary strings (`"__proto__"` included): the results are
+ * prototype-free records (`Object.create(null)`), so no name is special. Error messages stay short
+ * and never walk the header's structure, however deeply it nests.
+ *
  * Writing follows the reference writer too: tensors sorted by descending element size, then by name,
  * laid out back to back; the header padded with spaces to 8 bytes, so every tensor is aligned.
  */
 import { Tensor } from '../autograd/tensor.js';
+import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
 import { DTYPE_SIZES, WRITE_RANK, decodeElements, encodeElements, isKnownDtype, type SafetensorsDtype, type WrittenDtype } from './dtypes.js';
 
@@ -33,9 +40,9 @@ const METADATA_KEY = '__metadata__';
  * metadata['format']; // 'pt' for a file PyTorch wrote
  */
 export interface SafetensorsContents {
-  /** The tensors by name, in file order, converted to float32. */
+  /** The tensors by name, in file order, converted to float32 (a prototype-free record). */
   tensors: Record<string, Tensor>;
-  /** The header's `__metadata__` string map (empty when the file has none). */
+  /** The header's `__metadata__` string map (empty when the file has none; prototype-free). */
   metadata: Record<string, string>;
 }
 
@@ -47,20 +54,19 @@ function dtypeForSaving(name: string, t: Tensor): WrittenDtype {
   return t.dtype === 'float64' ? 'F64' : 'F32';
 }
 
+/** A copy of the metadata as a prototype-free record, every value checked to be a string. */
 function checkMetadata(metadata: unknown, where: string): Record<string, string> {
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
-    throw new Error(`${where}: __metadata__ must be an object of string -> string, got ${describe(metadata)}`);
+  if (!isPlainObject(metadata)) {
+    throw new Error(`${where}: __metadata__ must be a plain object of string -> string, got ${describe(metadata)}`);
   }
+  const out = emptyRecord<string>();
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new Error(`${where}: __metadata__ values must be strings; "${k}" is ${describe(v)}`);
+    if (typeof v !== 'string') {
+      throw new Error(`${where}: __metadata__ values must be strings; ${quote(k)} is ${describe(v)}`);
+    }
+    out[k] = v;
   }
-  return { ...(metadata as Record<string, string>) };
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array (${JSON.stringify(v)})`;
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return out;
 }
 
 /**
@@ -75,11 +81,13 @@ function describe(v: unknown): string {
  */
 export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
   const where = 'saveSafetensors';
-  if (stateDict === null || typeof stateDict !== 'object') {
-    throw new Error(`${where}: stateDict must be an object of name -> Tensor, got ${describe(stateDict)}`);
+  if (!isPlainObject(stateDict)) {
+    throw new Error(`${where}: stateDict must be a plain object of name -> Tensor, got ${describe(stateDict)}`);
   }
   const entries = Object.entries(stateDict).map(([name, t]) => {
-    if (!(t instanceof Tensor)) throw new Error(`${where}: stateDict["${name}"] must be a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor)) {
+      throw new Error(`${where}: stateDict[${quote(name)}] must be a Tensor, got ${describe(t)}`);
+    }
     if (name === METADATA_KEY) throw new Error(`${where}: a tensor may not be named "${METADATA_KEY}" (the key is reserved for metadata)`);
     return { name, t, dtype: dtypeForSaving(name, t) };
   });
@@ -121,19 +129,20 @@ function isCount(v: unknown): v is number {
 
 /** Checks one header entry on its own: its fields, its range inside the data section, its length. */
 function parseEntry(name: string, info: unknown, dataBytes: number, where: string): Entry {
-  const at = `${where}: tensor "${name}"`;
-  if (info === null || typeof info !== 'object' || Array.isArray(info)) {
+  const at = `${where}: tensor ${quote(name)}`;
+  if (!isPlainObject(info)) {
     throw new Error(`${at}: expected an object {dtype, shape, data_offsets}, got ${describe(info)}`);
   }
-  const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+  const { dtype, shape, data_offsets: offsets } = info;
   if (typeof dtype !== 'string' || !isKnownDtype(dtype)) {
-    throw new Error(`${at}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(DTYPE_SIZES).join(', ')}`);
+    const given = typeof dtype === 'string' ? quote(dtype) : describe(dtype);
+    throw new Error(`${at}: unknown dtype ${given}; expected one of ${Object.keys(DTYPE_SIZES).join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    throw new Error(`${at}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new Error(`${at}: shape must be an array of non-negative integers, got ${describe(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    throw new Error(`${at}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw new Error(`${at}: data_offsets must be [begin, end] with non-negative integers, got ${describe(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw new Error(`${at}: data_offsets [${begin}, ${end}] must have begin <= end`);
@@ -144,10 +153,15 @@ function parseEntry(name: string, info: unknown, dataBytes: number, where: strin
   if (end - begin !== expected) {
     throw new Error(
       `${at}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, expected ${expected} ` +
-        `(${sizeOf(shape)} elements of ${dtype}, ${DTYPE_SIZES[dtype]} bytes each, for shape ${fmtShape(shape)})`,
+        `(${sizeOf(shape)} elements of ${dtype}, ${DTYPE_SIZES[dtype]} bytes each, for shape ${shortShape(shape)})`,
     );
   }
   return { name, dtype, shape, begin, end };
+}
+
+/** `[2, 3]`, or `a shape of 100 dimensions` when it is long. */
+function shortShape(shape: number[]): string {
+  return shape.length <= 8 ? fmtShape(shape) : `a shape of ${shape.length} dimensions`;
 }
 
 /** Checks that the ranges, in offset order, tile `[0, dataBytes)`: no overlap, no hole, nothing after. */
@@ -156,7 +170,9 @@ function checkCoverage(sorted: Entry[], dataBytes: number, where: string): void 
   let previous: Entry | null = null;
   for (const e of sorted) {
     if (e.begin < covered) {
-      throw new Error(`${where}: tensors "${previous!.name}" [${previous!.begin}, ${previous!.end}] and "${e.name}" [${e.begin}, ${e.end}] overlap`);
+      const [a, b] = [previous!, e];
+      const [ra, rb] = [`[${a.begin}, ${a.end}]`, `[${b.begin}, ${b.end}]`];
+      throw new Error(`${where}: tensors ${quote(a.name)} ${ra} and ${quote(b.name)} ${rb} overlap`);
     }
     if (e.begin > covered) {
       throw new Error(`${where}: bytes [${covered}, ${e.begin}) of the data section belong to no tensor; data_offsets must cover it without holes`);
@@ -167,6 +183,40 @@ function checkCoverage(sorted: Entry[], dataBytes: number, where: string): void 
   if (covered !== dataBytes) {
     throw new Error(`${where}: the tensors cover ${covered} bytes but the data section has ${dataBytes}; bytes [${covered}, ${dataBytes}) belong to no tensor`);
   }
+}
+
+/**
+ * The first key that appears twice in one object of `text`, which must be valid JSON, else null.
+ * One pass with an explicit stack (a Set of keys per open object, null per open array), so any
+ * nesting depth is fine. A string is a key when it follows `{` or `,` inside an object; keys are
+ * compared decoded, so `"a"` and `"\u0061"` are the same key.
+ */
+function findDuplicateKey(text: string): string | null {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      stack.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return null;
 }
 
 /**
@@ -189,31 +239,38 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerBytes));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerBytes));
   } catch {
     throw new Error(`${where}: the header (bytes [8, ${8 + headerBytes})) is not valid UTF-8`);
+  }
+  if (text.startsWith('\uFEFF')) {
+    throw new Error(`${where}: the header starts with a UTF-8 byte-order mark (EF BB BF); it must be plain JSON`);
   }
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: the header is not valid JSON (${(e as Error).message}); it begins ${JSON.stringify(text.slice(0, 40))}`);
+    const reason = String((e as Error).message).slice(0, 120);
+    const start = JSON.stringify(text.slice(0, 40));
+    throw new Error(`${where}: the header is not valid JSON (${reason}); it begins ${start}`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+  if (!isPlainObject(header)) {
     throw new Error(`${where}: the header must be a JSON object, got ${describe(header)}`);
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== null) throw new Error(`${where}: the header has the key ${quote(duplicate)} twice in one object`);
   const dataStart = 8 + headerBytes;
   const dataBytes = bytes.length - dataStart;
-  let metadata: Record<string, string> = {};
+  let metadata = emptyRecord<string>();
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header)) {
-    if (name === METADATA_KEY) metadata = checkMetadata(info, where);
-    else entries.push(parseEntry(name, info, dataBytes, where));
+    if (name !== METADATA_KEY) entries.push(parseEntry(name, info, dataBytes, where));
+    else if (info !== null) metadata = checkMetadata(info, where); // null: no metadata, as the reference reads it
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   checkCoverage(entries, dataBytes, where);
 
-  const tensors: Record<string, Tensor> = {};
+  const tensors = emptyRecord<Tensor>();
   for (const { name, dtype, shape, begin } of entries) {
     tensors[name] = new Tensor(decodeElements(bytes, dataStart + begin, sizeOf(shape), dtype), shape);
   }

@@ -7,6 +7,7 @@
  * tensor, so reassigning a field (`bn.weight = ...`) is seen by `parameters()` and `stateDict()`.
  */
 import { Tensor } from '../autograd/tensor.js';
+import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
 
 /**
@@ -111,6 +112,17 @@ export abstract class Module {
    */
   protected optionalStateKeys(): readonly string[] {
     return [];
+  }
+
+  /**
+   * What is wrong with `value` as the new value of local state-dict key `key`, or null when it may
+   * be loaded. `loadStateDict` has already checked that it is a Tensor of the right shape; the
+   * default accepts it. NormBase requires `num_batches_tracked` to be a non-negative integer.
+   */
+  protected loadedValueProblem(key: string, value: Tensor): string | null {
+    void key;
+    void value;
+    return null;
   }
 
 
@@ -258,13 +270,14 @@ export abstract class Module {
 
   /**
    * Parameters and persistent buffers by PyTorch's key names, in registration order. The tensors
-   * are detached views sharing storage with the module's (like torch's `state_dict()`).
+   * are detached views sharing storage with the module's (like torch's `state_dict()`). The record
+   * is prototype-free (`Object.create(null)`), so any key is an ordinary entry.
    * @example
    * Object.keys(new nn.LayerNorm(8).stateDict()); // ['weight', 'bias']
    * const bytes = saveSafetensors(model.stateDict());
    */
   stateDict(): Record<string, Tensor> {
-    const out: Record<string, Tensor> = {};
+    const out = emptyRecord<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       const name = (key: string): string => (prefix === '' ? key : `${prefix}.${key}`);
       for (const { key, field } of m.paramEntries) {
@@ -281,30 +294,44 @@ export abstract class Module {
 
   /**
    * Copies values from `sd` into this module's parameters and buffers, in place (so optimizers
-   * holding the tensors see the new values). A shape mismatch always throws; with `strict`
-   * (the default) missing or unexpected keys throw too, each listed by name.
+   * holding the tensors see the new values). `sd` must be a plain object (a `Map` is an error), and
+   * every value under one of this module's keys a Tensor of the right shape (`undefined` included:
+   * an error, not a missing key). A bad value always throws; with `strict` (the default) missing or
+   * unexpected keys throw too, each listed by name. Everything is checked before anything is
+   * written, so a failed load changes nothing. Keys are own properties only (`"constructor"` is
+   * not inherited from `Object.prototype`).
    * @example
    * model.loadStateDict(loadSafetensors(bytes));
    */
   loadStateDict(sd: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
-    if (sd === null || typeof sd !== 'object') {
-      throw new Error(`loadStateDict: sd must be an object of name -> Tensor, got ${sd === null ? 'null' : typeof sd}`);
+    if (!isPlainObject(sd)) {
+      throw new Error(`loadStateDict: expected a plain object of name -> Tensor, got ${describe(sd)}`);
     }
+    const strict = opts.strict ?? true;
     const own = this.stateDict();
     const optional = new Set(
       this.namedModules().flatMap(([prefix, m]) => m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`))),
     );
-    const missingKeys = Object.keys(own).filter((k) => !(k in sd) && !optional.has(k));
-    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
+    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(sd, k) && !optional.has(k));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !Object.hasOwn(own, k));
+    const owners = new Map<string, [Module, string]>();
+    for (const [prefix, m] of this.namedModules()) {
+      for (const { key } of [...m.paramEntries, ...m.bufferEntries]) {
+        owners.set(prefix === '' ? key : `${prefix}.${key}`, [m, key]);
+      }
+    }
     const problems: string[] = [];
     for (const [k, target] of Object.entries(own)) {
-      const src = sd[k];
-      if (src === undefined) continue;
+      if (!Object.hasOwn(sd, k)) continue;
+      const src: unknown = sd[k];
       if (!(src instanceof Tensor)) {
-        problems.push(`${k}: expected a Tensor, got ${typeof src}`);
+        problems.push(`while copying the parameter named ${quote(k)}: expected a Tensor, got ${describe(src)}`);
       } else if (src.shape.join(',') !== target.shape.join(',')) {
         problems.push(`size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(target.shape)}`);
+      } else {
+        const [m, key] = owners.get(k)!;
+        const problem = m.loadedValueProblem(key, src);
+        if (problem !== null) problems.push(`${quote(k)}: ${problem}`);
       }
     }
     if (strict) {
@@ -315,8 +342,7 @@ export abstract class Module {
       throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`);
     }
     for (const [k, target] of Object.entries(own)) {
-      const src = sd[k];
-      if (src !== undefined) target.data.set(src.data);
+      if (Object.hasOwn(sd, k)) target.data.set(sd[k]!.data);
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -18,6 +18,7 @@
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
+import type { StateSchema } from './optimizer.js';
 
 /**
  * The options of every Adam / AdamW parameter group.
@@ -57,6 +58,12 @@ abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     }
     super(name, params, defaults, given);
   }
+
+  /** max_exp_avg_sq may be absent: switching amsgrad on starts it at zero, as `update` does. */
+  protected readonly stateSchema: StateSchema = {
+    fields: { step: 'step', exp_avg: 'buffer', exp_avg_sq: 'nonNegativeBuffer', max_exp_avg_sq: 'nonNegativeBuffer' },
+    required: ['step', 'exp_avg', 'exp_avg_sq'],
+  };
 
   protected validate(o: AdamGroupOptions, where: string): void {
     checkNonNegative(o.lr, 'lr', where);

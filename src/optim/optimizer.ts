@@ -12,6 +12,7 @@
 import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
+import { describe, emptyRecord, isPlainObject } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
 
 /**
@@ -20,6 +21,28 @@ import { fmtShape } from '../tensor/shape.js';
  * opt.stateDict().state[0]; // Adam: { step, exp_avg, exp_avg_sq }
  */
 export type ParamState = Record<string, Tensor | number>;
+
+/**
+ * What one field of a parameter's state may hold, checked by `loadStateDict`: `'step'` a count (a
+ * non-negative integer, or a one-element tensor holding one, as torch saves it), `'buffer'` a
+ * tensor of the parameter's shape, `'nonNegativeBuffer'` such a tensor with no negative element
+ * (a second moment; NaN is let through, it is what a diverged run holds).
+ * @example
+ * { step: 'step', exp_avg: 'buffer', exp_avg_sq: 'nonNegativeBuffer' } // Adam's
+ */
+export type StateField = 'step' | 'buffer' | 'nonNegativeBuffer';
+
+/**
+ * The fields of one parameter's state: every key allowed, and those a non-empty state must have.
+ * @example
+ * { fields: { momentum_buffer: 'buffer' }, required: [] } // SGD's
+ */
+export interface StateSchema {
+  /** Every state key the optimizer knows, with what it may hold. */
+  fields: Record<string, StateField>;
+  /** Keys that a state with any entry must have (Adam: step and both moments). */
+  required: readonly string[];
+}
 
 /**
  * A parameter group as passed in: its tensors, and options that override the defaults.
@@ -74,7 +97,7 @@ function copyOptions<O extends object>(group: O): O {
 
 /** A deep copy of one parameter's state (tensors cloned, numbers copied). */
 function copyState(state: ParamState): ParamState {
-  const out: ParamState = {};
+  const out = emptyRecord<Tensor | number>();
   for (const [k, v] of Object.entries(state)) out[k] = v instanceof Tensor ? v.clone() : v;
   return out;
 }
@@ -115,6 +138,9 @@ export abstract class Optimizer<O extends object> {
 
   /** Throws unless the resolved options of a group are valid (torch's conditions). */
   protected abstract validate(options: O, where: string): void;
+
+  /** The fields a parameter's state may have, for `loadStateDict` to check a loaded one. */
+  protected abstract readonly stateSchema: StateSchema;
 
   /**
    * Updates one parameter in place from its gradient. `grad` is read only; `state` is this
@@ -169,11 +195,12 @@ export abstract class Optimizer<O extends object> {
 
   /**
    * A copy of the optimizer's state in PyTorch's layout: parameters are numbered across groups in
-   * order; state tensors are cloned, so later steps do not change the returned dict.
+   * order; state tensors are cloned, so later steps do not change the returned dict. `state` and
+   * each parameter's entry are prototype-free records.
    * @example const saved = opt.stateDict(); ... opt.loadStateDict(saved);
    */
   stateDict(): OptimizerStateDict<O> {
-    const state: Record<number, ParamState> = {};
+    const state = emptyRecord<ParamState>();
     let index = 0;
     const paramGroups = this.paramGroups.map((group) => {
       const ids = group.params.map((p) => {
@@ -188,58 +215,125 @@ export abstract class Optimizer<O extends object> {
 
   /**
    * Restores options and state from `stateDict()`'s output (copied, never aliased). The groups must
-   * match this optimizer's in number and sizes, and every state tensor its parameter's shape.
+   * match this optimizer's in number and sizes, with distinct parameter indices, and every option
+   * must pass the constructor's checks. Every state field is checked against the optimizer's schema:
+   * known keys only, all required ones present (Adam: step, exp_avg, exp_avg_sq), a step a
+   * non-negative integer, every buffer a tensor of its parameter's shape (second moments >= 0).
+   * Everything is checked before anything is changed, so a failed load leaves the optimizer as it was.
+   * @example opt.loadStateDict(saved);
    */
   loadStateDict(sd: OptimizerStateDict<O>): void {
     const where = `${this.name}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.param_groups) || typeof sd.state !== 'object' || sd.state === null) {
-      throw new Error(`${where}: expected {state, param_groups}, got ${sd === null ? 'null' : typeof sd}`);
+    if (!isPlainObject(sd)) {
+      throw new Error(`${where}: expected a plain object {state, param_groups}, got ${describe(sd)}`);
+    }
+    if (!Array.isArray(sd.param_groups)) {
+      throw new Error(`${where}: param_groups must be an array, got ${describe(sd.param_groups)}`);
+    }
+    if (!isPlainObject(sd.state)) {
+      throw new Error(`${where}: state must be a plain object of index -> state, got ${describe(sd.state)}`);
     }
     if (sd.param_groups.length !== this.paramGroups.length) {
       throw new Error(`${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
     }
-    const byId = new Map<number, Tensor>();
-    const options = sd.param_groups.map((saved, g) => {
-      const own = this.paramGroups[g]!;
-      if (!Array.isArray(saved.params) || saved.params.length !== own.params.length) {
-        throw new Error(`${where}: parameter group ${g} has ${Array.isArray(saved.params) ? saved.params.length : 'no'} parameters in the state dict, ${own.params.length} in this optimizer`);
+    const byId = new Map<string, Tensor>();
+    const options = sd.param_groups.map((saved: unknown, g) => {
+      const at = `${where}: param group ${g}`;
+      if (!isPlainObject(saved)) {
+        throw new Error(`${at}: expected a plain object {params, ...options}, got ${describe(saved)}`);
       }
-      saved.params.forEach((id, i) => byId.set(id, own.params[i]!));
-      checkKnownOptions(saved, this.defaults, `${where}: param group ${g}`);
+      const own = this.paramGroups[g]!;
+      const ids = saved['params'];
+      if (!Array.isArray(ids) || ids.length !== own.params.length) {
+        const count = Array.isArray(ids) ? ids.length : 'no';
+        throw new Error(
+          `${where}: parameter group ${g} has ${count} parameters in the state dict, ` +
+            `${own.params.length} in this optimizer`,
+        );
+      }
+      ids.forEach((id: unknown, i) => {
+        if (!(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
+          throw new Error(`${at}: params[${i}] must be a parameter index (an integer >= 0), got ${describe(id)}`);
+        }
+        if (byId.has(String(id))) {
+          throw new Error(`${at}: parameter index ${id} appears more than once in param_groups`);
+        }
+        byId.set(String(id), own.params[i]!);
+      });
+      checkKnownOptions(saved, this.defaults, at);
       const o = { ...copyOptions(this.defaults), ...copyOptions(saved) } as O;
-      this.validate(o, `${where}: param group ${g}`);
+      this.validate(o, at);
       return o;
     });
     const states = new Map<Tensor, ParamState>();
     for (const [key, saved] of Object.entries(sd.state)) {
-      const p = byId.get(Number(key));
-      if (p === undefined) throw new Error(`${where}: state has an entry for parameter ${key}, which no parameter group lists`);
-      const copy: ParamState = {};
-      for (const [k, v] of Object.entries(saved)) {
-        if (typeof v === 'number') {
-          copy[k] = v;
-        } else if (k === 'step' && v instanceof Tensor && v.size === 1) {
-          copy[k] = v.item(); // torch keeps the step count as a 0-d tensor
-        } else if (!(v instanceof Tensor)) {
-          throw new Error(`${where}: state[${key}].${k} must be a Tensor or a number, got ${typeof v}`);
-        } else if (v.shape.join(',') !== p.shape.join(',')) {
-          throw new Error(`${where}: state[${key}].${k} has shape ${fmtShape(v.shape)}, expected the parameter's shape ${fmtShape(p.shape)}`);
-        } else {
-          copy[k] = v.dtype === p.dtype ? v.clone() : v.to(p.dtype).detach(); // buffers take the parameter's dtype
-        }
+      const p = byId.get(key);
+      if (p === undefined) {
+        const named = JSON.stringify(key);
+        throw new Error(`${where}: state has an entry for parameter ${named}, which no parameter group lists`);
       }
-      states.set(p, copy);
+      states.set(p, this.loadParamState(saved, p, `${where}: state[${key}]`));
     }
     options.forEach((o, g) => Object.assign(this.paramGroups[g]!, o));
     this.state.clear();
     for (const [p, s] of states) this.state.set(p, s);
   }
+
+  /** A checked copy of one parameter's saved state (see `loadStateDict`); throws naming the field. */
+  private loadParamState(saved: unknown, p: Tensor, at: string): ParamState {
+    if (!isPlainObject(saved)) {
+      throw new Error(`${at} must be a plain object of field -> value, got ${describe(saved)}`);
+    }
+    const { fields, required } = this.stateSchema;
+    const copy = emptyRecord<Tensor | number>();
+    for (const [k, v] of Object.entries(saved)) {
+      const kind = Object.hasOwn(fields, k) ? fields[k] : undefined;
+      if (kind === undefined) {
+        const known = Object.keys(fields).join(', ');
+        throw new Error(`${at}: unknown field ${JSON.stringify(k)}; ${this.name} keeps ${known}`);
+      }
+      const field = `${at}.${k}`;
+      copy[k] = kind === 'step' ? loadStep(v, field) : loadBuffer(v, p, kind === 'nonNegativeBuffer', field);
+    }
+    const absent = required.filter((k) => !Object.hasOwn(copy, k));
+    if (Object.keys(copy).length > 0 && absent.length > 0) {
+      const all = required.join(', ');
+      throw new Error(`${at}: missing ${absent.join(', ')}; a ${this.name} state needs ${all} together`);
+    }
+    return copy;
+  }
+}
+
+/** A saved step count: a non-negative integer, or a one-element tensor holding one (torch's form). */
+function loadStep(v: unknown, at: string): number {
+  const n = v instanceof Tensor && v.size === 1 ? v.item() : v;
+  if (!(typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) {
+    const holding = v instanceof Tensor && v.size === 1 ? ` holding ${String(n)}` : '';
+    const given = v instanceof Tensor ? `a tensor of shape ${fmtShape(v.shape)}${holding}` : describe(v);
+    throw new Error(`${at} must be a step count (an integer >= 0), got ${given}`);
+  }
+  return n;
+}
+
+/** A saved buffer: a tensor of the parameter's shape, copied in the parameter's dtype. */
+function loadBuffer(v: unknown, p: Tensor, nonNegative: boolean, at: string): Tensor {
+  if (!(v instanceof Tensor)) throw new Error(`${at} must be a Tensor, got ${describe(v)}`);
+  if (v.shape.join(',') !== p.shape.join(',')) {
+    throw new Error(`${at} has shape ${fmtShape(v.shape)}, expected the parameter's shape ${fmtShape(p.shape)}`);
+  }
+  if (nonNegative) {
+    const bad = v.data.findIndex((x) => x < 0);
+    if (bad >= 0) {
+      throw new Error(`${at} must have no negative element (a second moment), got ${v.data[bad]} at index ${bad}`);
+    }
+  }
+  return v.dtype === p.dtype ? v.clone() : v.to(p.dtype).detach(); // buffers take the parameter's dtype
 }
 
 /** Throws if `given` has an option name that `defaults` does not (a typo such as `weight_decay`). */
 function checkKnownOptions(given: object, defaults: object, where: string): void {
   for (const key of Object.keys(given)) {
-    if (key !== 'params' && !(key in defaults)) {
+    if (key !== 'params' && !Object.hasOwn(defaults, key)) {
       throw new Error(`${where}: unknown option "${key}"; expected one of ${Object.keys(defaults).join(', ')}`);
     }
   }

@@ -16,6 +16,7 @@ import { floatData } from '../autograd/dtypeCheck.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
+import type { StateSchema } from './optimizer.js';
 
 /**
  * The options of every SGD parameter group.
@@ -60,6 +61,8 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     }
     super('SGD', params, defaults, options);
   }
+
+  protected readonly stateSchema: StateSchema = { fields: { momentum_buffer: 'buffer' }, required: [] };
 
   protected validate(o: SGDGroupOptions, where: string): void {
     checkNonNegative(o.lr, 'lr', where);

@@ -254,7 +254,8 @@ describe('loadSafetensors rejects malformed files with a clear error', () => {
     ['a header that is not an object', file('[1, 2]'), /the header must be a JSON object, got an array/],
     ['non-string metadata', file({ __metadata__: { epoch: 3 } }), /__metadata__ values must be strings; "epoch" is number 3/],
     ['an unknown dtype', file({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, [0]), /tensor "w": unknown dtype "F8_E4M3"; expected one of F64, F32/],
-    ['a bad shape', file({ w: f32([-1], [0, 4]) }, [0, 0, 0, 0]), /tensor "w": shape must be an array of non-negative integers, got \[-1\]/],
+    ['a bad shape', file({ w: f32([-1], [0, 4]) }, [0, 0, 0, 0]),
+      /tensor "w": shape must be an array of non-negative integers, got an array \[-1\]/],
     ['malformed data_offsets', file({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, [0, 0, 0, 0]), /data_offsets must be \[begin, end\]/],
     ['begin after end', file({ w: f32([0], [4, 0]) }, [0, 0, 0, 0]), /data_offsets \[4, 0\] must have begin <= end/],
     ['data_offsets out of range', file({ w: f32([2], [0, 8]) }, [0, 0, 0, 0]), /tensor "w": data_offsets \[0, 8\] are out of range; the data section has 4 bytes/],
@@ -280,7 +281,8 @@ describe('saveSafetensors rejects what it cannot write', () => {
     ['a non-integer num_batches_tracked', () => saveSafetensors({ 'bn.num_batches_tracked': tensor(2.5) }),
       /"bn.num_batches_tracked" is saved as I64 .* element 0 is 2.5/],
     ['non-string metadata', () => saveSafetensors({}, { epoch: 3 as unknown as string }), /__metadata__ values must be strings; "epoch" is number 3/],
-    ['a state dict that is not an object', () => saveSafetensors(null as unknown as Record<string, Tensor>), /stateDict must be an object of name -> Tensor, got null/],
+    ['a state dict that is not an object', () => saveSafetensors(null as unknown as Record<string, Tensor>),
+      /stateDict must be a plain object of name -> Tensor, got null/],
   ])('%s', (_, fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -89,6 +89,18 @@ export abstract class NormBase extends Module {
   }
 
   /**
+   * `num_batches_tracked` counts batches: torch keeps it as int64, and `saveSafetensors` writes it
+   * as I64, so a loaded value must be a non-negative integer (1.5, -3 or NaN would make the module
+   * unsavable, or its cumulative momentum 1 / count wrong).
+   */
+  protected override loadedValueProblem(key: string, value: Tensor): string | null {
+    if (key !== 'num_batches_tracked') return null;
+    const bad = value.data.findIndex((v) => !(Number.isInteger(v) && v >= 0));
+    if (bad < 0) return null;
+    return `num_batches_tracked must be a non-negative integer (a batch count), got ${value.data[bad]}`;
+  }
+
+  /**
    * Resets running mean to 0, running variance to 1 and the batch count to 0.
    * @example
    * bn.resetRunningStats();
