@@ -14,18 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, saveSafetensors, tensor } from '../../src/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
-
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../tensor/reference.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -259,7 +248,7 @@ describe('safetensors reader fuzz (seeded)', () => {
   });
 
   it.each(MUTATIONS)('%s: 300 mutations, each a clean error or a consistent load', (name, mutate) => {
-    const rnd = generator(0x5eed + name.length * 7919);
+    const rnd = mulberry32(0x5eed + name.length * 7919);
     const tally = { ok: 0, error: 0 };
     for (let i = 0; i < 300; i++) {
       const src = files[i % files.length]!;
