@@ -1,9 +1,58 @@
 /**
- * `Sequential` (modules applied in order, state-dict keys `0.weight`, `1.bias`, ... as in torch)
- * and `Flatten`.
+ * Containers: `Sequential` (modules applied in order, state-dict keys `0.weight`, `1.bias`, ... as in
+ * torch), `ModuleList`, `ModuleDict`, and the small `Identity` and `Flatten`.
  */
 import type { Tensor } from '../autograd/tensor.js';
 import { Module } from './module.js';
+
+/**
+ * The shared part of `Sequential` and `ModuleList`: modules in a list, each registered under its
+ * index (`0`, `1`, ...), indexable with negative indices, iterable.
+ */
+abstract class IndexedModules<M extends Module> extends Module implements Iterable<M> {
+  private readonly list: M[] = [];
+
+  /** Adds a module at the end (registered under the next index); returns this. */
+  append(module: M): this {
+    if (!(module instanceof Module)) {
+      throw new Error(`${this.constructor.name}: every element must be a Module, got ${module === null ? 'null' : typeof module} at index ${this.list.length}`);
+    }
+    // A field named by the index: the auto-registration of Module gives it the key '0', '1', ...
+    (this as unknown as Record<string, Module>)[String(this.list.length)] = module;
+    this.list.push(module);
+    return this;
+  }
+
+  /** Appends every module of `modules` in order; returns this. */
+  extend(modules: Iterable<M>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** Number of modules. */
+  get length(): number {
+    return this.list.length;
+  }
+
+  /** The module at `index` (negative counts from the end, like Array.prototype.at). */
+  at(index: number): M {
+    const n = this.list.length;
+    if (!Number.isInteger(index) || index < -n || index >= n) {
+      throw new Error(`${this.constructor.name}: index must be an integer in [${-n}, ${n - 1}], got ${index}`);
+    }
+    return this.list[index < 0 ? index + n : index]!;
+  }
+
+  /** Same as `at(index)`, for those used to torch's `seq[i]`. */
+  get(index: number): M {
+    return this.at(index);
+  }
+
+  /** The modules in order. */
+  [Symbol.iterator](): Iterator<M> {
+    return this.list[Symbol.iterator]();
+  }
+}
 
 /**
  * Chains modules: `forward(x) = m[n-1](...m[1](m[0](x)))`. Children are registered under their index,
@@ -11,55 +60,136 @@ import { Module } from './module.js';
  * `0.weight`, `0.bias`, `2.weight`, `2.bias`, exactly like torch.nn.Sequential.
  * @example const mlp = new Sequential(new Linear(784, 100), new Sigmoid(), new Linear(100, 10))
  */
-export class Sequential extends Module implements Iterable<Module> {
-  private readonly modules: Module[] = [];
-
+export class Sequential extends IndexedModules<Module> {
   constructor(...modules: Module[]) {
     super();
-    for (const m of modules) this.append(m);
+    this.extend(modules);
   }
 
-  /** Adds a module at the end (registered under the next index); returns this. */
-  append(module: Module): this {
-    if (!(module instanceof Module)) {
-      throw new Error(`Sequential: every element must be a Module, got ${module === null ? 'null' : typeof module} at index ${this.modules.length}`);
+  /** Applies every module in order (through `call`). */
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this) y = m.call(y);
+    return y;
+  }
+}
+
+/**
+ * A list of modules, registered under `0`, `1`, ... like torch.nn.ModuleList; it has no forward of
+ * its own: a model loops over it.
+ * @example
+ * class Blocks extends nn.Module {
+ *   layers = new nn.ModuleList([new nn.Linear(8, 8), new nn.Linear(8, 8)]);
+ *   forward(x: Tensor): Tensor {
+ *     for (const layer of this.layers) x = layer.call(x).relu();
+ *     return x;
+ *   }
+ * }
+ */
+export class ModuleList<M extends Module = Module> extends IndexedModules<M> {
+  constructor(modules: Iterable<M> = []) {
+    super();
+    this.extend(modules);
+  }
+
+  /** A ModuleList is not callable (torch raises NotImplementedError too); iterate over it. */
+  forward(): Tensor {
+    throw new Error('ModuleList: has no forward; call its modules, e.g. for (const m of list) x = m.call(x)');
+  }
+}
+
+/**
+ * Modules by name, registered under their keys like torch.nn.ModuleDict (insertion order).
+ * The modules live in the dictionary, not in fields, so a key never clashes with a method name.
+ * @example
+ * const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 10), box: new nn.Linear(8, 4) });
+ * heads.get('cls').call(features);
+ */
+export class ModuleDict<M extends Module = Module> extends Module {
+  private readonly store = new Map<string, M>();
+
+  constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
+    super();
+    const entries = Symbol.iterator in modules ? modules : Object.entries(modules);
+    for (const [key, m] of entries as Iterable<[string, M]>) this.set(key, m);
+  }
+
+  /** The module under `key`; throws (naming the keys) when there is none, like torch's KeyError. */
+  get(key: string): M {
+    const m = this.store.get(key);
+    if (m === undefined) {
+      throw new Error(`ModuleDict: no module under key "${String(key)}"; keys: ${[...this.store.keys()].map((k) => `"${k}"`).join(', ')}`);
     }
-    const key = String(this.modules.length);
-    (this as unknown as Record<string, Module>)[key] = module;
-    this.registerModule(key);
-    this.modules.push(module);
+    return m;
+  }
+
+  /** Puts `module` under `key` (replacing any, keeping its place); returns this. */
+  set(key: string, module: M): this {
+    if (typeof key !== 'string' || key === '' || key.includes('.')) {
+      throw new Error(`ModuleDict: key must be a non-empty string without ".", got ${typeof key === 'string' ? `"${key}"` : typeof key}`);
+    }
+    if (!(module instanceof Module)) {
+      throw new Error(`ModuleDict: the value under "${key}" must be a Module, got ${module === null ? 'null' : typeof module}`);
+    }
+    this.store.set(key, module);
     return this;
+  }
+
+  /** Whether a module is stored under `key`. */
+  has(key: string): boolean {
+    return this.store.has(key);
+  }
+
+  /** Removes and returns the module under `key` (torch's `pop`). */
+  delete(key: string): M {
+    const m = this.get(key);
+    this.store.delete(key);
+    return m;
   }
 
   /** Number of modules. */
   get length(): number {
-    return this.modules.length;
+    return this.store.size;
   }
 
-  /** The module at `index` (negative counts from the end, like Array.prototype.at). */
-  at(index: number): Module {
-    const n = this.modules.length;
-    if (!Number.isInteger(index) || index < -n || index >= n) {
-      throw new Error(`Sequential: index must be an integer in [${-n}, ${n - 1}], got ${index}`);
-    }
-    return this.modules[index < 0 ? index + n : index]!;
+  /** The keys, in insertion order. */
+  keys(): string[] {
+    return [...this.store.keys()];
   }
 
-  /** Same as `at(index)`, for those used to torch's `seq[i]`. */
-  get(index: number): Module {
-    return this.at(index);
+  /** The modules, in insertion order. */
+  values(): M[] {
+    return [...this.store.values()];
   }
 
-  /** The modules in order. */
-  [Symbol.iterator](): Iterator<Module> {
-    return this.modules[Symbol.iterator]();
+  /** `[key, module]` pairs, in insertion order. */
+  entries(): [string, M][] {
+    return [...this.store.entries()];
   }
 
-  /** Applies every module in order. */
+  /** The children are the stored modules, under their keys. */
+  override namedChildren(): [string, Module][] {
+    return this.entries();
+  }
+
+  /** A ModuleDict is not callable (torch raises NotImplementedError too); call its modules. */
+  forward(): Tensor {
+    throw new Error('ModuleDict: has no forward; call its modules, e.g. dict.get(key).call(x)');
+  }
+}
+
+/**
+ * y = x: a placeholder layer (torch.nn.Identity); constructor arguments are accepted and ignored.
+ * @example new Identity().forward(x) === x  // true
+ */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
+
+  /** Returns its input. */
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const m of this.modules) y = m.forward(y);
-    return y;
+    return x;
   }
 }
 

@@ -10,6 +10,7 @@
 import { Tensor } from '../autograd/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { sizeOf } from '../tensor/shape.js';
+import { markParameter } from './parameter.js';
 
 /** The bound 1/sqrt(fanIn) of torch's default weight and bias initialisation (0 when fanIn is 0). */
 export function defaultInitBound(fanIn: number): number {
@@ -17,12 +18,12 @@ export function defaultInitBound(fanIn: number): number {
 }
 
 /**
- * A new float32 parameter (requiresGrad) of `shape` with values from U(-bound, bound), drawn from
+ * A new float32 `nn.Parameter` (requiresGrad) of `shape` with values from U(-bound, bound), drawn from
  * the seeded default generator (or `generator`).
  * @example uniformParameter([10, 784], defaultInitBound(784))
  */
 export function uniformParameter(shape: readonly number[], bound: number, generator: Generator = defaultGenerator): Tensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = (2 * generator.uniform() - 1) * bound;
-  return new Tensor(data, shape, true);
+  return markParameter(new Tensor(data, shape, true));
 }

@@ -2,13 +2,19 @@
  * `Module`: the base of every layer, with torch.nn.Module's bookkeeping: train/eval mode,
  * parameters, buffers, child modules, and state dicts with PyTorch's key names.
  *
- * A subclass keeps its tensors in ordinary camelCase fields (`this.runningVar`) and registers each
- * under its PyTorch state-dict key (`running_var`). Registration stores the field's name, not the
- * tensor, so reassigning a field (`bn.weight = ...`) is seen by `parameters()` and `stateDict()`.
+ * Registration stores the field's name, not the tensor, so reassigning a field
+ * (`bn.weight = ...`, or tying `wte.weight = lmHead.weight`) is seen by `parameters()` and
+ * `stateDict()`. A field is registered in one of two ways:
+ *   - automatically, as torch's `__setattr__` does: a Module or an `nn.Parameter` assigned to a
+ *     field (class fields included) is registered under the field's name, in assignment order
+ *     (see "Auto-registration" at the end of this file);
+ *   - explicitly, with `registerParameter` / `registerBuffer` / `registerModule`, for buffers and
+ *     for camelCase fields saved under snake_case keys (`runningVar` as `running_var`).
  */
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
+import { isParameter } from './parameter.js';
 
 /**
  * Options of `loadStateDict`.
@@ -50,19 +56,17 @@ export function reprFields(fields: Record<string, unknown>): string {
 
 /**
  * The base class of all layers: train/eval mode, parameters, buffers, child modules, and state
- * dicts with PyTorch's key names. A subclass implements `forward` and registers its tensors by field.
+ * dicts with PyTorch's key names. A subclass implements `forward`; its Module and `nn.Parameter`
+ * fields are registered by name, other tensors with `registerBuffer` / `registerParameter`.
  * @example
- * class Scale extends Module {
- *   weight = ones([3], { requiresGrad: true });
- *   constructor() {
- *     super();
- *     this.registerParameter('weight');
- *   }
+ * class MLP extends Module {
+ *   fc1 = new nn.Linear(4, 8);
+ *   scale = nn.Parameter(ones([8]));
  *   forward(x: Tensor): Tensor {
- *     return x.mul(this.weight);
+ *     return this.fc1.call(x).mul(this.scale);
  *   }
  * }
- * Object.keys(new Scale().stateDict()); // ['weight']
+ * Object.keys(new MLP().stateDict()); // ['fc1.weight', 'fc1.bias', 'scale']
  */
 export abstract class Module {
   /** Training mode (the default) or evaluation mode; see `train()` and `eval()`. */
@@ -70,6 +74,12 @@ export abstract class Module {
   private readonly paramEntries: Entry[] = [];
   private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
   private readonly childEntries: Entry[] = [];
+
+  constructor() {
+    // Every module is seen through a Proxy that registers Modules and Parameters assigned to its
+    // fields; see "Auto-registration" at the end of this file.
+    return new Proxy(this, Module.registering);
+  }
 
   /**
    * The layer's computation, `y = f(x)`.
@@ -84,7 +94,7 @@ export abstract class Module {
    * this.registerParameter('weight');
    */
   protected registerParameter(key: string, field: string = key): void {
-    this.paramEntries.push({ key, field });
+    this.register(this.paramEntries, key, field, {});
   }
 
   /**
@@ -93,7 +103,7 @@ export abstract class Module {
    * this.registerBuffer('running_mean', 'runningMean');
    */
   protected registerBuffer(key: string, field: string = key, persistent = true): void {
-    this.bufferEntries.push({ key, field, persistent });
+    this.register(this.bufferEntries, key, field, { persistent });
   }
 
   /**
@@ -102,7 +112,22 @@ export abstract class Module {
    * this.registerModule('encoder'); // its weight is saved as 'encoder.weight'
    */
   protected registerModule(key: string, field: string = key): void {
-    this.childEntries.push({ key, field });
+    this.register(this.childEntries, key, field, {});
+  }
+
+  /**
+   * Adds `{ key, field }` to `list`, or renames the entry of `field` (or of `key`) in place; an
+   * entry of `field` in another list is dropped (the field changes kind, as in torch).
+   */
+  private register<E extends Entry>(list: E[], key: string, field: string, extra: Omit<E, keyof Entry>): void {
+    for (const other of [this.paramEntries, this.bufferEntries, this.childEntries] as Entry[][]) {
+      if (other === list) continue;
+      const at = other.findIndex((e) => e.field === field);
+      if (at >= 0) other.splice(at, 1);
+    }
+    const existing = list.find((e) => e.field === field) ?? list.find((e) => e.key === key);
+    if (existing === undefined) list.push({ key, field, ...extra } as E);
+    else Object.assign(existing, { key, field, ...extra });
   }
 
   /**
@@ -198,20 +223,82 @@ export abstract class Module {
   }
 
   /**
-   * This module and all descendants as `[dotted name, module]` (this one is `''`).
+   * Direct children, in registration order.
+   * @example
+   * model.children().length;
+   */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /**
+   * This module and every descendant, each once, depth first (this one first).
+   * @example
+   * model.modules().filter((m) => m instanceof nn.Linear).length;
+   */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /**
+   * Calls `fn` on every descendant (children first, depth first) and then on this module, as
+   * torch's `apply`; returns this. The usual use is custom initialisation.
+   * @example
+   * model.apply((m) => { if (m instanceof nn.Linear) nn.init.zeros_(m.bias!); });
+   */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * Sets `requiresGrad` of every parameter (false freezes the module); returns this.
+   * @example
+   * backbone.requiresGrad_(false); // fine-tune only the head
+   */
+  requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new Error(`requiresGrad_: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
+  }
+
+  /**
+   * Runs the module: `m.call(x)` is torch's `m(x)`. Today it is `forward`; it is the one place
+   * where per-call work (hooks) goes, so containers and models should call children through it.
+   * A method rather than a callable module: a Proxy around a function would lose `instanceof`
+   * checks on the class, TypeScript's typing of the fields, and readable stack traces.
+   * @example
+   * const y = model.call(x);
+   */
+  call<M extends Module>(this: M, ...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
+    return (this.forward as (...args: unknown[]) => ReturnType<M['forward']>)(...inputs);
+  }
+
+  /**
+   * This module and all descendants as `[dotted name, module]` (this one is `''`), depth first in
+   * registration order. A module reachable twice is listed once (torch's `remove_duplicate=True`).
    * @example
    * model.namedModules().map(([name]) => name); // ['', '0', '1', ...]
    */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [key, child] of this.namedChildren()) {
-      out.push(...child.namedModules(prefix === '' ? key : `${prefix}.${key}`));
-    }
+  namedModules(prefix = '', removeDuplicate = true): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, name: string): void => {
+      if (removeDuplicate) {
+        if (seen.has(m)) return;
+        seen.add(m);
+      }
+      out.push([name, m]);
+      for (const [key, child] of m.namedChildren()) visit(child, name === '' ? key : `${name}.${key}`);
+    };
+    visit(this, prefix);
     return out;
   }
 
   /**
-   * Every parameter with its dotted state-dict name, e.g. `['0.weight', t]`.
+   * Every parameter with its dotted state-dict name, e.g. `['0.weight', t]`. A tensor reachable
+   * twice (tied weights) is listed once, under its first name, as torch's `named_parameters()`.
    * @example
    * for (const [name, p] of model.namedParameters()) console.log(name, p.shape);
    */
@@ -220,7 +307,7 @@ export abstract class Module {
   }
 
   /**
-   * Every parameter (what an optimizer updates).
+   * Every parameter (what an optimizer updates), each tensor once.
    * @example
    * const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
    */
@@ -229,7 +316,7 @@ export abstract class Module {
   }
 
   /**
-   * Every buffer with its dotted name (non-persistent ones included).
+   * Every buffer with its dotted name (non-persistent ones included), each tensor once.
    * @example
    * new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name); // ['running_mean', 'running_var', 'num_batches_tracked']
    */
@@ -237,13 +324,16 @@ export abstract class Module {
     return this.namedTensors((m) => m.bufferEntries);
   }
 
-  /** The non-null tensors of `entries` in this module and every descendant, with dotted names. */
+  /** The non-null tensors of `entries` in this module and every descendant, with dotted names, each once. */
   private namedTensors(entries: (m: Module) => readonly Entry[]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
       for (const { key, field } of entries(m)) {
         const t = m.read<Tensor>(field);
-        if (t !== null) out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
+        if (t === null || seen.has(t)) continue;
+        seen.add(t);
+        out.push([prefix === '' ? key : `${prefix}.${key}`, t]);
       }
     }
     return out;
@@ -278,7 +368,7 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const out = emptyRecord<Tensor>();
-    for (const [prefix, m] of this.namedModules()) {
+    for (const [prefix, m] of this.namedModules('', false)) {
       const name = (key: string): string => (prefix === '' ? key : `${prefix}.${key}`);
       for (const { key, field } of m.paramEntries) {
         const t = m.read<Tensor>(field);
@@ -310,12 +400,12 @@ export abstract class Module {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const optional = new Set(
-      this.namedModules().flatMap(([prefix, m]) => m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`))),
+      this.namedModules('', false).flatMap(([prefix, m]) => m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`))),
     );
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(sd, k) && !optional.has(k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !Object.hasOwn(own, k));
     const owners = new Map<string, [Module, string]>();
-    for (const [prefix, m] of this.namedModules()) {
+    for (const [prefix, m] of this.namedModules('', false)) {
       for (const { key } of [...m.paramEntries, ...m.bufferEntries]) {
         owners.set(prefix === '' ? key : `${prefix}.${key}`, [m, key]);
       }
@@ -345,5 +435,31 @@ export abstract class Module {
       if (Object.hasOwn(sd, k)) target.data.set(sd[k]!.data);
     }
     return { missingKeys, unexpectedKeys };
+  }
+
+  // Auto-registration ---------------------------------------------------------------------------
+  // torch registers a Module or Parameter assigned to an attribute (`Module.__setattr__`). Here the
+  // base constructor returns a Proxy of the module whose one trap, `defineProperty`, sees every
+  // field write: class fields (defined on the returned proxy after `super()`), assignments in
+  // constructors and methods (an ordinary [[Set]] on a proxy ends in its [[DefineOwnProperty]]),
+  // and `Object.defineProperty`. Reads are not trapped. A field already registered keeps its entry,
+  // so reassigning it (tying weights) is seen through the field's name.
+
+  /** The handler of every module's Proxy. */
+  private static readonly registering: ProxyHandler<Module> = {
+    defineProperty(target, prop, descriptor): boolean {
+      if (!Reflect.defineProperty(target, prop, descriptor)) return false;
+      if (typeof prop === 'string' && 'value' in descriptor) target.autoRegister(prop, descriptor.value);
+      return true;
+    },
+  };
+
+  /** Registers `field` under its own name if `value` is a Module or a Parameter and the field is new. */
+  private autoRegister(field: string, value: unknown): void {
+    if (!(value instanceof Module) && !isParameter(value)) return;
+    const known = (list: readonly Entry[]): boolean => list.some((e) => e.field === field);
+    if (known(this.paramEntries) || known(this.bufferEntries) || known(this.childEntries)) return;
+    if (value instanceof Module) this.childEntries.push({ key: field, field });
+    else this.paramEntries.push({ key: field, field });
   }
 }

@@ -12,5 +12,6 @@ export { Conv2d, type Conv2dModuleOptions } from './conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
 export { ReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, type GELUOptions } from './activation.js';
 export { Dropout, type DropoutModuleOptions } from './dropout.js';
-export { Sequential, Flatten } from './container.js';
+export { Sequential, ModuleList, ModuleDict, Identity, Flatten } from './container.js';
+export { Parameter, isParameter, type ParameterConstructor } from './parameter.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';
