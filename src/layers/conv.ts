@@ -4,7 +4,7 @@
  */
 import { conv2d, pair, type Conv2dOptions, type IntPair } from '../autograd/ops/conv.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { defaultInitBound, uniformParameter } from './init.js';
+import { defaultInitBound, uniformParameter } from './parameter.js';
 import { Module } from './module.js';
 
 /**

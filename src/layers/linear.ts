@@ -3,7 +3,7 @@
  */
 import type { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
-import { defaultInitBound, uniformParameter } from './init.js';
+import { defaultInitBound, uniformParameter } from './parameter.js';
 import { Module } from './module.js';
 
 /**

@@ -15,3 +15,5 @@ export { Dropout, type DropoutModuleOptions } from './dropout.js';
 export { Sequential, ModuleList, ModuleDict, Identity, Flatten } from './container.js';
 export { Parameter, isParameter, type ParameterConstructor } from './parameter.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';
+export * as init from './init.js';
+export * as utils from './utils.js';
