@@ -5,3 +5,5 @@ export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInp
 export type { StateField, StateSchema } from './optimizer.js';
 export { SGD, type SGDGroupOptions, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamGroupOptions, type AdamOptions } from './adam.js';
+export * as lrScheduler from './lrScheduler.js';
+export { saveOptimizerState, loadOptimizerState, type OptimizerStateFileOptions } from './stateFile.js';
