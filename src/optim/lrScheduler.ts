@@ -205,8 +205,8 @@ export abstract class LRScheduler {
     return {};
   }
 
-  /** Restores `options()`'s values (a subclass checks them). */
-  protected loadOptions(_sd: SchedulerStateDict, _where: string): void {}
+  /** Checks and sets the options (from the constructor, or from a state dict on load). */
+  protected loadOptions(_o: Record<string, unknown>, _where: string): void {}
 }
 
 /**
@@ -227,13 +227,12 @@ export interface StepLROptions {
  * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
  */
 export class StepLR extends LRScheduler {
-  stepSize: number;
-  gamma: number;
+  stepSize!: number;
+  gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
     super(optimizer, 'StepLR');
-    this.stepSize = checkPositiveInteger(opts?.stepSize, 'stepSize', 'StepLR');
-    this.gamma = checkFinite(opts.gamma ?? 0.1, 'gamma', 'StepLR');
+    this.loadOptions({ stepSize: opts?.stepSize, gamma: opts?.gamma ?? 0.1 }, 'StepLR');
     this.start(opts.lastEpoch);
   }
 
@@ -250,9 +249,9 @@ export class StepLR extends LRScheduler {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
-    this.stepSize = checkPositiveInteger(sd['stepSize'], 'stepSize', where);
-    this.gamma = checkFinite(sd['gamma'], 'gamma', where);
+  protected override loadOptions(o: Record<string, unknown>, where: string): void {
+    this.stepSize = checkPositiveInteger(o['stepSize'], 'stepSize', where);
+    this.gamma = checkFinite(o['gamma'], 'gamma', where);
   }
 }
 
@@ -274,19 +273,13 @@ export interface MultiStepLROptions {
  * @example const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80] });
  */
 export class MultiStepLR extends LRScheduler {
-  milestones: number[];
-  gamma: number;
+  milestones!: number[];
+  gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
     super(optimizer, 'MultiStepLR');
-    this.milestones = MultiStepLR.checkMilestones(opts?.milestones, 'MultiStepLR');
-    this.gamma = checkFinite(opts.gamma ?? 0.1, 'gamma', 'MultiStepLR');
+    this.loadOptions({ milestones: opts?.milestones, gamma: opts?.gamma ?? 0.1 }, 'MultiStepLR');
     this.start(opts.lastEpoch);
-  }
-
-  private static checkMilestones(v: unknown, where: string): number[] {
-    if (!Array.isArray(v) || !v.every((m) => Number.isInteger(m))) throw new Error(`${where}: milestones must be a list of integers, got ${JSON.stringify(v)}`);
-    return [...(v as number[])].sort((a, b) => a - b);
   }
 
   protected getLr(): number[] {
@@ -303,9 +296,11 @@ export class MultiStepLR extends LRScheduler {
     return { milestones: [...this.milestones], gamma: this.gamma };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
-    this.milestones = MultiStepLR.checkMilestones(sd['milestones'], where);
-    this.gamma = checkFinite(sd['gamma'], 'gamma', where);
+  protected override loadOptions(o: Record<string, unknown>, where: string): void {
+    const v = o['milestones'];
+    if (!Array.isArray(v) || !v.every((m) => Number.isInteger(m))) throw new Error(`${where}: milestones must be a list of integers, got ${JSON.stringify(v)}`);
+    this.milestones = [...(v as number[])].sort((a, b) => a - b);
+    this.gamma = checkFinite(o['gamma'], 'gamma', where);
   }
 }
 
@@ -325,11 +320,11 @@ export interface ExponentialLROptions {
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.9 });
  */
 export class ExponentialLR extends LRScheduler {
-  gamma: number;
+  gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: ExponentialLROptions) {
     super(optimizer, 'ExponentialLR');
-    this.gamma = checkFinite(opts?.gamma, 'gamma', 'ExponentialLR');
+    this.loadOptions({ gamma: opts?.gamma }, 'ExponentialLR');
     this.start(opts.lastEpoch);
   }
 
@@ -346,8 +341,8 @@ export class ExponentialLR extends LRScheduler {
     return { gamma: this.gamma };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
-    this.gamma = checkFinite(sd['gamma'], 'gamma', where);
+  protected override loadOptions(o: Record<string, unknown>, where: string): void {
+    this.gamma = checkFinite(o['gamma'], 'gamma', where);
   }
 }
 
@@ -372,20 +367,14 @@ export interface LinearLROptions {
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.01, totalIters: 10 });
  */
 export class LinearLR extends LRScheduler {
-  startFactor: number;
-  endFactor: number;
-  totalIters: number;
+  startFactor!: number;
+  endFactor!: number;
+  totalIters!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
     super(optimizer, 'LinearLR');
-    [this.startFactor, this.endFactor, this.totalIters] = LinearLR.check(opts.startFactor ?? 1 / 3, opts.endFactor ?? 1, opts.totalIters ?? 5, 'LinearLR');
+    this.loadOptions({ startFactor: opts.startFactor ?? 1 / 3, endFactor: opts.endFactor ?? 1, totalIters: opts.totalIters ?? 5 }, 'LinearLR');
     this.start(opts.lastEpoch);
-  }
-
-  private static check(start: unknown, end: unknown, total: unknown, where: string): [number, number, number] {
-    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new Error(`${where}: startFactor must be in (0, 1], got ${String(start)}`);
-    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) throw new Error(`${where}: endFactor must be in [0, 1], got ${String(end)}`);
-    return [start, end, checkPositiveInteger(total, 'totalIters', where)];
   }
 
   protected getLr(): number[] {
@@ -404,8 +393,12 @@ export class LinearLR extends LRScheduler {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
-    [this.startFactor, this.endFactor, this.totalIters] = LinearLR.check(sd['startFactor'], sd['endFactor'], sd['totalIters'], where);
+  protected override loadOptions(o: Record<string, unknown>, where: string): void {
+    const [start, end] = [o['startFactor'], o['endFactor']];
+    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new Error(`${where}: startFactor must be in (0, 1], got ${String(start)}`);
+    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) throw new Error(`${where}: endFactor must be in [0, 1], got ${String(end)}`);
+    [this.startFactor, this.endFactor] = [start, end];
+    this.totalIters = checkPositiveInteger(o['totalIters'], 'totalIters', where);
   }
 }
 
@@ -428,13 +421,12 @@ export interface CosineAnnealingLROptions {
  * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50 });
  */
 export class CosineAnnealingLR extends LRScheduler {
-  tMax: number;
-  etaMin: number;
+  tMax!: number;
+  etaMin!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
     super(optimizer, 'CosineAnnealingLR');
-    this.tMax = checkPositiveInteger(opts?.tMax, 'tMax', 'CosineAnnealingLR');
-    this.etaMin = checkFinite(opts.etaMin ?? 0, 'etaMin', 'CosineAnnealingLR');
+    this.loadOptions({ tMax: opts?.tMax, etaMin: opts?.etaMin ?? 0 }, 'CosineAnnealingLR');
     this.start(opts.lastEpoch);
   }
 
@@ -458,9 +450,9 @@ export class CosineAnnealingLR extends LRScheduler {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
-    this.tMax = checkPositiveInteger(sd['tMax'], 'tMax', where);
-    this.etaMin = checkFinite(sd['etaMin'], 'etaMin', where);
+  protected override loadOptions(o: Record<string, unknown>, where: string): void {
+    this.tMax = checkPositiveInteger(o['tMax'], 'tMax', where);
+    this.etaMin = checkFinite(o['etaMin'], 'etaMin', where);
   }
 }
 
@@ -654,7 +646,7 @@ export class OneCycleLR extends LRScheduler {
     return { totalSteps: this.totalSteps, maxLrs: [...this.maxLrs], minLrs: [...this.minLrs], maxMomentums: [...this.maxMomentums], baseMomentums: [...this.baseMomentums] };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
+  protected override loadOptions(sd: Record<string, unknown>, where: string): void {
     if (sd['totalSteps'] !== this.totalSteps) throw new Error(`${where}: totalSteps is ${this.totalSteps}, the state dict has ${String(sd['totalSteps'])}`);
     const groups = this.optimizer.paramGroups.length;
     const list = (key: string, n: number): number[] => {
@@ -735,7 +727,7 @@ export class SequentialLR extends LRScheduler {
     return { ...super.stateDict(), milestones: [...this.milestones], schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
-  protected override loadOptions(sd: SchedulerStateDict, where: string): void {
+  protected override loadOptions(sd: Record<string, unknown>, where: string): void {
     const subs = sd['schedulers'];
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
       throw new Error(`${where}: schedulers must be a list of ${this.schedulers.length} state dicts, got ${JSON.stringify(subs)}`);
