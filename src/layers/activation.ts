@@ -1,7 +1,9 @@
 /**
- * Activation layers: `ReLU`, `GELU`, `Tanh`, `Sigmoid`, `Softmax`, `LogSoftmax`. Each is the
- * elementwise (or per-axis) function as a parameter-free module, like torch.nn's.
+ * Activation layers: `ReLU`, `GELU`, `Tanh`, `Sigmoid`, `Softmax`, `LogSoftmax`, `LeakyReLU`,
+ * `SiLU`, `ELU`, `Softplus`. Each is the elementwise (or per-axis) function as a parameter-free
+ * module, like torch.nn's.
  */
+import { elu, leakyRelu, silu, softplus } from '../autograd/ops/activation.js';
 import { logSoftmax, softmax } from '../autograd/ops/softmax.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { Module } from './module.js';
@@ -107,5 +109,93 @@ export class LogSoftmax extends AlongDim {
   /** Log-softmax along `dim`. */
   forward(x: Tensor): Tensor {
     return logSoftmax(x, this.dim);
+  }
+}
+
+/**
+ * y = x where x > 0, else negativeSlope * x (default 0.01).
+ * @example new LeakyReLU(0.2).forward(tensor([-1, 2]))  // [-0.2, 2]
+ */
+export class LeakyReLU extends Module {
+  /** The slope for negative inputs. */
+  readonly negativeSlope: number;
+
+  constructor(negativeSlope = 0.01) {
+    super();
+    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope must be a number, got ${String(negativeSlope)}`);
+    this.negativeSlope = negativeSlope;
+  }
+
+  protected override extraRepr(): string {
+    return `negativeSlope=${this.negativeSlope}`;
+  }
+
+  /** Elementwise leaky rectifier. */
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+}
+
+/**
+ * y = x * sigmoid(x) (SiLU, also called swish).
+ * @example new SiLU().forward(tensor([1]))  // [0.7311]
+ */
+export class SiLU extends Module {
+  /** Elementwise x * sigmoid(x). */
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+}
+
+/**
+ * y = x where x > 0, else alpha * (e^x - 1) (default alpha 1).
+ * @example new ELU().forward(tensor([-1, 2]))  // [-0.6321, 2]
+ */
+export class ELU extends Module {
+  /** The value approached for very negative inputs is -alpha. */
+  readonly alpha: number;
+
+  constructor(alpha = 1) {
+    super();
+    if (typeof alpha !== 'number' || Number.isNaN(alpha)) throw new Error(`ELU: alpha must be a number, got ${String(alpha)}`);
+    this.alpha = alpha;
+  }
+
+  protected override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+
+  /** Elementwise ELU. */
+  forward(x: Tensor): Tensor {
+    return elu(x, this.alpha);
+  }
+}
+
+/**
+ * y = ln(1 + e^(beta x)) / beta, and x where beta x > threshold (defaults beta 1, threshold 20).
+ * @example new Softplus().forward(tensor([0]))  // [0.6931]
+ */
+export class Softplus extends Module {
+  /** Sharpness: larger beta is closer to ReLU. */
+  readonly beta: number;
+  /** Above beta x > threshold the output is x. */
+  readonly threshold: number;
+
+  constructor(beta = 1, threshold = 20) {
+    super();
+    for (const [name, v] of [['beta', beta], ['threshold', threshold]] as const) {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Softplus: ${name} must be a number, got ${String(v)}`);
+    }
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
+  protected override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+
+  /** Elementwise softplus. */
+  forward(x: Tensor): Tensor {
+    return softplus(x, this.beta, this.threshold);
   }
 }

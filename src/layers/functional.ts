@@ -23,7 +23,6 @@ export {
   nllLoss,
   mseLoss,
   binaryCrossEntropyWithLogits,
-  softplus,
   type Reduction,
   type ClassTargets,
   type CrossEntropyOptions,
@@ -31,3 +30,18 @@ export {
   type MseLossOptions,
   type BceWithLogitsOptions,
 } from '../autograd/ops/loss.js';
+export { conv1d, type Conv1dOptions } from './conv1d.js';
+export { leakyRelu, silu, elu, softplus } from '../autograd/ops/activation.js';
+export {
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
+  klDiv,
+  binaryCrossEntropy,
+  type L1LossOptions,
+  type SmoothL1LossOptions,
+  type HuberLossOptions,
+  type KLDivOptions,
+  type KLDivReduction,
+  type BCELossOptions,
+} from '../autograd/ops/lossMore.js';

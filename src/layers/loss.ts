@@ -1,6 +1,7 @@
 /**
- * Loss modules: `CrossEntropyLoss`, `NLLLoss`, `MSELoss`, `BCEWithLogitsLoss`, thin wrappers over the
- * functional losses in src/autograd/ops/loss.ts that keep their options. As in torch, a class
+ * Loss modules: `CrossEntropyLoss`, `NLLLoss`, `MSELoss`, `BCEWithLogitsLoss`, `L1Loss`,
+ * `SmoothL1Loss`, `HuberLoss`, `KLDivLoss`, `BCELoss`: thin wrappers over the functional losses in
+ * src/autograd/ops/loss.ts and lossMore.ts that keep their options. As in torch, a class
  * `weight` (and `posWeight`) is a buffer, saved in the state dict as `weight` (`pos_weight`).
  */
 import {
@@ -15,6 +16,19 @@ import {
   type NllLossOptions,
   type Reduction,
 } from '../autograd/ops/loss.js';
+import {
+  binaryCrossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  smoothL1Loss,
+  type BCELossOptions,
+  type HuberLossOptions,
+  type KLDivOptions,
+  type KLDivReduction,
+  type L1LossOptions,
+  type SmoothL1LossOptions,
+} from '../autograd/ops/lossMore.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { Module } from './module.js';
 
@@ -121,5 +135,115 @@ export class BCEWithLogitsLoss extends Module {
   /** The loss of `logits` given probability `targets` of the same shape. */
   forward(logits: Tensor, targets: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(logits, targets, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
+  }
+}
+
+/**
+ * Mean absolute error |a - b|, reduced.
+ * @example new L1Loss().forward(prediction, target)
+ */
+export class L1Loss extends Module {
+  /** 'mean', 'sum' or 'none'. */
+  readonly reduction: Reduction;
+
+  constructor(opts: L1LossOptions = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+  }
+
+  /** The loss of `input` given `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * Smooth L1: quadratic below `beta` (default 1), linear above.
+ * @example new SmoothL1Loss({ beta: 0.5 }).forward(boxes, targets)
+ */
+export class SmoothL1Loss extends Module {
+  /** 'mean', 'sum' or 'none'. */
+  readonly reduction: Reduction;
+  /** Where the loss turns linear. */
+  readonly beta: number;
+
+  constructor(opts: SmoothL1LossOptions = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    this.beta = opts.beta ?? 1;
+  }
+
+  /** The loss of `input` given `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+/**
+ * Huber loss: quadratic below `delta` (default 1), linear with slope delta above.
+ * @example new HuberLoss({ delta: 2 }).forward(prediction, target)
+ */
+export class HuberLoss extends Module {
+  /** 'mean', 'sum' or 'none'. */
+  readonly reduction: Reduction;
+  /** Where the loss turns linear. */
+  readonly delta: number;
+
+  constructor(opts: HuberLossOptions = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    this.delta = opts.delta ?? 1;
+  }
+
+  /** The loss of `input` given `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+/**
+ * KL divergence of log-probabilities `input` from `target` (probabilities, or log-probabilities with
+ * `logTarget`); 'batchmean' gives the KL divergence per sample.
+ * @example new KLDivLoss({ reduction: 'batchmean' }).forward(logSoftmax(logits, 1), probs)
+ */
+export class KLDivLoss extends Module {
+  /** 'mean' (torch's default), 'batchmean', 'sum' or 'none'. */
+  readonly reduction: KLDivReduction;
+  /** Whether the target holds log-probabilities. */
+  readonly logTarget: boolean;
+
+  constructor(opts: KLDivOptions = {}) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+    this.logTarget = opts.logTarget ?? false;
+  }
+
+  /** The loss of `input` given `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+/**
+ * Binary cross-entropy of probabilities (after a sigmoid), logs clamped at -100 as in torch.
+ * `weight` is a buffer, saved as `weight`.
+ * @example new BCELoss().forward(scores.sigmoid(), labels)
+ */
+export class BCELoss extends Module {
+  /** Rescaling weight broadcast to the loss, or null. */
+  weight: Tensor | null;
+  /** 'mean', 'sum' or 'none'. */
+  readonly reduction: Reduction;
+
+  constructor(opts: BCELossOptions = {}) {
+    super();
+    this.weight = opts.weight ?? null;
+    this.reduction = opts.reduction ?? 'mean';
+    this.registerBuffer('weight');
+  }
+
+  /** The loss of `input` given `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }

@@ -9,11 +9,12 @@ export { LayerNorm, RMSNorm, type LayerNormModuleOptions, type RMSNormModuleOpti
 export type { NormBaseOptions } from './norm/normBase.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Conv2d, type Conv2dModuleOptions } from './conv.js';
+export { Conv1d, type Conv1dModuleOptions } from './conv1d.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
-export { ReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, type GELUOptions } from './activation.js';
+export { ReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, LeakyReLU, SiLU, ELU, Softplus, type GELUOptions } from './activation.js';
 export { Dropout, type DropoutModuleOptions } from './dropout.js';
 export { Sequential, ModuleList, ModuleDict, Identity, Flatten } from './container.js';
 export { Parameter, isParameter, type ParameterConstructor } from './parameter.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, BCELoss } from './loss.js';
 export * as init from './init.js';
 export * as utils from './utils.js';

@@ -79,14 +79,14 @@ export interface BceWithLogitsOptions {
   weight?: Tensor | null;
 }
 
-function checkReduction(reduction: Reduction, where: string): Reduction {
+export function checkReduction(reduction: Reduction, where: string): Reduction {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   }
   return reduction;
 }
 
-function reduce(loss: Tensor, reduction: Reduction): Tensor {
+export function reduce(loss: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return loss;
   return reduction === 'sum' ? loss.sum() : loss.mean();
 }
