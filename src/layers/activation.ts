@@ -122,7 +122,9 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01) {
     super();
-    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) throw new Error(`LeakyReLU: negativeSlope must be a number, got ${String(negativeSlope)}`);
+    if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) {
+      throw new Error(`LeakyReLU: negativeSlope must be a number, got ${String(negativeSlope)}`);
+    }
     this.negativeSlope = negativeSlope;
   }
 
@@ -157,7 +159,9 @@ export class ELU extends Module {
 
   constructor(alpha = 1) {
     super();
-    if (typeof alpha !== 'number' || Number.isNaN(alpha)) throw new Error(`ELU: alpha must be a number, got ${String(alpha)}`);
+    if (typeof alpha !== 'number' || Number.isNaN(alpha)) {
+      throw new Error(`ELU: alpha must be a number, got ${String(alpha)}`);
+    }
     this.alpha = alpha;
   }
 
@@ -184,7 +188,9 @@ export class Softplus extends Module {
   constructor(beta = 1, threshold = 20) {
     super();
     for (const [name, v] of [['beta', beta], ['threshold', threshold]] as const) {
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`Softplus: ${name} must be a number, got ${String(v)}`);
+      if (typeof v !== 'number' || Number.isNaN(v)) {
+        throw new Error(`Softplus: ${name} must be a number, got ${String(v)}`);
+      }
     }
     this.beta = beta;
     this.threshold = threshold;

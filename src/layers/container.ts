@@ -15,7 +15,10 @@ abstract class IndexedModules<M extends Module> extends Module implements Iterab
   /** Adds a module at the end (registered under the next index); returns this. */
   append(module: M): this {
     if (!(module instanceof Module)) {
-      throw new Error(`${this.constructor.name}: every element must be a Module, got ${module === null ? 'null' : typeof module} at index ${this.list.length}`);
+      throw new Error(
+        `${this.constructor.name}: every element must be a Module` +
+        `, got ${module === null ? 'null' : typeof module} at index ${this.list.length}`,
+      );
     }
     // A field named by the index: the auto-registration of Module gives it the key '0', '1', ...
     (this as unknown as Record<string, Module>)[String(this.list.length)] = module;
@@ -118,7 +121,10 @@ export class ModuleDict<M extends Module = Module> extends Module {
   get(key: string): M {
     const m = this.store.get(key);
     if (m === undefined) {
-      throw new Error(`ModuleDict: no module under key "${String(key)}"; keys: ${[...this.store.keys()].map((k) => `"${k}"`).join(', ')}`);
+      throw new Error(
+        `ModuleDict: no module under key "${String(key)}"` +
+        `; keys: ${[...this.store.keys()].map((k) => `"${k}"`).join(', ')}`,
+      );
     }
     return m;
   }
@@ -126,10 +132,15 @@ export class ModuleDict<M extends Module = Module> extends Module {
   /** Puts `module` under `key` (replacing any, keeping its place); returns this. */
   set(key: string, module: M): this {
     if (typeof key !== 'string' || key === '' || key.includes('.')) {
-      throw new Error(`ModuleDict: key must be a non-empty string without ".", got ${typeof key === 'string' ? `"${key}"` : typeof key}`);
+      throw new Error(
+        `ModuleDict: key must be a non-empty string without "."` +
+        `, got ${typeof key === 'string' ? `"${key}"` : typeof key}`,
+      );
     }
     if (!(module instanceof Module)) {
-      throw new Error(`ModuleDict: the value under "${key}" must be a Module, got ${module === null ? 'null' : typeof module}`);
+      throw new Error(
+        `ModuleDict: the value under "${key}" must be a Module, got ${module === null ? 'null' : typeof module}`,
+      );
     }
     this.store.set(key, module);
     return this;

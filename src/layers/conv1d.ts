@@ -25,7 +25,9 @@ export interface Conv1dOptions {
 }
 
 function checkInt(v: unknown, name: string, min: number, where: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  }
   return v;
 }
 
@@ -37,10 +39,16 @@ function checkInt(v: unknown, name: string, min: number, where: string): number 
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
   const where = 'conv1d';
   if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) {
-    throw new Error(`${where}: input must be a Tensor of shape [N, C, L] or [C, L], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+    throw new Error(
+      `${where}: input must be a Tensor of shape [N, C, L] or [C, L]` +
+      `, got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`,
+    );
   }
   if (!(weight instanceof Tensor) || weight.ndim !== 3) {
-    throw new Error(`${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize], got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
+    throw new Error(
+      `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize]` +
+      `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`,
+    );
   }
   const stride = checkInt(opts.stride ?? 1, 'stride', 1, where);
   const dilation = checkInt(opts.dilation ?? 1, 'dilation', 1, where);
@@ -96,16 +104,24 @@ export class Conv1d extends Module {
     this.outChannels = checkInt(outChannels, 'outChannels', 1, where);
     this.kernelSize = checkInt(kernelSize, 'kernelSize', 1, where);
     this.groups = checkInt(opts.groups ?? 1, 'groups', 1, where);
-    if (inChannels % this.groups !== 0) throw new Error(`${where}: inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
-    if (outChannels % this.groups !== 0) throw new Error(`${where}: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
+    if (inChannels % this.groups !== 0) {
+      throw new Error(`${where}: inChannels (${inChannels}) must be divisible by groups (${this.groups})`);
+    }
+    if (outChannels % this.groups !== 0) {
+      throw new Error(`${where}: outChannels (${outChannels}) must be divisible by groups (${this.groups})`);
+    }
     if ((opts.paddingMode ?? 'zeros') !== 'zeros') {
-      throw new Error(`${where}: paddingMode must be 'zeros' (the only mode implemented), got '${String(opts.paddingMode)}'`);
+      throw new Error(
+        `${where}: paddingMode must be 'zeros' (the only mode implemented), got '${String(opts.paddingMode)}'`,
+      );
     }
     this.stride = checkInt(opts.stride ?? 1, 'stride', 1, where);
     this.dilation = checkInt(opts.dilation ?? 1, 'dilation', 1, where);
     const padding = opts.padding ?? 0;
     if (padding === 'same' && this.stride !== 1) {
-      throw new Error(`${where}: padding='same' is not supported for strided convolutions; expected stride 1, got ${this.stride}`);
+      throw new Error(
+        `${where}: padding='same' is not supported for strided convolutions; expected stride 1, got ${this.stride}`,
+      );
     }
     this.padding = padding === 'same' || padding === 'valid' ? padding : checkInt(padding, 'padding', 0, where);
     const bound = defaultInitBound((inChannels / this.groups) * kernelSize);
@@ -114,11 +130,14 @@ export class Conv1d extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, kernelSize=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, groups=${this.groups}, bias=${this.bias !== null}`;
+    const { inChannels, outChannels, kernelSize, stride, padding, dilation, groups } = this;
+    return `${inChannels}, ${outChannels}, kernelSize=${kernelSize}, stride=${stride}, padding=${padding}, ` +
+      `dilation=${dilation}, groups=${groups}, bias=${this.bias !== null}`;
   }
 
   /** x [N, inChannels, L] (or [inChannels, L]) -> [N, outChannels, Lo]. */
   forward(x: Tensor): Tensor {
-    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const { stride, padding, dilation, groups } = this;
+    return conv1d(x, this.weight, this.bias, { stride, padding, dilation, groups });
   }
 }

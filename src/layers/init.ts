@@ -133,7 +133,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   checkTensor(t, 'calculateFanInAndFanOut');
   if (t.shape.length < 2) {
-    throw new Error(`calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape ${fmtShape(t.shape)}`);
+    throw new Error(
+      `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions` +
+      `, got shape ${fmtShape(t.shape)}`,
+    );
   }
   let receptive = 1;
   for (let d = 2; d < t.shape.length; d++) receptive *= t.shape[d]!;
@@ -265,6 +268,12 @@ function normCdf(x: number): number {
  * function", GPU Computing Gems, 2011), then two Newton steps on erf(x) - y, whose derivative is
  * 2/sqrt(pi) e^(-x^2), to float64 accuracy.
  */
+const CENTRAL = [
+  3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941,
+];
+const TAIL = [
+  0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682,
+];
 function erfinv(y: number): number {
   if (y <= -1) return -Infinity;
   if (y >= 1) return Infinity;
@@ -273,11 +282,11 @@ function erfinv(y: number): number {
   if (w < 5) {
     w -= 2.5;
     p = 2.81022636e-8;
-    for (const c of [3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]) p = c + p * w;
+    for (const c of CENTRAL) p = c + p * w;
   } else {
     w = Math.sqrt(w) - 3;
     p = -0.000200214257;
-    for (const c of [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]) p = c + p * w;
+    for (const c of TAIL) p = c + p * w;
   }
   let x = p * y;
   for (let k = 0; k < 2; k++) {

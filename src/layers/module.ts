@@ -258,7 +258,9 @@ export abstract class Module {
    * backbone.requiresGrad_(false); // fine-tune only the head
    */
   requiresGrad_(requiresGrad = true): this {
-    if (typeof requiresGrad !== 'boolean') throw new Error(`requiresGrad_: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    if (typeof requiresGrad !== 'boolean') {
+      throw new Error(`requiresGrad_: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    }
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;
   }

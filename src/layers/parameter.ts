@@ -34,7 +34,9 @@ function makeParameter(data: Tensor, requiresGrad = true): Tensor {
   if (!(data instanceof Tensor)) {
     throw new Error(`Parameter: data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
   }
-  if (typeof requiresGrad !== 'boolean') throw new Error(`Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+  if (typeof requiresGrad !== 'boolean') {
+    throw new Error(`Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+  }
   const p = data.detach();
   p.requiresGrad = requiresGrad;
   marked.add(p);

@@ -27,11 +27,19 @@ export interface ClipGradNormOptions {
 export type GradParams = Tensor | Iterable<Tensor>;
 
 function gradsOf(params: GradParams, where: string): FloatArray[] {
-  const list = params instanceof Tensor ? [params] : params !== null && typeof params === 'object' && Symbol.iterator in params ? [...params] : null;
-  if (list === null) throw new Error(`${where}: parameters must be a Tensor or an iterable of Tensors, got ${params === null ? 'null' : typeof params}`);
+  const iterable = params !== null && typeof params === 'object' && Symbol.iterator in params;
+  const list = params instanceof Tensor ? [params] : iterable ? [...params] : null;
+  if (list === null) {
+    throw new Error(
+      `${where}: parameters must be a Tensor or an iterable of Tensors` +
+      `, got ${params === null ? 'null' : typeof params}`,
+    );
+  }
   const grads: FloatArray[] = [];
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new Error(`${where}: parameters[${i}] must be a Tensor, got ${p === null ? 'null' : typeof p}`);
+    if (!(p instanceof Tensor)) {
+      throw new Error(`${where}: parameters[${i}] must be a Tensor, got ${p === null ? 'null' : typeof p}`);
+    }
     if (p.grad !== null) grads.push(p.grad.data);
   });
   return grads;
@@ -74,7 +82,9 @@ function vectorNorm(values: ArrayLike<number>, p: number): number {
  */
 export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGradNormOptions = {}): number {
   const where = 'clipGradNorm_';
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new Error(`${where}: maxNorm must be a number, got ${String(maxNorm)}`);
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) {
+    throw new Error(`${where}: maxNorm must be a number, got ${String(maxNorm)}`);
+  }
   const p = opts.normType ?? 2;
   if (typeof p !== 'number' || Number.isNaN(p) || (p < 0 && p !== -Infinity)) {
     throw new Error(`${where}: normType must be a number >= 0, Infinity or -Infinity, got ${String(p)}`);
@@ -84,7 +94,8 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
   const total = vectorNorm(grads.map((g) => vectorNorm(g, p)), p);
   if ((opts.errorIfNonfinite ?? false) && !Number.isFinite(total)) {
     throw new Error(
-      `${where}: the total norm of order ${p} for gradients from parameters is non-finite (${total}), so it cannot be clipped. ` +
+      `${where}: the total norm of order ${p} for gradients from parameters is non-finite (${total}), ` +
+        'so it cannot be clipped. ' +
         'To scale the gradients by the non-finite norm anyway, set errorIfNonfinite: false',
     );
   }
@@ -99,7 +110,9 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
  */
 export function clipGradValue_(params: GradParams, clipValue: number): void {
   const where = 'clipGradValue_';
-  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) throw new Error(`${where}: clipValue must be a number, got ${String(clipValue)}`);
+  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) {
+    throw new Error(`${where}: clipValue must be a number, got ${String(clipValue)}`);
+  }
   for (const g of gradsOf(params, where)) {
     for (let i = 0; i < g.length; i++) g[i] = Math.min(Math.max(g[i]!, -clipValue), clipValue);
   }

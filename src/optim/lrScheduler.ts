@@ -7,7 +7,8 @@
  *   MultiStepLR        lr_t = lr_{t-1} * gamma^count(t)   when t is a milestone (count: repeats)
  *   ExponentialLR      lr_t = lr_{t-1} * gamma
  *   LinearLR           lr_0 = lr * startFactor,
- *                      lr_t = lr_{t-1} * (1 + (end - start) / (total * start + (t - 1) * (end - start)))  for t <= total
+ *                      lr_t = lr_{t-1} * (1 + (end - start) / (total * start + (t - 1) * (end - start)))
+ *                      for 0 < t <= total
  *   CosineAnnealingLR  lr_t = etaMin + (1 + cos(pi t / T)) / (1 + cos(pi (t - 1) / T)) * (lr_{t-1} - etaMin),
  *                      and lr_t = lr_{t-1} + (base - etaMin) (1 - cos(pi / T)) / 2 when (t - 1 - T) % 2T == 0
  *   LambdaLR           lr_t = base * lambda(t)
@@ -38,19 +39,25 @@ export type SchedulerStateDict = Record<string, unknown>;
 const initialLrs = new WeakMap<object, number>();
 
 function checkPositiveInteger(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
+  }
   return v;
 }
 
 function checkFinite(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new Error(`${where}: ${name} must be a finite number, got ${String(v)}`);
+  }
   return v;
 }
 
 /** One value per parameter group: a number repeated, or a list of the right length (torch's `_format_param`). */
 function perGroup(v: number | readonly number[], name: string, groups: number, where: string): number[] {
   if (Array.isArray(v)) {
-    if (v.length !== groups) throw new Error(`${where}: ${name} must have one value per parameter group (${groups}), got ${v.length}`);
+    if (v.length !== groups) {
+      throw new Error(`${where}: ${name} must have one value per parameter group (${groups}), got ${v.length}`);
+    }
     return v.map((x, i) => checkFinite(x, `${name}[${i}]`, where));
   }
   return new Array<number>(groups).fill(checkFinite(v, name, where));
@@ -85,19 +92,25 @@ export abstract class LRScheduler {
     /** The scheduler's class name, for error messages. */
     readonly name: string,
   ) {
-    if (optimizer === null || typeof optimizer !== 'object' || !Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups)) {
+    const groups = (optimizer as { paramGroups?: unknown } | null)?.paramGroups;
+    if (optimizer === null || typeof optimizer !== 'object' || !Array.isArray(groups)) {
       throw new Error(`${name}: optimizer must be an Optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
     }
   }
 
   /** Records the base learning rates and performs the initial step (torch's `__init__` tail). */
   protected start(lastEpoch = -1): void {
-    if (!Number.isInteger(lastEpoch) || lastEpoch < -1) throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+    if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
+      throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+    }
     this.optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) {
         if (!initialLrs.has(group)) initialLrs.set(group, group.lr);
       } else if (!initialLrs.has(group)) {
-        throw new Error(`${this.name}: param group ${i} has no initial learning rate; resume (lastEpoch >= 0) only with an optimizer a scheduler has driven`);
+        throw new Error(
+          `${this.name}: param group ${i} has no initial learning rate` +
+          `; resume (lastEpoch >= 0) only with an optimizer a scheduler has driven`,
+        );
       }
     });
     this.baseLrs = this.optimizer.paramGroups.map((g) => initialLrs.get(g)!);
@@ -172,7 +185,8 @@ export abstract class LRScheduler {
    * @example const saved = sched.stateDict();
    */
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, stepCount: this.stepCount, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], ...this.options() };
+    const { lastEpoch, stepCount } = this;
+    return { lastEpoch, stepCount, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], ...this.options() };
   }
 
   /**
@@ -181,7 +195,9 @@ export abstract class LRScheduler {
    */
   loadStateDict(sd: SchedulerStateDict): void {
     const where = `${this.name}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object') throw new Error(`${where}: expected an object, got ${sd === null ? 'null' : typeof sd}`);
+    if (sd === null || typeof sd !== 'object') {
+      throw new Error(`${where}: expected an object, got ${sd === null ? 'null' : typeof sd}`);
+    }
     const groups = this.optimizer.paramGroups.length;
     const lrList = (key: string): number[] => {
       const v = sd[key];
@@ -298,7 +314,9 @@ export class MultiStepLR extends LRScheduler {
 
   protected override loadOptions(o: Record<string, unknown>, where: string): void {
     const v = o['milestones'];
-    if (!Array.isArray(v) || !v.every((m) => Number.isInteger(m))) throw new Error(`${where}: milestones must be a list of integers, got ${JSON.stringify(v)}`);
+    if (!Array.isArray(v) || !v.every((m) => Number.isInteger(m))) {
+      throw new Error(`${where}: milestones must be a list of integers, got ${JSON.stringify(v)}`);
+    }
     this.milestones = [...(v as number[])].sort((a, b) => a - b);
     this.gamma = checkFinite(o['gamma'], 'gamma', where);
   }
@@ -373,7 +391,8 @@ export class LinearLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
     super(optimizer, 'LinearLR');
-    this.loadOptions({ startFactor: opts.startFactor ?? 1 / 3, endFactor: opts.endFactor ?? 1, totalIters: opts.totalIters ?? 5 }, 'LinearLR');
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = opts;
+    this.loadOptions({ startFactor, endFactor, totalIters }, 'LinearLR');
     this.start(opts.lastEpoch);
   }
 
@@ -395,8 +414,12 @@ export class LinearLR extends LRScheduler {
 
   protected override loadOptions(o: Record<string, unknown>, where: string): void {
     const [start, end] = [o['startFactor'], o['endFactor']];
-    if (typeof start !== 'number' || !(start > 0 && start <= 1)) throw new Error(`${where}: startFactor must be in (0, 1], got ${String(start)}`);
-    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) throw new Error(`${where}: endFactor must be in [0, 1], got ${String(end)}`);
+    if (typeof start !== 'number' || !(start > 0 && start <= 1)) {
+      throw new Error(`${where}: startFactor must be in (0, 1], got ${String(start)}`);
+    }
+    if (typeof end !== 'number' || !(end >= 0 && end <= 1)) {
+      throw new Error(`${where}: endFactor must be in [0, 1], got ${String(end)}`);
+    }
     [this.startFactor, this.endFactor] = [start, end];
     this.totalIters = checkPositiveInteger(o['totalIters'], 'totalIters', where);
   }
@@ -439,11 +462,13 @@ export class CosineAnnealingLR extends LRScheduler {
     if ((t - 1 - T) % (2 * T) === 0) {
       return this.currentLrs().map((lr, i) => lr + ((this.baseLrs[i]! - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
     }
-    return this.currentLrs().map((lr) => ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (lr - etaMin) + etaMin);
+    const ratio = (1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T));
+    return this.currentLrs().map((lr) => ratio * (lr - etaMin) + etaMin);
   }
 
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+    const { etaMin, lastEpoch: t, tMax: T } = this;
+    return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((Math.PI * t) / T))) / 2);
   }
 
   protected override options(): Record<string, unknown> {
@@ -479,7 +504,9 @@ export class LambdaLR extends LRScheduler {
     const f = opts?.lrLambda;
     const groups = optimizer.paramGroups.length;
     if (Array.isArray(f)) {
-      if (f.length !== groups) throw new Error(`LambdaLR: expected ${groups} lrLambda functions (one per parameter group), got ${f.length}`);
+      if (f.length !== groups) {
+        throw new Error(`LambdaLR: expected ${groups} lrLambda functions (one per parameter group), got ${f.length}`);
+      }
       this.lrLambdas = [...f];
     } else {
       this.lrLambdas = new Array<(step: number) => number>(groups).fill(f as (step: number) => number);
@@ -560,12 +587,15 @@ export class OneCycleLR extends LRScheduler {
     if (opts?.totalSteps !== undefined) {
       this.totalSteps = checkPositiveInteger(opts.totalSteps, 'totalSteps', where);
     } else if (opts?.epochs !== undefined && opts.stepsPerEpoch !== undefined) {
-      this.totalSteps = checkPositiveInteger(opts.epochs, 'epochs', where) * checkPositiveInteger(opts.stepsPerEpoch, 'stepsPerEpoch', where);
+      const epochs = checkPositiveInteger(opts.epochs, 'epochs', where);
+      this.totalSteps = epochs * checkPositiveInteger(opts.stepsPerEpoch, 'stepsPerEpoch', where);
     } else {
       throw new Error(`${where}: give either totalSteps or (epochs and stepsPerEpoch)`);
     }
     const pct = opts.pctStart ?? 0.3;
-    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1)) throw new Error(`${where}: pctStart must be a number in [0, 1], got ${String(pct)}`);
+    if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1)) {
+      throw new Error(`${where}: pctStart must be a number in [0, 1], got ${String(pct)}`);
+    }
     const n = this.totalSteps;
     this.phases = opts.threePhase
       ? [
@@ -578,7 +608,9 @@ export class OneCycleLR extends LRScheduler {
           { endStep: n - 1, startLr: 'max', endLr: 'min', startMomentum: 'base', endMomentum: 'max' },
         ];
     const anneal = opts.annealStrategy ?? 'cos';
-    if (anneal !== 'cos' && anneal !== 'linear') throw new Error(`${where}: annealStrategy must be 'cos' or 'linear', got '${String(anneal)}'`);
+    if (anneal !== 'cos' && anneal !== 'linear') {
+      throw new Error(`${where}: annealStrategy must be 'cos' or 'linear', got '${String(anneal)}'`);
+    }
     this.anneal = anneal;
     const groups = optimizer.paramGroups;
     const divFactor = checkFinite(opts.divFactor ?? 25, 'divFactor', where);
@@ -623,7 +655,9 @@ export class OneCycleLR extends LRScheduler {
   protected getLr(): number[] {
     const step = this.lastEpoch;
     if (step > this.totalSteps) {
-      throw new Error(`OneCycleLR: tried to step ${step} times; the specified number of total steps is ${this.totalSteps}`);
+      throw new Error(
+        `OneCycleLR: tried to step ${step} times; the specified number of total steps is ${this.totalSteps}`,
+      );
     }
     return this.optimizer.paramGroups.map((group, i) => {
       const lrOf = { initial: this.initialLr(group), max: this.maxLrs[i]!, min: this.minLrs[i]! };
@@ -633,7 +667,10 @@ export class OneCycleLR extends LRScheduler {
         const phase = this.phases[k]!;
         if (step <= phase.endStep || k === this.phases.length - 1) {
           const pct = (step - startStep) / (phase.endStep - startStep);
-          if (this.cycleMomentum) this.setMomentum(group, this.annealBetween(momentumOf[phase.startMomentum], momentumOf[phase.endMomentum], pct));
+          if (this.cycleMomentum) {
+            const m = this.annealBetween(momentumOf[phase.startMomentum], momentumOf[phase.endMomentum], pct);
+            this.setMomentum(group, m);
+          }
           return this.annealBetween(lrOf[phase.startLr], lrOf[phase.endLr], pct);
         }
         startStep = phase.endStep;
@@ -643,15 +680,26 @@ export class OneCycleLR extends LRScheduler {
   }
 
   protected override options(): Record<string, unknown> {
-    return { totalSteps: this.totalSteps, maxLrs: [...this.maxLrs], minLrs: [...this.minLrs], maxMomentums: [...this.maxMomentums], baseMomentums: [...this.baseMomentums] };
+    const copy = (v: number[]): number[] => [...v];
+    return {
+      totalSteps: this.totalSteps,
+      maxLrs: copy(this.maxLrs),
+      minLrs: copy(this.minLrs),
+      maxMomentums: copy(this.maxMomentums),
+      baseMomentums: copy(this.baseMomentums),
+    };
   }
 
   protected override loadOptions(sd: Record<string, unknown>, where: string): void {
-    if (sd['totalSteps'] !== this.totalSteps) throw new Error(`${where}: totalSteps is ${this.totalSteps}, the state dict has ${String(sd['totalSteps'])}`);
+    if (sd['totalSteps'] !== this.totalSteps) {
+      throw new Error(`${where}: totalSteps is ${this.totalSteps}, the state dict has ${String(sd['totalSteps'])}`);
+    }
     const groups = this.optimizer.paramGroups.length;
     const list = (key: string, n: number): number[] => {
       const v = sd[key];
-      if (!Array.isArray(v) || v.length !== n) throw new Error(`${where}: ${key} must be a list of ${n} numbers, got ${JSON.stringify(v)}`);
+      if (!Array.isArray(v) || v.length !== n) {
+        throw new Error(`${where}: ${key} must be a list of ${n} numbers, got ${JSON.stringify(v)}`);
+      }
       return v.map((x, i) => checkFinite(x, `${key}[${i}]`, where));
     };
     this.maxLrs = list('maxLrs', groups);
@@ -689,14 +737,26 @@ export class SequentialLR extends LRScheduler {
     super(optimizer, 'SequentialLR');
     const where = 'SequentialLR';
     const schedulers = opts?.schedulers;
-    if (!Array.isArray(schedulers) || schedulers.length < 1) throw new Error(`${where}: expects at least one scheduler, got ${JSON.stringify(schedulers)}`);
+    if (!Array.isArray(schedulers) || schedulers.length < 1) {
+      throw new Error(`${where}: expects at least one scheduler, got ${JSON.stringify(schedulers)}`);
+    }
     schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler)) throw new Error(`${where}: schedulers[${i}] must be a scheduler, got ${typeof s}`);
-      if (s.optimizer !== optimizer) throw new Error(`${where}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] (${s.name}) has a different one`);
+      if (!(s instanceof LRScheduler)) {
+        throw new Error(`${where}: schedulers[${i}] must be a scheduler, got ${typeof s}`);
+      }
+      if (s.optimizer !== optimizer) {
+        throw new Error(
+          `${where}: expects all schedulers to belong to the same optimizer` +
+          `, but schedulers[${i}] (${s.name}) has a different one`,
+        );
+      }
     });
     const milestones = opts.milestones;
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
-      throw new Error(`${where}: expects one milestone fewer than schedulers; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} milestones`);
+      throw new Error(
+        `${where}: expects one milestone fewer than schedulers` +
+        `; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} milestones`,
+      );
     }
     this.schedulers = [...schedulers];
     this.milestones = [...milestones];
@@ -724,13 +784,16 @@ export class SequentialLR extends LRScheduler {
   }
 
   override stateDict(): SchedulerStateDict {
-    return { ...super.stateDict(), milestones: [...this.milestones], schedulers: this.schedulers.map((s) => s.stateDict()) };
+    const schedulers = this.schedulers.map((s) => s.stateDict());
+    return { ...super.stateDict(), milestones: [...this.milestones], schedulers };
   }
 
   protected override loadOptions(sd: Record<string, unknown>, where: string): void {
     const subs = sd['schedulers'];
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
-      throw new Error(`${where}: schedulers must be a list of ${this.schedulers.length} state dicts, got ${JSON.stringify(subs)}`);
+      throw new Error(
+        `${where}: schedulers must be a list of ${this.schedulers.length} state dicts, got ${JSON.stringify(subs)}`,
+      );
     }
     subs.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));
   }

@@ -58,14 +58,23 @@ export function saveOptimizerState(opt: Optimizer<object>, opts: OptimizerStateF
  * `loadStateDict`, which checks the groups, sizes and shapes.
  * @example optim.loadOptimizerState(opt, bytes);
  */
-export function loadOptimizerState(opt: Optimizer<object>, bytes: Uint8Array, opts: OptimizerStateFileOptions = {}): void {
+export function loadOptimizerState(
+  opt: Optimizer<object>,
+  bytes: Uint8Array,
+  opts: OptimizerStateFileOptions = {},
+): void {
   const where = 'loadOptimizerState';
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata['format'] !== FORMAT) {
-    throw new Error(`${where}: not an optimizer state file (metadata format is ${JSON.stringify(metadata['format'])}, expected "${FORMAT}")`);
+    throw new Error(
+      `${where}: not an optimizer state file (metadata format is ${JSON.stringify(metadata['format'])}` +
+      `, expected "${FORMAT}")`,
+    );
   }
   if (metadata['optimizer'] !== opt.constructor.name) {
-    throw new Error(`${where}: the file holds the state of a ${metadata['optimizer']}, not of a ${opt.constructor.name}`);
+    throw new Error(
+      `${where}: the file holds the state of a ${metadata['optimizer']}, not of a ${opt.constructor.name}`,
+    );
   }
   const parse = (key: string): unknown => {
     try {
@@ -85,7 +94,9 @@ export function loadOptimizerState(opt: Optimizer<object>, bytes: Uint8Array, op
   }
   const sd = { state, param_groups: parse('param_groups') } as OptimizerStateDict<object>;
   if (opts.scheduler !== undefined) {
-    if (metadata['lr_scheduler'] === undefined) throw new Error(`${where}: a scheduler was given but the file holds no scheduler state`);
+    if (metadata['lr_scheduler'] === undefined) {
+      throw new Error(`${where}: a scheduler was given but the file holds no scheduler state`);
+    }
     opt.loadStateDict(sd);
     opts.scheduler.loadStateDict(parse('lr_scheduler') as Record<string, unknown>);
     return;

@@ -15,7 +15,9 @@ import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, where: string): void {
-  if (!(x instanceof Tensor)) throw new Error(`${where}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) {
+    throw new Error(`${where}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  }
 }
 
 function checkParam(v: unknown, name: string, where: string): number {

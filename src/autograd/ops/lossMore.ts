@@ -123,7 +123,9 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const beta = opts.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta >= 0)) throw new Error(`${where}: beta must be a number >= 0, got ${String(beta)}`);
+  if (typeof beta !== 'number' || !(beta >= 0)) {
+    throw new Error(`${where}: beta must be a number >= 0, got ${String(beta)}`);
+  }
   if (beta === 0) return l1Loss(input, target, { reduction });
   return reduce(quadraticThenLinear(input.sub(target), beta, 'smoothL1'), reduction);
 }
@@ -137,7 +139,9 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const delta = opts.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0)) throw new Error(`${where}: delta must be a number > 0, got ${String(delta)}`);
+  if (typeof delta !== 'number' || !(delta > 0)) {
+    throw new Error(`${where}: delta must be a number > 0, got ${String(delta)}`);
+  }
   return reduce(quadraticThenLinear(input.sub(target), delta, 'huber'), reduction);
 }
 
@@ -151,10 +155,14 @@ export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): T
   if (reduction !== 'batchmean') checkReduction(reduction, where);
   checkPair(input, target, where);
   const logTarget = opts.logTarget ?? false;
-  if (typeof logTarget !== 'boolean') throw new Error(`${where}: logTarget must be true or false, got ${String(logTarget)}`);
+  if (typeof logTarget !== 'boolean') {
+    throw new Error(`${where}: logTarget must be true or false, got ${String(logTarget)}`);
+  }
   const loss = logTarget ? target.exp().mul(target.sub(input)) : xlogySelf(target).sub(target.mul(input));
   if (reduction !== 'batchmean') return reduce(loss, reduction);
-  if (input.ndim === 0) throw new Error(`${where}: reduction 'batchmean' needs an input with a batch axis, got shape []`);
+  if (input.ndim === 0) {
+    throw new Error(`${where}: reduction 'batchmean' needs an input with a batch axis, got shape []`);
+  }
   return loss.sum().div(input.shape[0]!);
 }
 
@@ -168,13 +176,17 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   if (!sameShape(input.shape, target.shape)) {
-    throw new Error(`${where}: target must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`);
+    throw new Error(
+      `${where}: target must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`,
+    );
   }
   const p = input.data;
   const t = target.data;
   const y = allocate(input.dtype, input.size);
   for (let i = 0; i < p.length; i++) {
-    if (!(p[i]! >= 0 && p[i]! <= 1)) throw new Error(`${where}: all elements of input should be between 0 and 1, got ${p[i]} at flat index ${i}`);
+    if (!(p[i]! >= 0 && p[i]! <= 1)) {
+      throw new Error(`${where}: all elements of input should be between 0 and 1, got ${p[i]} at flat index ${i}`);
+    }
     y[i] = (t[i]! - 1) * Math.max(Math.log1p(-p[i]!), -100) - t[i]! * Math.max(Math.log(p[i]!), -100);
   }
   let loss = record(new Tensor(y, input.shape), 'binaryCrossEntropy', [input, target], (g) => {
