@@ -15,6 +15,7 @@
  * truncNormal_ draws N(mean, std^2) restricted to [a, b] by torch's inverse-CDF method: u uniform
  * in [Phi(alpha), Phi(beta)], x = mean + std * Phi^-1(u), then clamped to [a, b].
  */
+import { floatData } from '../autograd/dtypeCheck.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { erf } from '../tensor/kernels/special.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -160,7 +161,7 @@ export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tenso
   checkNumber(b, 'b', 'uniform_');
   if (!(a <= b)) throw new Error(`uniform_: expects a <= b, got a=${a} and b=${b}`);
   const gen = opts.generator ?? defaultGenerator;
-  const data = t.data;
+  const data = floatData(t, 'uniform_', 'tensor');
   for (let i = 0; i < data.length; i++) data[i] = a + (b - a) * gen.uniform();
   return t;
 }
@@ -175,7 +176,7 @@ export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): T
   checkNumber(std, 'std', 'normal_');
   if (!(std >= 0)) throw new Error(`normal_: expects std >= 0.0, got ${std}`);
   const gen = opts.generator ?? defaultGenerator;
-  const data = t.data;
+  const data = floatData(t, 'normal_', 'tensor');
   for (let i = 0; i < data.length; i++) data[i] = mean + std * gen.normal();
   return t;
 }
@@ -310,10 +311,10 @@ export function truncNormal_(t: Tensor, opts: TruncNormalOptions = {}): Tensor {
   if (!(std > 0)) throw new Error(`truncNormal_: std must be > 0, got ${std}`);
   if (!(a < b)) throw new Error(`truncNormal_: expects a < b, got a=${a} and b=${b}`);
   const gen = opts.generator ?? defaultGenerator;
+  const data = floatData(t, 'truncNormal_', 'tensor');
   // u in [2 Phi(alpha) - 1, 2 Phi(beta) - 1]; x = mean + std * sqrt(2) * erfinv(u), clamped to [a, b]
   const lo = 2 * normCdf((a - mean) / std) - 1;
   const hi = 2 * normCdf((b - mean) / std) - 1;
-  const data = t.data;
   for (let i = 0; i < data.length; i++) {
     const u = lo + (hi - lo) * gen.uniform();
     const x = mean + std * Math.SQRT2 * erfinv(u);

@@ -37,6 +37,9 @@ function makeParameter(data: Tensor, requiresGrad = true): Tensor {
   if (typeof requiresGrad !== 'boolean') {
     throw new Error(`Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
   }
+  if (requiresGrad && data.dtype !== 'float32' && data.dtype !== 'float64') {
+    throw new Error(`Parameter: only tensors of floating dtype can require gradients, got dtype '${data.dtype}'`);
+  }
   const p = data.detach();
   p.requiresGrad = requiresGrad;
   marked.add(p);

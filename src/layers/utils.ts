@@ -10,6 +10,7 @@
  * Norms accumulate in float64.
  */
 import { Tensor } from '../autograd/tensor.js';
+import { floatData } from '../autograd/dtypeCheck.js';
 import type { FloatArray } from '../tensor/dtype.js';
 
 /**
@@ -40,7 +41,7 @@ function gradsOf(params: GradParams, where: string): FloatArray[] {
     if (!(p instanceof Tensor)) {
       throw new Error(`${where}: parameters[${i}] must be a Tensor, got ${p === null ? 'null' : typeof p}`);
     }
-    if (p.grad !== null) grads.push(p.grad.data);
+    if (p.grad !== null) grads.push(floatData(p.grad, where, `parameters[${i}].grad`));
   });
   return grads;
 }

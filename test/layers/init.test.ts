@@ -114,5 +114,6 @@ describe('nn.init', () => {
     expect(() => nn.init.kaimingUniform_(zeros([2, 2]), { mode: 'fanMid' as 'fanIn' })).toThrow("kaimingUniform_: mode must be 'fanIn' or 'fanOut', got 'fanMid'");
     expect(() => nn.init.xavierNormal_(zeros([2, 2]), { gain: NaN })).toThrow('xavierNormal_: gain must be a number, got NaN');
     expect(() => nn.init.constant_(null as unknown as Tensor, 1)).toThrow('constant_: tensor must be a Tensor, got null');
+    expect(() => nn.init.normal_(zeros([2], { dtype: 'int32' }))).toThrow("normal_: tensor must have a floating dtype ('float32' or 'float64'), got 'int32'");
   });
 });

@@ -183,6 +183,9 @@ describe('nn.Parameter', () => {
   it('rejects what is not a Tensor', () => {
     expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow('Parameter: data must be a Tensor, got object');
     expect(() => nn.Parameter(zeros([1]), 1 as unknown as boolean)).toThrow('Parameter: requiresGrad must be true or false, got 1');
+    const ints = tensor(new Int32Array([1, 2]));
+    expect(() => nn.Parameter(ints)).toThrow("Parameter: only tensors of floating dtype can require gradients, got dtype 'int32'");
+    expect(nn.Parameter(ints, false).dtype).toBe('int32'); // a frozen integer parameter is allowed, as in torch
   });
 });
 

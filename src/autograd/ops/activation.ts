@@ -10,7 +10,8 @@
  *                                dy/dx = beta x > thr ? 1 : z / (z + 1), z = e^(beta x)
  *   xlogySelf(t)                 y = t > 0 ? t ln t : (t == 0 ? 0 : NaN)   dy/dt = ln t + 1
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocateFloat } from '../../tensor/dtype.js';
+import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -32,11 +33,11 @@ function checkParam(v: unknown, name: string, where: string): number {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkInput(x, 'leakyRelu');
   const slope = checkParam(negativeSlope, 'negativeSlope', 'leakyRelu');
-  const xs = x.data;
-  const y = allocate(x.dtype, x.size);
+  const xs = floatData(x, 'leakyRelu');
+  const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : slope * xs[i]!;
   return record(new Tensor(y, x.shape), 'leakyRelu', [x], (g) => {
-    const d = allocate(g.dtype, x.size);
+    const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : slope; // dy/dx
     return [g.mul(new Tensor(d, x.shape))];
   });
@@ -48,11 +49,11 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  */
 export function silu(x: Tensor): Tensor {
   checkInput(x, 'silu');
-  const xs = x.data;
-  const y = allocate(x.dtype, x.size);
+  const xs = floatData(x, 'silu');
+  const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! / (1 + Math.exp(-xs[i]!));
   return record(new Tensor(y, x.shape), 'silu', [x], (g) => {
-    const d = allocate(g.dtype, x.size);
+    const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) {
       const s = 1 / (1 + Math.exp(-xs[i]!));
       d[i] = s * (1 + xs[i]! * (1 - s)); // dy/dx = s + x s (1 - s)
@@ -68,11 +69,11 @@ export function silu(x: Tensor): Tensor {
 export function elu(x: Tensor, alpha = 1): Tensor {
   checkInput(x, 'elu');
   const a = checkParam(alpha, 'alpha', 'elu');
-  const xs = x.data;
-  const y = allocate(x.dtype, x.size);
+  const xs = floatData(x, 'elu');
+  const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : a * Math.expm1(xs[i]!);
   return record(new Tensor(y, x.shape), 'elu', [x], (g) => {
-    const d = allocate(g.dtype, x.size);
+    const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : a * Math.exp(xs[i]!); // dy/dx (alpha at 0, as torch)
     return [g.mul(new Tensor(d, x.shape))];
   });
@@ -87,14 +88,14 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   checkInput(x, 'softplus');
   const b = checkParam(beta, 'beta', 'softplus');
   const thr = checkParam(threshold, 'threshold', 'softplus');
-  const xs = x.data;
-  const y = allocate(x.dtype, x.size);
+  const xs = floatData(x, 'softplus');
+  const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) {
     const bx = b * xs[i]!;
     y[i] = bx > thr ? xs[i]! : Math.log1p(Math.exp(bx)) / b;
   }
   return record(new Tensor(y, x.shape), 'softplus', [x], (g) => {
-    const d = allocate(g.dtype, x.size);
+    const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) {
       const bx = b * xs[i]!;
       const z = Math.exp(bx);
@@ -110,11 +111,11 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  */
 export function xlogySelf(t: Tensor): Tensor {
   checkInput(t, 'xlogySelf');
-  const ts = t.data;
-  const y = allocate(t.dtype, t.size);
+  const ts = floatData(t, 'xlogySelf');
+  const y = allocateFloat(ts, t.size);
   for (let i = 0; i < ts.length; i++) y[i] = ts[i] === 0 ? 0 : ts[i]! * Math.log(ts[i]!);
   return record(new Tensor(y, t.shape), 'xlogySelf', [t], (g) => {
-    const d = allocate(g.dtype, t.size);
+    const d = allocateFloat(ts, t.size);
     for (let i = 0; i < ts.length; i++) d[i] = Math.log(ts[i]!) + 1; // dy/dt
     return [g.mul(new Tensor(d, t.shape))];
   });

@@ -14,7 +14,8 @@
  *   binaryCrossEntropy:     dl/dp = (p - y) / max(p (1 - p), 1e-12)   (torch's formula, not the
  *                           derivative of the clamped logs),  dl/dy = ln(1 - p) - ln p
  */
-import { allocate } from '../../tensor/dtype.js';
+import { allocateFloat } from '../../tensor/dtype.js';
+import { floatData } from '../dtypeCheck.js';
 import { fmtShape, sameShape } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -95,15 +96,15 @@ export function l1Loss(input: Tensor, target: Tensor, opts: L1LossOptions = {}):
 
 /** The piecewise quadratic/linear loss of a difference d, with its derivative (see the header). */
 function quadraticThenLinear(d: Tensor, width: number, kind: 'smoothL1' | 'huber'): Tensor {
-  const ds = d.data;
-  const y = allocate(d.dtype, d.size);
+  const ds = floatData(d, kind === 'smoothL1' ? 'smoothL1Loss' : 'huberLoss');
+  const y = allocateFloat(ds, d.size);
   for (let i = 0; i < ds.length; i++) {
     const z = Math.abs(ds[i]!);
     if (kind === 'smoothL1') y[i] = z < width ? (0.5 * z * z) / width : z - 0.5 * width;
     else y[i] = z < width ? 0.5 * z * z : width * (z - 0.5 * width);
   }
   return record(new Tensor(y, d.shape), kind === 'smoothL1' ? 'smoothL1Loss' : 'huberLoss', [d], (g) => {
-    const dd = allocate(g.dtype, d.size);
+    const dd = allocateFloat(ds, d.size);
     const linearSlope = kind === 'smoothL1' ? 1 : width;
     for (let i = 0; i < ds.length; i++) {
       const x = ds[i]!;
@@ -180,9 +181,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
       `${where}: target must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`,
     );
   }
-  const p = input.data;
-  const t = target.data;
-  const y = allocate(input.dtype, input.size);
+  const p = floatData(input, where);
+  const t = floatData(target, where, 'target');
+  const y = allocateFloat(p, input.size);
   for (let i = 0; i < p.length; i++) {
     if (!(p[i]! >= 0 && p[i]! <= 1)) {
       throw new Error(`${where}: all elements of input should be between 0 and 1, got ${p[i]} at flat index ${i}`);
@@ -190,8 +191,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
     y[i] = (t[i]! - 1) * Math.max(Math.log1p(-p[i]!), -100) - t[i]! * Math.max(Math.log(p[i]!), -100);
   }
   let loss = record(new Tensor(y, input.shape), 'binaryCrossEntropy', [input, target], (g) => {
-    const dp = allocate(g.dtype, input.size);
-    const dt = allocate(g.dtype, input.size);
+    const dp = allocateFloat(p, input.size);
+    const dt = allocateFloat(p, input.size);
     for (let i = 0; i < p.length; i++) {
       dp[i] = (p[i]! - t[i]!) / Math.max((1 - p[i]!) * p[i]!, 1e-12); // dl/dp, torch's EPSILON 1e-12
       dt[i] = Math.log1p(-p[i]!) - Math.log(p[i]!); // dl/dy = -logit(p)
