@@ -55,10 +55,18 @@ describe('nn.Conv1d', () => {
   });
 
   it('rejects bad arguments', () => {
-    expect(() => new nn.Conv1d(3, 4, 2, { groups: 2 })).toThrow('Conv1d: inChannels (3) must be divisible by groups (2)');
+    expect(() => new nn.Conv1d(3, 4, 2, { groups: 2 })).toThrow(
+      'Conv1d: inChannels (3) must be divisible by groups (2)',
+    );
     expect(() => new nn.Conv1d(2, 4, 0)).toThrow('Conv1d: kernelSize must be an integer >= 1, got 0');
-    expect(() => new nn.Conv1d(2, 4, 3, { padding: 'same', stride: 2 })).toThrow("Conv1d: padding='same' is not supported for strided convolutions");
-    expect(() => F.conv1d(zeros([2, 3, 4, 5]), zeros([1, 3, 1]))).toThrow('conv1d: input must be a Tensor of shape [N, C, L] or [C, L], got [2, 3, 4, 5]');
-    expect(() => F.conv1d(zeros([2, 3, 4]), zeros([1, 3]))).toThrow('conv1d: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize], got [1, 3]');
+    expect(() => new nn.Conv1d(2, 4, 3, { padding: 'same', stride: 2 })).toThrow(
+      "Conv1d: padding='same' is not supported for strided convolutions",
+    );
+    expect(() => F.conv1d(zeros([2, 3, 4, 5]), zeros([1, 3, 1]))).toThrow(
+      'conv1d: input must be a Tensor of shape [N, C, L] or [C, L], got [2, 3, 4, 5]',
+    );
+    expect(() => F.conv1d(zeros([2, 3, 4]), zeros([1, 3]))).toThrow(
+      'conv1d: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize], got [1, 3]',
+    );
   });
 });

@@ -52,12 +52,16 @@ describe('nn.init', () => {
       expect(nn.init.calculateGain(name, param ?? undefined), `${name} ${param}`).toBe(gain);
     }
     expect(nn.init.calculateGain('leakyRelu', 0.2)).toBe(nn.init.calculateGain('leaky_relu', 0.2));
-    expect(() => nn.init.calculateGain('softmax' as Nonlinearity)).toThrow("calculateGain: unsupported nonlinearity 'softmax'");
+    expect(() => nn.init.calculateGain('softmax' as Nonlinearity)).toThrow(
+      "calculateGain: unsupported nonlinearity 'softmax'",
+    );
   });
 
   it("fans equal torch's _calculate_fan_in_and_fan_out", () => {
     for (const [shape, fans] of fixture.fans) expect(nn.init.calculateFanInAndFanOut(zeros(shape))).toEqual(fans);
-    expect(() => nn.init.xavierUniform_(zeros([5]))).toThrow('calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape [5]');
+    expect(() => nn.init.xavierUniform_(zeros([5]))).toThrow(
+      'calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape [5]',
+    );
   });
 
   it.each(DRAWS)("%s: the statistics of 120,000 draws match torch's and the formula", (name, init, expected) => {
@@ -110,10 +114,20 @@ describe('nn.init', () => {
   it('rejects bad arguments with the function and argument named', () => {
     expect(() => nn.init.uniform_(zeros([2]), 1, 0)).toThrow('uniform_: expects a <= b, got a=1 and b=0');
     expect(() => nn.init.normal_(zeros([2]), 0, -1)).toThrow('normal_: expects std >= 0.0, got -1');
-    expect(() => nn.init.truncNormal_(zeros([2]), { a: 1, b: 1 })).toThrow('truncNormal_: expects a < b, got a=1 and b=1');
-    expect(() => nn.init.kaimingUniform_(zeros([2, 2]), { mode: 'fanMid' as 'fanIn' })).toThrow("kaimingUniform_: mode must be 'fanIn' or 'fanOut', got 'fanMid'");
-    expect(() => nn.init.xavierNormal_(zeros([2, 2]), { gain: NaN })).toThrow('xavierNormal_: gain must be a number, got NaN');
-    expect(() => nn.init.constant_(null as unknown as Tensor, 1)).toThrow('constant_: tensor must be a Tensor, got null');
-    expect(() => nn.init.normal_(zeros([2], { dtype: 'int32' }))).toThrow("normal_: tensor must have a floating dtype ('float32' or 'float64'), got 'int32'");
+    expect(() => nn.init.truncNormal_(zeros([2]), { a: 1, b: 1 })).toThrow(
+      'truncNormal_: expects a < b, got a=1 and b=1',
+    );
+    expect(() => nn.init.kaimingUniform_(zeros([2, 2]), { mode: 'fanMid' as 'fanIn' })).toThrow(
+      "kaimingUniform_: mode must be 'fanIn' or 'fanOut', got 'fanMid'",
+    );
+    expect(() => nn.init.xavierNormal_(zeros([2, 2]), { gain: NaN })).toThrow(
+      'xavierNormal_: gain must be a number, got NaN',
+    );
+    expect(() => nn.init.constant_(null as unknown as Tensor, 1)).toThrow(
+      'constant_: tensor must be a Tensor, got null',
+    );
+    expect(() => nn.init.normal_(zeros([2], { dtype: 'int32' }))).toThrow(
+      "normal_: tensor must have a floating dtype ('float32' or 'float64'), got 'int32'",
+    );
   });
 });

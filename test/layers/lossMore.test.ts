@@ -60,8 +60,12 @@ describe('regression losses against torch (float64)', () => {
     const a = tensor([1]);
     expect(() => F.smoothL1Loss(a, a, { beta: -1 })).toThrow('smoothL1Loss: beta must be a number >= 0, got -1');
     expect(() => F.huberLoss(a, a, { delta: 0 })).toThrow('huberLoss: delta must be a number > 0, got 0');
-    expect(() => F.l1Loss(a, a, { reduction: 'avg' as 'mean' })).toThrow("l1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'");
-    expect(() => F.l1Loss(a, [1] as unknown as Tensor)).toThrow('l1Loss: input and target must be Tensors, got object and object');
+    expect(() => F.l1Loss(a, a, { reduction: 'avg' as 'mean' })).toThrow(
+      "l1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'",
+    );
+    expect(() => F.l1Loss(a, [1] as unknown as Tensor)).toThrow(
+      'l1Loss: input and target must be Tensors, got object and object',
+    );
   });
 });
 
@@ -83,8 +87,12 @@ describe('klDiv against torch (float64)', () => {
   });
 
   it("rejects 'batchmean' without a batch axis and an unknown reduction", () => {
-    expect(() => F.klDiv(tensor(0), tensor(0.5), { reduction: 'batchmean' })).toThrow("klDiv: reduction 'batchmean' needs an input with a batch axis, got shape []");
-    expect(() => F.klDiv(tensor([0]), tensor([1]), { reduction: 'batch' as 'sum' })).toThrow("klDiv: reduction must be 'mean', 'sum' or 'none', got 'batch'");
+    expect(() => F.klDiv(tensor(0), tensor(0.5), { reduction: 'batchmean' })).toThrow(
+      "klDiv: reduction 'batchmean' needs an input with a batch axis, got shape []",
+    );
+    expect(() => F.klDiv(tensor([0]), tensor([1]), { reduction: 'batch' as 'sum' })).toThrow(
+      "klDiv: reduction must be 'mean', 'sum' or 'none', got 'batch'",
+    );
   });
 });
 
@@ -103,8 +111,14 @@ describe('binaryCrossEntropy against torch (float64)', () => {
 
   it('saves its weight as a buffer and rejects inputs outside [0, 1] and other shapes', () => {
     expect(Object.keys(new nn.BCELoss({ weight: tensor([1, 2]) }).stateDict())).toEqual(['weight']);
-    expect(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([1, 0]))).toThrow('binaryCrossEntropy: all elements of input should be between 0 and 1, got 1.5 at flat index 1');
-    expect(() => F.binaryCrossEntropy(tensor([NaN]), tensor([1]))).toThrow('binaryCrossEntropy: all elements of input should be between 0 and 1, got NaN at flat index 0');
-    expect(() => F.binaryCrossEntropy(tensor([0.5, 0.5]), tensor([1]))).toThrow("binaryCrossEntropy: target must have the input's shape [2], got [1]");
+    expect(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([1, 0]))).toThrow(
+      'binaryCrossEntropy: all elements of input should be between 0 and 1, got 1.5 at flat index 1',
+    );
+    expect(() => F.binaryCrossEntropy(tensor([NaN]), tensor([1]))).toThrow(
+      'binaryCrossEntropy: all elements of input should be between 0 and 1, got NaN at flat index 0',
+    );
+    expect(() => F.binaryCrossEntropy(tensor([0.5, 0.5]), tensor([1]))).toThrow(
+      "binaryCrossEntropy: target must have the input's shape [2], got [1]",
+    );
   });
 });

@@ -182,9 +182,13 @@ describe('nn.Parameter', () => {
 
   it('rejects what is not a Tensor', () => {
     expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow('Parameter: data must be a Tensor, got object');
-    expect(() => nn.Parameter(zeros([1]), 1 as unknown as boolean)).toThrow('Parameter: requiresGrad must be true or false, got 1');
+    expect(() => nn.Parameter(zeros([1]), 1 as unknown as boolean)).toThrow(
+      'Parameter: requiresGrad must be true or false, got 1',
+    );
     const ints = tensor(new Int32Array([1, 2]));
-    expect(() => nn.Parameter(ints)).toThrow("Parameter: only tensors of floating dtype can require gradients, got dtype 'int32'");
+    expect(() => nn.Parameter(ints)).toThrow(
+      "Parameter: only tensors of floating dtype can require gradients, got dtype 'int32'",
+    );
     expect(nn.Parameter(ints, false).dtype).toBe('int32'); // a frozen integer parameter is allowed, as in torch
   });
 });
@@ -210,7 +214,9 @@ describe('module walks', () => {
     expect(m.parameters().map((p) => p.requiresGrad)).toEqual([true, false, false, true, true]);
     m.requiresGrad_();
     expect(m.parameters().every((p) => p.requiresGrad)).toBe(true);
-    expect(() => m.requiresGrad_('no' as unknown as boolean)).toThrow('requiresGrad_: requiresGrad must be true or false, got no');
+    expect(() => m.requiresGrad_('no' as unknown as boolean)).toThrow(
+      'requiresGrad_: requiresGrad must be true or false, got no',
+    );
   });
 
   it('call runs forward', () => {
@@ -234,7 +240,9 @@ describe('ModuleList', () => {
   it('has no forward, and rejects non-modules and bad indices', () => {
     const list = new nn.ModuleList();
     expect(() => list.forward()).toThrow('ModuleList: has no forward');
-    expect(() => list.append({} as nn.Module)).toThrow('ModuleList: every element must be a Module, got object at index 0');
+    expect(() => list.append({} as nn.Module)).toThrow(
+      'ModuleList: every element must be a Module, got object at index 0',
+    );
     expect(() => list.at(0)).toThrow('ModuleList: index must be an integer in [0, -1], got 0');
   });
 });
@@ -257,8 +265,12 @@ describe('ModuleDict', () => {
   it('rejects bad keys, missing keys and non-modules', () => {
     const d = new nn.ModuleDict({ a: new nn.ReLU() });
     expect(() => d.get('x')).toThrow('ModuleDict: no module under key "x"; keys: "a"');
-    expect(() => d.set('a.b', new nn.ReLU())).toThrow('ModuleDict: key must be a non-empty string without ".", got "a.b"');
-    expect(() => d.set('z', 3 as unknown as nn.Module)).toThrow('ModuleDict: the value under "z" must be a Module, got number');
+    expect(() => d.set('a.b', new nn.ReLU())).toThrow(
+      'ModuleDict: key must be a non-empty string without ".", got "a.b"',
+    );
+    expect(() => d.set('z', 3 as unknown as nn.Module)).toThrow(
+      'ModuleDict: the value under "z" must be a Module, got number',
+    );
     expect(() => d.forward()).toThrow('ModuleDict: has no forward');
   });
 });

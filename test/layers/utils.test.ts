@@ -46,11 +46,17 @@ describe('clipGradNorm_', () => {
     expect(nn.utils.clipGradNorm_([nn.Parameter(zeros([2]))], 1)).toBe(0);
     const p = nn.Parameter(zeros([2]));
     p.grad = tensor([NaN, 1]);
-    expect(() => nn.utils.clipGradNorm_(p, 1, { errorIfNonfinite: true })).toThrow('clipGradNorm_: the total norm of order 2 for gradients from parameters is non-finite (NaN)');
+    expect(() => nn.utils.clipGradNorm_(p, 1, { errorIfNonfinite: true })).toThrow(
+      'clipGradNorm_: the total norm of order 2 for gradients from parameters is non-finite (NaN)',
+    );
     expect(Number.isNaN(nn.utils.clipGradNorm_(p, 1))).toBe(true);
     expect(Array.from(p.grad.data).every(Number.isNaN)).toBe(true); // torch scales by the NaN factor too
-    expect(() => nn.utils.clipGradNorm_(p, 1, { normType: -1 })).toThrow('clipGradNorm_: normType must be a number >= 0, Infinity or -Infinity, got -1');
-    expect(() => nn.utils.clipGradNorm_([3 as unknown as Tensor], 1)).toThrow('clipGradNorm_: parameters[0] must be a Tensor, got number');
+    expect(() => nn.utils.clipGradNorm_(p, 1, { normType: -1 })).toThrow(
+      'clipGradNorm_: normType must be a number >= 0, Infinity or -Infinity, got -1',
+    );
+    expect(() => nn.utils.clipGradNorm_([3 as unknown as Tensor], 1)).toThrow(
+      'clipGradNorm_: parameters[0] must be a Tensor, got number',
+    );
   });
 });
 

@@ -132,7 +132,9 @@ describe('lrScheduler state dicts', () => {
     const s = new S.StepLR(opt, { stepSize: 4, gamma: 0.5 });
     s.step();
     expect(s.stateDict()).toEqual({ lastEpoch: 1, stepCount: 2, baseLrs: [0.1, 0.01], lastLr: [0.1, 0.01], stepSize: 4, gamma: 0.5 });
-    expect(() => s.loadStateDict({ ...s.stateDict(), baseLrs: [1] })).toThrow('StepLR.loadStateDict: baseLrs must be a list of 2 numbers, got [1]');
+    expect(() => s.loadStateDict({ ...s.stateDict(), baseLrs: [1] })).toThrow(
+      'StepLR.loadStateDict: baseLrs must be a list of 2 numbers, got [1]',
+    );
   });
 });
 
@@ -142,11 +144,21 @@ describe('lrScheduler errors', () => {
     expect(() => new S.StepLR(o, { stepSize: 0 })).toThrow('StepLR: stepSize must be a positive integer, got 0');
     expect(() => new S.LinearLR(o, { startFactor: 0 })).toThrow('LinearLR: startFactor must be in (0, 1], got 0');
     expect(() => new S.LinearLR(o, { endFactor: 1.5 })).toThrow('LinearLR: endFactor must be in [0, 1], got 1.5');
-    expect(() => new S.CosineAnnealingLR(o, { tMax: 2.5 })).toThrow('CosineAnnealingLR: tMax must be a positive integer, got 2.5');
-    expect(() => new S.LambdaLR(o, { lrLambda: [(t) => t] })).toThrow('LambdaLR: expected 2 lrLambda functions (one per parameter group), got 1');
-    expect(() => new S.OneCycleLR(o, { maxLr: 1 })).toThrow('OneCycleLR: give either totalSteps or (epochs and stepsPerEpoch)');
-    expect(() => new S.OneCycleLR(o, { maxLr: [1, 2, 3], totalSteps: 5 })).toThrow('OneCycleLR: maxLr must have one value per parameter group (2), got 3');
-    expect(() => new S.OneCycleLR(o, { maxLr: 1, totalSteps: 5, annealStrategy: 'exp' as 'cos' })).toThrow("OneCycleLR: annealStrategy must be 'cos' or 'linear', got 'exp'");
+    expect(() => new S.CosineAnnealingLR(o, { tMax: 2.5 })).toThrow(
+      'CosineAnnealingLR: tMax must be a positive integer, got 2.5',
+    );
+    expect(() => new S.LambdaLR(o, { lrLambda: [(t) => t] })).toThrow(
+      'LambdaLR: expected 2 lrLambda functions (one per parameter group), got 1',
+    );
+    expect(() => new S.OneCycleLR(o, { maxLr: 1 })).toThrow(
+      'OneCycleLR: give either totalSteps or (epochs and stepsPerEpoch)',
+    );
+    expect(() => new S.OneCycleLR(o, { maxLr: [1, 2, 3], totalSteps: 5 })).toThrow(
+      'OneCycleLR: maxLr must have one value per parameter group (2), got 3',
+    );
+    expect(() => new S.OneCycleLR(o, { maxLr: 1, totalSteps: 5, annealStrategy: 'exp' as 'cos' })).toThrow(
+      "OneCycleLR: annealStrategy must be 'cos' or 'linear', got 'exp'",
+    );
     const other = makeOpt('sgd');
     expect(() => new S.SequentialLR(o, { schedulers: [new S.StepLR(other, { stepSize: 1 })], milestones: [] })).toThrow(
       'SequentialLR: expects all schedulers to belong to the same optimizer, but schedulers[0] (StepLR) has a different one',

@@ -76,9 +76,15 @@ describe('saveOptimizerState / loadOptimizerState', () => {
     const adam = new optim.Adam(m.parameters());
     const sgd = new optim.SGD(m.parameters(), { lr: 0.1 });
     const bytes = optim.saveOptimizerState(adam);
-    expect(() => optim.loadOptimizerState(sgd, bytes)).toThrow('loadOptimizerState: the file holds the state of a Adam, not of a SGD');
-    expect(() => optim.loadOptimizerState(adam, saveSafetensors(m.stateDict()))).toThrow('loadOptimizerState: not an optimizer state file');
+    expect(() => optim.loadOptimizerState(sgd, bytes)).toThrow(
+      'loadOptimizerState: the file holds the state of a Adam, not of a SGD',
+    );
+    expect(() => optim.loadOptimizerState(adam, saveSafetensors(m.stateDict()))).toThrow(
+      'loadOptimizerState: not an optimizer state file',
+    );
     const sched = new optim.lrScheduler.StepLR(adam, { stepSize: 2 });
-    expect(() => optim.loadOptimizerState(adam, bytes, { scheduler: sched })).toThrow('loadOptimizerState: a scheduler was given but the file holds no scheduler state');
+    expect(() => optim.loadOptimizerState(adam, bytes, { scheduler: sched })).toThrow(
+      'loadOptimizerState: a scheduler was given but the file holds no scheduler state',
+    );
   });
 });
