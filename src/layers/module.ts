@@ -14,7 +14,7 @@
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
-import { isParameter } from './parameter.js';
+import { isParameter, markParameter } from './parameter.js';
 
 /**
  * Options of `loadStateDict`.
@@ -95,6 +95,8 @@ export abstract class Module {
    */
   protected registerParameter(key: string, field: string = key): void {
     this.register(this.paramEntries, key, field, {});
+    const value = this.read<unknown>(field);
+    if (value instanceof Tensor) markParameter(value); // so that `weight instanceof nn.Parameter`, as in torch
   }
 
   /**

@@ -178,6 +178,8 @@ describe('nn.Parameter', () => {
     expect(p.mul(2) instanceof nn.Parameter).toBe(false); // ops give plain tensors, as in torch
     expect(new nn.Parameter(t, false).requiresGrad).toBe(false);
     expect(new nn.Linear(2, 2).weight instanceof nn.Parameter).toBe(true);
+    expect(new nn.BatchNorm1d(2).weight instanceof nn.Parameter).toBe(true); // registered explicitly
+    expect(new nn.BatchNorm1d(2).runningMean instanceof nn.Parameter).toBe(false); // a buffer
   });
 
   it('rejects what is not a Tensor', () => {
