@@ -27,7 +27,10 @@
 import type { Optimizer } from './optimizer.js';
 
 /** The optimizers a scheduler drives: any with `lr` in its groups (momentum / betas for OneCycleLR). */
-export type SchedulableOptimizer = Optimizer<{ lr: number }>;
+export type SchedulableOptimizer = Optimizer<{
+  /** The group's learning rate, which the scheduler writes. */
+  lr: number;
+}>;
 
 /**
  * A scheduler's state: its counters, learning rates and options (plain JSON-ready values).
@@ -243,7 +246,9 @@ export interface StepLROptions {
  * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.5 });
  */
 export class StepLR extends LRScheduler {
+  /** Steps between two decays. */
   stepSize!: number;
+  /** Multiplicative decay factor. */
   gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
@@ -289,7 +294,9 @@ export interface MultiStepLROptions {
  * @example const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80] });
  */
 export class MultiStepLR extends LRScheduler {
+  /** Epochs at which the rate decays, increasing. */
   milestones!: number[];
+  /** Multiplicative decay factor at each milestone. */
   gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
@@ -338,6 +345,7 @@ export interface ExponentialLROptions {
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.9 });
  */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative decay factor per step. */
   gamma!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: ExponentialLROptions) {
@@ -385,8 +393,11 @@ export interface LinearLROptions {
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.01, totalIters: 10 });
  */
 export class LinearLR extends LRScheduler {
+  /** Factor applied to the base rate at step 0. */
   startFactor!: number;
+  /** Factor reached after `totalIters` steps. */
   endFactor!: number;
+  /** Steps to go from `startFactor` to `endFactor`. */
   totalIters!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
@@ -444,7 +455,9 @@ export interface CosineAnnealingLROptions {
  * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50 });
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Steps of half a cosine period. */
   tMax!: number;
+  /** Minimum learning rate. */
   etaMin!: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
@@ -571,6 +584,7 @@ interface Phase {
  * const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.01, epochs: 10, stepsPerEpoch: loader.length });
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the whole cycle. */
   readonly totalSteps: number;
   private readonly phases: Phase[];
   private readonly anneal: 'cos' | 'linear';
