@@ -326,9 +326,11 @@ export class Tensor {
     return toNested(this.data, this.shape);
   }
   /**
-   * A readable rendering like torch's, eliding the middle of large tensors.
+   * A rendering like torch's `print(t)`: aligned columns, scientific notation for wide ranges, the
+   * middle of tensors over 1000 elements elided, and `dtype=` / `gradFn=` suffixes.
    * @example
-   * tensor([[1, 2]]).toString(); // 'tensor([[1.0000, 2.0000]])'
+   * tensor([[1, 2.5]]).toString(); // 'tensor([[1.0000, 2.5000]])'
+   * arange(3).toString();          // 'tensor([0, 1, 2], dtype=int32)'
    */
   toString(): string {
     return formatTensor(this.data, this.shape, this.requiresGrad, this.gradFn?.name ?? null);
