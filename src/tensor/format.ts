@@ -89,8 +89,7 @@ class Formatter {
     if (shown.length === 0) return;
     this.sciMode = max / min > 1000 || max > 1e8 || min < 1e-4;
     for (const v of shown) {
-      const text = this.sciMode ? pyFormat(v, PRECISION, 'e') : this.intMode ? pyFormat(v, 0, 'f') + '.' : pyFormat(v, PRECISION, 'f');
-      this.width = Math.max(this.width, text.length);
+      this.width = Math.max(this.width, this.text(v).length);
     }
   }
 
@@ -155,7 +154,9 @@ export function formatTensor(data: TensorData, shape: Shape, requiresGrad: boole
     const dims = shape.length - axis;
     if (dims === 0) return formatter.format(data[offset]!, bool);
     if (dims === 1) return vector(offset, shape[axis]!, ind);
-    const slices = shownIndices(shape[axis]!).map((i) => (i === null ? '...' : render(axis + 1, offset + i * strides[axis]!, ind + 1)));
+    const slices = shownIndices(shape[axis]!).map((i) =>
+      i === null ? '...' : render(axis + 1, offset + i * strides[axis]!, ind + 1),
+    );
     return '[' + slices.join(',' + '\n'.repeat(dims - 1) + ' '.repeat(ind + 1)) + ']';
   };
 

@@ -21,7 +21,8 @@ export function unaryForward(op: UnaryOp, x: Tensor, param = 0, dtype: DType = x
 
 /** x itself when floating, else x converted to float32 (int32/bool inputs of exp, log, ...). */
 function asFloating(x: Tensor): Tensor {
-  return isFloating(x.dtype) ? x : castOperand(x.dtype === 'bool' ? unaryForward('nonzero', x, 0, 'int32') : x, 'float32');
+  if (isFloating(x.dtype)) return x;
+  return castOperand(x.dtype === 'bool' ? unaryForward('nonzero', x, 0, 'int32') : x, 'float32');
 }
 
 function checkNumeric(x: Tensor, where: string): void {
