@@ -105,6 +105,6 @@ export function pow(x: Tensor, p: Tensor | number): Tensor {
   const y = binaryForward('pow', x, pt, 'pow');
   return record(y, 'pow', [x, pt], (g) => [
     x.requiresGrad ? g.mul(zeroWhere(pt.mul(binaryForward('pow', x, pt.sub(1), 'pow')), equal(pt, 0))) : null,
-    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', x)), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
+    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', asFloating(x))), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
   ]);
 }
