@@ -8,6 +8,7 @@ import {
   describeValue,
   dtypeOf,
   isFloating,
+  isTensorData,
   toInt32,
   type DType,
   type TensorData,
@@ -97,6 +98,8 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
   for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out);
 }
 
+const BAD_VALUES = 'tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array';
+
 /**
  * A tensor from values (copied); the shape is inferred from the nesting, or, with `shape`, flat
  * values are laid out row-major in it. The dtype is `opts.dtype`, else inferred like torch.tensor:
@@ -114,9 +117,7 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
   let inferredDtype: DType;
   let inferred: number[];
   if (ArrayBuffer.isView(values)) {
-    if (!(values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array)) {
-      throw new Error(`tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array, got ${describeValue(values)}`);
-    }
+    if (!isTensorData(values)) throw new Error(`${BAD_VALUES}, got ${describeValue(values)}`);
     source = values;
     inferredDtype = dtypeOf(values);
     inferred = [values.length];
@@ -131,7 +132,7 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
     source = leaves.values;
     inferredDtype = leaves.booleans > 0 && leaves.booleans === leaves.values.length ? 'bool' : 'float32';
   } else {
-    throw new Error(`tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array, got ${describeValue(values)}`);
+    throw new Error(`${BAD_VALUES}, got ${describeValue(values)}`);
   }
   const dtype = opts?.dtype === undefined ? inferredDtype : checkDtype(opts.dtype, 'tensor');
   const data = allocate(dtype, source.length);
@@ -154,7 +155,8 @@ export function full(shape: readonly number[], value: number | boolean, opts?: C
   if (typeof value !== 'number' && typeof value !== 'boolean') {
     throw new Error(`full: value must be a number or a boolean, got ${typeof value}`);
   }
-  const dtype = opts?.dtype === undefined ? (typeof value === 'boolean' ? 'bool' : 'float32') : checkDtype(opts.dtype, 'full');
+  const inferred = typeof value === 'boolean' ? 'bool' : 'float32';
+  const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'full');
   const converted = allocate(dtype, 1);
   convertInto([Number(value)], converted, 'full');
   const data = allocate(dtype, sizeOf(shape));
@@ -200,7 +202,8 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
   }
   const n = Math.ceil((stop - start) / step);
   const integral = [start, stop, step].every(Number.isInteger);
-  const dtype = opts?.dtype === undefined ? (integral ? 'int32' : 'float32') : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
+  const inferred = integral ? 'int32' : 'float32';
+  const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
   if (dtype === 'int32' && n > 0) {
     toInt32(start, 'arange');
     toInt32(start + (n - 1) * step, 'arange');

@@ -307,7 +307,8 @@ export class Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
   /**
-   * The value of a one-element tensor as a number.
+   * The value of a one-element tensor as a number; a bool tensor gives 1 or 0 (torch gives a Python
+   * bool; a number keeps this method's type the same for every dtype).
    * @example
    * tensor([[3]]).item(); // 3
    */
@@ -318,7 +319,7 @@ export class Tensor {
     return this.data[0]!;
   }
   /**
-   * The elements as nested arrays (a number for a 0-d tensor).
+   * The elements as nested arrays (one value for a 0-d tensor); booleans for a bool tensor, like torch's tolist().
    * @example
    * arange(4).reshape([2, 2]).toArray(); // [[0, 1], [2, 3]]
    */
@@ -326,9 +327,11 @@ export class Tensor {
     return toNested(this.data, this.shape);
   }
   /**
-   * A readable rendering like torch's, eliding the middle of large tensors.
+   * A rendering like torch's `print(t)`: aligned columns, scientific notation for wide ranges, the
+   * middle of tensors over 1000 elements elided, and `dtype=` / `gradFn=` suffixes.
    * @example
-   * tensor([[1, 2]]).toString(); // 'tensor([[1.0000, 2.0000]])'
+   * tensor([[1, 2.5]]).toString(); // 'tensor([[1.0000, 2.5000]])'
+   * arange(3).toString();          // 'tensor([0, 1, 2], dtype=int32)'
    */
   toString(): string {
     return formatTensor(this.data, this.shape, this.requiresGrad, this.gradFn?.name ?? null);

@@ -7,6 +7,7 @@
  * aligned typed-array view and no special case.
  */
 import type { TensorData } from '../tensor/dtype.js';
+import { quote } from '../tensor/records.js';
 
 /** Bytes per element of each safetensors dtype typegrad reads. */
 export const DTYPE_SIZES = {
@@ -54,35 +55,67 @@ export function bfloat16ToNumber(bits: number): number {
   return scratch.getFloat32(0);
 }
 
+/** The typegrad dtype a safetensors dtype loads as: floats as float32, integers as int32, BOOL as bool. */
+export function loadedDtype(dtype: SafetensorsDtype): 'float32' | 'int32' | 'bool' {
+  if (dtype === 'BOOL') return 'bool';
+  return dtype.startsWith('F') || dtype === 'BF16' ? 'float32' : 'int32';
+}
+
 /**
- * Reads `count` little-endian elements of `dtype` from `bytes` at byte `begin` into a new
- * Float32Array (F64, I64 and U64 values are rounded to the nearest float32).
+ * Reads `count` little-endian elements of `dtype` from `bytes` at byte `begin` into a new array of
+ * `loadedDtype(dtype)`: floats into a Float32Array (F64 rounded to nearest), integers into an
+ * Int32Array (I64, U64 and U32 values outside int32's range throw, naming the tensor `name` and the
+ * element), BOOL into a Uint8Array of 0/1.
  */
-export function decodeElements(bytes: Uint8Array, begin: number, count: number, dtype: SafetensorsDtype): Float32Array {
+export function decodeElements(bytes: Uint8Array, begin: number, count: number, dtype: SafetensorsDtype, name = ''): TensorData {
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, count * DTYPE_SIZES[dtype]);
-  const out = new Float32Array(count);
   const le = true;
+  if (loadedDtype(dtype) === 'int32') {
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) out[i] = checkedInt32(readInteger(view, i, dtype), i, dtype, name);
+    return out;
+  }
+  if (dtype === 'BOOL') {
+    const out = new Uint8Array(count);
+    for (let i = 0; i < count; i++) out[i] = view.getUint8(i) !== 0 ? 1 : 0;
+    return out;
+  }
+  const out = new Float32Array(count);
   switch (dtype) {
     case 'F32': for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, le); break;
     case 'F64': for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, le); break;
     case 'F16': for (let i = 0; i < count; i++) out[i] = halfToNumber(view.getUint16(2 * i, le)); break;
     case 'BF16': for (let i = 0; i < count; i++) out[i] = bfloat16ToNumber(view.getUint16(2 * i, le)); break;
-    case 'I64': for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(8 * i, le)); break;
-    case 'U64': for (let i = 0; i < count; i++) out[i] = Number(view.getBigUint64(8 * i, le)); break;
-    case 'I32': for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, le); break;
-    case 'U32': for (let i = 0; i < count; i++) out[i] = view.getUint32(4 * i, le); break;
-    case 'I16': for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, le); break;
-    case 'U16': for (let i = 0; i < count; i++) out[i] = view.getUint16(2 * i, le); break;
-    case 'I8': for (let i = 0; i < count; i++) out[i] = view.getInt8(i); break;
-    case 'U8': for (let i = 0; i < count; i++) out[i] = view.getUint8(i); break;
-    case 'BOOL': for (let i = 0; i < count; i++) out[i] = view.getUint8(i) !== 0 ? 1 : 0; break;
   }
   return out;
 }
 
+/** Element `i` of an integer dtype, exactly (a bigint for the 64-bit ones). */
+function readInteger(view: DataView, i: number, dtype: SafetensorsDtype): number | bigint {
+  const le = true;
+  switch (dtype) {
+    case 'I64': return view.getBigInt64(8 * i, le);
+    case 'U64': return view.getBigUint64(8 * i, le);
+    case 'I32': return view.getInt32(4 * i, le);
+    case 'U32': return view.getUint32(4 * i, le);
+    case 'I16': return view.getInt16(2 * i, le);
+    case 'U16': return view.getUint16(2 * i, le);
+    case 'I8': return view.getInt8(i);
+    default: return view.getUint8(i);
+  }
+}
+
+function checkedInt32(v: number | bigint, i: number, dtype: SafetensorsDtype, name: string): number {
+  if (v >= -2147483648 && v <= 2147483647) return Number(v);
+  throw new Error(
+    `loadSafetensors: tensor ${quote(name)} (${dtype}) has element ${i} = ${v}, outside int32's range [-2^31, 2^31 - 1] ` +
+      `(typegrad's integer dtype is int32)`,
+  );
+}
+
 /**
  * Writes `data` as little-endian `dtype` elements into `bytes` at byte `begin`. I64 needs integral
- * values; `name` is the tensor's key, for the error that says otherwise.
+ * values; `name` is the tensor's key, for the error that says otherwise. BOOL writes 0 or 1.
  */
 export function encodeElements(data: TensorData, dtype: WrittenDtype, bytes: Uint8Array, begin: number, name: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, data.length * DTYPE_SIZES[dtype]);

@@ -40,13 +40,17 @@ const METADATA_KEY = '__metadata__';
  * metadata['format']; // 'pt' for a file PyTorch wrote
  */
 export interface SafetensorsContents {
-  /** The tensors by name, in file order, converted to float32 (a prototype-free record). */
+  /** The tensors by name, in file order: float32, int32 or bool (see loadSafetensors; a prototype-free record). */
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` string map (empty when the file has none; prototype-free). */
   metadata: Record<string, string>;
 }
 
-/** The dtype a tensor is written as: F64 for float64 tensors, I64 for `num_batches_tracked`, else F32. */
+/**
+ * The dtype a tensor is written as: F64 for float64, I64 for int32 (PyTorch's index and counter dtype
+ * is int64, so torch's `load_state_dict` finds the dtype it expects) and for `num_batches_tracked`,
+ * BOOL for bool, else F32.
+ */
 function dtypeForSaving(name: string, t: Tensor): WrittenDtype {
   const lastSegment = name.slice(name.lastIndexOf('.') + 1);
   if (lastSegment === 'num_batches_tracked' || t.dtype === 'int32') return 'I64';
@@ -220,7 +224,7 @@ function findDuplicateKey(text: string): string | null {
 }
 
 /**
- * Parses the bytes of a safetensors file into float32 tensors and the metadata strings.
+ * Parses the bytes of a safetensors file into tensors (dtypes as in `loadSafetensors`) and the metadata strings.
  * @example const { tensors, metadata } = readSafetensors(bytes);
  */
 export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
@@ -272,14 +276,15 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
 
   const tensors = emptyRecord<Tensor>();
   for (const { name, dtype, shape, begin } of entries) {
-    tensors[name] = new Tensor(decodeElements(bytes, dataStart + begin, sizeOf(shape), dtype), shape);
+    tensors[name] = new Tensor(decodeElements(bytes, dataStart + begin, sizeOf(shape), dtype, name), shape);
   }
   return { tensors, metadata };
 }
 
 /**
- * Loads the tensors of a safetensors file as float32 (F32 as is; F64, F16, BF16, I64, I32, I16, I8,
- * U64, U32, U16, U8 and BOOL converted), keyed by their names, in file order. A state dict that
+ * Loads the tensors of a safetensors file, keyed by their names, in file order: F32 as float32, F64,
+ * F16 and BF16 converted to float32; I64, I32, I16, I8, U64, U32, U16 and U8 as int32 (a value
+ * outside int32's range throws, naming the tensor and the element); BOOL as bool. A state dict that
  * PyTorch saved for the same architecture loads with `module.loadStateDict(loadSafetensors(bytes))`.
  * @example model.loadStateDict(loadSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer())));
  */

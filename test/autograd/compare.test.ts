@@ -80,6 +80,8 @@ describe('where', () => {
     expectGradcheck((x, y) => where(cond, x, y), [a, b]);
     expectGradcheck((x) => where(cond, x, 0.5), [a]);
     expectGradcheck((y) => where(cond, 2, y), [b]);
+    // a bool input to gradcheck stays bool (only floating inputs are promoted to float64)
+    expectGradcheck((k, x) => where(k!, x!, 0), [cond, a]);
   });
   it('promotes like torch: int32 and 1.5 give float32, two integers give int32 (torch int64)', () => {
     const cond = bool((fx['inputs'] as Record<string, Record<string, FixtureTensor>>)['A']!['bool']!);
@@ -123,6 +125,13 @@ describe('maskedFill', () => {
       (x, v) => x.maskedFill(tensor([false, true, true]), v!),
       [randomTensor([2, 3], 4, { dtype: 'float64' }), randomTensor([], 5, { dtype: 'float64' })],
     );
+  });
+  it('an int32 self filled from a float value that requires grad gives an int32 result without grad', () => {
+    const value = tensor(2.5, undefined, { requiresGrad: true });
+    const out = tensor([1, 2], undefined, { dtype: 'int32' }).maskedFill(tensor([true, false]), value);
+    expect(out.dtype).toBe('int32');
+    expect(out.requiresGrad).toBe(false);
+    expect(out.toArray()).toEqual([2, 2]);
   });
   it("keeps self's dtype (int32 truncates 1.5 like torch) and fills NaN", () => {
     const inputs = (fx['inputs'] as Record<string, Record<string, FixtureTensor>>)['A']!;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  arange, full, functional, nn, ones, onesLike, rand, randn, tensor, Tensor, zeros, zerosLike, fullLike,
+  arange, full, functional, gradcheck, nn, ones, onesLike, rand, randn, tensor, Tensor, zeros, zerosLike, fullLike,
 } from '../../src/index.js';
 import { checkIndexTensor } from '../../src/autograd/dtypeCheck.js';
 
@@ -129,6 +129,12 @@ describe('int32 and bool through the other ops', () => {
     expect(() => i.var()).toThrow(/var: input must have a floating dtype .*got 'int32'/);
     expect(() => i.pow(-1)).toThrow('pow: integers to negative integer powers are not allowed, got exponent -1');
     expect(i.pow(tensor([-1, 2], undefined, { dtype: 'int32' })).toArray()).toEqual([[1, 4], [0, 16]]);
+  });
+  it('pow of an int32 base to a float64 exponent tensor: float64 result, d/dp = x^p ln x (gradcheck)', () => {
+    const base = tensor([2, 3, 5], undefined, { dtype: 'int32' });
+    const p = tensor([0.5, -1.25, 2], undefined, { dtype: 'float64', requiresGrad: true });
+    expect(base.pow(p).dtype).toBe('float64');
+    expect(gradcheck((q) => base.pow(q!), [p], { rtol: 1e-6, atol: 1e-8 })).toBe(true);
   });
   it('matmul: int32 @ int32 works, bool and mixed int/float throw', () => {
     expect(i.matmul(i).toArray()).toEqual([[7, 10], [15, 22]]);

@@ -5,7 +5,8 @@
  * nesting, text edits). Every outcome must be one of two:
  *   - a plain `Error` whose message starts with "loadSafetensors: " (no TypeError or RangeError
  *     escapes, and the message stays short), or
- *   - a load that is self-consistent: a prototype-free record of float32 tensors, each with as many
+ *   - a load that is self-consistent: a prototype-free record of tensors of the dtype the header's
+ *     entry loads as (float32, int32 for integer dtypes, bool for BOOL), each with as many
  *     elements as its shape says; a tensor whose header entry and bytes are untouched equals the
  *     source tensor bit for bit; and the result saves and reads back bit for bit.
  * The input bytes are never modified. The seed is fixed, so a failure reproduces; the failing
@@ -14,6 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, saveSafetensors, tensor } from '../../src/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { loadedDtype, type SafetensorsDtype } from '../../src/io/dtypes.js';
 import { mulberry32 } from '../tensor/reference.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -216,7 +218,7 @@ function check(src: Uint8Array, mutated: Uint8Array, label: string): 'ok' | 'err
   const header = JSON.parse(parts.header) as Record<string, HeaderEntry>;
   for (const [name, t] of Object.entries(tensors)) {
     expect(t, label).toBeInstanceOf(Tensor);
-    expect(t.dtype, label).toBe('float32');
+    expect(t.dtype, label).toBe(loadedDtype(header[name]!.dtype as SafetensorsDtype));
     if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`${label}: ${name}: size != shape`);
     const was = Object.hasOwn(srcHeader, name) ? srcHeader[name] : undefined;
     const is = header[name]!;

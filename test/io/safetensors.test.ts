@@ -49,11 +49,14 @@ describe('saveSafetensors / loadSafetensors round trip', () => {
     const { tensors, metadata } = readSafetensors(bytes);
     expect(metadata).toEqual({ format: 'pt', 'ünïcode': 'välue' });
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(sd).sort());
-    for (const name of ['layer.weight', 'layer.bias', 'scalar', 'empty', 'bn.num_batches_tracked'] as const) {
+    for (const name of ['layer.weight', 'layer.bias', 'scalar', 'empty'] as const) {
       expect(tensors[name]!.shape, name).toEqual(sd[name].shape);
       expect(tensors[name]!.dtype, name).toBe('float32');
       expect(bitsOf(tensors[name]!), name).toEqual(bitsOf(sd[name]));
     }
+    // the counter is written as I64, like torch's int64, and so loads as int32
+    expect(tensors['bn.num_batches_tracked']!.dtype).toBe('int32');
+    expect(tensors['bn.num_batches_tracked']!.item()).toBe(12);
   });
 
   it('writes float64 as F64 and loads it back rounded to float32, as the API promises', () => {
@@ -181,15 +184,19 @@ describe('a safetensors file built byte by byte from the specification', () => {
         u32: { dtype: 'U32', shape: [1], data_offsets: [10, 14] },
         u64: { dtype: 'U64', shape: [1], data_offsets: [14, 22] },
       },
-      [255, 7, 0x80, 0x7f, 0, 1, 0x00, 0x80, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0x00, 0x01, 0, 0, 0, 0, 0, 0],
+      [255, 7, 0x80, 0x7f, 0, 1, 0x00, 0x80, 0xff, 0xff, 0x00, 0xff, 0xff, 0x7f, 0x00, 0x01, 0, 0, 0, 0, 0, 0],
     );
     const t = loadSafetensors(bytes);
+    for (const name of ['u8', 'i8', 'i16', 'u16', 'u32', 'u64']) expect(t[name]!.dtype, name).toBe('int32');
+    expect(t['b']!.dtype).toBe('bool');
     expect(Array.from(t['u8']!.data)).toEqual([255, 7]);
     expect(Array.from(t['i8']!.data)).toEqual([-128, 127]);
     expect(Array.from(t['b']!.data)).toEqual([0, 1]);
     expect(Array.from(t['i16']!.data)).toEqual([-32768]);
     expect(Array.from(t['u16']!.data)).toEqual([65535]);
-    expect(Array.from(t['u32']!.data)).toEqual([0xffffff00]); // exactly representable in float32
+    expect(Array.from(t['u32']!.data)).toEqual([0x7fffff00]);
+    const tooBig = file({ u32: { dtype: 'U32', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0x80]);
+    expect(() => loadSafetensors(tooBig)).toThrow(/tensor "u32" \(U32\) has element 0 = 2147483648, outside int32's range/);
     expect(Array.from(t['u64']!.data)).toEqual([256]);
   });
 });

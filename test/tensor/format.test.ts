@@ -2,8 +2,9 @@
  * Turning tensors into nested arrays and text (src/tensor/format.ts, via Tensor.toArray/toString).
  */
 import { describe, expect, it } from 'vitest';
-import { arange, tensor, zeros } from '../../src/index.js';
-import { toNested } from '../../src/tensor/format.js';
+import { arange, tensor, zeros, type DType, type Tensor } from '../../src/index.js';
+import { pyFormat, toNested } from '../../src/tensor/format.js';
+import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 
 describe('toArray', () => {
   it('nests by shape, row-major', () => {
@@ -37,49 +38,48 @@ describe('toArray', () => {
     expect(tensor(values).toArray()).toEqual(values);
   });
 
+  it('gives booleans for a bool tensor (torch tolist) and numbers for int32', () => {
+    expect(tensor([[true, false]]).toArray()).toEqual([[true, false]]);
+    expect(tensor(true).toArray()).toBe(true);
+    expect(arange(3).toArray()).toEqual([0, 1, 2]);
+  });
+
   it('toNested reads float64 storage at full precision', () => {
     expect(toNested(Float64Array.from([0.1, 0.2]), [1, 2])).toEqual([[0.1, 0.2]]);
   });
 });
 
-describe('toString', () => {
-  it('renders a matrix like torch, rows aligned under "tensor("', () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1.0000, 2.0000],\n        [3.0000, 4.0000]])');
-  });
+describe('toString against torch (test/fixtures/print.py)', () => {
+  const cases = loadFixture('print') as Record<string, { t: FixtureTensor; repr: string }>;
+  const rebuild = (t: FixtureTensor, requiresGrad = false): Tensor =>
+    tensor(Float64Array.from(t.data), t.shape, { dtype: t.dtype as DType, requiresGrad });
 
-  it('separates the blocks of a 3-D tensor with a blank line', () => {
-    expect(String(arange(1, 9).reshape([2, 2, 2]))).toBe(
-      'tensor([[[1.0000, 2.0000],\n' +
-        '         [3.0000, 4.0000]],\n' +
-        '\n' +
-        '        [[5.0000, 6.0000],\n' +
-        '         [7.0000, 8.0000]]])',
-    );
+  it('has the cases', () => {
+    expect(Object.keys(cases).length).toBeGreaterThan(30);
   });
-
-  it('renders scalars, empty tensors, and the autograd and dtype extras', () => {
-    expect(tensor(3.5).toString()).toBe('tensor(3.5000)');
-    expect(zeros([0]).toString()).toBe('tensor([], size=[0])');
-    expect(tensor([1, -2], undefined, { requiresGrad: true }).toString()).toBe('tensor([1.0000, -2.0000], requiresGrad=true)');
-    expect(tensor([1, 2], undefined, { requiresGrad: true }).mul(2).toString()).toBe('tensor([2.0000, 4.0000], gradFn=mul)');
-    expect(tensor([0.5], undefined, { dtype: 'float64' }).toString()).toBe('tensor([0.5000], dtype=float64)');
+  it.each(Object.keys(cases).filter((k) => !k.startsWith('gradFn') && k !== 'requiresGrad'))('%s', (name) => {
+    expect(rebuild(cases[name]!.t).toString()).toBe(cases[name]!.repr);
   });
-
-  it('uses exponents for very small and very large magnitudes, and names non-finite values', () => {
-    expect(tensor([1e-5, 1e9, -2, 0, NaN, Infinity, -Infinity], undefined, { dtype: 'float64' }).toString()).toBe(
-      'tensor([1.0000e-5, 1.0000e+9, -2.0000, 0.0000, nan, inf, -inf], dtype=float64)',
-    );
+  it('requiresGrad=true on a leaf, gradFn=<MulBackward> on an op result, wrapped like torch', () => {
+    expect(rebuild(cases['requiresGrad']!.t, true).toString()).toBe(cases['requiresGrad']!.repr);
+    expect(rebuild(cases['gradFn']!.t, true).mul(2).toString()).toBe(cases['gradFn']!.repr);
+    expect(rebuild(cases['gradFnWrapped']!.t, true).mul(2).toString()).toBe(cases['gradFnWrapped']!.repr);
   });
+});
 
-  it('elides the middle of tensors with more than 1000 elements', () => {
-    expect(arange(2000).toString()).toBe('tensor([0.0000, 1.0000, 2.0000, ..., 1997.0000, 1998.0000, 1999.0000])');
-    const rows = arange(2000).reshape([100, 20]).toString().split('\n');
-    expect(rows).toHaveLength(7); // 3 rows, '...', 3 rows
-    expect(rows[3]!.trim()).toBe('...,');
-    expect(rows[0]).toBe('tensor([[0.0000, 1.0000, 2.0000, ..., 17.0000, 18.0000, 19.0000],');
-  });
-
-  it('prints 1000 elements in full', () => {
-    expect(arange(1000).toString()).not.toContain('...');
+describe('pyFormat: Python float formatting', () => {
+  it('rounds exact ties to even and writes two exponent digits', () => {
+    expect(pyFormat(0.03125, 4, 'f')).toBe('0.0312');
+    expect(pyFormat(0.09375, 4, 'f')).toBe('0.0938'); // tie, 7 is odd: up
+    expect(pyFormat(-0.03125, 4, 'f')).toBe('-0.0312');
+    expect(pyFormat(2.5, 0, 'f')).toBe('2');
+    expect(pyFormat(3.5, 0, 'f')).toBe('4');
+    expect(pyFormat(0.1, 4, 'f')).toBe('0.1000');
+    expect(pyFormat(1.03125, 4, 'e')).toBe('1.0312e+00');
+    expect(pyFormat(1e-5, 4, 'e')).toBe('1.0000e-05');
+    expect(pyFormat(1e100, 2, 'e')).toBe('1.00e+100');
+    expect(pyFormat(-0, 4, 'f')).toBe('-0.0000');
+    expect(pyFormat(NaN, 4, 'e')).toBe('nan');
+    expect(pyFormat(-Infinity, 4, 'f')).toBe('-inf');
   });
 });

@@ -7,7 +7,7 @@
  * NaN compares unequal to everything, itself included (`ne` is true). Logical ops read any non-zero
  * value, NaN too, as true.
  */
-import { allocate, convertInto, describeValue, type DType } from '../../tensor/dtype.js';
+import { allocate, convertInto, describeValue, isFloating, type DType } from '../../tensor/dtype.js';
 import { planAxes, reduceMax } from '../../tensor/kernels/axisReduce.js';
 import { broadcastShapes, broadcastStrides, fmtShape, normalizeAxes, sameShape, sizeOf } from '../../tensor/shape.js';
 import { stridedCopy, unary, type BinaryOp, type UnaryOp } from '../../tensor/kernels/elementwise.js';
@@ -104,8 +104,10 @@ export function maskedFill(self: Tensor, mask: Tensor, value: number | boolean |
   const out = allocate(self.dtype, self.size);
   out.set(self.data);
   for (let i = 0; i < out.length; i++) if (m[i] !== 0) out[i] = fill[0]!;
+  const y = new Tensor(out, self.shape);
+  if (!isFloating(self.dtype)) return y; // an int32/bool result carries no gradient, even from a float value
   const notMask = predicate('logicalNot', mask);
-  return record(new Tensor(out, self.shape), 'maskedFill', [self, v], (g) => [
+  return record(y, 'maskedFill', [self, v], (g) => [
     self.requiresGrad ? zeroWhere(g, mask) : null,
     v.requiresGrad ? zeroWhere(g, notMask).sum() : null,
   ]);

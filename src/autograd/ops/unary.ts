@@ -21,7 +21,8 @@ export function unaryForward(op: UnaryOp, x: Tensor, param = 0, dtype: DType = x
 
 /** x itself when floating, else x converted to float32 (int32/bool inputs of exp, log, ...). */
 function asFloating(x: Tensor): Tensor {
-  return isFloating(x.dtype) ? x : castOperand(x.dtype === 'bool' ? unaryForward('nonzero', x, 0, 'int32') : x, 'float32');
+  if (isFloating(x.dtype)) return x;
+  return castOperand(x.dtype === 'bool' ? unaryForward('nonzero', x, 0, 'int32') : x, 'float32');
 }
 
 function checkNumeric(x: Tensor, where: string): void {
@@ -104,6 +105,6 @@ export function pow(x: Tensor, p: Tensor | number): Tensor {
   const y = binaryForward('pow', x, pt, 'pow');
   return record(y, 'pow', [x, pt], (g) => [
     x.requiresGrad ? g.mul(zeroWhere(pt.mul(binaryForward('pow', x, pt.sub(1), 'pow')), equal(pt, 0))) : null,
-    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', x)), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
+    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', asFloating(x))), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
   ]);
 }
