@@ -92,6 +92,12 @@ export class Tensor {
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
+  /**
+   * Turns recording on or off; an Error for an int32 or bool tensor, like torch.
+   * @example
+   * const w = zeros([3]);
+   * w.requiresGrad = true;
+   */
   set requiresGrad(value: boolean) {
     if (value && !isFloating(this.dtype)) {
       throw new Error(`Tensor: only tensors of floating dtype can require gradients, got dtype '${this.dtype}'`);

@@ -22,9 +22,17 @@ const marked = new WeakSet<Tensor>();
  * w instanceof nn.Parameter; // true
  */
 export interface ParameterConstructor {
-  /** A new parameter sharing `data`'s storage; `requiresGrad` defaults to true. */
+  /**
+   * A new parameter sharing `data`'s storage; `requiresGrad` defaults to true.
+   * @example
+   * nn.Parameter(zeros([3])).requiresGrad; // true
+   */
   (data: Tensor, requiresGrad?: boolean): Tensor;
-  /** The same as calling it without `new`. */
+  /**
+   * The same as calling it without `new`.
+   * @example
+   * new nn.Parameter(zeros([3]));
+   */
   new (data: Tensor, requiresGrad?: boolean): Tensor;
   /** Whether `value` was made by `Parameter` (or is a built-in layer's weight). */
   [Symbol.hasInstance](value: unknown): value is Tensor;
@@ -58,7 +66,11 @@ Object.defineProperty(makeParameter, 'name', { value: 'Parameter' });
  * }
  */
 export const Parameter = makeParameter as unknown as ParameterConstructor;
-/** The type of a parameter: a Tensor (see `Parameter`). */
+/**
+ * The type of a parameter: a Tensor (see `Parameter`).
+ * @example
+ * const w: nn.Parameter = nn.Parameter(zeros([3]));
+ */
 export type Parameter = Tensor;
 
 /**

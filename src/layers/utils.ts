@@ -24,7 +24,11 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
-/** Tensors whose gradients are clipped: one tensor or a list. */
+/**
+ * Tensors whose gradients are clipped: one tensor or a list.
+ * @example
+ * const params: nn.utils.GradParams = model.parameters();
+ */
 export type GradParams = Tensor | Iterable<Tensor>;
 
 function gradsOf(params: GradParams, where: string): FloatArray[] {

@@ -26,7 +26,11 @@
  */
 import type { Optimizer } from './optimizer.js';
 
-/** The optimizers a scheduler drives: any with `lr` in its groups (momentum / betas for OneCycleLR). */
+/**
+ * The optimizers a scheduler drives: any with `lr` in its groups (momentum / betas for OneCycleLR).
+ * @example
+ * const opt: optim.lrScheduler.SchedulableOptimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+ */
 export type SchedulableOptimizer = Optimizer<{
   /** The group's learning rate, which the scheduler writes. */
   lr: number;
@@ -76,6 +80,8 @@ function bisectRight(sorted: readonly number[], x: number): number {
 /**
  * The base of every scheduler: torch's `LRScheduler` (step counting, the initial step, state dicts).
  * A subclass sets its options, then calls `start(lastEpoch)`, and implements `getLr()`.
+ * @example
+ * const sched: optim.lrScheduler.LRScheduler = new optim.lrScheduler.StepLR(opt, { stepSize: 10 });
  */
 export abstract class LRScheduler {
   /** The learning rate of each group at the start (torch's `base_lrs`). */

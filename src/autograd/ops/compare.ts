@@ -57,6 +57,8 @@ function broadcastTo(x: Tensor, shape: readonly number[], dtype: DType): Tensor 
 /**
  * `out = cond ? a : b` elementwise, all three broadcast together; the dtype is `resultType(a, b)`.
  * d/da = [cond], d/db = [!cond] (the gradient goes where the value came from).
+ * @example
+ * where(tensor([true, false]), tensor([1, 2]), 0); // tensor([1, 0])
  */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   checkBool(checkTensor(cond, 'where', 'condition'), 'where', 'condition');
