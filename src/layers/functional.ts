@@ -45,3 +45,5 @@ export {
   type KLDivReduction,
   type BCELossOptions,
 } from '../autograd/ops/lossMore.js';
+export { embedding, type EmbeddingOptions } from '../autograd/ops/embedding.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

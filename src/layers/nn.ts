@@ -20,3 +20,10 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './loss.js
 export { L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, BCELoss } from './loss.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
+export { Embedding, type EmbeddingModuleOptions, type FromPretrainedOptions } from './embedding.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOutput,
+} from './multiheadAttention.js';
