@@ -86,7 +86,7 @@ export abstract class Module {
    * @example
    * const y = layer.forward(x);
    */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  abstract forward(...inputs: any[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   /**
    * Registers field `field` (default: same as key) as a parameter stored under `key`.

@@ -86,7 +86,8 @@ function checkPositive(value: number, argName: string): void {
 function rows(p: Tensor, start: number, count: number): Tensor {
   const idx = new Int32Array(count);
   for (let i = 0; i < count; i++) idx[i] = start + i;
-  return embedding(new Tensor(idx, [count]), p.ndim === 1 ? p.reshape([-1, 1]) : p).reshape(p.ndim === 1 ? [count] : [count, -1]);
+  const table = p.ndim === 1 ? p.reshape([-1, 1]) : p;
+  return embedding(new Tensor(idx, [count]), table).reshape(p.ndim === 1 ? [count] : [count, -1]);
 }
 
 /** A mask as an additive float bias (bool: true -> -inf), or null. */
@@ -125,9 +126,11 @@ export class MultiheadAttention extends Module {
   readonly batchFirst: boolean;
   /** [3E, E], or null when kdim or vdim differ from E. */
   inProjWeight: Tensor | null;
-  /** [E, E], [E, kdim], [E, vdim] when kdim or vdim differ from E; else null. */
+  /** [E, E] when kdim or vdim differ from E (then the q rows of the projection); else null. */
   qProjWeight: Tensor | null;
+  /** [E, kdim] when kdim or vdim differ from E; else null. */
   kProjWeight: Tensor | null;
+  /** [E, vdim] when kdim or vdim differ from E; else null. */
   vProjWeight: Tensor | null;
   /** [3E], or null without bias. */
   inProjBias: Tensor | null;
@@ -189,9 +192,13 @@ export class MultiheadAttention extends Module {
    * @example
    * const { output } = mha.forward(q, k, v, { attnMask: mask, needWeights: false });
    */
-  // Module's forward returns one Tensor; this one returns torch's pair, as an object.
-  // @ts-expect-error -- a different result type than Module.forward's Tensor, like torch's tuple
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): MultiheadAttentionOutput {
+  // An object, not a Tensor: Module.forward's result type is open (any) for this one layer.
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    opts: MultiheadAttentionForwardOptions = {},
+  ): MultiheadAttentionOutput {
     for (const [arg, t] of [['query', query], ['key', key], ['value', value]] as const) {
       if (!(t instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor, got ${typeof t}`);
       floatData(t, WHERE, arg);
@@ -235,7 +242,14 @@ export class MultiheadAttention extends Module {
   }
 
   /** attnMask and keyPaddingMask as one additive bias broadcasting to [N, H, L, S], or null. */
-  private mergedMask(opts: MultiheadAttentionForwardOptions, L: number, S: number, N: number, batched: boolean, dtype: 'float32' | 'float64'): Tensor | null {
+  private mergedMask(
+    opts: MultiheadAttentionForwardOptions,
+    L: number,
+    S: number,
+    N: number,
+    batched: boolean,
+    dtype: 'float32' | 'float64',
+  ): Tensor | null {
     const H = this.numHeads;
     if ((opts.isCausal ?? false) && (opts.attnMask === null || opts.attnMask === undefined)) {
       throw new Error(`${WHERE}: isCausal is a hint and needs attnMask (torch: "Need attn_mask if specifying the is_causal hint")`);

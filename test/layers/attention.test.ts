@@ -68,7 +68,13 @@ const TOL: Record<'float32' | 'float64', { rtol: number; atol: number }> = {
 };
 
 /** softmax(q k^T * scale + bias) v for 2-D q [L, E], k [S, E], v [S, Ev], in float64 from the formula. */
-function referenceAttention(q: number[][], k: number[][], v: number[][], scale: number, allowed: (i: number, j: number) => boolean): number[][] {
+function referenceAttention(
+  q: number[][],
+  k: number[][],
+  v: number[][],
+  scale: number,
+  allowed: (i: number, j: number) => boolean,
+): number[][] {
   return q.map((qi, i) => {
     const s = k.map((kj, j) => (allowed(i, j) ? scale * qi.reduce((a, x, e) => a + x * kj[e]!, 0) : -Infinity));
     const m = Math.max(...s);

@@ -21,7 +21,8 @@ interface EmbeddingCase {
 }
 
 const ints = (values: number[], shape?: number[]): Tensor => tensor(Int32Array.from(values), shape ?? [values.length]);
-const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Float32Array.from(t.data), t.shape, { requiresGrad });
+const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Float32Array.from(t.data), t.shape, { requiresGrad });
 
 describe('functional.embedding', () => {
   it('gathers rows: out[i, :] = weight[indices[i], :], any index shape', () => {
@@ -107,7 +108,8 @@ describe('nn.Embedding', () => {
     // 9,990 N(0, 1) draws: standard errors 0.01 (mean) and ~0.014 (variance); 5 sigma bounds
     expect(Math.abs(mean)).toBeLessThan(0.05);
     expect(Math.abs(variance - 1)).toBeLessThan(0.07);
-    for (const c of fixture.embedding) if (c.moduleInitPadRow !== null) expect(c.moduleInitPadRow).toBe(0); // torch zeroes it too
+    // torch zeroes that row too
+    for (const c of fixture.embedding) if (c.moduleInitPadRow !== null) expect(c.moduleInitPadRow).toBe(0);
     manualSeed(0);
     expect(Array.from(new nn.Embedding(1000, 10, { paddingIdx: -2 }).weight.data)).toEqual(w);
   });

@@ -29,7 +29,11 @@ export interface EmbeddingOptions {
  * `paddingIdx` as a row in [0, numEmbeddings), or null; negative counts from the end, like torch.
  * @example normalizePaddingIdx(-1, 10, 'Embedding')  // 9
  */
-export function normalizePaddingIdx(paddingIdx: number | null | undefined, numEmbeddings: number, where: string): number | null {
+export function normalizePaddingIdx(
+  paddingIdx: number | null | undefined,
+  numEmbeddings: number,
+  where: string,
+): number | null {
   if (paddingIdx === null || paddingIdx === undefined) return null;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) {
     throw new Error(
