@@ -19,7 +19,7 @@ import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
-import { fmtShape } from '../tensor/shape.js';
+import { broadcastShapes, fmtShape, sameShape } from '../tensor/shape.js';
 
 /**
  * Options of `scaledDotProductAttention`.
@@ -139,6 +139,9 @@ export function scaledDotProductAttention(
   if (value.shape[value.ndim - 2] !== S) {
     throw new Error(`${where}: value's length axis (-2) must equal key's (S = ${S}), got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`);
   }
+  if (key.dtype !== query.dtype || value.dtype !== query.dtype) {
+    throw new Error(`${where}: query, key and value must have the same dtype, got '${query.dtype}', '${key.dtype}' and '${value.dtype}'`);
+  }
   const { attnMask = null, isCausal = false, dropoutP = 0, scale = null } = opts;
   checkProbability(dropoutP, where);
   if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale))) {
@@ -153,7 +156,13 @@ export function scaledDotProductAttention(
     bias = causalBias(L, S, dtype);
   } else if (attnMask !== null) {
     if (!(attnMask instanceof Tensor)) throw new Error(`${where}: attnMask must be a Tensor or null, got ${typeof attnMask}`);
-    if (attnMask.dtype === 'int32') throw new Error(`${where}: attnMask must be a bool or floating tensor, got dtype 'int32'`);
+    if (attnMask.dtype !== 'bool' && attnMask.dtype !== dtype) {
+      throw new Error(`${where}: attnMask must be bool or of query's dtype '${dtype}', got dtype '${attnMask.dtype}'`);
+    }
+    const scoresShape = [...broadcastShapes(query.shape.slice(0, -2), key.shape.slice(0, -2), where), L, S];
+    if (!sameShape(broadcastShapes(scoresShape, attnMask.shape, where), scoresShape)) {
+      throw new Error(`${where}: attnMask ${fmtShape(attnMask.shape)} must broadcast to the scores' shape ${fmtShape(scoresShape)}`);
+    }
     bias = attnMask.dtype === 'bool' ? boolMaskToBias(attnMask, true, dtype) : attnMask;
   }
   return attend(query, key, value, bias, scale ?? 1 / Math.sqrt(E), dropoutP, opts.generator).output;

@@ -96,7 +96,7 @@ function maskBias(mask: Tensor | null | undefined, arg: string, dtype: 'float32'
   if (!(mask instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor or null, got ${typeof mask}`);
   if (mask.dtype === 'bool') return boolMaskToBias(mask, false, dtype);
   floatData(mask, WHERE, `${arg} (bool or floating)`);
-  return mask;
+  return mask.to(dtype);
 }
 
 /**

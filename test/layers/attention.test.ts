@@ -107,7 +107,7 @@ describe('functional.scaledDotProductAttention', () => {
     const k = randomTensor([2, 5, 4], 5);
     const v = randomTensor([2, 5, 3], 6);
     const mask = tensor(Uint8Array.of(1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0), [3, 5]);
-    const floatMask = randomTensor([3, 5], 7, { requiresGrad: false });
+    const floatMask = randomTensor([3, 5], 7, { requiresGrad: false, dtype: 'float64' }); // gradcheck runs in float64
     expectGradcheck((a, b, c) => F.scaledDotProductAttention(a!, b!, c!), [q, k, v]);
     expectGradcheck((a, b, c) => F.scaledDotProductAttention(a!, b!, c!, { attnMask: mask }), [q, k, v]);
     expectGradcheck((a, b, c) => F.scaledDotProductAttention(a!, b!, c!, { attnMask: floatMask }), [q, k, v]);
@@ -150,7 +150,16 @@ describe('functional.scaledDotProductAttention', () => {
     expect(() => sdpa(q, randomTensor([2, 5, 3], 12), v)).toThrow("scaledDotProductAttention: key's last axis must equal query's (E = 4), got query [2, 3, 4], key [2, 5, 3]");
     expect(() => sdpa(q, k, randomTensor([2, 4, 6], 13))).toThrow("scaledDotProductAttention: value's length axis (-2) must equal key's (S = 5)");
     expect(() => sdpa(randomTensor([4], 14), k, v)).toThrow('scaledDotProductAttention: query must have at least 2 dimensions [..., length, features], got [4]');
-    expect(() => sdpa(q, k, v, { attnMask: tensor(new Int32Array(15), [3, 5]) })).toThrow("scaledDotProductAttention: attnMask must be a bool or floating tensor, got dtype 'int32'");
+    expect(() => sdpa(q, k, v, { attnMask: tensor(new Int32Array(15), [3, 5]) })).toThrow(
+      "scaledDotProductAttention: attnMask must be bool or of query's dtype 'float32', got dtype 'int32'",
+    );
+    expect(() => sdpa(q, k, v, { attnMask: randomTensor([3, 5], 16, { dtype: 'float64' }) })).toThrow("got dtype 'float64'");
+    expect(() => sdpa(q, k, v, { attnMask: randomTensor([2, 2, 3, 5], 17) })).toThrow(
+      "scaledDotProductAttention: attnMask [2, 2, 3, 5] must broadcast to the scores' shape [2, 3, 5]",
+    );
+    expect(() => sdpa(q.to('float64'), k, v)).toThrow(
+      "scaledDotProductAttention: query, key and value must have the same dtype, got 'float64', 'float32' and 'float32'",
+    );
     expect(() => sdpa(q, k, v, { dropoutP: 1.5 })).toThrow('scaledDotProductAttention: dropout probability p must be in [0, 1], got 1.5');
     expect(() => sdpa(q, k, v, { scale: NaN })).toThrow('scaledDotProductAttention: scale must be a finite number or null, got NaN');
     expect(() => sdpa(q, k, v, { attnMask: tensor(new Uint8Array(8), [2, 4]) })).toThrow('[2, 3, 5]');
