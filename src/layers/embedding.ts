@@ -6,8 +6,8 @@
 import { embedding, normalizePaddingIdx } from '../autograd/ops/embedding.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
-import { defaultGenerator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
+import { normal_ } from './init.js';
 import { Module, reprFields } from './module.js';
 
 /**
@@ -88,10 +88,9 @@ export class Embedding extends Module {
   /** N(0, 1) from the default generator with row paddingIdx zero: torch's `reset_parameters`. */
   private initialWeight(): Tensor {
     const { numEmbeddings: V, embeddingDim: D, paddingIdx } = this;
-    const data = new Float32Array(V * D);
-    for (let i = 0; i < data.length; i++) data[i] = defaultGenerator.normal();
-    if (paddingIdx !== null) data.fill(0, paddingIdx * D, (paddingIdx + 1) * D);
-    return new Tensor(data, [V, D], true);
+    const weight = normal_(new Tensor(new Float32Array(V * D), [V, D], true));
+    if (paddingIdx !== null) weight.data.fill(0, paddingIdx * D, (paddingIdx + 1) * D);
+    return weight;
   }
 
   /**

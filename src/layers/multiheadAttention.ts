@@ -23,7 +23,7 @@ import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { attend, boolMaskToBias } from './attention.js';
-import { uniformParameter } from './init.js';
+import { xavierUniform_, zeros_ } from './init.js';
 import { Linear, linear } from './linear.js';
 import { Module } from './module.js';
 
@@ -159,8 +159,8 @@ export class MultiheadAttention extends Module {
     this.dropout = dropout;
     this.batchFirst = opts.batchFirst ?? false;
     const bias = opts.bias ?? true;
-    // xavier_uniform_: U(-b, b), b = sqrt(6 / (fanIn + fanOut)) with fanIn = columns, fanOut = rows
-    const xavier = (r: number, c: number): Tensor => uniformParameter([r, c], Math.sqrt(6 / (r + c)));
+    // torch's _reset_parameters: xavier_uniform_ on the projection weights, zeros on the biases
+    const xavier = (r: number, c: number): Tensor => xavierUniform_(new Tensor(new Float32Array(r * c), [r, c], true));
     const sameDim = this.kdim === E && this.vdim === E;
     this.inProjWeight = sameDim ? xavier(3 * E, E) : null;
     this.qProjWeight = sameDim ? null : xavier(E, E);
@@ -168,7 +168,7 @@ export class MultiheadAttention extends Module {
     this.vProjWeight = sameDim ? null : xavier(E, this.vdim);
     this.inProjBias = bias ? new Tensor(new Float32Array(3 * E), [3 * E], true) : null;
     this.outProj = new Linear(E, E, { bias });
-    if (this.outProj.bias !== null) this.outProj.bias.data.fill(0);
+    if (this.outProj.bias !== null) zeros_(this.outProj.bias);
     this.registerParameter('in_proj_weight', 'inProjWeight');
     this.registerParameter('q_proj_weight', 'qProjWeight');
     this.registerParameter('k_proj_weight', 'kProjWeight');

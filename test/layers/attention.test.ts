@@ -247,6 +247,10 @@ describe('nn.MultiheadAttention', () => {
     expect(Array.from(m.outProj.bias!.data).every((x) => x === 0)).toBe(true);
     expect(Math.max(...Array.from(m.outProj.weight.data, Math.abs))).toBeLessThanOrEqual(1 / 4); // Linear's 1/sqrt(16)
     expect(Object.keys(new nn.MultiheadAttention(4, 2, { bias: false }).stateDict())).toEqual(['in_proj_weight', 'out_proj.weight']);
+    expect(m.parameters().every((p) => nn.isParameter(p))).toBe(true);
+    const x = randomTensor([3, 2, 16], 35, { requiresGrad: false });
+    // call (torch's m(x)) passes the arguments through and returns forward's { output, weights }
+    expect(Array.from(m.call(x, x, x).output.data)).toEqual(Array.from(m.forward(x, x, x).output.data));
     // torch prints no arguments for MultiheadAttention, only its out_proj child
     expect(String(new nn.MultiheadAttention(4, 2))).toBe('MultiheadAttention(\n  (out_proj): Linear(inFeatures=4, outFeatures=4, bias=true)\n)');
   });

@@ -118,6 +118,7 @@ describe('nn.Embedding', () => {
     for (const c of fixture.embedding) {
       const emb = new nn.Embedding(7, 4, { paddingIdx: c.paddingIdx });
       expect(Object.keys(emb.stateDict())).toEqual(['weight']);
+      expect(nn.isParameter(emb.weight)).toBe(true);
       emb.loadStateDict({ weight: fromFixture(c.weight) });
       const out = emb.forward(tensor(Int32Array.from(c.indices.data), c.indices.shape));
       expectClose(out, c.out.data, { rtol: 0, atol: 0 });
