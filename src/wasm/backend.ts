@@ -20,8 +20,10 @@
  */
 import type { Kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import * as ref from '../tensor/kernels/axisReduce.js';
-import type { AxisPlan } from '../tensor/kernels/axisReduce.js';
+import { mergesRuns, runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
+import * as js from '../tensor/kernels/axisReduce.js';
+import { composeNormBackward, composeNormForward, momentsByRuns, type UnfusedNormKernels } from '../tensor/kernels/normCompose.js';
+import * as jsFused from '../tensor/kernels/normFused.js';
 import { batchedMatmul as refBatchedMatmul } from '../tensor/kernels/matmul.js';
 import { broadcastStrides, sizeOf } from '../tensor/shape.js';
 import { wasmRuntime, type Arena } from './runtime.js';
@@ -199,12 +201,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const tooSmall = (plan: AxisPlan): boolean => plan.size === 0 || plan.size < minSize;
 
   const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.reduceSum(x, plan, out);
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.reduceSum(x, plan, out);
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = allocRuns(arena, plan, { withDy: false, chunked: true });
     const outAt = arena.alloc(out.length * 8);
-    if (!arena.commit()) return ref.reduceSum(x, plan, out);
+    if (!arena.commit()) return js.reduceSum(x, plan, out);
     arena.f64(outAt, out.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
       norm.reduce_sum(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, outAt),
@@ -213,16 +215,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.moments(x, plan, mean, m2, centered);
-    if (ref.mergesRuns(plan, centered)) {
-      // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the reference does.
-      const perRun = ref.runsPlan(plan);
-      const runMean = new Float64Array(perRun.statSize);
-      const runM2 = new Float64Array(perRun.statSize);
-      moments(x, perRun, runMean, runM2, true);
-      ref.mergeRunMoments(plan, runMean, runM2, mean, m2);
-      return;
-    }
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.moments(x, plan, mean, m2, centered);
+    // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the TS kernel does.
+    if (mergesRuns(plan, centered)) return momentsByRuns({ moments }, x, plan, mean, m2);
     const { norm, arena } = wasmRuntime();
     // When every statistic is one run, both passes happen run by run, so the runs can stream
     // through in chunks; otherwise (GroupNorm's consecutive runs) the second pass needs every mean.
@@ -231,7 +226,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const at = allocRuns(arena, plan, { withDy: false, chunked: oneRunPerStatistic });
     const meanAt = arena.alloc(mean.length * 8);
     const m2At = arena.alloc(m2.length * 8);
-    if (!arena.commit()) return ref.moments(x, plan, mean, m2, centered);
+    if (!arena.commit()) return js.moments(x, plan, mean, m2, centered);
     arena.f64(meanAt, mean.length).fill(0);
     arena.f64(m2At, m2.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
@@ -243,7 +238,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normalizeAffine: Kernels['normalizeAffine'] = (x, plan, mean, rstd, weight, bias, y) => {
-    const fallback = (): void => ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    const fallback = (): void => js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
     if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
@@ -265,7 +260,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   const normBackwardReduce: Kernels['normBackwardReduce'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias) => {
     const fallback = (): void =>
-      ref.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
+      js.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
     if (!(isF32(x) && isF32(dy) && isF32(weight)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
@@ -290,7 +285,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
-    const fallback = (): void => ref.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
+    const fallback = (): void => js.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
     if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize, count } = plan;
@@ -329,7 +324,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   // (BatchNorm) compose the unfused kernels above.
   // -------------------------------------------------------------------------------------------
 
-  const unfused: ref.UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
+  const unfused: UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
 
   /** Runs per chunk (a whole number of statistics) and the chunk-local statistic of each run. */
   const statChunks = (arena: Arena, plan: AxisPlan, k: number, withDy: boolean) => {
@@ -360,12 +355,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normForward: Kernels['normForward'] = (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) => {
-    const fallback = (): void => ref.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    const fallback = (): void => jsFused.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
     if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
-    const k = ref.runsPerStatistic(plan);
+    const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
     // BatchNorm: every mean before the second pass, so the unfused kernels.
-    if (k === 0) return ref.composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    if (k === 0) return composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = statChunks(arena, plan, k, false);
@@ -404,16 +399,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         chunkStats.hi, chunkStats.lo, chunkStats.rstd, wAt, bAt);
       y.set(arena.f32(at.x, end - begin), begin);
     });
-    if (!inRange) ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    if (!inRange) js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
   };
 
   const normBackward: Kernels['normBackward'] = (x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias) => {
-    const fallback = (): void => ref.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    const fallback = (): void => jsFused.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
     if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
-    const k = ref.runsPerStatistic(plan);
+    const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
     // BatchNorm: every statistic's sums before dx, so the unfused kernels.
-    if (k === 0) return ref.composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    if (k === 0) return composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
     const wantStat = dx !== null && statsMode !== 'constant';
     const wantParam = dweight !== null || dbias !== null;
     const { norm, arena } = wasmRuntime();
@@ -462,7 +457,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     if (dx !== null && !inRange) {
       const s1 = statsMode === 'centered' ? Float64Array.from(sumDxhat) : null;
       const s2 = statsMode === 'constant' ? null : Float64Array.from(sumDxhatXhat);
-      ref.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
+      js.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
     }
   };
 
