@@ -16,8 +16,9 @@ import { runsPerStatistic, type AxisPlan } from '../../src/tensor/kernels/axisPl
 import * as unfused from '../../src/tensor/kernels/axisReduce.js';
 import * as fused from '../../src/tensor/kernels/normFused.js';
 import type { NormStatsMode } from '../../src/tensor/kernels/normReference.js';
+import { elementIndex } from '../../src/tensor/kernels/normReference.js';
 import { createWasmKernels } from '../../src/wasm/backend.js';
-import { LAYOUTS, U32, expand, expectWithin, normalF32, planOf, type Layout } from './support.js';
+import { LAYOUTS, U32, expectWithin, normalF32, planOf, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 const EPS = 1e-5;
@@ -34,7 +35,7 @@ interface Data {
 /** Checks wasm normForward and normBackward against the reference compositions; throws on a miss. */
 function check(plan: AxisPlan, d: Data, centered: boolean, label: string): void {
   const { statSize, paramSize, count, size } = plan;
-  const { stat, param } = expand(plan);
+  const { stat, param } = elementIndex(plan);
   const { x, dy, weight, bias } = d;
 
   // Reference forward: moments, variance, rstd, normalizeAffine.
