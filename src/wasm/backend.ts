@@ -156,7 +156,10 @@ function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: F
   return true;
 }
 
-/** Addresses of the backward sums, one block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias] per parameter. */
+/**
+ * Addresses of the backward sums, one block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias]
+ * per parameter.
+ */
 interface BackwardSums {
   readonly mean: number;
   readonly rstd: number;

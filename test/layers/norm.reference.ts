@@ -186,7 +186,10 @@ export interface Instance {
   readonly runningVar: Tensor | null;
   /** The shape of weight, bias and the running statistics: [C], or normalizedShape. */
   readonly paramShape: readonly number[];
-  /** The module's computation through the functional form: weight and bias as given, running statistics as constants. */
+  /**
+   * The module's computation through the functional form: weight and bias as given, running
+   * statistics as constants.
+   */
   functional(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor;
   /** The same computation as a composite of primitives (eps of the float32 model). */
   reference(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor;

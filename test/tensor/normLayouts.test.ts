@@ -76,7 +76,8 @@ function check(k: Kernels, plan: AxisPlan, d: Data, centered: boolean, label: st
   // A float64 mean of `count` values errs by up to count 2^-53 |mean|: two-pass moments feel it only
   // squared, but BatchNorm's merged per-run moments (normCompose.ts) feel it to first order.
   const meanErr = (s: number): number => count * 2 ** -53 * Math.abs(mean[s]!);
-  const varBound = (s: number): number => 1e-12 * variance[s]! + 2 * Math.sqrt(variance[s]!) * meanErr(s) + meanErr(s) ** 2;
+  const varBound = (s: number): number =>
+    1e-12 * variance[s]! + 2 * Math.sqrt(variance[s]!) * meanErr(s) + meanErr(s) ** 2;
   expectWithin(meanK, mean, (s) => (1e-12 * absSum[s]!) / count, `${label} mean`);
   expectWithin(varK, variance, varBound, `${label} variance`);
   expectWithin(rstdK, rstd, (s) => rstd[s]! * (varBound(s) / (variance[s]! + EPS) + 1e-15), `${label} rstd`);

@@ -77,7 +77,10 @@ describe('the element index', () => {
 });
 
 describe('the reference against PyTorch (float64)', () => {
-  const cases = loadFixture('normReference') as Record<string, Record<string, FixtureTensor | number[] | boolean | string>>;
+  const cases = loadFixture('normReference') as Record<
+    string,
+    Record<string, FixtureTensor | number[] | boolean | string>
+  >;
   it.each(Object.keys(cases))('%s', (name) => {
     const c = cases[name]!;
     const t = (k: string): Float64Array => (c[k] as FixtureTensor).data;
@@ -85,7 +88,9 @@ describe('the reference against PyTorch (float64)', () => {
     const index = indexOfAxes(c['view'] as number[], c['reduced'] as number[], c['params'] as number[]);
     const bias = mode === 'rms' ? null : t('bias'); // torch's rms_norm has no bias
     const given =
-      mode === 'constant' ? { mean: Float64Array.from(t('runningMean')), rstd: t('runningVar').map((v) => 1 / Math.sqrt(v + EPS)) } : undefined;
+      mode === 'constant'
+        ? { mean: Float64Array.from(t('runningMean')), rstd: t('runningVar').map((v) => 1 / Math.sqrt(v + EPS)) }
+        : undefined;
     const { y, mean, rstd } = forward(t('x'), index, mode, t('weight'), bias, EPS, given);
     const dx = f64(y.length);
     const [dweight, dbias] = [f64(index.paramSize), f64(index.paramSize)];
@@ -102,7 +107,9 @@ describe('the reference against PyTorch (float64)', () => {
 });
 
 describe('the reference backward against central differences of its forward', () => {
-  const layouts = [...LAYOUTS, ...MORE_LAYOUTS].filter((l) => l.shape.reduce((a, d) => a * d, 1) > 0 && l.shape.reduce((a, d) => a * d, 1) < 500);
+  const layouts = [...LAYOUTS, ...MORE_LAYOUTS].filter(
+    (l) => l.shape.reduce((a, d) => a * d, 1) > 0 && l.shape.reduce((a, d) => a * d, 1) < 500,
+  );
   for (const layout of layouts) {
     for (const mode of ['centered', 'rms', 'constant'] as NormStatsMode[]) {
       it(`${layout.name} [${layout.shape}], ${mode}`, () => {
@@ -113,7 +120,10 @@ describe('the reference backward against central differences of its forward', ()
         const weight = Float64Array.from(randomValues(index.paramSize, 3, { minAbs: 0.5, maxAbs: 1.5 }));
         const bias = Float64Array.from(randomValues(index.paramSize, 4));
         // 'constant': the statistics are fixed numbers, not functions of x.
-        const given = mode === 'constant' ? { mean: Float64Array.from(randomValues(index.statSize, 5)), rstd: f64(index.statSize).fill(1.7) } : undefined;
+        const given =
+          mode === 'constant'
+            ? { mean: Float64Array.from(randomValues(index.statSize, 5)), rstd: f64(index.statSize).fill(1.7) }
+            : undefined;
         const { mean, rstd } = forward(x, index, mode, weight, bias, EPS, given);
         const dx = f64(n);
         const [dweight, dbias] = [f64(index.paramSize), f64(index.paramSize)];
@@ -134,9 +144,24 @@ describe('the reference backward against central differences of its forward', ()
         // Truncation O(h^2) ~ 1e-12; rounding ~ 1e-16 |L| / h ~ 1e-9: 1e-6 is far from both, and
         // far below a wrong or missing term (O(1) of rstd |dxhat|).
         const tol = { rtol: 1e-6, atol: 1e-6 };
-        expectClose(dx, numeric(x, (v) => loss(v, weight, bias)), tol, 'dx');
-        expectClose(dweight, numeric(weight, (v) => loss(x, v, bias)), tol, 'dweight');
-        expectClose(dbias, numeric(bias, (v) => loss(x, weight, v)), tol, 'dbias');
+        expectClose(
+          dx,
+          numeric(x, (v) => loss(v, weight, bias)),
+          tol,
+          'dx',
+        );
+        expectClose(
+          dweight,
+          numeric(weight, (v) => loss(x, v, bias)),
+          tol,
+          'dweight',
+        );
+        expectClose(
+          dbias,
+          numeric(bias, (v) => loss(x, weight, v)),
+          tol,
+          'dbias',
+        );
       });
     }
   }
@@ -166,7 +191,9 @@ describe('the identities of the derivation', () => {
       // float64 sums of ~count terms of size ~scale: zero to ~1e-14 scale.
       for (let s = 0; s < index.statSize; s++) {
         expect(Math.abs(sumDx[s]!), `${layout.name} sum dx, statistic ${s}`).toBeLessThan(1e-12 * scale[s]!);
-        expect(Math.abs(sumXhatDx[s]!), `${layout.name} sum xhat dx, statistic ${s}`).toBeLessThan(1e-12 * scale[s]! * 4);
+        expect(Math.abs(sumXhatDx[s]!), `${layout.name} sum xhat dx, statistic ${s}`).toBeLessThan(
+          1e-12 * scale[s]! * 4,
+        );
       }
     }
   });

@@ -181,7 +181,13 @@ export function runsPlan(plan: AxisPlan): AxisPlan {
   let perRun = runsPlans.get(plan);
   if (perRun === undefined) {
     const runs = plan.runStat.length;
-    perRun = { ...plan, statSize: runs, count: plan.inner, innerStat: 0, runStat: Int32Array.from({ length: runs }, (_, r) => r) };
+    perRun = {
+      ...plan,
+      statSize: runs,
+      count: plan.inner,
+      innerStat: 0,
+      runStat: Int32Array.from({ length: runs }, (_, r) => r),
+    };
     runsPlans.set(plan, perRun);
   }
   return perRun;

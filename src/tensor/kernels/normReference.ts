@@ -63,8 +63,14 @@ export function indexOfAxes(shape: Shape, reducedAxes: readonly number[], paramA
     for (let a = shape.length - 1; a >= 0; a--) {
       const coord = rest % shape[a]!;
       rest = (rest - coord) / shape[a]!;
-      if (!reducedAxes.includes(a)) (s += coord * sStride), (sStride *= shape[a]!);
-      if (paramAxes.includes(a)) (p += coord * pStride), (pStride *= shape[a]!);
+      if (!reducedAxes.includes(a)) {
+        s += coord * sStride;
+        sStride *= shape[a]!;
+      }
+      if (paramAxes.includes(a)) {
+        p += coord * pStride;
+        pStride *= shape[a]!;
+      }
     }
     stat[i] = s;
     param[i] = p;
@@ -98,7 +104,13 @@ export function sumReference(x: FloatArray, index: NormIndex, out: Float64Array)
 }
 
 /** Two-pass moments: `mean[s]` (0 when not centered) and `m2[s]` = sum of (x - mean)^2. */
-export function momentsReference(x: FloatArray, index: NormIndex, mean: Float64Array, m2: Float64Array, centered = true): void {
+export function momentsReference(
+  x: FloatArray,
+  index: NormIndex,
+  mean: Float64Array,
+  m2: Float64Array,
+  centered = true,
+): void {
   const { stat, count } = index;
   mean.fill(0);
   m2.fill(0);
@@ -223,5 +235,6 @@ export function normBackwardReference(
     dbias: dbias ?? new Float64Array(index.paramSize),
   };
   backwardSumsReference(x, dy, index, mean, rstd, weight, sums);
-  if (dx !== null) backwardInputReference(x, dy, index, mean, rstd, weight, stats, sums.sumDxhat, sums.sumDxhatXhat, dx);
+  if (dx === null) return;
+  backwardInputReference(x, dy, index, mean, rstd, weight, stats, sums.sumDxhat, sums.sumDxhatXhat, dx);
 }

@@ -42,7 +42,18 @@ export const referenceKernels: Kernels = {
     // The unfused kernel says which formula by which sums it is given (see normBackwardInput).
     const stats: NormStatsMode = sumDxhatXhat === null ? 'constant' : sumDxhat === null ? 'rms' : 'centered';
     const none = new Float64Array(plan.statSize);
-    backwardInputReference(x, dy, elementIndex(plan), mean, rstd, weight, stats, sumDxhat ?? none, sumDxhatXhat ?? none, dx);
+    backwardInputReference(
+      x,
+      dy,
+      elementIndex(plan),
+      mean,
+      rstd,
+      weight,
+      stats,
+      sumDxhat ?? none,
+      sumDxhatXhat ?? none,
+      dx,
+    );
   },
   normForward: (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) =>
     normForwardReference(x, elementIndex(plan), centered, eps, weight, bias, y, mean, variance, rstd),
