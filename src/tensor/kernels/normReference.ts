@@ -124,24 +124,6 @@ export function momentsReference(
   }
 }
 
-/** `y = xhat * weight[p] + bias[p]` with `xhat = (x - mean[s]) * rstd[s]`, given statistics. */
-export function normalizeReference(
-  x: FloatArray,
-  index: NormIndex,
-  mean: Float64Array,
-  rstd: Float64Array,
-  weight: FloatArray | null,
-  bias: FloatArray | null,
-  y: FloatArray,
-): void {
-  for (let i = 0; i < x.length; i++) {
-    const s = index.stat[i]!;
-    const p = index.param[i]!;
-    const xhat = (x[i]! - mean[s]!) * rstd[s]!;
-    y[i] = xhat * (weight === null ? 1 : weight[p]!) + (bias === null ? 0 : bias[p]!);
-  }
-}
-
 /** The forward of every norm: moments, biased variance, `rstd = 1 / sqrt(variance + eps)`, then y. */
 export function normForwardReference(
   x: FloatArray,
@@ -161,6 +143,24 @@ export function normForwardReference(
     rstd[s] = 1 / Math.sqrt(variance[s]! + eps);
   }
   normalizeReference(x, index, mean, rstd, weight, bias, y);
+}
+
+/** `y = xhat * weight[p] + bias[p]` with `xhat = (x - mean[s]) * rstd[s]`, given statistics. */
+export function normalizeReference(
+  x: FloatArray,
+  index: NormIndex,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: FloatArray | null,
+  bias: FloatArray | null,
+  y: FloatArray,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const s = index.stat[i]!;
+    const p = index.param[i]!;
+    const xhat = (x[i]! - mean[s]!) * rstd[s]!;
+    y[i] = xhat * (weight === null ? 1 : weight[p]!) + (bias === null ? 0 : bias[p]!);
+  }
 }
 
 /** The backward's one reduction pass: per statistic and per parameter sums (overwritten). */
