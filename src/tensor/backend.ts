@@ -1,7 +1,8 @@
 /**
  * Kernel dispatch: the hot kernels that ops call through `kernels()`, so that a faster
- * implementation (WebAssembly SIMD) can stand in for the TypeScript reference kernels.
- * The TypeScript kernels are the readable reference every other backend is tested against.
+ * implementation (WebAssembly SIMD) can stand in for the TypeScript kernels. The norm kernels'
+ * readable reference, which every backend is tested against (test/tensor/normLayouts.test.ts),
+ * is src/tensor/kernels/normReference.ts.
  *
  * Backends: `'js'` (the fast TypeScript kernels), `'wasm'` (src/wasm: WebAssembly SIMD, registered
  * when the engine validates its modules) and `'reference'` (src/tensor/kernels/normReference.ts:
@@ -14,7 +15,7 @@ import { batchedMatmul } from './kernels/matmul.js';
 import { normBackward, normForward } from './kernels/normFused.js';
 import { referenceKernels } from './kernels/referenceKernels.js';
 
-/** The kernels a backend provides. Each has the signature of the TypeScript reference. */
+/** The kernels a backend provides. Each has the signature of the TypeScript kernel of its name. */
 export interface Kernels {
   readonly name: string;
   readonly reduceSum: typeof reduceSum;
@@ -29,7 +30,7 @@ export interface Kernels {
   readonly batchedMatmul: typeof batchedMatmul;
 }
 
-/** The TypeScript reference kernels. */
+/** The fast TypeScript kernels (`'js'`). */
 export const jsKernels: Kernels = {
   name: 'js',
   reduceSum,

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
- * semantics of the TypeScript reference kernels, running norm_reduce.wat, norm_elementwise.wat and
+ * semantics of the reference kernels (normReference.ts), running norm_reduce.wat, norm_elementwise.wat and
  * matmul.wat.
  *
  * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
@@ -11,12 +11,19 @@
  * every mean before the second pass), takes x in one piece.
  *
  * Float64 data (gradcheck), mixed float32/float64 arguments, empty tensors, and calls smaller than
- * `minSize` elements (where the copies cost more than they save) go to the TypeScript reference
+ * `minSize` elements (where the copies cost more than they save) go to the TypeScript kernels
  * instead, as does a call whose statistics would not survive rounding to float32 (a standard
  * deviation beyond float32 range).
  *
  * Numerics (docs/wasm.md): reductions accumulate in float64 like the reference; the elementwise
  * passes are float32 with the mean split as hi + lo; matmul accumulates in float32.
+ *
+ * What each function equals: the reference of the same formula (src/tensor/kernels/normReference.ts:
+ * `reduceSum` = sumReference, `moments` = momentsReference, `normalizeAffine` = normalizeReference,
+ * `normBackwardReduce` = backwardSumsReference, `normBackwardInput` = backwardInputReference,
+ * `normForward` = normForwardReference, `normBackward` = normBackwardReference), within the bounds
+ * of test/tensor/normLayouts.test.ts, which runs them all on the one layout table. BatchNorm's
+ * layouts are put together as the TypeScript kernels do (src/tensor/kernels/normCompose.ts).
  */
 import type { Kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -138,7 +145,7 @@ function allocSplitStats(arena: Arena, statSize: number): SplitStats {
 /**
  * Writes, for every statistic s, hi[s] = f32(mean[s]), lo[s] = f32(mean[s] - hi[s]) and
  * rstd32[s] = f32(rstd[s]). False when a value would leave the float32 range, in which case the
- * caller runs the reference.
+ * caller runs the TypeScript kernel.
  */
 function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: Float64Array, statSize: number): boolean {
   const hi = arena.f32(at.hi, statSize);
@@ -200,7 +207,7 @@ function copySumsOut(arena: Arena, dst: Float64Array | null, from: number, lengt
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
   const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
-  // Empty tensors too: the reference's 0 / 0 statistics need no wasm.
+  // Empty tensors too: the TypeScript kernels' 0 / 0 statistics need no wasm.
   const tooSmall = (plan: AxisPlan): boolean => plan.size === 0 || plan.size < minSize;
 
   const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
@@ -377,7 +384,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     arena.f64(m2At, statSize).fill(0);
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
-    // Set when a chunk's statistics leave the float32 range: y then comes from the reference.
+    // Set when a chunk's statistics leave the float32 range: y then comes from the TypeScript kernel.
     let inRange = true;
     forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
       const begin = first * inner;
@@ -429,7 +436,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const sumDxhatXhat = arena.f64(sums.sumDxhatXhat, statSize);
     const k1 = arena.f32(k1At, statSize);
     const k2 = arena.f32(k2At, statSize);
-    // Set when a chunk's dx terms overflow float32: dx then comes from the reference.
+    // Set when a chunk's dx terms overflow float32: dx then comes from the TypeScript kernel.
     let inRange = true;
     forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
       const begin = first * inner;
