@@ -47,10 +47,11 @@ describe('one LayerNorm call, module to kernel and back', () => {
     const index = elementIndex(plan);
     const [mean, variance, rstd] = [0, 1, 2].map(() => new Float64Array(3)) as [Float64Array, Float64Array, Float64Array];
     const yRef = new Float32Array(18);
-    normForwardReference(x.data, index, true, 1e-5, ln.weight!.data, ln.bias!.data, yRef, mean, variance, rstd);
+    const [xd, wd, bd] = [x.data, ln.weight!.data, ln.bias!.data] as Float32Array[];
+    normForwardReference(xd!, index, true, 1e-5, wd!, bd!, yRef, mean, variance, rstd);
     const dxRef = new Float32Array(18);
     const [dw, db] = [new Float64Array(6), new Float64Array(6)];
-    normBackwardReference(x.data, dy.data, index, mean, rstd, ln.weight!.data, 'centered', dxRef, dw, db);
+    normBackwardReference(xd!, dy.data as Float32Array, index, mean, rstd, wd!, 'centered', dxRef, dw, db);
     expect(Array.from(y.data)).toEqual(Array.from(yRef));
     expect(Array.from(x.grad!.data)).toEqual(Array.from(dxRef));
     expect(Array.from(ln.weight!.grad!.data)).toEqual(Array.from(Float32Array.from(dw)));
