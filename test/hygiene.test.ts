@@ -7,7 +7,9 @@
  *   wasm    (the WebAssembly kernel backend)    tensor
  *   autograd (graph, backward, the ops)         tensor
  *   layers  (modules)                           autograd, tensor
- *   optim, io, data (rooms beside layers)       autograd, tensor
+ *   io      (safetensors, state files)          autograd, tensor
+ *   optim   (optimizers)                        autograd, tensor, io (its state files)
+ *   data    (datasets, loaders)                 autograd, tensor
  *   index.ts (the public entry)                 anything
  *
  * One named exception: src/tensor/backend.ts, the kernel registry, imports the wasm backend to
@@ -52,7 +54,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   wasm: ['tensor'],
   autograd: ['tensor'],
   layers: ['autograd', 'tensor'],
-  optim: ['autograd', 'tensor'],
+  optim: ['autograd', 'tensor', 'io'],
   io: ['autograd', 'tensor'],
   data: ['autograd', 'tensor'],
 };
