@@ -8,7 +8,7 @@
  * against the op before it is timed.
  */
 import { conv2d } from '../src/autograd/ops/conv.js';
-import { getBackend, manualSeed, randn, setBackend, Tensor } from '../src/index.js';
+import { getBackend, manualSeed, randn, setBackend, type Tensor } from '../src/index.js';
 
 interface Shape { n: number; c: number; h: number; w: number; o: number; k: number; pad: number }
 

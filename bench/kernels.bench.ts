@@ -16,7 +16,7 @@
  */
 import { Bench } from 'tinybench';
 import { jsKernels, type Kernels } from '../src/tensor/backend.js';
-import { planAxes, type AxisPlan } from '../src/tensor/kernels/axisReduce.js';
+import { planAxes, type AxisPlan } from '../src/tensor/kernels/axisPlan.js';
 import { wasmKernels } from '../src/wasm/backend.js';
 import { machine, printTable, type Row } from './harness.js';
 

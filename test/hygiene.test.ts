@@ -1,7 +1,19 @@
 /**
  * Source hygiene that the type-checker cannot see: `src/` must run in browsers, so no Node-only
  * API may appear there except in the Node file helpers (src/io/node.ts, the `typegrad/node` entry),
- * and nothing may import upward (src/tensor <- src/autograd <- src/layers).
+ * and every folder of `src/` imports only from the folders it builds on (STYLE.md's rooms):
+ *
+ *   tensor  (shapes, storage, kernels)          imports nothing else
+ *   wasm    (the WebAssembly kernel backend)    tensor
+ *   autograd (graph, backward, the ops)         tensor
+ *   layers  (modules)                           autograd, tensor
+ *   io      (safetensors, state files)          autograd, tensor
+ *   optim   (optimizers)                        autograd, tensor, io (its state files)
+ *   data    (datasets, loaders)                 autograd, tensor
+ *   index.ts (the public entry)                 anything
+ *
+ * One named exception: src/tensor/backend.ts, the kernel registry, imports the wasm backend to
+ * register it (and wasm imports the TypeScript kernels it falls back to).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,42 +29,80 @@ function files(dir: string): string[] {
   });
 }
 
-/** Code with comments and string contents blanked, so prose like "process" does not match. */
-function code(text: string): string {
+/** The source with comments removed (`//` after a `:` is kept: URLs in strings). */
+function uncommented(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
-const NODE_ONLY = [
-  /from\s+['"](node:|fs|path|os|url|child_process|worker_threads|crypto)['"/]/,
-  /\brequire\s*\(/,
-  /\bprocess\./,
-  /\bBuffer\./,
-  /\b__dirname\b/,
-];
+/** Code with string and template literals emptied too, so prose like "process" does not match. */
+function code(text: string): string {
+  return uncommented(text).replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''");
+}
+
+/** The module specifiers a source imports or re-exports (static and dynamic). */
+function specifiers(text: string): string[] {
+  const src = uncommented(text);
+  return [...src.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+}
+
+const NODE_MODULES = /^(node:|(fs|path|os|url|child_process|worker_threads|crypto)(\/|$))/;
+const NODE_ONLY = [/\brequire\s*\(/, /\bprocess\./, /\bBuffer\./, /\b__dirname\b/];
+
+/** For each folder of src/, the folders it may import from (see the header). */
+const ALLOWED: Record<string, readonly string[]> = {
+  tensor: [],
+  wasm: ['tensor'],
+  autograd: ['tensor'],
+  layers: ['autograd', 'tensor'],
+  optim: ['autograd', 'tensor', 'io'],
+  io: ['autograd', 'tensor'],
+  data: ['autograd', 'tensor'],
+};
+const EXCEPTIONS = new Set(['tensor/backend.ts -> wasm']);
 
 describe('source hygiene', () => {
-  const all = files(SRC).map((p) => ({ rel: relative(SRC, p).replaceAll('\\', '/'), text: code(readFileSync(p, 'utf8')) }));
+  const all = files(SRC).map((p) => {
+    const text = readFileSync(p, 'utf8');
+    return { rel: relative(SRC, p).replaceAll('\\', '/'), code: code(text), imports: specifiers(text) };
+  });
 
-  it('finds the sources', () => {
+  it('finds the sources, and a rule for every folder of src/', () => {
     expect(all.length).toBeGreaterThan(10);
+    const folders = new Set(all.filter((f) => f.rel.includes('/')).map((f) => f.rel.split('/')[0]!));
+    expect([...folders].sort()).toEqual(Object.keys(ALLOWED).sort());
+  });
+
+  it('blanks comments and strings before looking for Node APIs', () => {
+    expect(code("const a = 'process.env'; // process.exit\n/* Buffer. */ const b = `__dirname`;")).toBe(
+      "const a = ''; \n const b = '';",
+    );
+    expect(specifiers("import { a } from './a.js';\nexport * from '../b.js';\nconst c = import('node:fs');")).toEqual([
+      './a.js',
+      '../b.js',
+      'node:fs',
+    ]);
   });
 
   it('uses no Node-only API outside the typegrad/node entry', () => {
     const offenders = all
       .filter((f) => f.rel !== NODE_ENTRY)
-      .flatMap((f) => NODE_ONLY.filter((re) => re.test(f.text)).map((re) => `${f.rel}: ${re}`));
+      .flatMap((f) => [
+        ...f.imports.filter((m) => NODE_MODULES.test(m)).map((m) => `${f.rel}: imports ${m}`),
+        ...NODE_ONLY.filter((re) => re.test(f.code)).map((re) => `${f.rel}: ${re}`),
+      ]);
     expect(offenders).toEqual([]);
   });
 
-  it('never imports upward: tensor <- autograd <- layers', () => {
-    const rank: Record<string, number> = { tensor: 0, autograd: 1, layers: 2 };
+  it('imports only from the folders each folder builds on', () => {
     const offenders: string[] = [];
     for (const f of all) {
       const room = f.rel.split('/')[0]!;
-      if (!(room in rank)) continue;
-      for (const m of f.text.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) {
-        const target = join(f.rel, '..', m[1]!).replaceAll('\\', '/').split('/')[0]!;
-        if (target in rank && rank[target]! > rank[room]!) offenders.push(`${f.rel} imports ${m[1]}`);
+      const allowed = ALLOWED[room];
+      if (allowed === undefined) continue; // index.ts: the public entry imports everything
+      for (const m of f.imports.filter((s) => s.startsWith('.'))) {
+        const target = join(f.rel, '..', m).replaceAll('\\', '/').split('/')[0]!;
+        if (target === room || allowed.includes(target) || EXCEPTIONS.has(`${f.rel} -> ${target}`)) continue;
+        offenders.push(`${f.rel} imports ${m} (${room} may import ${allowed.join(', ') || 'nothing else'})`);
       }
     }
     expect(offenders).toEqual([]);

@@ -13,10 +13,11 @@
  * by hand (v = 0.9 v + g; p -= lr v, torch's rule). tfjs-backend-wasm 4.22 has no
  * Conv2DBackpropFilter kernel (tf.grads through tf.conv2d throws there), so the convolution is
  * `convWithFilterGrad` below on both tfjs backends: the same fused conv2d forward, the filter
- * gradient as one matMul (on tfjs-cpu this is also 2x faster than its own Conv2DBackpropFilter). tfjs starts from typegrad's initial weights
- * (conv filters OIHW -> HWIO; the linear weight's rows permuted from (c, h, w) to (h, w, c) order),
- * and the loss and every gradient of the first step are checked against typegrad's. The tfjs step
- * does not update BatchNorm running statistics (typegrad's does): that only favours tfjs.
+ * gradient as one matMul (on tfjs-cpu this is also 2x faster than its own Conv2DBackpropFilter).
+ * tfjs starts from typegrad's initial weights (conv filters OIHW -> HWIO; the linear weight's rows
+ * permuted from (c, h, w) to (h, w, c) order), and the loss and every gradient of the first step
+ * are checked against typegrad's. The tfjs step does not update BatchNorm running statistics
+ * (typegrad's does): that only favours tfjs.
  */
 import { functional as F, manualSeed, nn, optim, rand, setBackend, type Tensor } from '../../src/index.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';

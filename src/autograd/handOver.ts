@@ -2,7 +2,13 @@
  * Gradients handed over: tensors that an op's backward allocated itself and returned to the
  * engine without keeping any other reference to them or to their storage.
  *
- * The engine may then adopt such a tensor's storage as a leaf's first `.grad` instead of copying
+ * An optimisation, not part of the semantics. The rule is micrograd's: a leaf's gradient
+ * accumulates, `leaf.grad += g`, with `.grad` starting at zero. Handing over only skips the
+ * allocation and copy of the first `+=` (0 + g is g), so every result is what the plain rule
+ * gives; reading backward.ts, `handOver(prev.add(reduced))` is `prev.add(reduced)`, and
+ * `accumulateLeaf`'s first two branches are "`.grad` = zeros, then add" (backward.ts).
+ *
+ * The engine may adopt a handed-over tensor's storage as a leaf's first `.grad` instead of copying
  * it. PyTorch does the same: its `AccumulateGrad` steals the incoming gradient when the reference
  * count says nothing else holds it. JavaScript has no reference counts, so the op says so instead,
  * by passing the tensor through `handOver` as it returns it.

@@ -1,24 +1,21 @@
 /**
  * Kernel dispatch: the hot kernels that ops call through `kernels()`, so that a faster
- * implementation (WebAssembly SIMD) can stand in for the TypeScript reference kernels.
- * The TypeScript kernels are the readable reference every other backend is tested against.
+ * implementation (WebAssembly SIMD) can stand in for the TypeScript kernels. The norm kernels'
+ * readable reference, which every backend is tested against (test/tensor/normLayouts.test.ts),
+ * is src/tensor/kernels/normReference.ts.
  *
- * Backends: `'js'` (these reference kernels) and `'wasm'` (src/wasm: WebAssembly SIMD, registered
- * when the engine validates its modules). The default is `'wasm'` where available, else `'js'`.
+ * Backends: `'js'` (the fast TypeScript kernels), `'wasm'` (src/wasm: WebAssembly SIMD, registered
+ * when the engine validates its modules) and `'reference'` (src/tensor/kernels/normReference.ts:
+ * one plain loop per formula, slow, for reading and stepping through in a debugger). The default
+ * is `'wasm'` where available, else `'js'`.
  */
 import { wasmKernels, wasmSimdSupported } from '../wasm/backend.js';
-import {
-  moments,
-  normalizeAffine,
-  normBackward,
-  normBackwardInput,
-  normBackwardReduce,
-  normForward,
-  reduceSum,
-} from './kernels/axisReduce.js';
+import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
 import { batchedMatmul } from './kernels/matmul.js';
+import { normBackward, normForward } from './kernels/normFused.js';
+import { referenceKernels } from './kernels/referenceKernels.js';
 
-/** The kernels a backend provides. Each has the signature of the TypeScript reference. */
+/** The kernels a backend provides. Each has the signature of the TypeScript kernel of its name. */
 export interface Kernels {
   readonly name: string;
   readonly reduceSum: typeof reduceSum;
@@ -33,7 +30,7 @@ export interface Kernels {
   readonly batchedMatmul: typeof batchedMatmul;
 }
 
-/** The TypeScript reference kernels. */
+/** The fast TypeScript kernels (`'js'`). */
 export const jsKernels: Kernels = {
   name: 'js',
   reduceSum,
@@ -46,7 +43,10 @@ export const jsKernels: Kernels = {
   batchedMatmul,
 };
 
-const backends = new Map<string, Kernels>([['js', jsKernels]]);
+const backends = new Map<string, Kernels>([
+  ['js', jsKernels],
+  ['reference', referenceKernels],
+]);
 if (wasmSimdSupported) backends.set('wasm', wasmKernels);
 let current: Kernels = backends.get('wasm') ?? jsKernels;
 
@@ -55,17 +55,14 @@ export function kernels(): Kernels {
   return current;
 }
 
-/** Makes a backend available to `setBackend` under `kernels.name`. */
-export function registerBackend(k: Kernels): void {
-  backends.set(k.name, k);
-}
-
 /**
  * Switches the kernels every op uses: `'wasm'` (WebAssembly SIMD, the default where the engine
- * supports it) or `'js'` (the TypeScript reference kernels; float64 data always runs on them).
+ * supports it), `'js'` (the fast TypeScript kernels; float64 data always runs on them under
+ * `'wasm'`) or `'reference'` (the plain loops of src/tensor/kernels/normReference.ts for the
+ * norms, `'js'` for the rest: slow, for reading and stepping through; docs/guide/3-normalization.md).
  * @example
- * setBackend('js');   // e.g. to compare against the reference kernels
- * getBackend();       // 'js'
+ * setBackend('reference');   // plain loops, to step through a norm layer in a debugger
+ * getBackend();              // 'reference'
  * setBackend('wasm');
  */
 export function setBackend(name: string): void {
@@ -77,7 +74,7 @@ export function setBackend(name: string): void {
 }
 
 /**
- * The name of the backend in use: `'wasm'` or `'js'`.
+ * The name of the backend in use: `'wasm'`, `'js'` or `'reference'`.
  * @example
  * if (getBackend() === 'js') console.log('no WebAssembly SIMD here: using the TypeScript kernels');
  */

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
- * semantics of the TypeScript reference kernels, running norm_reduce.wat, norm_elementwise.wat and
+ * semantics of the reference kernels (normReference.ts), running norm_reduce.wat, norm_elementwise.wat and
  * matmul.wat.
  *
  * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
@@ -11,17 +11,26 @@
  * every mean before the second pass), takes x in one piece.
  *
  * Float64 data (gradcheck), mixed float32/float64 arguments, empty tensors, and calls smaller than
- * `minSize` elements (where the copies cost more than they save) go to the TypeScript reference
+ * `minSize` elements (where the copies cost more than they save) go to the TypeScript kernels
  * instead, as does a call whose statistics would not survive rounding to float32 (a standard
  * deviation beyond float32 range).
  *
  * Numerics (docs/wasm.md): reductions accumulate in float64 like the reference; the elementwise
  * passes are float32 with the mean split as hi + lo; matmul accumulates in float32.
+ *
+ * What each function equals: the reference of the same formula (src/tensor/kernels/normReference.ts:
+ * `reduceSum` = sumReference, `moments` = momentsReference, `normalizeAffine` = normalizeReference,
+ * `normBackwardReduce` = backwardSumsReference, `normBackwardInput` = backwardInputReference,
+ * `normForward` = normForwardReference, `normBackward` = normBackwardReference), within the bounds
+ * of test/tensor/normLayouts.test.ts, which runs them all on the one layout table. BatchNorm's
+ * layouts are put together as the TypeScript kernels do (src/tensor/kernels/normCompose.ts).
  */
 import type { Kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import * as ref from '../tensor/kernels/axisReduce.js';
-import type { AxisPlan } from '../tensor/kernels/axisReduce.js';
+import { mergesRuns, runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
+import * as js from '../tensor/kernels/axisReduce.js';
+import { composeNormBackward, composeNormForward, momentsByRuns, type UnfusedNormKernels } from '../tensor/kernels/normCompose.js';
+import * as jsFused from '../tensor/kernels/normFused.js';
 import { batchedMatmul as refBatchedMatmul } from '../tensor/kernels/matmul.js';
 import { broadcastStrides, sizeOf } from '../tensor/shape.js';
 import { wasmRuntime, type Arena } from './runtime.js';
@@ -136,7 +145,7 @@ function allocSplitStats(arena: Arena, statSize: number): SplitStats {
 /**
  * Writes, for every statistic s, hi[s] = f32(mean[s]), lo[s] = f32(mean[s] - hi[s]) and
  * rstd32[s] = f32(rstd[s]). False when a value would leave the float32 range, in which case the
- * caller runs the reference.
+ * caller runs the TypeScript kernel.
  */
 function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: Float64Array, statSize: number): boolean {
   const hi = arena.f32(at.hi, statSize);
@@ -154,7 +163,10 @@ function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: F
   return true;
 }
 
-/** Addresses of the backward sums, one block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias] per parameter. */
+/**
+ * Addresses of the backward sums, one block: [sumDxhat, sumDxhatXhat] per statistic, [dweight, dbias]
+ * per parameter.
+ */
 interface BackwardSums {
   readonly mean: number;
   readonly rstd: number;
@@ -195,16 +207,16 @@ function copySumsOut(arena: Arena, dst: Float64Array | null, from: number, lengt
 export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
   const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
-  // Empty tensors too: the reference's 0 / 0 statistics need no wasm.
+  // Empty tensors too: the TypeScript kernels' 0 / 0 statistics need no wasm.
   const tooSmall = (plan: AxisPlan): boolean => plan.size === 0 || plan.size < minSize;
 
   const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.reduceSum(x, plan, out);
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.reduceSum(x, plan, out);
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = allocRuns(arena, plan, { withDy: false, chunked: true });
     const outAt = arena.alloc(out.length * 8);
-    if (!arena.commit()) return ref.reduceSum(x, plan, out);
+    if (!arena.commit()) return js.reduceSum(x, plan, out);
     arena.f64(outAt, out.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
       norm.reduce_sum(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, outAt),
@@ -213,16 +225,9 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return ref.moments(x, plan, mean, m2, centered);
-    if (ref.mergesRuns(plan, centered)) {
-      // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the reference does.
-      const perRun = ref.runsPlan(plan);
-      const runMean = new Float64Array(perRun.statSize);
-      const runM2 = new Float64Array(perRun.statSize);
-      moments(x, perRun, runMean, runM2, true);
-      ref.mergeRunMoments(plan, runMean, runM2, mean, m2);
-      return;
-    }
+    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.moments(x, plan, mean, m2, centered);
+    // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the TS kernel does.
+    if (mergesRuns(plan, centered)) return momentsByRuns({ moments }, x, plan, mean, m2);
     const { norm, arena } = wasmRuntime();
     // When every statistic is one run, both passes happen run by run, so the runs can stream
     // through in chunks; otherwise (GroupNorm's consecutive runs) the second pass needs every mean.
@@ -231,7 +236,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const at = allocRuns(arena, plan, { withDy: false, chunked: oneRunPerStatistic });
     const meanAt = arena.alloc(mean.length * 8);
     const m2At = arena.alloc(m2.length * 8);
-    if (!arena.commit()) return ref.moments(x, plan, mean, m2, centered);
+    if (!arena.commit()) return js.moments(x, plan, mean, m2, centered);
     arena.f64(meanAt, mean.length).fill(0);
     arena.f64(m2At, m2.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
@@ -243,7 +248,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normalizeAffine: Kernels['normalizeAffine'] = (x, plan, mean, rstd, weight, bias, y) => {
-    const fallback = (): void => ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    const fallback = (): void => js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
     if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
@@ -265,7 +270,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   const normBackwardReduce: Kernels['normBackwardReduce'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias) => {
     const fallback = (): void =>
-      ref.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
+      js.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
     if (!(isF32(x) && isF32(dy) && isF32(weight)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
@@ -290,7 +295,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
-    const fallback = (): void => ref.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
+    const fallback = (): void => js.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
     if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize, count } = plan;
@@ -329,7 +334,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   // (BatchNorm) compose the unfused kernels above.
   // -------------------------------------------------------------------------------------------
 
-  const unfused: ref.UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
+  const unfused: UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
 
   /** Runs per chunk (a whole number of statistics) and the chunk-local statistic of each run. */
   const statChunks = (arena: Arena, plan: AxisPlan, k: number, withDy: boolean) => {
@@ -360,12 +365,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 
   const normForward: Kernels['normForward'] = (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) => {
-    const fallback = (): void => ref.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    const fallback = (): void => jsFused.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
     if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
-    const k = ref.runsPerStatistic(plan);
+    const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
     // BatchNorm: every mean before the second pass, so the unfused kernels.
-    if (k === 0) return ref.composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    if (k === 0) return composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = statChunks(arena, plan, k, false);
@@ -379,7 +384,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     arena.f64(m2At, statSize).fill(0);
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
-    // Set when a chunk's statistics leave the float32 range: y then comes from the reference.
+    // Set when a chunk's statistics leave the float32 range: y then comes from the TypeScript kernel.
     let inRange = true;
     forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
       const begin = first * inner;
@@ -404,16 +409,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         chunkStats.hi, chunkStats.lo, chunkStats.rstd, wAt, bAt);
       y.set(arena.f32(at.x, end - begin), begin);
     });
-    if (!inRange) ref.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    if (!inRange) js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
   };
 
   const normBackward: Kernels['normBackward'] = (x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias) => {
-    const fallback = (): void => ref.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    const fallback = (): void => jsFused.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
     if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
-    const k = ref.runsPerStatistic(plan);
+    const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
     // BatchNorm: every statistic's sums before dx, so the unfused kernels.
-    if (k === 0) return ref.composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    if (k === 0) return composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
     const wantStat = dx !== null && statsMode !== 'constant';
     const wantParam = dweight !== null || dbias !== null;
     const { norm, arena } = wasmRuntime();
@@ -431,7 +436,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const sumDxhatXhat = arena.f64(sums.sumDxhatXhat, statSize);
     const k1 = arena.f32(k1At, statSize);
     const k2 = arena.f32(k2At, statSize);
-    // Set when a chunk's dx terms overflow float32: dx then comes from the reference.
+    // Set when a chunk's dx terms overflow float32: dx then comes from the TypeScript kernel.
     let inRange = true;
     forEachStatChunk(arena, plan, k, at, (first, runs, s0, n) => {
       const begin = first * inner;
@@ -462,7 +467,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     if (dx !== null && !inRange) {
       const s1 = statsMode === 'centered' ? Float64Array.from(sumDxhat) : null;
       const s2 = statsMode === 'constant' ? null : Float64Array.from(sumDxhatXhat);
-      ref.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
+      js.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
     }
   };
 

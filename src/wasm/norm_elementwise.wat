@@ -2,6 +2,11 @@
 ;; WebAssembly SIMD, stand-ins for normalizeAffine and normBackwardInput in
 ;; src/tensor/kernels/axisReduce.ts. Part 1, the reductions, is norm_reduce.wat.
 ;;
+;; What each computes is a reference function of src/tensor/kernels/normReference.ts: normalize =
+;; normalizeReference, backward_input = backwardInputReference, within the float32 bounds stated in
+;; test/tensor/normLayouts.test.ts, which shows it through the backend on every layout
+;; (test/wasm/norm.test.ts and fused.test.ts: against the TypeScript kernels, chunks, hard data).
+;;
 ;; Same view, same plan as the reference: x is read as `nRuns` runs of `inner` contiguous float32,
 ;; run r starting at element r * inner, with statistic index runStat[r] (+ j if innerStat) and
 ;; parameter index runParam[r] (+ j if innerParam) for element j of the run. See the header of

@@ -2,6 +2,12 @@
 ;; WebAssembly SIMD, stand-ins for the functions of the same names in src/tensor/kernels/axisReduce.ts.
 ;; Part 2, the elementwise passes, is norm_elementwise.wat.
 ;;
+;; What each computes is a reference function of src/tensor/kernels/normReference.ts: reduce_sum =
+;; sumReference, moments = momentsReference, backward_reduce = backwardSumsReference, within
+;; float64 summation order. Shown through the backend by test/tensor/normLayouts.test.ts (every
+;; layout of test/tensor/layouts.ts) and test/wasm/backwardRows.test.ts (the two-row blocks), and
+;; against the TypeScript kernels by test/wasm/norm.test.ts (random plans, chunks, NaN).
+;;
 ;; Same view, same plan as the reference: x is read as `nRuns` runs of `inner` contiguous float32,
 ;; run r starting at element r * inner, with statistic index runStat[r] (+ j if innerStat) and
 ;; parameter index runParam[r] (+ j if innerParam) for element j of the run. See the header of

@@ -98,7 +98,10 @@ function findRun(source: string[], lines: string[], from: number): number {
     let k = i;
     while (j < lines.length && k < source.length) {
       if (source[k] === '') k++;
-      else if (source[k] === lines[j]) (j++, k++);
+      else if (source[k] === lines[j]) {
+        j++;
+        k++;
+      }
       else break;
     }
     if (j === lines.length) return i;
@@ -173,7 +176,9 @@ describe('docs: every ```ts sample runs', () => {
       stdout = execFileSync(process.execPath, ['--enable-source-maps', outfile], { encoding: 'utf8', cwd: work, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
-      throw new Error(`${b.file}:${b.line} failed to run:\n${err.stderr || err.message}\nstdout:\n${err.stdout ?? ''}`);
+      throw new Error(`${b.file}:${b.line} failed to run:\n${err.stderr || err.message}\nstdout:\n${err.stdout ?? ''}`, {
+        cause: e,
+      });
     }
     const expected = expectedOutput(b.code);
     if (expected.length > 0) {
@@ -226,7 +231,7 @@ describe('docs: every ```ts sample runs', () => {
       execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as { stdout?: string; message: string };
-      throw new Error(`guide samples do not type-check:\n${err.stdout || err.message}`);
+      throw new Error(`guide samples do not type-check:\n${err.stdout || err.message}`, { cause: e });
     }
   });
 });

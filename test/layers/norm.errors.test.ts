@@ -123,7 +123,8 @@ describe('normalization errors', () => {
       ['groupNorm weight', () => F.groupNorm(x, 2, { weight: ones([3]) }), 'groupNorm: weight must have shape [4] (one per channel), got shape [3]'],
       ['groupNorm bias', () => F.groupNorm(x, 2, { bias: zeros([2, 2]) }), 'groupNorm: bias must have shape [4] (one per channel), got shape [2, 2]'],
       ['layerNorm weight', () => F.layerNorm(x, [4, 3], { weight: ones([3]) }), 'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3]'],
-      // Same number of elements, wrong shape: torch rejects it too ("Expected weight to be of same shape as normalized_shape").
+      // Same number of elements, wrong shape: torch rejects it too
+      // ("Expected weight to be of same shape as normalized_shape").
       ['layerNorm weight transposed', () => F.layerNorm(x, [4, 3], { weight: ones([3, 4]) }), 'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3, 4]'],
       ['layerNorm bias', () => F.layerNorm(x, [3], { bias: zeros([4]) }), 'layerNorm: bias must have shape [3] (normalizedShape), got shape [4]'],
       ['rmsNorm weight', () => F.rmsNorm(x, [4, 3], { weight: ones([12]) }), 'rmsNorm: weight must have shape [4, 3] (normalizedShape), got shape [12]'],

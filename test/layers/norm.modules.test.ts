@@ -22,9 +22,8 @@ function paramInputs(inst: Instance): Tensor[] {
 
 /** Calls the functional form with weight and bias taken from `params` in `paramInputs` order. */
 function callFunctional(inst: Instance, x: Tensor, params: Tensor[]): Tensor {
-  let k = 0;
-  const weight = inst.weight ? params[k++]! : null;
-  const bias = inst.bias ? params[k++]! : null;
+  const weight = inst.weight ? params[0]! : null;
+  const bias = inst.bias ? params[inst.weight ? 1 : 0]! : null;
   return inst.functional(x, weight, bias);
 }
 

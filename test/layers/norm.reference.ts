@@ -9,13 +9,16 @@
  *     add, sqrt, pow, reshape), so autograd derives the backward on its own. The variance is
  *     mean((x - mean)^2), not `x.var(...)`: `var` runs the same `moments` kernel as the fused op,
  *     and a reference must not share the code it checks.
- *   - float64: plain loops over the formula (two-pass moments), for values only: running
- *     statistics and hard data.
+ *   - float64: the reference kernels (src/tensor/kernels/normReference.ts: plain loops over the
+ *     formula, two-pass moments), for values only: running statistics and hard data. The fused op
+ *     runs them only under setBackend('reference'); test/tensor/normReference.test.ts checks them
+ *     against PyTorch and finite differences.
  *
  * Shape letters: N batch, C channels, G groups, L/H/W/D spatial, S the product of the spatial dims.
  */
 import fc from 'fast-check';
 import { functional as F, nn, Tensor, type Generator, type Module } from '../../src/index.js';
+import { indexOfAxes, momentsReference, normForwardReference } from '../../src/tensor/kernels/normReference.js';
 
 /** torch.finfo(torch.float32).eps: RMSNorm's eps for float32 input when eps is null. */
 export const FLOAT32_MACHINE_EPS = 1.1920928955078125e-7;
@@ -107,29 +110,13 @@ export function compositeRmsNorm(x: Tensor, normalizedShape: readonly number[], 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Float64 references (plain loops)
+// Float64 references (the reference kernels)
 // ---------------------------------------------------------------------------------------------
 
 /** For every element of a row-major `shape`, its row-major index among the `kept` axes. */
 export function indexOver(shape: readonly number[], kept: readonly number[]): { index: Int32Array; size: number } {
-  const size = kept.reduce((p, a) => p * shape[a]!, 1);
-  const total = shape.reduce((p, d) => p * d, 1);
-  const index = new Int32Array(total);
-  for (let i = 0; i < total; i++) {
-    let rest = i;
-    let k = 0;
-    let stride = 1;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      const coord = rest % shape[a]!;
-      rest = Math.floor(rest / shape[a]!);
-      if (kept.includes(a)) {
-        k += coord * stride;
-        stride *= shape[a]!;
-      }
-    }
-    index[i] = k;
-  }
-  return { index, size };
+  const { param, paramSize } = indexOfAxes(shape, [], kept);
+  return { index: param, size: paramSize };
 }
 
 /** Float64 two-pass moments of x per index of the axes not in `reduced`. */
@@ -143,22 +130,15 @@ export interface Moments64 {
 }
 
 /**
- * Two-pass mean and biased variance in float64, from the formula. Not `centered` (RMSNorm): mean 0,
- * so `variance` is the mean square.
+ * Two-pass mean and biased variance in float64, from the reference kernels. Not `centered`
+ * (RMSNorm): mean 0, so `variance` is the mean square.
  */
 export function moments64(x: ArrayLike<number>, shape: readonly number[], reduced: readonly number[], centered = true): Moments64 {
-  const kept = range(0, shape.length).filter((a) => !reduced.includes(a));
-  const { index: stat, size } = indexOver(shape, kept);
-  const count = size === 0 ? 0 : x.length / size;
-  const mean = new Float64Array(size);
-  const variance = new Float64Array(size);
-  if (centered) {
-    for (let i = 0; i < x.length; i++) mean[stat[i]!] += x[i]!;
-    for (let s = 0; s < size; s++) mean[s] = mean[s]! / count;
-  }
-  for (let i = 0; i < x.length; i++) variance[stat[i]!] += (x[i]! - mean[stat[i]!]!) ** 2;
-  for (let s = 0; s < size; s++) variance[s] = variance[s]! / count;
-  return { mean, variance, count, stat };
+  const index = indexOfAxes(shape, reduced, []);
+  const mean = new Float64Array(index.statSize);
+  const m2 = new Float64Array(index.statSize);
+  momentsReference(Float64Array.from(x), index, mean, m2, centered);
+  return { mean, variance: m2.map((v) => v / index.count), count: index.count, stat: index.stat };
 }
 
 /** What `normalize64` computes: which axes are reduced and which the parameters span. */
@@ -174,14 +154,11 @@ export interface Norm64Options {
 
 /** `(x - mean) / sqrt(var + eps) * weight + bias` (or `x / sqrt(mean(x^2) + eps) * weight`) in float64. */
 export function normalize64(x: ArrayLike<number>, shape: readonly number[], opts: Norm64Options): Float64Array {
-  const m = moments64(x, shape, opts.reduced, opts.centered ?? true);
-  const { index: param } = indexOver(shape, opts.param);
+  const index = indexOfAxes(shape, opts.reduced, opts.param);
+  const stats = [0, 1, 2].map(() => new Float64Array(index.statSize)) as [Float64Array, Float64Array, Float64Array];
   const y = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const s = m.stat[i]!;
-    const xhat = (x[i]! - m.mean[s]!) / Math.sqrt(m.variance[s]! + opts.eps);
-    y[i] = xhat * (opts.weight ? opts.weight[param[i]!]! : 1) + (opts.bias ? opts.bias[param[i]!]! : 0);
-  }
+  const f64 = (a: ArrayLike<number> | null | undefined): Float64Array | null => (a ? Float64Array.from(a) : null);
+  normForwardReference(Float64Array.from(x), index, opts.centered ?? true, opts.eps, f64(opts.weight), f64(opts.bias), y, ...stats);
   return y;
 }
 
@@ -209,7 +186,10 @@ export interface Instance {
   readonly runningVar: Tensor | null;
   /** The shape of weight, bias and the running statistics: [C], or normalizedShape. */
   readonly paramShape: readonly number[];
-  /** The module's computation through the functional form: weight and bias as given, running statistics as constants. */
+  /**
+   * The module's computation through the functional form: weight and bias as given, running
+   * statistics as constants.
+   */
   functional(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor;
   /** The same computation as a composite of primitives (eps of the float32 model). */
   reference(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor;

@@ -1,7 +1,8 @@
 /**
  * The axis-reduction kernel (src/tensor/kernels/axisReduce.ts): how planAxes merges axes for each
- * normalization layer, and every kernel against a float64 reference written here from the formula:
- * group elements by their statistic index (the kept axes) and parameter index (the weight's axes).
+ * normalization layer, and every unfused kernel in float64 against the reference kernels
+ * (src/tensor/kernels/normReference.ts) on a per-element index taken straight from the axes
+ * (`indexOfAxes`), and the backward against central differences of the reference forward.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,35 +16,25 @@ import {
   reduceSum,
   type AxisPlan,
 } from '../../src/tensor/kernels/axisReduce.js';
+import type { FloatArray } from '../../src/tensor/dtype.js';
+import {
+  backwardInputReference,
+  backwardSumsReference,
+  elementIndex,
+  indexOfAxes,
+  momentsReference,
+  normalizeReference,
+  normForwardReference,
+  sumReference,
+  type NormIndex,
+} from '../../src/tensor/kernels/normReference.js';
 import { expectClose } from '../helpers.js';
 import { shapeArb } from './arbitraries.js';
-import { groupIndex, numel, randomValues, ravel, unravel, type RefShape } from './reference.js';
+import { numel, randomValues } from './reference.js';
 
 // ---------------------------------------------------------------------------------------------
-// Reference: per-element statistic and parameter indices, and the normalization formulas
+// The reference (src/tensor/kernels/normReference.ts), on a per-element index
 // ---------------------------------------------------------------------------------------------
-
-/** The parameter index of element `flat`: row-major over the axes the weight spans. */
-function paramIndex(flat: number, shape: RefShape, paramAxes: readonly number[]): number {
-  const idx = unravel(flat, shape);
-  return ravel(
-    paramAxes.map((a) => idx[a]!),
-    paramAxes.map((a) => shape[a]!),
-  );
-}
-
-/** The (statistic, parameter) index of every element as the plan reads them, in memory order. */
-function expandPlan(plan: AxisPlan): { stat: number[]; param: number[] } {
-  const stat: number[] = [];
-  const param: number[] = [];
-  for (let r = 0; r < plan.runStat.length; r++) {
-    for (let j = 0; j < plan.inner; j++) {
-      stat.push(plan.runStat[r]! + j * plan.innerStat);
-      param.push(plan.runParam[r]! + j * plan.innerParam);
-    }
-  }
-  return { stat, param };
-}
 
 interface NormCase {
   name: string;
@@ -64,50 +55,25 @@ const NORM_CASES: NormCase[] = [
   { name: 'BatchNorm2d with N=H=1', shape: [1, 3, 1, 4], reduced: [0, 2, 3], params: [1] },
 ];
 
-interface Maps {
-  stat: number[];
-  param: number[];
-  statSize: number;
-  paramSize: number;
+/** The per-element index straight from the axes (not from the plan). */
+function referenceMaps(c: NormCase): NormIndex {
+  return indexOfAxes(c.shape, c.reduced, c.params);
 }
 
-function referenceMaps(c: NormCase): Maps {
-  const n = numel(c.shape);
-  const stat = Array.from({ length: n }, (_, i) => groupIndex(i, c.shape, c.reduced));
-  const param = Array.from({ length: n }, (_, i) => paramIndex(i, c.shape, c.params));
-  return {
-    stat,
-    param,
-    statSize: numel(c.shape.filter((_, i) => !c.reduced.includes(i))),
-    paramSize: numel(c.params.map((a) => c.shape[a]!)),
-  };
+/** The reference's two-pass moments of float64 data. */
+function refMoments(x: FloatArray, m: NormIndex, centered: boolean): { mean: Float64Array; m2: Float64Array } {
+  const mean = new Float64Array(m.statSize);
+  const m2 = new Float64Array(m.statSize);
+  momentsReference(x, m, mean, m2, centered);
+  return { mean, m2 };
 }
 
-/** Two-pass moments per statistic in float64: mean (0 when not centered) and the sum of squared deviations. */
-function refMoments(x: ArrayLike<number>, m: Maps, centered: boolean): { mean: number[]; m2: number[]; count: number[] } {
-  const mean = new Array<number>(m.statSize).fill(0);
-  const count = new Array<number>(m.statSize).fill(0);
-  for (let i = 0; i < x.length; i++) count[m.stat[i]!]!++;
-  if (centered) {
-    for (let i = 0; i < x.length; i++) mean[m.stat[i]!]! += x[i]!;
-    for (let s = 0; s < m.statSize; s++) mean[s] = mean[s]! / count[s]!;
-  }
-  const m2 = new Array<number>(m.statSize).fill(0);
-  for (let i = 0; i < x.length; i++) m2[m.stat[i]!]! += (x[i]! - mean[m.stat[i]!]!) ** 2;
-  return { mean, m2, count };
-}
-
-/** y = (x - mean) * rstd * w + b with statistics computed from x (biased variance), as a training norm does. */
-function refNormForward(x: ArrayLike<number>, m: Maps, centered: boolean, eps: number, w: number[] | null, b: number[] | null): number[] {
-  const { mean, m2, count } = refMoments(x, m, centered);
-  const y: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    const s = m.stat[i]!;
-    const p = m.param[i]!;
-    const xhat = (x[i]! - mean[s]!) / Math.sqrt(m2[s]! / count[s]! + eps);
-    y.push(xhat * (w === null ? 1 : w[p]!) + (b === null ? 0 : b[p]!));
-  }
-  return y;
+/** The reference forward with statistics from x (biased variance), as a training norm does. */
+function refNormForward(x: ArrayLike<number>, m: NormIndex, centered: boolean, eps: number, w: FloatArray | null, b: FloatArray | null): number[] {
+  const y = new Float64Array(x.length);
+  const stats = [0, 1, 2].map(() => new Float64Array(m.statSize)) as [Float64Array, Float64Array, Float64Array];
+  normForwardReference(Float64Array.from(x), m, centered, eps, w, b, y, ...stats);
+  return [...y];
 }
 
 /** d/dx of sum(dy * y(x)) by central differences of the float64 forward above. */
@@ -243,7 +209,8 @@ describe('planAxes merges axes into runs', () => {
         const maps = referenceMaps({ name: '', ...c });
         expect(plan.runStat.length * plan.inner).toBe(numel(c.shape));
         expect([plan.statSize, plan.paramSize, plan.count]).toEqual([maps.statSize, maps.paramSize, numel(c.shape) / maps.statSize]);
-        expect(expandPlan(plan)).toEqual({ stat: maps.stat, param: maps.param });
+        const read = elementIndex(plan);
+        expect({ stat: read.stat, param: read.param }).toEqual({ stat: maps.stat, param: maps.param });
       }),
       { numRuns: 300 },
     );
@@ -257,10 +224,10 @@ describe('planAxes merges axes into runs', () => {
 describe.each(NORM_CASES)('kernels on $name', (c) => {
   it('reduceSum and reduceMax equal the per-statistic reference', () => {
     const { plan, maps, x } = setup(c);
-    const sum = new Array<number>(maps.statSize).fill(0);
+    const sum = new Float64Array(maps.statSize);
+    sumReference(x, maps, sum);
     const max = new Array<number>(maps.statSize).fill(-Infinity);
     x.forEach((v, i) => {
-      sum[maps.stat[i]!]! += v;
       max[maps.stat[i]!] = Math.max(max[maps.stat[i]!]!, v);
     });
     const outSum = new Float64Array(plan.statSize).fill(123); // reduceSum overwrites, never accumulates
@@ -291,14 +258,11 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
     const b = hasBias ? bias : null;
     const y = new Float64Array(plan.size);
     normalizeAffine(x, plan, mean, rstd, w, b, y);
-    const ref = [...x].map((v, i) => {
-      const s = maps.stat[i]!;
-      const p = maps.param[i]!;
-      return (v - mean[s]!) * rstd[s]! * (w === null ? 1 : w[p]!) + (b === null ? 0 : b[p]!);
-    });
+    const ref = new Float64Array(plan.size);
+    normalizeReference(x, maps, mean, rstd, w, b, ref);
     expectClose(y, ref, F64, 'y');
     // and the statistics were the right ones: y equals the full forward from x alone
-    expectClose(y, refNormForward(x, maps, true, EPS, w ? [...w] : null, b ? [...b] : null), F64, 'forward');
+    expectClose(y, refNormForward(x, maps, true, EPS, w, b), F64, 'forward');
   });
 
   it('normalizeAffine writes float32 output rounded from the float64 result', () => {
@@ -310,7 +274,7 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
     const rstd = m2.map((v) => 1 / Math.sqrt(v / plan.count + EPS));
     const y = new Float32Array(plan.size);
     normalizeAffine(x32, plan, mean, rstd, Float32Array.from(weight), Float32Array.from(bias), y);
-    const ref = refNormForward(x32, maps, true, EPS, [...Float32Array.from(weight)], [...Float32Array.from(bias)]);
+    const ref = refNormForward(x32, maps, true, EPS, Float32Array.from(weight), Float32Array.from(bias));
     // only the final store rounds (half an ulp, 2^-24 relative; we allow 2^-23), plus 1e-12 absolute
     // for outputs near 0 where the float64 kernel and reference differ by summation order (~1e-15)
     expectClose(y, ref, { rtol: 2 ** -23, atol: 1e-12 }, 'y32');
@@ -318,20 +282,10 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
 
   it('normBackwardReduce gives the four reductions; null outputs are skipped', () => {
     const { plan, maps, x, dy, weight, mean, rstd } = setup(c);
-    const sumDxhat = new Array<number>(maps.statSize).fill(0);
-    const sumDxhatXhat = new Array<number>(maps.statSize).fill(0);
-    const dweight = new Array<number>(maps.paramSize).fill(0);
-    const dbias = new Array<number>(maps.paramSize).fill(0);
-    x.forEach((v, i) => {
-      const s = maps.stat[i]!;
-      const p = maps.param[i]!;
-      const xhat = (v - mean[s]!) * rstd[s]!;
-      const dxhat = dy[i]! * weight[p]!;
-      sumDxhat[s]! += dxhat;
-      sumDxhatXhat[s]! += dxhat * xhat;
-      dweight[p]! += dy[i]! * xhat;
-      dbias[p]! += dy[i]!;
-    });
+    const f64 = (n: number): Float64Array => new Float64Array(n);
+    const sums = { sumDxhat: f64(maps.statSize), sumDxhatXhat: f64(maps.statSize), dweight: f64(maps.paramSize), dbias: f64(maps.paramSize) };
+    backwardSumsReference(x, dy, maps, mean, rstd, weight, sums);
+    const { sumDxhat, sumDxhatXhat, dweight, dbias } = sums;
     const out = [plan.statSize, plan.statSize, plan.paramSize, plan.paramSize].map((n) => new Float64Array(n).fill(5));
     normBackwardReduce(x, dy, plan, mean, rstd, weight, out[0]!, out[1]!, out[2]!, out[3]!);
     expectClose(out[0]!, sumDxhat, F64, 'sumDxhat');
@@ -352,15 +306,10 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
     normBackwardInput(x, dy, plan, mean, rstd, weight, sums[0], sums[1], dx);
 
     // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), means over each statistic's group
-    const n = plan.count;
-    const formula = [...x].map((v, i) => {
-      const s = maps.stat[i]!;
-      const xhat = (v - mean[s]!) * rstd[s]!;
-      const dxhat = dy[i]! * weight[maps.param[i]!]!;
-      return rstd[s]! * (dxhat - sums[0][s]! / n - (xhat * sums[1][s]!) / n);
-    });
+    const formula = new Float64Array(plan.size);
+    backwardInputReference(x, dy, maps, mean, rstd, weight, 'centered', sums[0], sums[1], formula);
     expectClose(dx, formula, F64, 'formula');
-    const numeric = numericInputGrad([...x], [...dy], (xs) => refNormForward(xs, maps, true, EPS, [...weight], null));
+    const numeric = numericInputGrad([...x], [...dy], (xs) => refNormForward(xs, maps, true, EPS, weight, null));
     // central differences with h = 1e-6 in float64: truncation O(h^2) ~1e-12, rounding ~1e-16 * |f| / h ~1e-9
     expectClose(dx, numeric, { rtol: 1e-6, atol: 1e-7 }, 'numeric');
   });
@@ -372,7 +321,7 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
     normBackwardReduce(x, dy, plan, mean, rstd, weight, null, sumDxhatXhat, null, null);
     const dx = new Float64Array(plan.size);
     normBackwardInput(x, dy, plan, mean, rstd, weight, null, sumDxhatXhat, dx);
-    const numeric = numericInputGrad([...x], [...dy], (xs) => refNormForward(xs, maps, false, EPS, [...weight], null));
+    const numeric = numericInputGrad([...x], [...dy], (xs) => refNormForward(xs, maps, false, EPS, weight, null));
     // same central-difference error budget as above
     expectClose(dx, numeric, { rtol: 1e-6, atol: 1e-7 }, 'numeric');
   });
@@ -381,7 +330,9 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
     const { plan, maps, x, dy, weight, mean, rstd } = setup(c);
     const dx = new Float64Array(plan.size);
     normBackwardInput(x, dy, plan, mean, rstd, weight, null, null, dx);
-    const ref = [...dy].map((g, i) => rstd[maps.stat[i]!]! * g * weight[maps.param[i]!]!);
+    const ref = new Float64Array(plan.size);
+    const unused = new Float64Array(plan.statSize);
+    backwardInputReference(x, dy, maps, mean, rstd, weight, 'constant', unused, unused, ref);
     expectClose(dx, ref, F64, 'dx');
   });
 });

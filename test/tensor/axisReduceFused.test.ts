@@ -1,6 +1,6 @@
 /**
- * The fused norm kernels (normForward, normBackward in src/tensor/kernels/axisReduce.ts) against the
- * unfused reference compositions they replace in the norm op: moments, then variance and rstd,
+ * The fused norm kernels (normForward, normBackward in src/tensor/kernels/normFused.ts) against the
+ * unfused compositions they replace in the norm op: moments, then variance and rstd,
  * then normalizeAffine; normBackwardReduce, then normBackwardInput.
  *
  * Tolerance: none. The fused loops add the same terms in the same order as the unfused kernels
@@ -8,11 +8,15 @@
  * comparison treats -0 and +0 as equal (a missing bias adds 0.0 in one and nothing in the other).
  */
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../src/tensor/kernels/axisReduce.js';
-import type { AxisPlan, NormStatsMode } from '../../src/tensor/kernels/axisReduce.js';
+import { runsPerStatistic, type AxisPlan } from '../../src/tensor/kernels/axisPlan.js';
+import * as unfused from '../../src/tensor/kernels/axisReduce.js';
+import * as fused from '../../src/tensor/kernels/normFused.js';
+import type { NormStatsMode } from '../../src/tensor/kernels/normReference.js';
 import { LAYOUTS, normalF32, planOf, type Layout } from '../wasm/support.js';
 
 const EPS = 1e-5;
+/** The TypeScript kernels: unfused (axisReduce.ts) and fused (normFused.ts). */
+const ref = { ...unfused, ...fused, runsPerStatistic };
 
 /** Index of the first element where a and b differ (NaN equals NaN), or -1. */
 function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -2,10 +2,10 @@
  * The row blocks of the wasm backward reduction (`$bwd_reduce_rows2` in src/wasm/norm_reduce.wat):
  * LayerNorm and RMSNorm runs, whose statistic is fixed and whose parameter advances along the run,
  * taken two rows at a time, with the last odd row of a call (or of a chunk) left to the one-row
- * kernel and an odd first column done in scalars. Checked against a float64 reference written here
- * from the formula, not against the TypeScript kernels:
- *   sumDxhat[s] = sum g w,  sumDxhatXhat[s] = sum g w xhat,  dweight[j] = sum g xhat,  dbias[j] = sum g
- * with xhat = (x - mean) rstd, g = dy, w = weight (1 when absent), every product and sum float64.
+ * kernel and an odd first column done in scalars. Checked against the reference kernels
+ * (src/tensor/kernels/normReference.ts `backwardSumsReference`), not against the fast TS kernels:
+ *   sumDxhat[s] = sum dy w,  sumDxhatXhat[s] = sum dy w xhat,  dweight[j] = sum dy xhat,  dbias[j] = sum dy
+ * with xhat = (x - mean) rstd, w = weight (1 when absent), every product and sum float64.
  *
  * Two ways in: `normBackwardReduce` of the wasm kernels called directly (row counts 1-9 so that
  * blocks and a leftover row both occur, row lengths 1-13 and 768 so that the odd first column and
@@ -33,7 +33,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, nn, setBackend, tensor } from '../../src/index.js';
-import { planAxes, type AxisPlan } from '../../src/tensor/kernels/axisReduce.js';
+import { planAxes, type AxisPlan } from '../../src/tensor/kernels/axisPlan.js';
+import { backwardInputReference, backwardSumsReference, indexOfAxes, momentsReference } from '../../src/tensor/kernels/normReference.js';
 import { createWasmKernels, wasmSimdSupported } from '../../src/wasm/backend.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 
@@ -59,43 +60,36 @@ function dataFor(rows: number, inner: number, seed: number, withWeight: boolean,
   };
 }
 
-/** Float64 two-pass mean (0 when not centered) and rstd of each row, from the definition. */
+/** Float64 two-pass mean (0 when not centered) and rstd of each row, from the reference kernels. */
 function rowStatistics(d: Data, centered: boolean, eps: number): { mean: Float64Array; rstd: Float64Array } {
+  const index = indexOfAxes([d.rows, d.inner], [1], [1]);
   const mean = new Float64Array(d.rows);
-  const rstd = new Float64Array(d.rows);
-  for (let r = 0; r < d.rows; r++) {
-    let sum = 0;
-    for (let j = 0; j < d.inner; j++) sum += d.x[r * d.inner + j]!;
-    const m = centered ? sum / d.inner : 0;
-    let sq = 0;
-    for (let j = 0; j < d.inner; j++) sq += (d.x[r * d.inner + j]! - m) ** 2;
-    mean[r] = m;
-    rstd[r] = 1 / Math.sqrt(sq / d.inner + eps);
-  }
-  return { mean, rstd };
+  const m2 = new Float64Array(d.rows);
+  momentsReference(d.x, index, mean, m2, centered);
+  return { mean, rstd: m2.map((v) => 1 / Math.sqrt(v / d.inner + eps)) };
 }
 
-/** The four sums, and the sums of their terms' absolute values, row r having statistic stat(r). */
-function reference(d: Data, mean: ArrayLike<number>, rstd: ArrayLike<number>, stat: (r: number) => number, statSize: number) {
+/**
+ * The four sums from the reference kernels (one statistic per row, or one for all rows), and the
+ * sums of their terms' absolute values, which scale the bounds.
+ */
+function reference(d: Data, mean: Float64Array, rstd: Float64Array, oneStatistic: boolean) {
+  const index = indexOfAxes([d.rows, d.inner], oneStatistic ? [0, 1] : [1], [1]);
   const f64 = (n: number): Float64Array => new Float64Array(n);
+  const statSize = index.statSize;
   const sums = { sumDxhat: f64(statSize), sumDxhatXhat: f64(statSize), dweight: f64(d.inner), dbias: f64(d.inner) };
+  backwardSumsReference(d.x, d.dy, index, mean, rstd, d.weight, sums);
   const abs = { sumDxhat: f64(statSize), sumDxhatXhat: f64(statSize), dweight: f64(d.inner), dbias: f64(d.inner) };
-  for (let r = 0; r < d.rows; r++) {
-    const s = stat(r);
-    for (let j = 0; j < d.inner; j++) {
-      const i = r * d.inner + j;
-      const g = d.dy[i]!;
-      const xhat = (d.x[i]! - mean[s]!) * rstd[s]!;
-      const gw = g * (d.weight === null ? 1 : d.weight[j]!);
-      sums.sumDxhat[s] += gw;
-      sums.sumDxhatXhat[s] += gw * xhat;
-      sums.dweight[j] += g * xhat;
-      sums.dbias[j] += g;
-      abs.sumDxhat[s] += Math.abs(gw);
-      abs.sumDxhatXhat[s] += Math.abs(gw * xhat);
-      abs.dweight[j] += Math.abs(g * xhat);
-      abs.dbias[j] += Math.abs(g);
-    }
+  for (let i = 0; i < d.x.length; i++) {
+    const s = index.stat[i]!;
+    const j = index.param[i]!;
+    const dy = Math.abs(d.dy[i]!);
+    const xhat = Math.abs((d.x[i]! - mean[s]!) * rstd[s]!);
+    const w = d.weight === null ? 1 : Math.abs(d.weight[j]!);
+    abs.sumDxhat[s] += dy * w;
+    abs.sumDxhatXhat[s] += dy * w * xhat;
+    abs.dweight[j] += dy * xhat;
+    abs.dbias[j] += dy;
   }
   return { sums, abs };
 }
@@ -127,14 +121,13 @@ function checkDirect(d: Data, opts: { centered: boolean; oneStatistic?: boolean 
   // over the last, except for rows of one element, planned as something else (their parameter is
   // fixed): the row loop under test then runs on the plan above, which means the same.
   if (inner > 1) expect(planAxes([rows, inner], oneStatistic ? [0, 1] : [1], [1])).toEqual(plan);
-  const stat = (r: number): number => (oneStatistic ? 0 : r);
   let { mean, rstd } = rowStatistics(d, opts.centered, 1e-5);
   if (oneStatistic) {
     // One statistic: any mean and rstd will do for the sums; take row 0's.
     mean = mean.subarray(0, 1);
     rstd = rstd.subarray(0, 1);
   }
-  const { sums, abs } = reference(d, mean, rstd, stat, plan.statSize);
+  const { sums, abs } = reference(d, mean, rstd, oneStatistic);
   // Outputs are overwritten, not accumulated: start them at 7.
   const out = {
     sumDxhat: new Float64Array(plan.statSize).fill(7),
@@ -200,7 +193,7 @@ function checkLayer(
   layer.forward(x).mul(tensor(d.dy, shape)).sum().backward();
 
   const { mean: m, rstd } = rowStatistics(d, centered, eps);
-  const { sums, abs } = reference(d, m, rstd, (r) => r, rows);
+  const { sums, abs } = reference(d, m, rstd, false);
   // How far the layer's own float64 statistics may move each row's xhat (see the header).
   const xhatErr = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -219,8 +212,10 @@ function checkLayer(
       expectWithin((layer as nn.LayerNorm).bias!.grad!.data, sums.dbias, dbBound, `${label} bias.grad`);
     }
   }
-  // dx = rstd (g w - k2 - xhat k1), k1 = mean(g w xhat), k2 = mean(g w) (0 when not centered).
+  // dx from the reference; the bound from its terms: k1 = mean(dxhat xhat), k2 = mean(dxhat) (0: RMS).
   const dx = new Float64Array(d.x.length);
+  const index = indexOfAxes([rows, inner], [1], [1]);
+  backwardInputReference(d.x, d.dy, index, m, rstd, d.weight, centered ? 'centered' : 'rms', sums.sumDxhat, sums.sumDxhatXhat, dx);
   const bound = new Float64Array(d.x.length);
   for (let r = 0; r < rows; r++) {
     const k1 = sums.sumDxhatXhat[r]! / inner;
@@ -230,7 +225,6 @@ function checkLayer(
       const i = r * inner + j;
       const gw = d.dy[i]! * (d.weight === null ? 1 : d.weight[j]!);
       const xhat = (d.x[i]! - m[r]!) * rstd[r]!;
-      dx[i] = rstd[r]! * (gw - k2 - xhat * k1);
       bound[i] =
         8 * U32 * rstd[r]! * (Math.abs(gw) + Math.abs(xhat * k1) + Math.abs(k2)) +
         2 * U32 * Math.abs(dx[i]!) +

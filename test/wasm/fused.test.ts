@@ -1,6 +1,6 @@
 /**
  * The wasm fused norm kernels (normForward, normBackward in src/wasm/backend.ts) against the
- * unfused TypeScript reference compositions (moments, rstd, normalizeAffine; normBackwardReduce,
+ * unfused TypeScript compositions (moments, rstd, normalizeAffine; normBackwardReduce,
  * normBackwardInput) on every norm layout, across chunk boundaries, on hard data and where the
  * statistics leave float32's range. The kernels are created with no size threshold.
  *
@@ -12,13 +12,18 @@
  *   - dx: float32: 8u rstd (|dy w| + |xhat k1| + |k2|) + 2u |dx|.
  */
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../src/tensor/kernels/axisReduce.js';
-import type { AxisPlan, NormStatsMode } from '../../src/tensor/kernels/axisReduce.js';
+import { runsPerStatistic, type AxisPlan } from '../../src/tensor/kernels/axisPlan.js';
+import * as unfused from '../../src/tensor/kernels/axisReduce.js';
+import * as fused from '../../src/tensor/kernels/normFused.js';
+import type { NormStatsMode } from '../../src/tensor/kernels/normReference.js';
+import { elementIndex } from '../../src/tensor/kernels/normReference.js';
 import { createWasmKernels } from '../../src/wasm/backend.js';
-import { LAYOUTS, U32, expand, expectWithin, normalF32, planOf, type Layout } from './support.js';
+import { LAYOUTS, U32, expectWithin, normalF32, planOf, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 const EPS = 1e-5;
+/** The TypeScript kernels: unfused (axisReduce.ts) and fused (normFused.ts). */
+const ref = { ...unfused, ...fused, runsPerStatistic };
 
 interface Data {
   x: Float32Array;
@@ -30,7 +35,7 @@ interface Data {
 /** Checks wasm normForward and normBackward against the reference compositions; throws on a miss. */
 function check(plan: AxisPlan, d: Data, centered: boolean, label: string): void {
   const { statSize, paramSize, count, size } = plan;
-  const { stat, param } = expand(plan);
+  const { stat, param } = elementIndex(plan);
   const { x, dy, weight, bias } = d;
 
   // Reference forward: moments, variance, rstd, normalizeAffine.

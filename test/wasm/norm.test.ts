@@ -17,8 +17,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../src/tensor/kernels/axisReduce.js';
 import type { AxisPlan } from '../../src/tensor/kernels/axisReduce.js';
+import { elementIndex } from '../../src/tensor/kernels/normReference.js';
 import { createWasmKernels } from '../../src/wasm/backend.js';
-import { LAYOUTS, U32, expand, expectWithin, normalF32, planOf, statistics64, type Layout } from './support.js';
+import { LAYOUTS, U32, expectWithin, normalF32, planOf, statistics64, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 const EPS = 1e-5;
@@ -35,7 +36,7 @@ interface Inputs {
 function checkAllKernels(plan: AxisPlan, inp: Inputs, label: string): void {
   const { x, dy, weight, bias, centered } = inp;
   const { statSize, paramSize, count } = plan;
-  const { stat, param } = expand(plan);
+  const { stat, param } = elementIndex(plan);
   const f64 = (n: number): Float64Array => new Float64Array(n);
 
   // reduceSum
@@ -199,7 +200,7 @@ describe('wasm norm kernels on hard data', () => {
         const weight = normalF32(plan.paramSize, 12, 1, 0.5);
         const bias = normalF32(plan.paramSize, 13);
         const { mean, variance, stat } = statistics64(x, layout, true);
-        const { param } = expand(plan);
+        const { param } = elementIndex(plan);
 
         const meanWasm = new Float64Array(plan.statSize);
         const m2Wasm = new Float64Array(plan.statSize);

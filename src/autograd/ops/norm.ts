@@ -2,7 +2,9 @@
  * The one differentiable normalization op that all five norm layers call.
  *
  * A layer says only which axes of x are reduced into each statistic and which axes its weight and
- * bias span; this op runs the shared axis-reduction kernel (src/tensor/kernels/axisReduce.ts):
+ * bias span; this op runs the shared axis-reduction kernel through `kernels()` (the backend:
+ * wasm, the fast TypeScript kernels of src/tensor/kernels/normFused.ts, or the plain loops of
+ * src/tensor/kernels/normReference.ts under `setBackend('reference')`):
  *
  *   forward   mean[s], rstd[s]            statistics, float64, one per kept index s
  *             y = (x - mean) * rstd * weight + bias
@@ -90,13 +92,13 @@ export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { 
   const rstd = new Float64Array(plan.statSize);
   const xd = floatData(x, opts.name);
   const out = allocateFloat(xd, x.size);
-  // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
   const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
   const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
+  // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
   kernels().normForward(xd, plan, opts.centered, opts.eps, wd, bd, out, mean, variance, rstd);
-  const y = record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
-    backward(g, x, plan, mean, rstd, weight, bias, opts.centered ? 'centered' : 'rms'),
-  );
+  const stats = opts.centered ? 'centered' : 'rms';
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => backward(dy, x, plan, mean, rstd, weight, bias, stats);
+  const y = record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
   return { y, stats: { mean, variance, count: plan.count } };
 }
 
@@ -120,14 +122,18 @@ export function normalizeWithStats(
   const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
   const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
   kernels().normalizeAffine(xd, plan, mean, rstd, wd, bd, out);
-  return record(new Tensor(out, x.shape), opts.name, [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])], (g) =>
-    backward(g, x, plan, mean, rstd, weight, bias, 'constant'),
-  );
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => backward(dy, x, plan, mean, rstd, weight, bias, 'constant');
+  return record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
+}
+
+/** The graph inputs of a norm: x, then the weight and the bias where given. */
+function inputsOf(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
+  return [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
 }
 
 /** The fused backward: per statistic, the reductions, then dx (one kernel call). */
 function backward(
-  g: Tensor,
+  dy: Tensor,
   x: Tensor,
   plan: AxisPlan,
   mean: Float64Array,
@@ -143,7 +149,7 @@ function backward(
   const out = needDx ? allocateFloat(xd, x.size) : null;
   if (out || dweight || dbias) {
     const wd = weight === null ? null : floatData(weight, 'normalize', 'weight');
-    kernels().normBackward(xd, floatData(g, 'normalize', 'grad'), plan, mean, rstd, wd, stats, out, dweight, dbias);
+    kernels().normBackward(xd, floatData(dy, 'normalize', 'grad'), plan, mean, rstd, wd, stats, out, dweight, dbias);
   }
   const dx = out ? handOver(new Tensor(out, x.shape)) : null;
   const grads: (Tensor | null)[] = [dx];

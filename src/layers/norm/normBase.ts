@@ -76,14 +76,14 @@ export abstract class NormBase extends Module {
     this.registerBuffer('num_batches_tracked', 'numBatchesTracked');
   }
 
-  /**
-   * `num_batches_tracked` may be absent from a loaded state dict (the count then stays as it is),
-   * as in torch's `_NormBase._load_from_state_dict` for state dicts without version metadata.
-   */
   protected override extraRepr(): string {
     return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
   }
 
+  /**
+   * `num_batches_tracked` may be absent from a loaded state dict (the count then stays as it is),
+   * as in torch's `_NormBase._load_from_state_dict` for state dicts without version metadata.
+   */
   protected override optionalStateKeys(): readonly string[] {
     return this.trackRunningStats ? ['num_batches_tracked'] : [];
   }
