@@ -11,7 +11,7 @@
  */
 import { wasmKernels, wasmSimdSupported } from '../wasm/backend.js';
 import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
-import { batchedMatmul } from './kernels/matmul.js';
+import { batchedMatmul, matmulNT, matmulTN } from './kernels/matmul.js';
 import { normBackward, normForward } from './kernels/normFused.js';
 import { referenceKernels } from './kernels/referenceKernels.js';
 
@@ -28,6 +28,10 @@ export interface Kernels {
   /** Fused backward: the reductions and dx in one call (what the norm op uses). */
   readonly normBackward: typeof normBackward;
   readonly batchedMatmul: typeof batchedMatmul;
+  /** out [n, m] = a [n, k] @ b [m, k]^T, b read transposed in place (Linear's forward). */
+  readonly matmulNT: typeof matmulNT;
+  /** out [n, m] = a [k, n]^T @ b [k, m], a read transposed in place (Linear's weight gradient). */
+  readonly matmulTN: typeof matmulTN;
 }
 
 /** The fast TypeScript kernels (`'js'`). */
@@ -41,6 +45,8 @@ export const jsKernels: Kernels = {
   normForward,
   normBackward,
   batchedMatmul,
+  matmulNT,
+  matmulTN,
 };
 
 const backends = new Map<string, Kernels>([

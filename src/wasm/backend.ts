@@ -31,9 +31,13 @@ import { mergesRuns, runsPerStatistic, type AxisPlan } from '../tensor/kernels/a
 import * as js from '../tensor/kernels/axisReduce.js';
 import { composeNormBackward, composeNormForward, momentsByRuns, type UnfusedNormKernels } from '../tensor/kernels/normCompose.js';
 import * as jsFused from '../tensor/kernels/normFused.js';
-import { batchedMatmul as refBatchedMatmul } from '../tensor/kernels/matmul.js';
+import {
+  batchedMatmul as refBatchedMatmul,
+  matmulNT as refMatmulNT,
+  matmulTN as refMatmulTN,
+} from '../tensor/kernels/matmul.js';
 import { broadcastStrides, sizeOf } from '../tensor/shape.js';
-import { wasmRuntime, type Arena } from './runtime.js';
+import { wasmRuntime, type Arena, type MatmulExports } from './runtime.js';
 
 export { wasmSimdSupported } from './runtime.js';
 
@@ -508,6 +512,48 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     out.set(arena.f32(cAt, batches * n * m));
   };
 
+  /**
+   * One 2-D product c [n, m] = a' b' (k terms) from the operands a and b as given: both are
+   * copied in whole, then `prepare` packs b' into `bp` and returns where a' [n, k] lies (a's copy
+   * itself, or a transposed copy at `scratch`). NT and TN differ only in `prepare`.
+   */
+  const gemm2d = (
+    a: FloatArray, b: FloatArray, out: FloatArray, n: number, k: number, m: number,
+    prepare: (m: MatmulExports, at: { a: number; b: number; bp: number; scratch: number }) => number,
+    fallback: () => void,
+  ): void => {
+    if (!(isF32(a) && isF32(b) && isF32(out)) || n * k * m < minMacs) return fallback();
+    const { matmul, arena } = wasmRuntime();
+    arena.reset();
+    const at = {
+      a: arena.alloc(n * k * 4),
+      b: arena.alloc(k * m * 4),
+      bp: arena.alloc(Math.ceil(m / 8) * 8 * k * 4),
+      scratch: arena.alloc(n * k * 4),
+    };
+    const cAt = arena.alloc(n * m * 4);
+    if (!arena.commit()) return fallback();
+    arena.f32(at.a, n * k).set(a.subarray(0, n * k));
+    arena.f32(at.b, k * m).set(b.subarray(0, k * m));
+    matmul.gemm(prepare(matmul, at), at.bp, cAt, n, k, m);
+    out.set(arena.f32(cAt, n * m));
+  };
+
+  // c = a b^T, a [n, k], b [m, k]: the panels of b^T are packed straight from b.
+  const matmulNT: Kernels['matmulNT'] = (a, b, out, n, k, m) =>
+    gemm2d(a, b, out, n, k, m, (mm, at) => {
+      mm.pack_bt(at.b, k, m, at.bp);
+      return at.a;
+    }, () => refMatmulNT(a, b, out, n, k, m));
+
+  // c = a^T b, a [k, n], b [k, m]: b is packed as usual, a^T [n, k] written to scratch.
+  const matmulTN: Kernels['matmulTN'] = (a, b, out, n, k, m) =>
+    gemm2d(a, b, out, n, k, m, (mm, at) => {
+      mm.pack_b(at.b, k, m, at.bp);
+      mm.transpose(at.a, k, n, at.scratch);
+      return at.scratch;
+    }, () => refMatmulTN(a, b, out, n, k, m));
+
   return {
     name: 'wasm',
     reduceSum,
@@ -518,6 +564,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     normForward,
     normBackward,
     batchedMatmul,
+    matmulNT,
+    matmulTN,
   };
 }
 

@@ -16,6 +16,12 @@
 ;; Rows past n read row n - 1 again (their results are not stored); columns past m are computed
 ;; from the zero padding and not stored.
 ;;
+;; ## Transposed operands (Linear: y = x W^T, dW = dy^T x)
+;; For c = a @ b^T with b [m, k], pack_bt packs b^T straight from b (bp[q, p, t] = b[8q + t, p]), so
+;; gemm runs unchanged and no transposed copy of b is made. For c = a^T @ b with a [k, n],
+;; transpose writes a^T [n, k] into the arena as it copies (the copy-in happens anyway); it costs
+;; n k moves against the n k m multiply-adds of the product.
+;;
 ;; ## Memory
 ;; Imported, shared with the norm modules. Bytes [128, 160) are this module's scratch for a partial row.
 (module
@@ -56,6 +62,57 @@
             (br $row)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $panel))))
+
+  ;; bp[q, p, t] = b[8q + t, p] (0 past m): the panels of b^T read from b in place. b [m, k] f32.
+  (func (export "pack_bt") (param $b i32) (param $k i32) (param $m i32) (param $bp i32)
+    (local $q i32) (local $p i32) (local $t i32) (local $cols i32) (local $src i32)
+    (block $panelsDone
+      (loop $panel
+        (br_if $panelsDone (i32.ge_u (i32.shl (local.get $q) (i32.const 3)) (local.get $m)))
+        (local.set $cols (i32.sub (local.get $m) (i32.shl (local.get $q) (i32.const 3))))
+        (if (i32.gt_u (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
+        ;; src = &b[8q, 0]; row t of the panel starts t k floats further.
+        (local.set $src (i32.add (local.get $b)
+          (i32.shl (i32.mul (i32.shl (local.get $q) (i32.const 3)) (local.get $k)) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_u (local.get $p) (local.get $k)))
+            (v128.store (local.get $bp) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $bp) (v128.const i32x4 0 0 0 0))
+            (local.set $t (i32.const 0))
+            (block $colsDone
+              (loop $col
+                (br_if $colsDone (i32.ge_u (local.get $t) (local.get $cols)))
+                (f32.store (i32.add (local.get $bp) (i32.shl (local.get $t) (i32.const 2)))
+                  (f32.load (i32.add (local.get $src)
+                    (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $p)) (i32.const 2)))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $col)))
+            (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $row)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $panel))))
+
+  ;; dst[c, r] = src[r, c]: src [rows, cols] f32, dst [cols, rows] f32 (no overlap).
+  (func (export "transpose") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
+    (local $r i32) (local $c i32) (local $to i32)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $c) (local.get $cols)))
+            (f32.store (local.get $to) (f32.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $to (i32.add (local.get $to) (i32.shl (local.get $rows) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
 
   ;; Stores the first $cols (1..8) floats of the row (lo, hi) at dst.
   (func $store_row (param $dst i32) (param $lo v128) (param $hi v128) (param $cols i32)

@@ -55,6 +55,8 @@ export interface NormExports {
 export interface MatmulExports {
   pack_b(b: number, k: number, m: number, bp: number): void;
   gemm(a: number, bp: number, c: number, n: number, k: number, m: number): void;
+  pack_bt(b: number, k: number, m: number, bp: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
 const PAGE_BYTES = 65536;

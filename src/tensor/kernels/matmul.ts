@@ -3,6 +3,9 @@
  *
  * The 2-D kernel walks i, then k, then j: each row of `a` scales rows of `b` into a float64 row
  * accumulator, so both operands stream contiguously and the sum is kept in double precision.
+ *
+ * `matmulNT` and `matmulTN` read one operand transposed in place (Linear: y = x W^T, dW = dy^T x),
+ * so no transposed copy is ever made.
  */
 import type { FloatArray } from '../dtype.js';
 import { broadcastStrides, sizeOf, type Shape } from '../shape.js';
@@ -69,5 +72,35 @@ export function batchedMatmul(
       bB -= bBatchStr[d]! * outBatch[d]!;
       idx[d] = 0;
     }
+  }
+}
+
+/**
+ * `out = a @ b^T` for a [n, k] and b [m, k] (NT): out[i, j] = sum_p a[i, p] * b[j, p].
+ * Row i of a and row j of b are both contiguous, so each output is one float64 dot product.
+ */
+export function matmulNT(a: FloatArray, b: FloatArray, out: FloatArray, n: number, k: number, m: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += a[i * k + p]! * b[j * k + p]!;
+      out[i * m + j] = sum;
+    }
+  }
+}
+
+/**
+ * `out = a^T @ b` for a [k, n] and b [k, m] (TN): out[i, j] = sum_p a[p, i] * b[p, j].
+ * Like `gemm`: a[p, i] scales row p of b into a float64 row accumulator.
+ */
+export function matmulTN(a: FloatArray, b: FloatArray, out: FloatArray, n: number, k: number, m: number): void {
+  const acc = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    acc.fill(0);
+    for (let p = 0; p < k; p++) {
+      const api = a[p * n + i]!;
+      for (let j = 0; j < m; j++) acc[j] += api * b[p * m + j]!;
+    }
+    for (let j = 0; j < m; j++) out[i * m + j] = acc[j]!;
   }
 }

@@ -2,14 +2,14 @@
  * The `'reference'` backend: the norm kernels of ./normReference.ts behind the kernel interface,
  * so that `setBackend('reference')` runs every norm layer on one plain loop per formula. Each
  * function turns the plan into its per-element index (`elementIndex`, cached per plan) and calls
- * the reference; missing sums become scratch arrays. Matmul has no separate reference: it is the
- * plain triple loop of ./matmul.ts either way.
+ * the reference; missing sums become scratch arrays. Matmul (and its transposed variants) has no
+ * separate reference: it is the plain triple loop of ./matmul.ts either way.
  *
  * Slow by design (an Int32Array index per element, no unrolling): for reading, stepping through
  * in a debugger, and checking. test/tensor/normLayouts.test.ts runs it with the other backends.
  */
 import type { Kernels } from '../backend.js';
-import { batchedMatmul } from './matmul.js';
+import { batchedMatmul, matmulNT, matmulTN } from './matmul.js';
 import {
   backwardInputReference,
   backwardSumsReference,
@@ -60,4 +60,6 @@ export const referenceKernels: Kernels = {
   normBackward: (x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias) =>
     normBackwardReference(x, dy, elementIndex(plan), mean, rstd, weight, stats, dx, dweight, dbias),
   batchedMatmul,
+  matmulNT,
+  matmulTN,
 };

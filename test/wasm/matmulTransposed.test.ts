@@ -1,0 +1,110 @@
+/**
+ * The transposed matmul kernels, NT (c = a b^T, Linear's forward) and TN (c = a^T b, Linear's
+ * weight gradient), of both backends against a float64 triple loop written from the formula, on
+ * odd sizes (1, 3, 17, 64, 129: single rows, tails of the 4 x 8 tile, several panels), empty sizes,
+ * and NaN/Inf.
+ *
+ * Tolerances, per element, with S = sum_p |a||b| the sum of the absolute products:
+ * - TypeScript reference: float64 accumulation then one float32 rounding, so
+ *   |c - c_exact| <= u |c_exact| + k 2^-53 S (u = 2^-24); we allow u |c_exact| + 2 k 2^-53 S.
+ * - wasm: float32 accumulation, the textbook bound k u S + u |c_exact| (as test/wasm/matmul.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { jsKernels, type Kernels } from '../../src/tensor/backend.js';
+import { createWasmKernels } from '../../src/wasm/backend.js';
+import { U32, expectWithin, normalF32 } from './support.js';
+
+const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
+const U64 = 2 ** -53;
+
+/** c[i, j] = sum_p A(i, p) B(p, j) in float64, and the same sum of |products|. */
+function reference(n: number, k: number, m: number, A: (i: number, p: number) => number, B: (p: number, j: number) => number) {
+  const c = new Float64Array(n * m);
+  const abs = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      let t = 0;
+      for (let p = 0; p < k; p++) {
+        s += A(i, p) * B(p, j);
+        t += Math.abs(A(i, p) * B(p, j));
+      }
+      c[i * m + j] = s;
+      abs[i * m + j] = t;
+    }
+  }
+  return { c, abs };
+}
+
+type Variant = 'NT' | 'TN';
+
+/** Runs `variant` of `kern` on seeded data (edited by `edit`) and checks it against the reference. */
+function check(kern: Kernels, variant: Variant, n: number, k: number, m: number, seed: number, edit?: (a: Float32Array, b: Float32Array) => void): Float32Array {
+  const a = normalF32(n * k, seed);
+  const b = normalF32(k * m, seed + 1);
+  edit?.(a, b);
+  // NT: a [n, k], b [m, k]. TN: a [k, n], b [k, m].
+  const A = variant === 'NT' ? (i: number, p: number) => a[i * k + p]! : (i: number, p: number) => a[p * n + i]!;
+  const B = variant === 'NT' ? (p: number, j: number) => b[j * k + p]! : (p: number, j: number) => b[p * m + j]!;
+  const { c, abs } = reference(n, k, m, A, B);
+  const out = new Float32Array(n * m).fill(NaN);
+  (variant === 'NT' ? kern.matmulNT : kern.matmulTN)(a, b, out, n, k, m);
+  const bound = kern.name === 'js'
+    ? (i: number) => U32 * Math.abs(c[i]!) + 2 * k * U64 * abs[i]!
+    : (i: number) => k * U32 * abs[i]! + U32 * Math.abs(c[i]!);
+  expectWithin(out, c, bound, `${kern.name} ${variant} n=${n} k=${k} m=${m}`);
+  return out;
+}
+
+const SIZES = [1, 3, 17, 64, 129];
+
+for (const kern of [jsKernels, wasm]) {
+  for (const variant of ['NT', 'TN'] as const) {
+    describe(`${kern.name} matmul${variant}`, () => {
+      for (const n of SIZES) {
+        it(`n = ${n}, every k and m of ${SIZES.join(', ')}`, () => {
+          for (const k of SIZES) for (const m of SIZES) check(kern, variant, n, k, m, n * 1000 + k * 10 + m);
+        });
+      }
+
+      it('the MNIST layer: 60 x 784 x 100', () => {
+        check(kern, variant, 60, 784, 100, 7);
+      });
+
+      it('k = 0 gives zeros; n = 0 or m = 0 write nothing', () => {
+        expect(Array.from(check(kern, variant, 3, 0, 5, 1))).toEqual(new Array(15).fill(0));
+        expect(check(kern, variant, 0, 4, 5, 2).length).toBe(0);
+        expect(check(kern, variant, 3, 4, 0, 3).length).toBe(0);
+      });
+
+      it('propagates NaN and infinities like the float64 reference', () => {
+        const out = check(kern, variant, 6, 9, 10, 20, (a, b) => {
+          a[4] = NaN;
+          b[13] = Infinity;
+          b[30] = -Infinity;
+        });
+        expect(out.some(Number.isNaN)).toBe(true);
+        expect(out.some((v) => v === Infinity || v === -Infinity)).toBe(true);
+      });
+    });
+  }
+}
+
+describe('wasm transposed matmul fallbacks', () => {
+  it('float64 operands and tiny products run the TypeScript reference (bit-identical)', () => {
+    const a = Float64Array.from(normalF32(12, 1));
+    const b = Float64Array.from(normalF32(20, 2));
+    for (const variant of ['matmulNT', 'matmulTN'] as const) {
+      const want = new Float64Array(15);
+      const got = new Float64Array(15);
+      jsKernels[variant](a, b, want, 3, 4, 5);
+      createWasmKernels()[variant](a, b, got, 3, 4, 5);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      const want32 = new Float32Array(15);
+      const got32 = new Float32Array(15);
+      jsKernels[variant](Float32Array.from(a), Float32Array.from(b), want32, 3, 4, 5);
+      createWasmKernels()[variant](Float32Array.from(a), Float32Array.from(b), got32, 3, 4, 5); // 60 < 512 MACs
+      expect(Array.from(got32)).toEqual(Array.from(want32));
+    }
+  });
+});
