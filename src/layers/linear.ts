@@ -1,6 +1,7 @@
 /**
  * `Linear`: y = x W^T + b, PyTorch's nn.Linear (weight [outFeatures, inFeatures], bias [outFeatures]).
  */
+import { linear as linearOp } from '../autograd/ops/linear.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { defaultInitBound, uniformParameter } from './parameter.js';
@@ -28,8 +29,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new Error(`linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got input ${fmtShape(x.shape)}`);
   }
-  const y = x.matmul(weight.transpose(0, 1));
-  return bias === null ? y : y.add(bias);
+  return linearOp(x, weight, bias);
 }
 
 /**

@@ -1,0 +1,81 @@
+/**
+ * `linear(x, weight, bias)`: torch.nn.functional.linear as one op, so that W^T is never
+ * materialized. With x flattened to [N, in] (N = product of its leading dims), W [out, in], b [out]:
+ *
+ *   forward:  y  = x W^T + b          y [N, out]   (matmulNT reads W transposed in place)
+ *   backward: dx = dy W               dx [N, in]   (plain matmul)
+ *             dW = dy^T x             dW [out, in] (matmulTN: summed over all N rows at once)
+ *             db = sum_n dy[n, :]     db [out]     (float64 sums over all but the last axis)
+ *
+ * x may have any rank >= 1 ([..., in] -> [..., out]; a 1-D x gives a 1-D y). float32 and float64
+ * mix as in matmul. Anything else (a weight that is not 2-D, integer dtypes, a bias that is not
+ * [out], mismatched sizes) runs the composition x.matmul(W^T).add(b), so that its results and
+ * errors are exactly those of the ops it is made of.
+ */
+import { allocate, isFloating, promote, type FloatArray } from '../../tensor/dtype.js';
+import { kernels } from '../../tensor/backend.js';
+import { sizeOf } from '../../tensor/shape.js';
+import { handOver } from '../handOver.js';
+import { record } from '../record.js';
+import { Tensor } from '../tensor.js';
+
+/** y = x W^T + b over the last axis of x. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (!fused(x, weight, bias)) {
+    const y = x.matmul(weight.transpose(0, 1));
+    return bias === null ? y : y.add(bias);
+  }
+  const [outF, inF] = weight.shape as [number, number];
+  const n = sizeOf(x.shape.slice(0, -1));
+  const dtype = promote(promote(x.dtype, weight.dtype), bias?.dtype ?? x.dtype) as 'float32' | 'float64';
+  const xd = x.data as FloatArray;
+  const wd = weight.data as FloatArray;
+  const y = allocate(dtype, n * outF);
+  kernels().matmulNT(xd, wd, y, n, inF, outF);
+  if (bias !== null) addRows(y, bias.data as FloatArray, n, outF);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(new Tensor(y, [...x.shape.slice(0, -1), outF]), 'linear', inputs, (g) => {
+    const gd = g.data as FloatArray;
+    let dx: Tensor | null = null;
+    let dW: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = allocate(dtype, n * inF);
+      kernels().batchedMatmul(gd, [n, outF], wd, [outF, inF], [], d);
+      dx = new Tensor(d, x.shape);
+    }
+    if (weight.requiresGrad) {
+      const d = allocate(dtype, outF * inF);
+      kernels().matmulTN(gd, xd, d, outF, n, inF);
+      dW = new Tensor(d, weight.shape);
+    }
+    if (bias?.requiresGrad === true) db = new Tensor(sumRows(gd, n, outF, dtype), bias.shape);
+    return bias === null ? [handOver(dx), handOver(dW)] : [handOver(dx), handOver(dW), handOver(db)];
+  });
+}
+
+/** True when the one-op path applies: floating tensors, W [out, in], x [..., in], b null or [out]. */
+function fused(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
+  if (!(x instanceof Tensor) || !(weight instanceof Tensor) || (bias !== null && !(bias instanceof Tensor))) return false;
+  if (!isFloating(x.dtype) || !isFloating(weight.dtype) || (bias !== null && !isFloating(bias.dtype))) return false;
+  if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) return false;
+  return bias === null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0]);
+}
+
+/** y[r, j] += b[j] for every row r, in place on the fresh output. */
+function addRows(y: FloatArray, b: FloatArray, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) y[r * cols + j] += b[j]!;
+  }
+}
+
+/** out[j] = sum_r g[r, j], accumulated in float64. */
+function sumRows(g: FloatArray, rows: number, cols: number, dtype: 'float32' | 'float64'): FloatArray {
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) acc[j] += g[r * cols + j]!;
+  }
+  const out = allocate(dtype, cols);
+  out.set(acc);
+  return out;
+}
