@@ -14,7 +14,8 @@
  * Run: npx tsx bench/linear.bench.ts      (TYPEGRAD_BACKEND=js for the TypeScript kernels)
  */
 import { Bench } from 'tinybench';
-import { functional as F, getBackend, manualSeed, nn, optim, randn, setBackend, tensor, type Tensor } from '../src/index.js';
+import { functional as F, getBackend, manualSeed, nn, optim, randn, setBackend, tensor } from '../src/index.js';
+import type { Tensor } from '../src/index.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 if (process.env['TYPEGRAD_BACKEND'] !== undefined) setBackend(process.env['TYPEGRAD_BACKEND']);

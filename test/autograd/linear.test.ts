@@ -96,10 +96,13 @@ describe('linear: float32, equal to x.matmul(W^T).add(b)', () => {
       const G = g.data;
       const bias = (o: number) => (b === null ? 0 : Math.abs(b.data[o]!));
       expect(fast.y.gradFn!.name).toBe('linear');
-      expectSame(fast.y, old.y, inF, absSums(n * outF, inF, (o, p) => X[Math.floor(o / outF) * inF + p]! * W[(o % outF) * inF + p]!)
-        .map((s, o) => s + bias(o % outF)), 'y');
-      expectSame(fast.dx, old.dx, outF, absSums(n * inF, outF, (o, p) => G[Math.floor(o / inF) * outF + p]! * W[p * inF + (o % inF)]!), 'dx');
-      expectSame(fast.dw, old.dw, n, absSums(outF * inF, n, (o, p) => G[p * outF + Math.floor(o / inF)]! * X[p * inF + (o % inF)]!), 'dW');
+      // Output o of y is (row, unit) = (o / outF, o % outF); of dx (row, feature); of dW (unit, feature).
+      const yS = absSums(n * outF, inF, (o, p) => X[Math.floor(o / outF) * inF + p]! * W[(o % outF) * inF + p]!);
+      expectSame(fast.y, old.y, inF, yS.map((s, o) => s + bias(o % outF)), 'y');
+      const dxS = absSums(n * inF, outF, (o, p) => G[Math.floor(o / inF) * outF + p]! * W[p * inF + (o % inF)]!);
+      expectSame(fast.dx, old.dx, outF, dxS, 'dx');
+      const dwS = absSums(outF * inF, n, (o, p) => G[p * outF + Math.floor(o / inF)]! * X[p * inF + (o % inF)]!);
+      expectSame(fast.dw, old.dw, n, dwS, 'dW');
       if (b !== null) expectSame(fast.db!, old.db!, n, absSums(outF, n, (o, p) => G[p * outF + o]!), 'db');
     });
   }
@@ -160,6 +163,7 @@ describe('linear: outside the one-op path, the composition as before', () => {
     const x = randomTensor([2, 3], 50);
     const w = randomTensor([4, 5], 51);
     expect(() => linear(x, w)).toThrow('matmul: inner dimensions must match');
-    expect(() => F.linear(x, w)).toThrow("linear: input's last axis must have size 5 (weight [4, 5]), got input [2, 3]");
+    const message = "linear: input's last axis must have size 5 (weight [4, 5]), got input [2, 3]";
+    expect(() => F.linear(x, w)).toThrow(message);
   });
 });

@@ -18,7 +18,9 @@ const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 const U64 = 2 ** -53;
 
 /** c[i, j] = sum_p A(i, p) B(p, j) in float64, and the same sum of |products|. */
-function reference(n: number, k: number, m: number, A: (i: number, p: number) => number, B: (p: number, j: number) => number) {
+type Entry = (row: number, col: number) => number;
+
+function reference(n: number, k: number, m: number, A: Entry, B: Entry) {
   const c = new Float64Array(n * m);
   const abs = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
@@ -39,7 +41,10 @@ function reference(n: number, k: number, m: number, A: (i: number, p: number) =>
 type Variant = 'NT' | 'TN';
 
 /** Runs `variant` of `kern` on seeded data (edited by `edit`) and checks it against the reference. */
-function check(kern: Kernels, variant: Variant, n: number, k: number, m: number, seed: number, edit?: (a: Float32Array, b: Float32Array) => void): Float32Array {
+function check(
+  kern: Kernels, variant: Variant, n: number, k: number, m: number, seed: number,
+  edit?: (a: Float32Array, b: Float32Array) => void,
+): Float32Array {
   const a = normalF32(n * k, seed);
   const b = normalF32(k * m, seed + 1);
   edit?.(a, b);

@@ -56,7 +56,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
 
 /** True when the one-op path applies: floating tensors, W [out, in], x [..., in], b null or [out]. */
 function fused(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
-  if (!(x instanceof Tensor) || !(weight instanceof Tensor) || (bias !== null && !(bias instanceof Tensor))) return false;
+  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) return false;
+  if (bias !== null && !(bias instanceof Tensor)) return false;
   if (!isFloating(x.dtype) || !isFloating(weight.dtype) || (bias !== null && !isFloating(bias.dtype))) return false;
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) return false;
   return bias === null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0]);
