@@ -4,6 +4,7 @@
  * - float64 gradcheck of x, weight and bias for x of rank 1, 2 and 3, with and without bias;
  * - float32 equality with the composition it replaces, x.matmul(W.transpose(0, 1)).add(b), for y
  *   and every gradient, on the backend in use (run the file with TYPEGRAD_BACKEND=js and without);
+ * - torch's float32 F.linear results and gradients (test/fixtures/linear.py), same tolerance;
  * - gradients handed over (adopted as a leaf's first .grad) and right across two backwards;
  * - cases outside the one-op path (integer dtypes, 1-D weight, broadcast bias) behave as before.
  *
@@ -17,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { functional as F, Tensor, tensor } from '../../src/index.js';
 import { linear } from '../../src/autograd/ops/linear.js';
 import { takeOver } from '../../src/autograd/handOver.js';
+import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectWithin } from '../helpers.js';
 import { expectGradcheck, randomTensor } from './fixtures.js';
 
@@ -119,6 +121,30 @@ describe('linear: float32, equal to x.matmul(W^T).add(b)', () => {
     expect(Array.from(b.grad!.data)).toEqual([3, 3]);
     const colSums = [0, 1, 2, 3].map((i) => Math.fround(w.data[i]! + w.data[4 + i]!));
     expect(Array.from(x.grad!.data)).toEqual([...colSums, ...colSums, ...colSums]);
+  });
+});
+
+describe('linear: against torch (test/fixtures/linear.py)', () => {
+  const cases = loadFixture('linear') as unknown as Record<string, FixtureTensor>[];
+  const t = (f: FixtureTensor) => tensor(Array.from(f.data), f.shape, { requiresGrad: true });
+  cases.forEach((c, i) => {
+    it(`case ${i}: x [${c['x']!.shape}], weight [${c['weight']!.shape}], ${c['bias'] ? 'with' : 'no'} bias`, () => {
+      const [x, w] = [t(c['x']!), t(c['weight']!)];
+      const b = c['bias'] ? t(c['bias']) : null;
+      const y = linear(x, w, b);
+      y.backward(tensor(Array.from(c['g']!.data), c['g']!.shape));
+      const [outF, inF] = w.shape as [number, number];
+      const n = x.size / inF;
+      const check = (ours: Tensor, name: string, k: number) => {
+        const want = c[name]!;
+        expect(ours.shape, name).toEqual(want.shape);
+        expectWithin(ours.data, want.data, (j) => 2 * (k + 2) * U * c[`${name}S`]!.data[j]!, name, '2 (k + 2) u S');
+      };
+      check(y, 'y', inF);
+      check(x.grad!, 'dx', outF);
+      check(w.grad!, 'dweight', n);
+      if (b !== null) check(b.grad!, 'dbias', n);
+    });
   });
 });
 
