@@ -15,7 +15,7 @@
  * difference is therefore bounded by 2 (k + 2) u S.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, Tensor, tensor } from '../../src/index.js';
+import { functional as F, tensor, type Tensor } from '../../src/index.js';
 import { linear } from '../../src/autograd/ops/linear.js';
 import { takeOver } from '../../src/autograd/handOver.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
