@@ -19,3 +19,4 @@ export * as functional from './layers/functional.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
 export * as optim from './optim/index.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';
+export { minimum, maximum } from './autograd/ops/unaryMath.js';

@@ -10,7 +10,11 @@ import { runBackward } from './backward.js';
 import { add, div, mul, sub } from './ops/binary.js';
 import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 import { matmul } from './ops/matmul.js';
-import { max, mean, sum, variance, type VarOptions } from './ops/reduce.js';
+import { logsumexp, max, mean, norm, prod, std, sum, variance, type VarOptions } from './ops/reduce.js';
+import { cumsum } from './ops/cumulative.js';
+import {
+  clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
+} from './ops/unaryMath.js';
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
@@ -471,6 +475,125 @@ export class Tensor {
    * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
    */
   maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return maskedFill(this, mask, value); }
+  // Toolbox: elementwise math, clamping, more reductions (ops/unaryMath.ts, ops/reduce.ts) -----
+  /**
+   * The sine, elementwise. d/dx = cos x.
+   * @example
+   * tensor([0, Math.PI / 2]).sin(); // [0, 1]
+   */
+  sin(): Tensor { return sin(this); }
+  /**
+   * The cosine, elementwise. d/dx = -sin x.
+   * @example
+   * tensor([0, Math.PI]).cos(); // [1, -1]
+   */
+  cos(): Tensor { return cos(this); }
+  /**
+   * The base-2 logarithm, elementwise.
+   * @example
+   * tensor([1, 8]).log2(); // [0, 3]
+   */
+  log2(): Tensor { return log2(this); }
+  /**
+   * The base-10 logarithm, elementwise.
+   * @example
+   * tensor([1, 100]).log10(); // [0, 2]
+   */
+  log10(): Tensor { return log10(this); }
+  /**
+   * `ln(1 + x)`, accurate for small x, elementwise.
+   * @example
+   * tensor([1e-10]).log1p(); // [1e-10]
+   */
+  log1p(): Tensor { return log1p(this); }
+  /**
+   * `e^x - 1`, accurate for small x, elementwise.
+   * @example
+   * tensor([1e-10]).expm1(); // [1e-10]
+   */
+  expm1(): Tensor { return expm1(this); }
+  /**
+   * `x^2`, elementwise.
+   * @example
+   * tensor([-3, 2]).square(); // [9, 4]
+   */
+  square(): Tensor { return square(this); }
+  /**
+   * `1 / sqrt(x)`, elementwise.
+   * @example
+   * tensor([4, 0.25]).rsqrt(); // [0.5, 2]
+   */
+  rsqrt(): Tensor { return rsqrt(this); }
+  /**
+   * `1 / x`, elementwise.
+   * @example
+   * tensor([2, -4]).reciprocal(); // [0.5, -0.25]
+   */
+  reciprocal(): Tensor { return reciprocal(this); }
+  /**
+   * 1 for x > 0, -1 for x < 0, else 0 (also for NaN, like torch.sign); gradient 0.
+   * @example
+   * tensor([-2, 0, 3]).sign(); // [-1, 0, 1]
+   */
+  sign(): Tensor { return stepFunction('sign', this); }
+  /**
+   * Rounds down to an integer, elementwise; gradient 0 (torch's convention).
+   * @example
+   * tensor([-1.5, 1.5]).floor(); // [-2, 1]
+   */
+  floor(): Tensor { return stepFunction('floor', this); }
+  /**
+   * Rounds up to an integer, elementwise; gradient 0.
+   * @example
+   * tensor([-1.5, 1.5]).ceil(); // [-1, 2]
+   */
+  ceil(): Tensor { return stepFunction('ceil', this); }
+  /**
+   * Rounds to the nearest integer, halves to even like torch.round; gradient 0.
+   * @example
+   * tensor([0.5, 1.5, 2.5, -0.5]).round(); // [0, 2, 2, -0]
+   */
+  round(): Tensor { return stepFunction('round', this); }
+  /**
+   * Limits every element to [min, max] (either may be omitted with null/undefined; numbers or broadcastable
+   * tensors), like torch.clamp: NaN propagates, min > max gives max, the gradient is 1 inside [min, max] inclusive.
+   * @example
+   * tensor([-2, 0.5, 3]).clamp(0, 1); // [0, 0.5, 1]
+   * tensor([-2, 3]).clamp(null, 0);   // [-2, 0]
+   */
+  clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor { return clamp(this, min, max); }
+  /**
+   * Standard deviation over `axes` (all by default), `sqrt(var)` with var's `correction` (default 1, like torch.std).
+   * @example
+   * tensor([1, 2, 3, 4]).std(); // 1.2910
+   */
+  std(axes?: number | number[], opts?: VarOptions): Tensor { return std(this, axes, opts); }
+  /**
+   * Product of all elements, or along `dim` (torch.prod), in float64; the gradient is exact with zeros.
+   * @example
+   * tensor([[1, 2], [3, 4]]).prod(1); // [2, 12]
+   */
+  prod(dim?: number, keepDim = false): Tensor { return prod(this, dim, keepDim); }
+  /**
+   * Running sums along `dim`: `y[k] = x[0] + ... + x[k]` (torch.cumsum), in float64.
+   * @example
+   * tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
+   */
+  cumsum(dim: number): Tensor { return cumsum(this, dim); }
+  /**
+   * `log(sum(exp(x)))` over `dim` (an axis or several), computed stably like torch.logsumexp.
+   * @example
+   * tensor([[0, 0], [1, 1]]).logsumexp(1); // [0.6931, 1.6931]
+   */
+  logsumexp(dim: number | number[], keepDim = false): Tensor { return logsumexp(this, dim, keepDim); }
+  /**
+   * The vector p-norm over `dim` (all axes by default), like torch.linalg.vector_norm:
+   * p = 2 (default), 1, Infinity, -Infinity, 0 (non-zero count) or any other number.
+   * @example
+   * tensor([3, -4]).norm();          // 5
+   * tensor([3, -4]).norm(Infinity);  // 4
+   */
+  norm(p = 2, dim?: number | number[], keepDim = false): Tensor { return norm(this, p, dim, keepDim); }
 }
 
 /** A new tensor of `shape` filled with zeros, of `dtype`. */
