@@ -20,3 +20,5 @@ export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsCont
 export * as optim from './optim/index.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';
 export { minimum, maximum } from './autograd/ops/unaryMath.js';
+export { bernoulli, type SampleOptions } from './autograd/creation.js';
+export type { FillOptions } from './autograd/ops/randomFill.js';

@@ -14,6 +14,7 @@ import {
   type TensorData,
 } from '../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { fillBernoulli } from '../tensor/kernels/sampling.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
 
@@ -267,4 +268,34 @@ export function zerosLike(like: Tensor, opts?: CreateOptions): Tensor {
  */
 export function onesLike(like: Tensor, opts?: CreateOptions): Tensor {
   return fullLike(like, 1, opts);
+}
+
+// Random sampling: bernoulli, randint, randperm, multinomial (kernels in tensor/kernels/sampling.ts) ----
+
+/**
+ * Options of the sampling functions.
+ * @example
+ * bernoulli(full([4], 0.5), { generator: new Generator(3) });
+ */
+export interface SampleOptions {
+  /** Draw from this generator instead of the default one that `manualSeed` resets. */
+  generator?: Generator;
+}
+
+/**
+ * 1 with probability `p[i]`, else 0, elementwise (torch.bernoulli): same shape and dtype as `p`,
+ * not differentiable. Every probability must be in [0, 1].
+ * @example
+ * manualSeed(0);
+ * bernoulli(tensor([0, 0.5, 1])); // [0, 0 or 1, 1]
+ */
+export function bernoulli(p: Tensor, opts: SampleOptions = {}): Tensor {
+  if (!(p instanceof Tensor)) throw new Error(`bernoulli: p must be a Tensor of probabilities, got ${typeof p}`);
+  for (let i = 0; i < p.size; i++) {
+    const v = p.data[i]!;
+    if (!(v >= 0 && v <= 1)) throw new Error(`bernoulli: p must contain probabilities in [0, 1], got ${v} at flat index ${i}`);
+  }
+  const out = allocate(p.dtype, p.size);
+  fillBernoulli(opts.generator ?? defaultGenerator, p.data, out);
+  return new Tensor(out, p.shape);
 }

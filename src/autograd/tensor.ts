@@ -12,6 +12,7 @@ import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/
 import { matmul } from './ops/matmul.js';
 import { logsumexp, max, mean, norm, prod, std, sum, variance, type VarOptions } from './ops/reduce.js';
 import { cumsum } from './ops/cumulative.js';
+import { normalFill, uniformFill, type FillOptions } from './ops/randomFill.js';
 import {
   clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
 } from './ops/unaryMath.js';
@@ -594,6 +595,19 @@ export class Tensor {
    * tensor([3, -4]).norm(Infinity);  // 4
    */
   norm(p = 2, dim?: number | number[], keepDim = false): Tensor { return norm(this, p, dim, keepDim); }
+  /**
+   * Fills this tensor in place with samples of N(mean, std^2) and returns it (torch's normal_); not
+   * allowed on a tensor that requires grad unless inside `noGrad`.
+   * @example
+   * zeros([3, 3]).normal_(0, 0.02);
+   */
+  normal_(mean = 0, std = 1, opts?: FillOptions): this { normalFill(this, mean, std, opts); return this; }
+  /**
+   * Fills this tensor in place with samples of U[from, to) and returns it (torch's uniform_).
+   * @example
+   * zeros([2, 2]).uniform_(-1, 1);
+   */
+  uniform_(from = 0, to = 1, opts?: FillOptions): this { uniformFill(this, from, to, opts); return this; }
 }
 
 /** A new tensor of `shape` filled with zeros, of `dtype`. */
