@@ -10,7 +10,7 @@ import { runBackward } from './backward.js';
 import { add, div, mul, sub } from './ops/binary.js';
 import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 import { matmul } from './ops/matmul.js';
-import { logsumexp, max, mean, norm, prod, std, sum, variance, type VarOptions } from './ops/reduce.js';
+import { amin, logsumexp, max, mean, norm, prod, std, sum, variance, type VarOptions } from './ops/reduce.js';
 import { cumsum } from './ops/cumulative.js';
 import { normalFill, uniformFill, type FillOptions } from './ops/randomFill.js';
 import {
@@ -595,6 +595,18 @@ export class Tensor {
    * tensor([3, -4]).norm(Infinity);  // 4
    */
   norm(p = 2, dim?: number | number[], keepDim = false): Tensor { return norm(this, p, dim, keepDim); }
+  /**
+   * Maximum over `axes` (all by default), like torch.amax: a tensor; the gradient is shared evenly among ties.
+   * @example
+   * tensor([[1, 5], [7, 2]]).amax(1); // [5, 7]
+   */
+  amax(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim, 'amax'); }
+  /**
+   * Minimum over `axes` (all by default), like torch.amin: a tensor; the gradient is shared evenly among ties.
+   * @example
+   * tensor([[1, 5], [7, 2]]).amin(1); // [1, 2]
+   */
+  amin(axes?: number | number[], keepDim = false): Tensor { return amin(this, axes, keepDim); }
   /**
    * Fills this tensor in place with samples of N(mean, std^2) and returns it (torch's normal_); not
    * allowed on a tensor that requires grad unless inside `noGrad`.

@@ -132,21 +132,26 @@ export function std(x: Tensor, axes?: number | readonly number[], opts: VarOptio
 
 /**
  * Maximum over axes (torch.amax). The gradient goes to the maximal elements, split evenly among
- * ties: d/dx = [x == max] / (number of ties).
+ * ties: d/dx = [x == max] / (number of ties). `where` names the op in errors.
  */
-export function max(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
-  const r = planReduction(x, axes, keepDim, 'max');
+export function max(x: Tensor, axes?: number | readonly number[], keepDim = false, where = 'max'): Tensor {
+  const r = planReduction(x, axes, keepDim, where);
   if (r.plan.count === 0 && r.plan.statSize > 0) {
-    throw new Error(`max: cannot reduce over an axis of size 0 (input shape [${x.shape.join(', ')}])`);
+    throw new Error(`${where}: cannot reduce over an axis of size 0 (input shape [${x.shape.join(', ')}])`);
   }
   const acc = new Float64Array(r.plan.statSize);
   reduceMax(reducible(x), r.plan, acc);
   const y = fromStats(acc, x, r.outShape);
-  return record(y, 'max', [x], (g) => {
-    const mask = binaryForward('eq', x, y.reshape(r.keptShape), 'max');
+  return record(y, where, [x], (g) => {
+    const mask = binaryForward('eq', x, y.reshape(r.keptShape), where);
     const ties = sum(mask, r.axes, true);
     return [expandBack(g, r, x).mul(mask).div(ties)];
   });
+}
+
+/** Minimum over axes (torch.amin): `-amax(-x)`, so ties share the gradient evenly and NaN propagates. */
+export function amin(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
+  return max(x.neg(), axes, keepDim, 'amin').neg();
 }
 
 /**
