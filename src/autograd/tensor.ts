@@ -14,6 +14,9 @@ import { amin, logsumexp, max, mean, norm, prod, std, sum, variance, type VarOpt
 import { cumsum } from './ops/cumulative.js';
 import { normalFill, uniformFill, type FillOptions } from './ops/randomFill.js';
 import {
+  argExtreme, extremeAlong, sort, topk, type SortOptions, type TopkOptions, type ValuesIndices,
+} from './ops/sortSelect.js';
+import {
   clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
 } from './ops/unaryMath.js';
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
@@ -244,11 +247,23 @@ export class Tensor {
    */
   var(axes?: number | number[], opts?: VarOptions): Tensor { return variance(this, axes, opts); }
   /**
-   * Maximum over `axes` (all by default); the gradient is shared evenly among ties, like torch.amax.
+   * Like torch.max. With no argument or a list of axes: the maximum over those axes (all by default),
+   * a Tensor, ties sharing the gradient (`amax`). With one axis `dim` (a number): `{ values, indices }`,
+   * the maximum along `dim` and its int32 position (the first among ties; NaN wins), the gradient
+   * going to that position only. Migration: before int32 indices, `x.max(1)` returned the tensor of
+   * values; write `x.max(1).values`, or `x.amax(1)` to keep the tie-sharing gradient.
    * @example
-   * tensor([[1, 5], [7, 2]]).max(1); // [5, 7]
+   * const x = tensor([[1, 5], [7, 2]]);
+   * x.max();                            // 7 (0-d)
+   * x.max([1]);                         // [5, 7]
+   * const { values, indices } = x.max(1); // values [5, 7], indices [1, 0]
    */
-  max(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim); }
+  max(): Tensor;
+  max(axes: number[] | undefined, keepDim?: boolean): Tensor;
+  max(dim: number, keepDim?: boolean): ValuesIndices;
+  max(axes?: number | number[], keepDim = false): Tensor | ValuesIndices {
+    return typeof axes === 'number' ? extremeAlong(this, 'max', axes, keepDim) : max(this, axes, keepDim);
+  }
 
   // Shape ------------------------------------------------------------------------------------
   /**
@@ -607,6 +622,47 @@ export class Tensor {
    * tensor([[1, 5], [7, 2]]).amin(1); // [1, 2]
    */
   amin(axes?: number | number[], keepDim = false): Tensor { return amin(this, axes, keepDim); }
+  /**
+   * Like torch.min: no argument or a list of axes gives the minimum over them (`amin`); one axis `dim`
+   * gives `{ values, indices }` (see `max`).
+   * @example
+   * tensor([[1, 5], [7, 2]]).min(1); // { values: [1, 2], indices: [0, 1] }
+   */
+  min(): Tensor;
+  min(axes: number[] | undefined, keepDim?: boolean): Tensor;
+  min(dim: number, keepDim?: boolean): ValuesIndices;
+  min(axes?: number | number[], keepDim = false): Tensor | ValuesIndices {
+    return typeof axes === 'number' ? extremeAlong(this, 'min', axes, keepDim) : amin(this, axes, keepDim);
+  }
+  /**
+   * The int32 position of the maximum along `dim`, or in the flattened tensor without one (torch.argmax):
+   * the first among ties; NaN counts as the maximum.
+   * @example
+   * tensor([[1, 5, 5], [7, 2, 0]]).argmax(1); // [1, 0]
+   * tensor([[1, 5], [7, 2]]).argmax();        // 2 (flat index)
+   */
+  argmax(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'max', dim, keepDim); }
+  /**
+   * The int32 position of the minimum along `dim`, or in the flattened tensor (torch.argmin).
+   * @example
+   * tensor([[1, 5], [7, 0]]).argmin(1); // [0, 1]
+   */
+  argmin(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'min', dim, keepDim); }
+  /**
+   * The `k` largest (or, with `largest: false`, smallest) elements along `dim` (default -1) and their int32
+   * positions, in order (torch.topk); equal values come in index order. The values are differentiable.
+   * @example
+   * tensor([1, 9, 3, 7]).topk(2); // { values: [9, 7], indices: [1, 3] }
+   */
+  topk(k: number, dim = -1, opts?: TopkOptions): ValuesIndices { return topk(this, k, dim, opts); }
+  /**
+   * The elements sorted along `dim` (default -1), ascending unless `descending`, and the int32 positions
+   * they came from (torch.sort): stable, NaN sorted as the largest. The values are differentiable.
+   * @example
+   * tensor([3, 1, 2]).sort();                        // { values: [1, 2, 3], indices: [1, 2, 0] }
+   * tensor([3, 1, 2]).sort(0, { descending: true }); // { values: [3, 2, 1], indices: [0, 2, 1] }
+   */
+  sort(dim = -1, opts?: SortOptions): ValuesIndices { return sort(this, dim, opts); }
   /**
    * Fills this tensor in place with samples of N(mean, std^2) and returns it (torch's normal_); not
    * allowed on a tensor that requires grad unless inside `noGrad`.

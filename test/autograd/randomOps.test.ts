@@ -6,7 +6,9 @@
  * messages torch gives for the same calls (test/fixtures/random_ops.py).
  */
 import { describe, expect, it } from 'vitest';
-import { bernoulli, full, Generator, manualSeed, noGrad, tensor, zeros, type Tensor } from '../../src/index.js';
+import {
+  bernoulli, full, Generator, manualSeed, multinomial, noGrad, randint, randperm, tensor, zeros, type Tensor,
+} from '../../src/index.js';
 import { loadFixture } from '../fixtures/load.js';
 
 const fixture = loadFixture('random_ops') as {
@@ -133,5 +135,92 @@ describe('errors, for the calls where torch errors too (test/fixtures/random_ops
     expect(() => zeros([2]).normal_('0' as unknown as number)).toThrow(/normal_: mean must be a number, got string/);
     expect(() => zeros([2]).uniform_(0, null as unknown as number)).toThrow(/uniform_: to must be a number, got object/);
     expect(() => bernoulli([0.5] as unknown as Tensor)).toThrow(/bernoulli: p must be a Tensor of probabilities, got object/);
+  });
+});
+
+describe('randint, randperm, multinomial', () => {
+  it('randint(low, high, shape) and randint(high, shape): int32 in range, shapes as torch', () => {
+    manualSeed(12);
+    const a = randint(3, 10, [2, 3]);
+    const b = randint(10, [4]);
+    expect([a.shape, a.dtype]).toEqual([fixture.shapes['randint(3, 10, [2, 3])']!.shape, 'int32']);
+    expect([b.shape, b.dtype]).toEqual([fixture.shapes['randint(10, [4])']!.shape, 'int32']);
+    const many = randint(-2, 3, [50_000]).data;
+    const counts = [0, 0, 0, 0, 0];
+    for (const v of many) counts[v + 2]!++;
+    // each count is Binomial(5e4, 0.2): mean 1e4, standard deviation 89; 450 is 5 of them
+    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(450);
+  });
+
+  it('randint takes a float dtype, the extreme int32 range, and follows manualSeed and a Generator', () => {
+    expect(randint(0, 2, [3], { dtype: 'float64' }).dtype).toBe('float64');
+    const wide = randint(-(2 ** 31), 2 ** 31, [1000]).data;
+    expect(wide.some((v) => v < -(2 ** 30)) && wide.some((v) => v > 2 ** 30)).toBe(true);
+    manualSeed(13);
+    const first = randint(100, [20]).data;
+    manualSeed(13);
+    expect(randint(100, [20]).data).toEqual(first);
+    expect(randint(100, [20], { generator: new Generator(2) }).data).toEqual(randint(100, [20], { generator: new Generator(2) }).data);
+  });
+
+  it('randperm(n) is a permutation of 0..n-1 (int32); the first element is uniform over n', () => {
+    manualSeed(14);
+    const p = randperm(1000);
+    expect([p.shape, p.dtype]).toEqual([[1000], 'int32']);
+    expect([...p.data].sort((x, y) => x - y)).toEqual([...Array(1000).keys()]);
+    expect(randperm(0).shape).toEqual(fixture.shapes['randperm(0)']!.shape);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 20_000; i++) counts[randperm(4).data[0]!]!++;
+    // Binomial(2e4, 1/4): standard deviation 61; 310 is 5 of them
+    for (const c of counts) expect(Math.abs(c - 5000)).toBeLessThan(310);
+  });
+
+  it('multinomial: shapes and dtype as torch; frequencies follow the unnormalised weights', () => {
+    manualSeed(15);
+    expect(multinomial(tensor([1, 2]), 3, { replacement: true }).shape).toEqual(fixture.shapes['multinomial 1-d, 3 samples with replacement']!.shape);
+    expect(multinomial(full([3, 4], 1), 2).shape).toEqual(fixture.shapes['multinomial 2-d, 2 samples']!.shape);
+    expect(multinomial(full([0, 4], 1), 2).shape).toEqual(fixture.shapes['multinomial 0 rows']!.shape);
+    const draws = multinomial(tensor([[2, 0, 8], [1, 1, 0]]), 20_000, { replacement: true });
+    expect([draws.shape, draws.dtype]).toEqual([[2, 20_000], 'int32']);
+    const freq = (row: number, c: number): number => draws.data.subarray(row * 20_000, (row + 1) * 20_000).filter((v) => v === c).length / 20_000;
+    // binomial standard errors <= sqrt(0.25 / 2e4) = 3.5e-3; 1.8e-2 is 5 of them
+    expect(Math.abs(freq(0, 0) - 0.2)).toBeLessThan(1.8e-2);
+    expect([freq(0, 1), freq(1, 2)]).toEqual([0, 0]);
+    expect(Math.abs(freq(1, 0) - 0.5)).toBeLessThan(1.8e-2);
+  });
+
+  it('multinomial without replacement: distinct per row; zero weights last once the others run out (as torch)', () => {
+    manualSeed(16);
+    const d = multinomial(full([50, 6], 1), 6);
+    for (let r = 0; r < 50; r++) expect(new Set(d.data.subarray(r * 6, r * 6 + 6)).size).toBe(6);
+    const z = multinomial(tensor([1, 0, 0]), 3);
+    expect(z.data[0]).toBe(fixture.shapes['multinomial zero-weight categories used up without replacement']!.first);
+    expect(Array.from(z.data)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('integer sampling errors, where torch errors too', () => {
+  const CASES: [string, () => unknown, RegExp][] = [
+    ['multinomial negative weight', () => multinomial(tensor([1, -1]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got -1 at flat index 1/],
+    ['multinomial inf weight', () => multinomial(tensor([1, Infinity]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got Infinity/],
+    ['multinomial nan weight', () => multinomial(tensor([1, NaN]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got NaN/],
+    ['multinomial zero-sum row', () => multinomial(tensor([[1, 1], [0, 0]]), 1), /multinomial: invalid multinomial distribution \(sum of probabilities <= 0\) in row 1/],
+    ['multinomial too many samples without replacement', () => multinomial(tensor([1, 1]), 3), /multinomial: cannot sample numSamples > probs.size\(-1\) samples without replacement, got numSamples=3 > 2/],
+    ['multinomial zero samples', () => multinomial(tensor([1, 1]), 0), /multinomial: numSamples must be a positive integer \(cannot sample n_sample <= 0 samples\), got 0/],
+    ['multinomial 0-d probs', () => multinomial(tensor(1), 1), /multinomial: probs must be 1-d or 2-d \(prob_dist must be 1 or 2 dim\), got shape \[\]/],
+    ['multinomial 3-d probs', () => multinomial(full([2, 2, 2], 1), 1), /multinomial: probs must be 1-d or 2-d.*got shape \[2, 2, 2\]/],
+    ['randint low >= high', () => randint(5, 2, [3]), /randint: expected low < high, got low=5 >= high=2/],
+    ['randint high <= 0 (one-bound form)', () => randint(0, [3]), /randint: expected low < high, got low=0 >= high=0/],
+    ['randint fractional high', () => randint(2.5, [3]), /randint: high must be an integer, got 2.5/],
+    ['randperm negative n', () => randperm(-1), /randperm: n must be a non-negative integer, got -1/],
+  ];
+  it.each(CASES)('%s', (name, call, message) => {
+    expect(fixture.errors[name], `torch raises for "${name}"`).toEqual(expect.any(String));
+    expect(call).toThrow(message);
+  });
+
+  it('randint rejects a range outside int32 and a bad shape', () => {
+    expect(() => randint(0, 2 ** 31 + 1, [1])).toThrow(/randint: \[low, high\) must fit in int32, got low=0, high=2147483649/);
+    expect(() => randint(0, 2, [-1])).toThrow(/randint: shape must contain finite non-negative integers, got \[-1\]/);
   });
 });

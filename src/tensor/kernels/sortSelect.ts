@@ -5,9 +5,10 @@
  * Order, torch's: NaN is larger than every number (sorted last ascending, first descending, picked
  * first by argmax and by argmin alike, since NaN propagates through max and min); equal values keep
  * their original order (a stable sort: torch's CPU sort is stable), and arg-max/min pick the first
- * occurrence. Indices are int32 positions along the axis.
+ * occurrence. Indices are int32 positions along the axis. Every dtype can be ordered; only the
+ * scatter of a gradient needs floats.
  */
-import type { FloatArray } from '../dtype.js';
+import type { FloatArray, TensorData } from '../dtype.js';
 import type { AxisLines } from './alongAxis.js';
 
 /** Ascending order with NaN last; 0 for equal values (and -0 = 0), so a stable sort keeps ties in place. */
@@ -25,11 +26,11 @@ export function compareAscending(a: number, b: number): number {
  * `[outer, inner]` layout; lines must not be empty.
  */
 export function argReduceLines(
-  x: FloatArray,
+  x: TensorData,
   lines: AxisLines,
   mode: 'max' | 'min',
   indices: Int32Array,
-  values: FloatArray | null,
+  values: TensorData | null,
 ): void {
   const { outer, n, inner } = lines;
   const sign = mode === 'max' ? 1 : -1;
@@ -57,11 +58,11 @@ export function argReduceLines(
  * layout `[outer, k, inner]`. Top-k is this with `k` < n: the k largest (`descending`) or smallest.
  */
 export function sortLines(
-  x: FloatArray,
+  x: TensorData,
   lines: AxisLines,
   descending: boolean,
   k: number,
-  values: FloatArray,
+  values: TensorData,
   indices: Int32Array,
 ): void {
   const { outer, n, inner } = lines;
