@@ -238,3 +238,23 @@ describe('errors name the function, the argument, expected and given', () => {
     expect([tensor([]).norm().item(), tensor([]).norm(0).item(), tensor([]).prod().item()]).toEqual([0, 0, 1]);
   });
 });
+
+describe('dtypes, like torch', () => {
+  const i = tensor([-2, 0, 3], undefined, { dtype: 'int32' });
+  it('int32 stays int32 for square, sign, floor, ceil, round; the transcendental ops give float32', () => {
+    for (const op of ['square', 'sign', 'floor', 'ceil', 'round'] as const) expect(i[op]().dtype, op).toBe('int32');
+    expect(Array.from(i.square().data)).toEqual([4, 0, 9]);
+    const s = i.sin();
+    expect(s.dtype).toBe('float32');
+    expectClose(s, [Math.sin(-2), 0, Math.sin(3)], { rtol: 2 ** -23, atol: 0 }, 'sin of int32');
+    expect(tensor([true, false]).reciprocal().toArray()).toEqual([1, Infinity]);
+  });
+
+  it('cumsum and prod of int32 are int32 (torch: int64), logsumexp is float32, std and norm need floats', () => {
+    expect([i.cumsum(0).dtype, Array.from(i.cumsum(0).data)]).toEqual(['int32', [-2, -2, 1]]);
+    expect([i.prod().dtype, i.prod().item()]).toEqual(['int32', 0]);
+    expect(i.logsumexp(0).dtype).toBe('float32');
+    expect(() => i.std()).toThrow(/std: input must have a floating dtype \('float32' or 'float64'\), got 'int32'/);
+    expect(() => i.norm()).toThrow(/norm: input must have a floating dtype \('float32' or 'float64'\), got 'int32'/);
+  });
+});

@@ -161,3 +161,15 @@ describe('edge cases and errors', () => {
     expect(f).toThrow(message);
   });
 });
+
+describe('dtypes', () => {
+  it('int32 and bool tensors sort, select and arg-reduce in their own dtype', () => {
+    const i = tensor([3, 1, 2, 1], undefined, { dtype: 'int32' });
+    const s = i.sort();
+    expect([s.values.dtype, Array.from(s.values.data), Array.from(s.indices.data)]).toEqual(['int32', [1, 1, 2, 3], [1, 3, 2, 0]]);
+    expect([i.argmax().item(), i.argmin().item(), i.max(0).values.dtype]).toEqual([0, 1, 'int32']);
+    expect(Array.from(i.topk(2).values.data)).toEqual([3, 2]);
+    const b = tensor([0, 1, 1], undefined, { dtype: 'bool' });
+    expect([b.argmax().item(), b.sort(0, { descending: true }).values.dtype]).toEqual([1, 'bool']);
+  });
+});
