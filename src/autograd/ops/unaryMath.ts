@@ -138,7 +138,12 @@ function winnerGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
   return zeroWhere(g.mul(half), loses);
 }
 
-/** Elementwise maximum with broadcasting; NaN propagates. Ties split the gradient half/half. */
+/**
+ * Elementwise maximum with broadcasting (torch.maximum); NaN propagates. Ties split the gradient
+ * half/half between the two inputs, as in torch.
+ * @example
+ * maximum(tensor([1, 5, NaN]), tensor([3, 2, 0])); // [3, 5, NaN]
+ */
 export function maximum(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'maximum');
   return record(binaryForward('max', a, b, 'maximum'), 'maximum', [a, b], (g) => [
@@ -147,7 +152,12 @@ export function maximum(a: Tensor, other: Tensor | number): Tensor {
   ]);
 }
 
-/** Elementwise minimum with broadcasting; NaN propagates. Ties split the gradient half/half. */
+/**
+ * Elementwise minimum with broadcasting (torch.minimum); NaN propagates. Ties split the gradient
+ * half/half between the two inputs, as in torch.
+ * @example
+ * minimum(tensor([1, 5]), 2); // [1, 2]
+ */
 export function minimum(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'minimum');
   return record(binaryForward('min', a, b, 'minimum'), 'minimum', [a, b], (g) => [
