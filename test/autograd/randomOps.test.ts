@@ -135,6 +135,7 @@ describe('errors, for the calls where torch errors too (test/fixtures/random_ops
     expect(() => zeros([2]).normal_('0' as unknown as number)).toThrow(/normal_: mean must be a number, got string/);
     expect(() => zeros([2]).uniform_(0, null as unknown as number)).toThrow(/uniform_: to must be a number, got object/);
     expect(() => bernoulli([0.5] as unknown as Tensor)).toThrow(/bernoulli: p must be a Tensor of probabilities, got object/);
+    expect(() => zeros([2], { dtype: 'int32' }).normal_()).toThrow(/normal_: self must have a floating dtype \('float32' or 'float64'\), got 'int32'/);
   });
 });
 

@@ -6,6 +6,7 @@
 import { isGradEnabled } from '../gradMode.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { fillNormal, fillUniform } from '../../tensor/kernels/sampling.js';
+import { floatData } from '../dtypeCheck.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -18,7 +19,9 @@ export interface FillOptions {
   generator?: Generator;
 }
 
+/** Throws unless x is floating (torch: "expects floating point") and may be written now. */
 function checkWritable(x: Tensor, where: string): void {
+  floatData(x, where, 'self');
   if (isGradEnabled() && x.requiresGrad) {
     throw new Error(
       `${where}: cannot fill a tensor that requires grad in place while grad mode is on ` +
