@@ -134,6 +134,13 @@ describe('the max/min migration: max() and max(axes[]) are still amax', () => {
     const { values, indices } = t.max(1);
     expect([values.toArray(), indices.toArray(), indices.dtype]).toEqual([[5, 7], [1, 0], 'int32']);
   });
+
+  it("the result also destructures like torch's (values, indices) tuple", () => {
+    const [v, i] = tensor([3, 1, 2]).sort();
+    expect([v!.toArray(), i!.toArray()]).toEqual([[1, 2, 3], [1, 2, 0]]);
+    const [mv, mi] = tensor([[1, 5]]).max(1);
+    expect([mv!.toArray(), mi!.toArray()]).toEqual([[5], [1]]);
+  });
 });
 
 describe('edge cases and errors', () => {

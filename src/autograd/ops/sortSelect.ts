@@ -12,15 +12,29 @@ import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 /**
- * The selected values and their int32 positions along the axis, as torch's `(values, indices)`.
+ * The selected values and their int32 positions along the axis, as torch's `(values, indices)`
+ * named tuple: read the fields, or destructure it like the tuple.
  * @example
  * const { values, indices } = tensor([[1, 5, 2]]).max(1); // values [5], indices [1]
+ * const [v, i] = tensor([3, 1, 2]).sort();               // as torch's  v, i = x.sort()
  */
-export interface ValuesIndices {
+export interface ValuesIndices extends Iterable<Tensor> {
   /** The selected elements (differentiable). */
   values: Tensor;
   /** Their positions along the axis, int32. */
   indices: Tensor;
+}
+
+/** `{ values, indices }` that also destructures as `[values, indices]`. */
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return {
+    values,
+    indices,
+    *[Symbol.iterator]() {
+      yield values;
+      yield indices;
+    },
+  };
 }
 
 /**
@@ -118,7 +132,7 @@ export function extremeAlong(x: Tensor, mode: 'max' | 'min', dim: number, keepDi
   const values = allocate(x.dtype, size);
   argReduceLines(data, a.lines, mode, indices, values);
   const shape = reducedShape(x, a.axis, keepDim);
-  return { values: selectedValues(x, values, shape, indices, a, 1, mode), indices: new Tensor(indices, shape) };
+  return valuesIndices(selectedValues(x, values, shape, indices, a, 1, mode), new Tensor(indices, shape));
 }
 
 /**
@@ -152,5 +166,5 @@ function sortedSelection(x: Tensor, data: TensorData, a: Along, k: number, desce
   const indices = new Int32Array(size);
   sortLines(data, a.lines, descending, k, values, indices);
   const shape = withAxisSize(x, a.axis, k);
-  return { values: selectedValues(x, values, shape, indices, a, k, name), indices: new Tensor(indices, shape) };
+  return valuesIndices(selectedValues(x, values, shape, indices, a, k, name), new Tensor(indices, shape));
 }
