@@ -149,7 +149,11 @@ describe('gradcheck (float64)', () => {
 describe('float64 references written from the formulas', () => {
   it('property: cumsum, prod, logsumexp, std and norm over random shapes and axes', () => {
     const shapeAxis = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
-      fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length, max: shape.length - 1 }), seed: fc.nat() }));
+      fc.record({
+        shape: fc.constant(shape),
+        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+        seed: fc.nat(),
+      }));
     fc.assert(
       fc.property(shapeAxis, ({ shape, axis, seed }) => {
         const x = randomTensor(shape, seed, { dtype: 'float64', requiresGrad: false });

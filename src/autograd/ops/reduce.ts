@@ -37,7 +37,12 @@ interface Reduction {
   outShape: number[];
 }
 
-function planReduction(x: Tensor, axes: number | readonly number[] | undefined, keepDim: boolean, where: string): Reduction {
+function planReduction(
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepDim: boolean,
+  where: string,
+): Reduction {
   const norm = normalizeAxes(axes, x.ndim, where);
   const keptShape = x.shape.map((d, i) => (norm.includes(i) ? 1 : d));
   const outShape = keepDim ? keptShape : x.shape.filter((_, i) => !norm.includes(i));
@@ -87,7 +92,12 @@ interface VarianceParts {
   dof: number;
 }
 
-function varianceParts(x: Tensor, axes: number | readonly number[] | undefined, opts: VarOptions, where: string): VarianceParts {
+function varianceParts(
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  opts: VarOptions,
+  where: string,
+): VarianceParts {
   const correction = opts.correction ?? 1;
   if (!Number.isFinite(correction) || correction < 0) {
     throw new Error(`${where}: correction must be a finite number >= 0, got ${correction}`);

@@ -84,7 +84,15 @@ function reducedShape(x: Tensor, axis: number, keepDim: boolean): number[] {
 }
 
 /** The values of a selection, recorded so that the gradient g goes back to the positions: out[idx] += g. */
-function selectedValues(x: Tensor, values: TensorData, shape: number[], indices: Int32Array, a: Along, k: number, name: string): Tensor {
+function selectedValues(
+  x: Tensor,
+  values: TensorData,
+  shape: number[],
+  indices: Int32Array,
+  a: Along,
+  k: number,
+  name: string,
+): Tensor {
   return record(new Tensor(values, shape), name, [x], (g) => {
     const gx = allocate(x.dtype, x.size) as FloatArray; // x requires grad, so it is floating
     scatterLines(floatData(g, name, 'grad'), indices, a.lines, k, gx);
@@ -160,7 +168,14 @@ export function sort(x: Tensor, dim = -1, opts: SortOptions = {}): ValuesIndices
   return sortedSelection(x, data, a, a.lines.n, opts.descending ?? false, 'sort');
 }
 
-function sortedSelection(x: Tensor, data: TensorData, a: Along, k: number, descending: boolean, name: string): ValuesIndices {
+function sortedSelection(
+  x: Tensor,
+  data: TensorData,
+  a: Along,
+  k: number,
+  descending: boolean,
+  name: string,
+): ValuesIndices {
   const size = a.lines.outer * k * a.lines.inner;
   const values = allocate(x.dtype, size);
   const indices = new Int32Array(size);
