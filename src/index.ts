@@ -19,3 +19,8 @@ export * as functional from './layers/functional.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
 export * as optim from './optim/index.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';
+export { minimum, maximum } from './autograd/ops/unaryMath.js';
+export { bernoulli, type SampleOptions } from './autograd/creation.js';
+export type { FillOptions } from './autograd/ops/randomFill.js';
+export { randint, randperm, multinomial, type RandintOptions, type MultinomialOptions } from './autograd/creation.js';
+export type { ValuesIndices, TopkOptions, SortOptions } from './autograd/ops/sortSelect.js';

@@ -14,6 +14,7 @@ import {
   type TensorData,
 } from '../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { fillBernoulli, fillPermutation, fillRandint, multinomialRows } from '../tensor/kernels/sampling.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
 
@@ -267,4 +268,152 @@ export function zerosLike(like: Tensor, opts?: CreateOptions): Tensor {
  */
 export function onesLike(like: Tensor, opts?: CreateOptions): Tensor {
   return fullLike(like, 1, opts);
+}
+
+// Random sampling: bernoulli, randint, randperm, multinomial (kernels in tensor/kernels/sampling.ts) ----
+
+/**
+ * Options of the sampling functions.
+ * @example
+ * bernoulli(full([4], 0.5), { generator: new Generator(3) });
+ */
+export interface SampleOptions {
+  /** Draw from this generator instead of the default one that `manualSeed` resets. */
+  generator?: Generator;
+}
+
+/**
+ * 1 with probability `p[i]`, else 0, elementwise (torch.bernoulli): same shape and dtype as `p`,
+ * not differentiable. Every probability must be in [0, 1].
+ * @example
+ * manualSeed(0);
+ * bernoulli(tensor([0, 0.5, 1])); // [0, 0 or 1, 1]
+ */
+export function bernoulli(p: Tensor, opts: SampleOptions = {}): Tensor {
+  if (!(p instanceof Tensor)) throw new Error(`bernoulli: p must be a Tensor of probabilities, got ${typeof p}`);
+  for (let i = 0; i < p.size; i++) {
+    const v = p.data[i]!;
+    if (!(v >= 0 && v <= 1)) throw new Error(`bernoulli: p must contain probabilities in [0, 1], got ${v} at flat index ${i}`);
+  }
+  const out = allocate(p.dtype, p.size);
+  fillBernoulli(opts.generator ?? defaultGenerator, p.data, out);
+  return new Tensor(out, p.shape);
+}
+
+/**
+ * Options of `randint`.
+ * @example
+ * randint(0, 10, [3], { dtype: 'float32', generator: new Generator(1) });
+ */
+export interface RandintOptions extends SampleOptions {
+  /** Element type (default `'int32'`, torch's int64 narrowed like every typegrad index). */
+  dtype?: DType;
+}
+
+/**
+ * Uniform random integers in [low, high) of `shape` (torch.randint), exactly uniform (rejection
+ * sampling on 32-bit draws). Also `randint(high, shape, opts)`, with low = 0.
+ * @example
+ * manualSeed(0);
+ * randint(0, 6, [2, 3]);  // dice rolls 0..5, int32
+ * randint(10, [4]);       // 0..9
+ */
+export function randint(low: number, high: number, shape: readonly number[], opts?: RandintOptions): Tensor;
+export function randint(high: number, shape: readonly number[], opts?: RandintOptions): Tensor;
+export function randint(
+  a: number,
+  b: number | readonly number[],
+  c?: readonly number[] | RandintOptions,
+  d?: RandintOptions,
+): Tensor {
+  const twoBounds = typeof b === 'number';
+  const low = twoBounds ? a : 0;
+  const high = twoBounds ? b : a;
+  const shape = (twoBounds ? c : b) as readonly number[];
+  const opts = ((twoBounds ? d : c) ?? {}) as RandintOptions;
+  for (const [name, v] of [['low', low], ['high', high]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`randint: ${name} must be an integer, got ${String(v)}`);
+  }
+  if (low >= high) throw new Error(`randint: expected low < high, got low=${low} >= high=${high}`);
+  checkShape(shape, 'randint');
+  const dtype = opts.dtype ?? 'int32';
+  if (dtype === 'int32' && (low < -(2 ** 31) || high > 2 ** 31)) {
+    throw new Error(`randint: [low, high) must fit in int32, got low=${low}, high=${high}`);
+  }
+  if (high - low > 2 ** 32) throw new Error(`randint: high - low must be at most 2^32, got ${high - low}`);
+  const out = allocate(dtype, sizeOf(shape));
+  fillRandint(opts.generator ?? defaultGenerator, low, high - low, out);
+  return new Tensor(out, shape);
+}
+
+/**
+ * A uniformly random permutation of 0..n-1 (torch.randperm), int32, by Fisher-Yates.
+ * @example
+ * manualSeed(0);
+ * randperm(5); // e.g. [3, 0, 4, 1, 2]
+ */
+export function randperm(n: number, opts: SampleOptions = {}): Tensor {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31) {
+    throw new Error(`randperm: n must be a non-negative integer, got ${String(n)}`);
+  }
+  const out = new Int32Array(n);
+  fillPermutation(opts.generator ?? defaultGenerator, out);
+  return new Tensor(out, [n]);
+}
+
+/**
+ * Options of `multinomial`.
+ * @example
+ * multinomial(tensor([1, 2, 7]), 5, { replacement: true });
+ */
+export interface MultinomialOptions extends SampleOptions {
+  /** Draw with replacement (default false: every category at most once per row). */
+  replacement?: boolean;
+}
+
+/**
+ * `numSamples` category indices per row of `probs` (1-d: one distribution; 2-d: one per row),
+ * drawn with probabilities proportional to the non-negative weights, like torch.multinomial:
+ * int32, shape `[numSamples]` or `[rows, numSamples]`. Without replacement (the default) a row's
+ * samples are distinct, in the order drawn; zero-weight categories come last, by index, once the
+ * others are used up.
+ * @example
+ * manualSeed(0);
+ * multinomial(tensor([0.1, 0.6, 0.3]), 2);                          // two distinct categories
+ * multinomial(tensor([[1, 1], [0, 1]]), 4, { replacement: true });  // shape [2, 4]; row 1 is all 1s
+ */
+export function multinomial(probs: Tensor, numSamples: number, opts: MultinomialOptions = {}): Tensor {
+  if (!(probs instanceof Tensor)) throw new Error(`multinomial: probs must be a Tensor, got ${typeof probs}`);
+  if (probs.ndim !== 1 && probs.ndim !== 2) {
+    throw new Error(`multinomial: probs must be 1-d or 2-d (prob_dist must be 1 or 2 dim), got shape ${fmtShape(probs.shape)}`);
+  }
+  if (probs.dtype !== 'float32' && probs.dtype !== 'float64') {
+    throw new Error(`multinomial: probs must be a float32 or float64 tensor, got dtype '${probs.dtype}'`);
+  }
+  if (typeof numSamples !== 'number' || !Number.isInteger(numSamples) || numSamples <= 0) {
+    throw new Error(`multinomial: numSamples must be a positive integer (cannot sample n_sample <= 0 samples), got ${String(numSamples)}`);
+  }
+  const replacement = opts.replacement ?? false;
+  const categories = probs.shape[probs.ndim - 1]!;
+  const rows = probs.ndim === 2 ? probs.shape[0]! : 1;
+  if (!replacement && numSamples > categories) {
+    throw new Error(
+      `multinomial: cannot sample numSamples > probs.size(-1) samples without replacement, got numSamples=${numSamples} > ${categories}`,
+    );
+  }
+  const w = probs.data;
+  for (let r = 0; r < rows; r++) {
+    let total = 0;
+    for (let c = 0; c < categories; c++) {
+      const v = w[r * categories + c]!;
+      if (!(v >= 0 && v < Infinity)) {
+        throw new Error(`multinomial: probability tensor contains either inf, nan or element < 0, got ${v} at flat index ${r * categories + c}`);
+      }
+      total += v;
+    }
+    if (!(total > 0)) throw new Error(`multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row ${r}`);
+  }
+  const out = new Int32Array(rows * numSamples);
+  multinomialRows(opts.generator ?? defaultGenerator, w, rows, categories, numSamples, replacement, out);
+  return new Tensor(out, probs.ndim === 2 ? [rows, numSamples] : [numSamples]);
 }

@@ -10,7 +10,15 @@ import { runBackward } from './backward.js';
 import { add, div, mul, sub } from './ops/binary.js';
 import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 import { matmul } from './ops/matmul.js';
-import { max, mean, sum, variance, type VarOptions } from './ops/reduce.js';
+import { amin, logsumexp, max, mean, norm, prod, std, sum, variance, type VarOptions } from './ops/reduce.js';
+import { cumsum } from './ops/cumulative.js';
+import { normalFill, uniformFill, type FillOptions } from './ops/randomFill.js';
+import {
+  argExtreme, extremeAlong, sort, topk, type SortOptions, type TopkOptions, type ValuesIndices,
+} from './ops/sortSelect.js';
+import {
+  clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
+} from './ops/unaryMath.js';
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
@@ -239,11 +247,23 @@ export class Tensor {
    */
   var(axes?: number | number[], opts?: VarOptions): Tensor { return variance(this, axes, opts); }
   /**
-   * Maximum over `axes` (all by default); the gradient is shared evenly among ties, like torch.amax.
+   * Like torch.max. With no argument or a list of axes: the maximum over those axes (all by default),
+   * a Tensor, ties sharing the gradient (`amax`). With one axis `dim` (a number): `{ values, indices }`,
+   * the maximum along `dim` and its int32 position (the first among ties; NaN wins), the gradient
+   * going to that position only. Migration: before int32 indices, `x.max(1)` returned the tensor of
+   * values; write `x.max(1).values`, or `x.amax(1)` to keep the tie-sharing gradient.
    * @example
-   * tensor([[1, 5], [7, 2]]).max(1); // [5, 7]
+   * const x = tensor([[1, 5], [7, 2]]);
+   * x.max();                            // 7 (0-d)
+   * x.max([1]);                         // [5, 7]
+   * const { values, indices } = x.max(1); // values [5, 7], indices [1, 0]
    */
-  max(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim); }
+  max(): Tensor;
+  max(axes: number[] | undefined, keepDim?: boolean): Tensor;
+  max(dim: number, keepDim?: boolean): ValuesIndices;
+  max(axes?: number | number[], keepDim = false): Tensor | ValuesIndices {
+    return typeof axes === 'number' ? extremeAlong(this, 'max', axes, keepDim) : max(this, axes, keepDim);
+  }
 
   // Shape ------------------------------------------------------------------------------------
   /**
@@ -471,6 +491,191 @@ export class Tensor {
    * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
    */
   maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return maskedFill(this, mask, value); }
+  // Toolbox: elementwise math, clamping, more reductions (ops/unaryMath.ts, ops/reduce.ts) -----
+  /**
+   * The sine, elementwise. d/dx = cos x.
+   * @example
+   * tensor([0, Math.PI / 2]).sin(); // [0, 1]
+   */
+  sin(): Tensor { return sin(this); }
+  /**
+   * The cosine, elementwise. d/dx = -sin x.
+   * @example
+   * tensor([0, Math.PI]).cos(); // [1, -1]
+   */
+  cos(): Tensor { return cos(this); }
+  /**
+   * The base-2 logarithm, elementwise.
+   * @example
+   * tensor([1, 8]).log2(); // [0, 3]
+   */
+  log2(): Tensor { return log2(this); }
+  /**
+   * The base-10 logarithm, elementwise.
+   * @example
+   * tensor([1, 100]).log10(); // [0, 2]
+   */
+  log10(): Tensor { return log10(this); }
+  /**
+   * `ln(1 + x)`, accurate for small x, elementwise.
+   * @example
+   * tensor([1e-10]).log1p(); // [1e-10]
+   */
+  log1p(): Tensor { return log1p(this); }
+  /**
+   * `e^x - 1`, accurate for small x, elementwise.
+   * @example
+   * tensor([1e-10]).expm1(); // [1e-10]
+   */
+  expm1(): Tensor { return expm1(this); }
+  /**
+   * `x^2`, elementwise.
+   * @example
+   * tensor([-3, 2]).square(); // [9, 4]
+   */
+  square(): Tensor { return square(this); }
+  /**
+   * `1 / sqrt(x)`, elementwise.
+   * @example
+   * tensor([4, 0.25]).rsqrt(); // [0.5, 2]
+   */
+  rsqrt(): Tensor { return rsqrt(this); }
+  /**
+   * `1 / x`, elementwise.
+   * @example
+   * tensor([2, -4]).reciprocal(); // [0.5, -0.25]
+   */
+  reciprocal(): Tensor { return reciprocal(this); }
+  /**
+   * 1 for x > 0, -1 for x < 0, else 0 (also for NaN, like torch.sign); gradient 0.
+   * @example
+   * tensor([-2, 0, 3]).sign(); // [-1, 0, 1]
+   */
+  sign(): Tensor { return stepFunction('sign', this); }
+  /**
+   * Rounds down to an integer, elementwise; gradient 0 (torch's convention).
+   * @example
+   * tensor([-1.5, 1.5]).floor(); // [-2, 1]
+   */
+  floor(): Tensor { return stepFunction('floor', this); }
+  /**
+   * Rounds up to an integer, elementwise; gradient 0.
+   * @example
+   * tensor([-1.5, 1.5]).ceil(); // [-1, 2]
+   */
+  ceil(): Tensor { return stepFunction('ceil', this); }
+  /**
+   * Rounds to the nearest integer, halves to even like torch.round; gradient 0.
+   * @example
+   * tensor([0.5, 1.5, 2.5, -0.5]).round(); // [0, 2, 2, -0]
+   */
+  round(): Tensor { return stepFunction('round', this); }
+  /**
+   * Limits every element to [min, max] (either may be omitted with null/undefined; numbers or broadcastable
+   * tensors), like torch.clamp: NaN propagates, min > max gives max, the gradient is 1 inside [min, max] inclusive.
+   * @example
+   * tensor([-2, 0.5, 3]).clamp(0, 1); // [0, 0.5, 1]
+   * tensor([-2, 3]).clamp(null, 0);   // [-2, 0]
+   */
+  clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor { return clamp(this, min, max); }
+  /**
+   * Standard deviation over `axes` (all by default), `sqrt(var)` with var's `correction` (default 1, like torch.std).
+   * @example
+   * tensor([1, 2, 3, 4]).std(); // 1.2910
+   */
+  std(axes?: number | number[], opts?: VarOptions): Tensor { return std(this, axes, opts); }
+  /**
+   * Product of all elements, or along `dim` (torch.prod), in float64; the gradient is exact with zeros.
+   * @example
+   * tensor([[1, 2], [3, 4]]).prod(1); // [2, 12]
+   */
+  prod(dim?: number, keepDim = false): Tensor { return prod(this, dim, keepDim); }
+  /**
+   * Running sums along `dim`: `y[k] = x[0] + ... + x[k]` (torch.cumsum), in float64.
+   * @example
+   * tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
+   */
+  cumsum(dim: number): Tensor { return cumsum(this, dim); }
+  /**
+   * `log(sum(exp(x)))` over `dim` (an axis or several), computed stably like torch.logsumexp.
+   * @example
+   * tensor([[0, 0], [1, 1]]).logsumexp(1); // [0.6931, 1.6931]
+   */
+  logsumexp(dim: number | number[], keepDim = false): Tensor { return logsumexp(this, dim, keepDim); }
+  /**
+   * The vector p-norm over `dim` (all axes by default), like torch.linalg.vector_norm:
+   * p = 2 (default), 1, Infinity, -Infinity, 0 (non-zero count) or any other number.
+   * @example
+   * tensor([3, -4]).norm();          // 5
+   * tensor([3, -4]).norm(Infinity);  // 4
+   */
+  norm(p = 2, dim?: number | number[], keepDim = false): Tensor { return norm(this, p, dim, keepDim); }
+  /**
+   * Maximum over `axes` (all by default), like torch.amax: a tensor; the gradient is shared evenly among ties.
+   * @example
+   * tensor([[1, 5], [7, 2]]).amax(1); // [5, 7]
+   */
+  amax(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim, 'amax'); }
+  /**
+   * Minimum over `axes` (all by default), like torch.amin: a tensor; the gradient is shared evenly among ties.
+   * @example
+   * tensor([[1, 5], [7, 2]]).amin(1); // [1, 2]
+   */
+  amin(axes?: number | number[], keepDim = false): Tensor { return amin(this, axes, keepDim); }
+  /**
+   * Like torch.min: no argument or a list of axes gives the minimum over them (`amin`); one axis `dim`
+   * gives `{ values, indices }` (see `max`).
+   * @example
+   * tensor([[1, 5], [7, 2]]).min(1); // { values: [1, 2], indices: [0, 1] }
+   */
+  min(): Tensor;
+  min(axes: number[] | undefined, keepDim?: boolean): Tensor;
+  min(dim: number, keepDim?: boolean): ValuesIndices;
+  min(axes?: number | number[], keepDim = false): Tensor | ValuesIndices {
+    return typeof axes === 'number' ? extremeAlong(this, 'min', axes, keepDim) : amin(this, axes, keepDim);
+  }
+  /**
+   * The int32 position of the maximum along `dim`, or in the flattened tensor without one (torch.argmax):
+   * the first among ties; NaN counts as the maximum.
+   * @example
+   * tensor([[1, 5, 5], [7, 2, 0]]).argmax(1); // [1, 0]
+   * tensor([[1, 5], [7, 2]]).argmax();        // 2 (flat index)
+   */
+  argmax(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'max', dim, keepDim); }
+  /**
+   * The int32 position of the minimum along `dim`, or in the flattened tensor (torch.argmin).
+   * @example
+   * tensor([[1, 5], [7, 0]]).argmin(1); // [0, 1]
+   */
+  argmin(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'min', dim, keepDim); }
+  /**
+   * The `k` largest (or, with `largest: false`, smallest) elements along `dim` (default -1) and their int32
+   * positions, in order (torch.topk); equal values come in index order. The values are differentiable.
+   * @example
+   * tensor([1, 9, 3, 7]).topk(2); // { values: [9, 7], indices: [1, 3] }
+   */
+  topk(k: number, dim = -1, opts?: TopkOptions): ValuesIndices { return topk(this, k, dim, opts); }
+  /**
+   * The elements sorted along `dim` (default -1), ascending unless `descending`, and the int32 positions
+   * they came from (torch.sort): stable, NaN sorted as the largest. The values are differentiable.
+   * @example
+   * tensor([3, 1, 2]).sort();                        // { values: [1, 2, 3], indices: [1, 2, 0] }
+   * tensor([3, 1, 2]).sort(0, { descending: true }); // { values: [3, 2, 1], indices: [0, 2, 1] }
+   */
+  sort(dim = -1, opts?: SortOptions): ValuesIndices { return sort(this, dim, opts); }
+  /**
+   * Fills this tensor in place with samples of N(mean, std^2) and returns it (torch's normal_); not
+   * allowed on a tensor that requires grad unless inside `noGrad`.
+   * @example
+   * zeros([3, 3]).normal_(0, 0.02);
+   */
+  normal_(mean = 0, std = 1, opts?: FillOptions): this { normalFill(this, mean, std, opts); return this; }
+  /**
+   * Fills this tensor in place with samples of U[from, to) and returns it (torch's uniform_).
+   * @example
+   * zeros([2, 2]).uniform_(-1, 1);
+   */
+  uniform_(from = 0, to = 1, opts?: FillOptions): this { uniformFill(this, from, to, opts); return this; }
 }
 
 /** A new tensor of `shape` filled with zeros, of `dtype`. */

@@ -99,6 +99,31 @@ export class Generator {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+
+  /**
+   * A uniform number in [0, 1) with 53 random bits (two draws): the full float64 grid.
+   * @example
+   * new Generator(0).uniform53();
+   */
+  uniform53(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /**
+   * An exactly uniform integer in [0, n) for an integer 1 <= n <= 2^32, by rejection: 32-bit draws
+   * at or above the largest multiple of n are redrawn, so every residue is equally likely
+   * (`int(n)` scales 24 bits and is only approximately uniform for large n).
+   * @example
+   * new Generator(0).below(6); // one of 0..5, each with probability exactly 1/6
+   */
+  below(n: number): number {
+    const limit = 4294967296 - (4294967296 % n);
+    let r = this.nextUint32();
+    while (r >= limit) r = this.nextUint32();
+    return r % n;
+  }
 }
 
 function rotl(x: number, k: number): number {

@@ -24,7 +24,8 @@ const REDUCTIONS: ReductionSpec[] = [
   { label: 'var (correction 0)', run: (x, a, k) => x.var(a, { correction: 0, keepDim: k }), ref: refVar(0) },
   { label: 'var (default correction 1)', run: (x, a, k) => x.var(a, { keepDim: k }), ref: refVar(1) },
   { label: 'var (correction 2)', run: (x, a, k) => x.var(a, { correction: 2, keepDim: k }), ref: refVar(2) },
-  { label: 'max', run: (x, a, k) => x.max(a, k), ref: refMax },
+  { label: 'amax', run: (x, a, k) => x.amax(a, k), ref: refMax },
+  { label: 'amin', run: (x, a, k) => x.amin(a, k), ref: (v) => -refMax(v.map((e) => -e)) },
 ];
 
 // The kernel and the reference both accumulate in float64 (in different orders) and the result is
@@ -107,26 +108,26 @@ describe.each(REDUCTIONS)('$label', (r) => {
 describe('reduction details', () => {
   it('a 0-d tensor reduces to itself over axis 0 or -1, and rejects axis 1', () => {
     const s = tensor(3);
-    expect([s.sum().shape, s.sum().item(), s.mean(0).item(), s.max(-1).item()]).toEqual([[], 3, 3, 3]);
+    expect([s.sum().shape, s.sum().item(), s.mean(0).item(), s.amax(-1).item()]).toEqual([[], 3, 3, 3]);
     expect(() => s.sum(1)).toThrow(/sum: axes must be an integer in \[-1, 0\] for a tensor of rank 0, got 1/);
   });
 
-  it('max shares the gradient evenly among ties, like torch.amax', () => {
+  it('amax shares the gradient evenly among ties, like torch.amax', () => {
     const x = tensor([[1, 3, 3], [5, 2, 5]], undefined, { requiresGrad: true });
-    x.max(1).sum().backward();
+    x.amax(1).sum().backward();
     expect(x.grad!.toArray()).toEqual([
       [0, 0.5, 0.5],
       [0.5, 0, 0.5],
     ]);
   });
 
-  it('empty tensors: sum gives zeros, mean NaN, max over an empty axis throws', () => {
+  it('empty tensors: sum gives zeros, mean NaN, amax over an empty axis throws', () => {
     const e = tensor([], [0, 3]);
     expect(Array.from(e.sum(0).data)).toEqual([0, 0, 0]);
     expect(Array.from(e.mean(0).data)).toEqual([NaN, NaN, NaN]);
     expect(e.sum(1).shape).toEqual([0]);
-    expect(tensor([], [2, 0]).max(0).shape).toEqual([0]);
-    expect(() => e.max(0)).toThrow(/max: cannot reduce over an axis of size 0 \(input shape \[0, 3\]\)/);
+    expect(tensor([], [2, 0]).amax(0).shape).toEqual([0]);
+    expect(() => e.amax(0)).toThrow(/amax: cannot reduce over an axis of size 0 \(input shape \[0, 3\]\)/);
   });
 
   it('var with correction >= count follows torch: NaN for 0/0, inf otherwise', () => {

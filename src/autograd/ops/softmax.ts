@@ -34,7 +34,7 @@ function checkInput(x: Tensor, axis: number, where: string): number {
 export function softmax(x: Tensor, axis: number): Tensor {
   const a = checkInput(x, axis, 'softmax');
   const y = noGrad(() => {
-    const e = x.sub(x.max(a, true)).exp();
+    const e = x.sub(x.amax(a, true)).exp();
     return e.div(e.sum(a, true));
   });
   return record(y, 'softmax', [x], (g) => [y.mul(g.sub(g.mul(y).sum(a, true)))]);
@@ -47,7 +47,7 @@ export function softmax(x: Tensor, axis: number): Tensor {
 export function logSoftmax(x: Tensor, axis: number): Tensor {
   const a = checkInput(x, axis, 'logSoftmax');
   const y = noGrad(() => {
-    const shifted = x.sub(x.max(a, true));
+    const shifted = x.sub(x.amax(a, true));
     return shifted.sub(shifted.exp().sum(a, true).log());
   });
   return record(y, 'logSoftmax', [x], (g) => [g.sub(y.exp().mul(g.sum(a, true)))]);

@@ -1,0 +1,185 @@
+/**
+ * Selection along an axis: argmax/argmin, max/min with a dim, topk and sort, on any dtype. Each
+ * returns int32 positions; the selected values are differentiable, their gradient scattered back to the chosen
+ * positions (the kernels are in src/tensor/kernels/sortSelect.ts, with torch's NaN and tie order).
+ */
+import { allocate, type FloatArray, type TensorData } from '../../tensor/dtype.js';
+import { floatData } from '../dtypeCheck.js';
+import { axisLines, type AxisLines } from '../../tensor/kernels/alongAxis.js';
+import { argReduceLines, scatterLines, sortLines } from '../../tensor/kernels/sortSelect.js';
+import { fmtShape, normalizeAxis } from '../../tensor/shape.js';
+import { record } from '../record.js';
+import { Tensor } from '../tensor.js';
+
+/**
+ * The selected values and their int32 positions along the axis, as torch's `(values, indices)`
+ * named tuple: read the fields, or destructure it like the tuple.
+ * @example
+ * const { values, indices } = tensor([[1, 5, 2]]).max(1); // values [5], indices [1]
+ * const [v, i] = tensor([3, 1, 2]).sort();               // as torch's  v, i = x.sort()
+ */
+export interface ValuesIndices extends Iterable<Tensor> {
+  /** The selected elements (differentiable). */
+  values: Tensor;
+  /** Their positions along the axis, int32. */
+  indices: Tensor;
+}
+
+/** `{ values, indices }` that also destructures as `[values, indices]`. */
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return {
+    values,
+    indices,
+    *[Symbol.iterator]() {
+      yield values;
+      yield indices;
+    },
+  };
+}
+
+/**
+ * Options of `Tensor.topk`.
+ * @example
+ * x.topk(3, -1, { largest: false }); // the three smallest per row
+ */
+export interface TopkOptions {
+  /** The k largest (default true) or the k smallest. */
+  largest?: boolean;
+  /** Return them in order (default true; typegrad always does). */
+  sorted?: boolean;
+}
+
+/**
+ * Options of `Tensor.sort`.
+ * @example
+ * x.sort(0, { descending: true });
+ */
+export interface SortOptions {
+  /** Largest first (default false). */
+  descending?: boolean;
+  /** Keep the order of equal elements (typegrad's sort is always stable, like torch's on CPU). */
+  stable?: boolean;
+}
+
+interface Along {
+  axis: number;
+  lines: AxisLines;
+}
+
+function along(x: Tensor, dim: number, where: string): Along {
+  if (typeof dim !== 'number') throw new Error(`${where}: dim must be an axis (a number), got ${String(dim)}`);
+  const axis = normalizeAxis(dim, x.ndim, where, 'dim');
+  return { axis, lines: axisLines(x.shape, axis) };
+}
+
+/** x's shape with `axis` of size `k` (a 0-d tensor stays 0-d). */
+function withAxisSize(x: Tensor, axis: number, k: number): number[] {
+  return x.ndim === 0 ? [] : x.shape.map((d, i) => (i === axis ? k : d));
+}
+
+/** x's shape with `axis` removed, or kept as 1. */
+function reducedShape(x: Tensor, axis: number, keepDim: boolean): number[] {
+  if (x.ndim === 0) return [];
+  return keepDim ? withAxisSize(x, axis, 1) : x.shape.filter((_, i) => i !== axis);
+}
+
+/** The values of a selection, recorded so that the gradient g goes back to the positions: out[idx] += g. */
+function selectedValues(
+  x: Tensor,
+  values: TensorData,
+  shape: number[],
+  indices: Int32Array,
+  a: Along,
+  k: number,
+  name: string,
+): Tensor {
+  return record(new Tensor(values, shape), name, [x], (g) => {
+    const gx = allocate(x.dtype, x.size) as FloatArray; // x requires grad, so it is floating
+    scatterLines(floatData(g, name, 'grad'), indices, a.lines, k, gx);
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+/**
+ * The position of the largest (`'max'`) or smallest element, torch.argmax/argmin: along `dim`, or
+ * of the flattened tensor when dim is undefined. The first among ties; NaN counts as the extreme.
+ */
+export function argExtreme(x: Tensor, mode: 'max' | 'min', dim?: number, keepDim = false): Tensor {
+  const where = `arg${mode}`;
+  const data = x.data;
+  if (dim === undefined) {
+    if (x.size === 0) throw new Error(`${where}: cannot take the ${where} of an empty tensor without a dim (input shape ${fmtShape(x.shape)})`);
+    const index = new Int32Array(1);
+    argReduceLines(data, { outer: 1, n: x.size, inner: 1 }, mode, index, null);
+    return new Tensor(index, keepDim ? x.shape.map(() => 1) : []);
+  }
+  const a = along(x, dim, where);
+  checkNonEmpty(x, a, dim, where);
+  const indices = new Int32Array(a.lines.outer * a.lines.inner);
+  argReduceLines(data, a.lines, mode, indices, null);
+  return new Tensor(indices, reducedShape(x, a.axis, keepDim));
+}
+
+function checkNonEmpty(x: Tensor, a: Along, dim: number, where: string): void {
+  if (a.lines.n === 0 && a.lines.outer * a.lines.inner > 0) {
+    throw new Error(`${where}: cannot reduce over dim ${dim} of size 0 (input shape ${fmtShape(x.shape)})`);
+  }
+}
+
+/**
+ * torch.max(x, dim) / torch.min(x, dim): the extreme of each line along `dim` and its position
+ * (the first among ties; NaN propagates and wins). d values / dx = 1 at the chosen position only
+ * (not split among ties: that is amax/amin).
+ */
+export function extremeAlong(x: Tensor, mode: 'max' | 'min', dim: number, keepDim = false): ValuesIndices {
+  const data = x.data;
+  const a = along(x, dim, mode);
+  checkNonEmpty(x, a, dim, mode);
+  const size = a.lines.outer * a.lines.inner;
+  const indices = new Int32Array(size);
+  const values = allocate(x.dtype, size);
+  argReduceLines(data, a.lines, mode, indices, values);
+  const shape = reducedShape(x, a.axis, keepDim);
+  return valuesIndices(selectedValues(x, values, shape, indices, a, 1, mode), new Tensor(indices, shape));
+}
+
+/**
+ * The k largest (or smallest) elements along `dim` and their positions, torch.topk, in order.
+ * Equal values come in index order (typegrad's choice; torch's CPU tie order is whatever its
+ * partial sort leaves). d values / dx = 1 at each chosen position.
+ */
+export function topk(x: Tensor, k: number, dim = -1, opts: TopkOptions = {}): ValuesIndices {
+  const data = x.data;
+  const a = along(x, dim, 'topk');
+  const n = a.lines.n;
+  if (!Number.isInteger(k) || k < 0 || k > n) {
+    throw new Error(`topk: k must be an integer in [0, ${n}] (the size of dim ${dim}), got ${k}`);
+  }
+  return sortedSelection(x, data, a, k, opts.largest ?? true, 'topk');
+}
+
+/**
+ * The elements sorted along `dim` and the positions they came from, torch.sort: stable (equal
+ * elements keep their order, in both directions), NaN sorted as the largest value.
+ */
+export function sort(x: Tensor, dim = -1, opts: SortOptions = {}): ValuesIndices {
+  const data = x.data;
+  const a = along(x, dim, 'sort');
+  return sortedSelection(x, data, a, a.lines.n, opts.descending ?? false, 'sort');
+}
+
+function sortedSelection(
+  x: Tensor,
+  data: TensorData,
+  a: Along,
+  k: number,
+  descending: boolean,
+  name: string,
+): ValuesIndices {
+  const size = a.lines.outer * k * a.lines.inner;
+  const values = allocate(x.dtype, size);
+  const indices = new Int32Array(size);
+  sortLines(data, a.lines, descending, k, values, indices);
+  const shape = withAxisSize(x, a.axis, k);
+  return valuesIndices(selectedValues(x, values, shape, indices, a, k, name), new Tensor(indices, shape));
+}
