@@ -24,3 +24,4 @@ export { bernoulli, type SampleOptions } from './autograd/creation.js';
 export type { FillOptions } from './autograd/ops/randomFill.js';
 export { randint, randperm, multinomial, type RandintOptions, type MultinomialOptions } from './autograd/creation.js';
 export type { ValuesIndices, TopkOptions, SortOptions } from './autograd/ops/sortSelect.js';
+export { cat, stack } from './autograd/ops/join.js';

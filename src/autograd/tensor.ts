@@ -22,6 +22,8 @@ import {
 import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
+import { chunk, split, unbind } from './ops/join.js';
+import { flip, repeat, roll, tril, triu } from './ops/reorder.js';
 
 /**
  * A recorded operation: how to turn the output's gradient into gradients for its inputs.
@@ -381,6 +383,58 @@ export class Tensor {
   backward(grad?: Tensor, opts?: BackwardOptions): void {
     runBackward(this, grad, opts?.retainGraph ?? false);
   }
+
+  // Joining, splitting and rearranging (ops/join.ts, ops/reorder.ts) -------------------------
+  /**
+   * Splits along `dim` into pieces of `sizeOrSizes` (the last may be smaller) or of the listed sizes.
+   * The pieces are copies (torch returns views).
+   * @example
+   * arange(5).split(2); // [[0, 1], [2, 3], [4]]
+   * arange(5).split([1, 4]); // [[0], [1, 2, 3, 4]]
+   */
+  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] { return split(this, sizeOrSizes, dim); }
+  /**
+   * At most `chunks` pieces of `ceil(size / chunks)` along `dim`, like torch.chunk (copies).
+   * @example
+   * arange(5).chunk(4).map((c) => c.size); // [2, 2, 1]
+   */
+  chunk(chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); }
+  /**
+   * The slices along `dim`, that axis removed (copies).
+   * @example
+   * tensor([[1, 2], [3, 4]]).unbind(1); // [[1, 3], [2, 4]]
+   */
+  unbind(dim = 0): Tensor[] { return unbind(this, dim); }
+  /**
+   * Tiles the tensor `sizes[i]` times along each axis (extra leading sizes add axes).
+   * @example
+   * tensor([1, 2]).repeat(2, 2); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+   */
+  repeat(...sizes: number[]): Tensor { return repeat(this, sizes); }
+  /**
+   * Reverses the order of elements along each of `dims`.
+   * @example
+   * tensor([[1, 2], [3, 4]]).flip([0, 1]); // [[4, 3], [2, 1]]
+   */
+  flip(dims: number | readonly number[]): Tensor { return flip(this, dims); }
+  /**
+   * Shifts elements along `dims`, wrapping around; without `dims` over the flattened tensor.
+   * @example
+   * tensor([1, 2, 3, 4]).roll(1); // [4, 1, 2, 3]
+   */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return roll(this, shifts, dims); }
+  /**
+   * Lower triangle of the last two axes: keeps `[i, j]` with `j - i <= k`, zeros the rest.
+   * @example
+   * ones([3, 3]).tril(); // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+   */
+  tril(k = 0): Tensor { return tril(this, k); }
+  /**
+   * Upper triangle of the last two axes: keeps `[i, j]` with `j - i >= k`, zeros the rest.
+   * @example
+   * ones([3, 3]).triu(1); // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+   */
+  triu(k = 0): Tensor { return triu(this, k); }
 
   /**
    * Sets `requiresGrad` in place and returns this tensor (only on leaves).

@@ -1,0 +1,183 @@
+/**
+ * Joining, splitting and rearranging (src/autograd/ops/join.ts, reorder.ts): values and gradients
+ * against PyTorch fixtures (test/fixtures/joining.py), gradcheck in float64, a float64 reference
+ * written here for chunk's piece sizes and tril/triu, and the error cases.
+ */
+import { describe, expect, it } from 'vitest';
+import { arange, cat, ones, stack, tensor, zeros, type Tensor } from '../../src/index.js';
+import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
+import { expectClose } from '../helpers.js';
+import { expectGradcheck, expectInputsUnchanged, randomTensor } from './fixtures.js';
+
+interface JoinCase {
+  inputs: FixtureTensor[];
+  args: Record<string, unknown>;
+  outputs: FixtureTensor[];
+  weights: FixtureTensor[];
+  grads: FixtureTensor[];
+}
+
+const fixtures = loadFixture('joining') as Record<string, JoinCase>;
+const toTensor = (f: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(f.data, f.shape, { dtype: 'float64', requiresGrad });
+
+/** The op of each fixture case, called the way a typegrad user would. */
+function run(name: string, xs: Tensor[], args: Record<string, unknown>): Tensor[] {
+  const a = args as { dim: number; size: number | number[]; chunks: number; sizes: number[]; dims: number[]; shifts: number | number[]; k: number };
+  const op = name.split('_')[0]!;
+  const x = xs[0]!;
+  switch (op) {
+    case 'cat': return [cat(xs, a.dim)];
+    case 'stack': return [stack(xs, a.dim)];
+    case 'split': return x.split(a.size, a.dim);
+    case 'chunk': return x.chunk(a.chunks, a.dim);
+    case 'unbind': return x.unbind(a.dim);
+    case 'repeat': return [x.repeat(...a.sizes)];
+    case 'flip': return [x.flip(a.dims)];
+    case 'roll': return [x.roll(a.shifts, a.dims)];
+    case 'tril': return [x.tril(a.k)];
+    case 'triu': return [x.triu(a.k)];
+  }
+  throw new Error(`no op for fixture case ${name}`);
+}
+
+describe('against PyTorch (test/fixtures/joining.py)', () => {
+  for (const [name, c] of Object.entries(fixtures)) {
+    it(`${name}: outputs and the gradient of sum(out * w)`, () => {
+      const xs = c.inputs.map((t) => toTensor(t, true));
+      let outs: Tensor[] = [];
+      expectInputsUnchanged(xs, () => (outs = run(name, xs, c.args)));
+      expect(outs.length).toBe(c.outputs.length);
+      // pure copies: float64 values equal exactly; gradients are sums of at most a few weights (1e-12)
+      outs.forEach((o, k) => {
+        expect([...o.shape]).toEqual(c.outputs[k]!.shape);
+        expect(Array.from(o.data)).toEqual(Array.from(c.outputs[k]!.data));
+      });
+      const loss = outs.map((o, k) => o.mul(toTensor(c.weights[k]!)).sum()).reduce((p, q) => p.add(q));
+      loss.backward();
+      xs.forEach((x, k) => expectClose(x.grad!, c.grads[k]!.data, { atol: 1e-12, rtol: 1e-12 }, `${name} grad ${k}`));
+    });
+  }
+});
+
+describe('gradcheck (float64)', () => {
+  const f64 = (shape: number[], seed: number) => randomTensor(shape, seed, { dtype: 'float64' });
+  it('cat, stack', () => {
+    expectGradcheck((a, b) => cat([a!, b!, a!], 1).tanh(), [f64([2, 3], 1), f64([2, 2], 2)]);
+    expectGradcheck((a, b) => stack([a!, b!], 1).tanh(), [f64([2, 3], 3), f64([2, 3], 4)]);
+  });
+  it('split, chunk, unbind (pieces used unevenly)', () => {
+    expectGradcheck((x) => { const [p, q] = x!.split([1, 3], 1); return p!.mul(q!.sum(1, true)).tanh(); }, [f64([2, 4], 5)]);
+    expectGradcheck((x) => { const cs = x!.chunk(3); return cs[0]!.mul(cs[2]!.exp()).sum(0); }, [f64([5, 2], 6)]);
+    expectGradcheck((x) => { const [r0, , r2] = x!.unbind(0); return r0!.mul(r2!); }, [f64([3, 4], 7)]);
+  });
+  it('repeat, flip, roll, tril, triu', () => {
+    expectGradcheck((x) => x!.repeat(2, 1, 3).tanh(), [f64([2, 3], 8)]);
+    expectGradcheck((x) => x!.flip([0, 1]).mul(x!), [f64([3, 2], 9)]);
+    expectGradcheck((x) => x!.roll([1, -1], [0, 1]).mul(x!), [f64([3, 4], 10)]);
+    expectGradcheck((x) => x!.roll(3).mul(x!), [f64([3, 2], 11)]);
+    expectGradcheck((x) => x!.tril(-1).exp(), [f64([2, 3, 3], 12)]);
+    expectGradcheck((x) => x!.triu(1).exp(), [f64([3, 4], 13)]);
+  });
+});
+
+describe('semantics', () => {
+  it('chunk: pieces of ceil(n / chunks), possibly fewer pieces (reference over n, chunks)', () => {
+    for (let n = 0; n <= 13; n++) {
+      for (let chunks = 1; chunks <= 7; chunks++) {
+        const sizes = arange(n).chunk(chunks).map((c) => c.size);
+        // reference: torch's rule written out
+        const size = Math.ceil(n / chunks);
+        const expected = n === 0 ? new Array<number>(chunks).fill(0) : [];
+        for (let s = 0; n > 0 && s < n; s += size) expected.push(Math.min(size, n - s));
+        expect(sizes, `n=${n} chunks=${chunks}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('split pieces concatenate back to the input', () => {
+    const x = randomTensor([4, 7], 20, { requiresGrad: false });
+    expect(Array.from(cat(x.split(3, 1), 1).data)).toEqual(Array.from(x.data));
+    expect(Array.from(cat(x.split([4, 0, 3], -1), 1).data)).toEqual(Array.from(x.data));
+    expect(x.split(10, 1).map((p) => p.shape)).toEqual([[4, 7]]);
+  });
+
+  it('tril/triu against the definition, for every diagonal offset', () => {
+    const x = randomTensor([2, 3, 5], 21, { requiresGrad: false });
+    for (let k = -4; k <= 6; k++) {
+      const lower = x.tril(k).data;
+      const upper = x.triu(k).data;
+      for (let f = 0; f < x.size; f++) {
+        const i = Math.floor(f / 5) % 3;
+        const j = f % 5;
+        expect(lower[f]).toBe(j - i <= k ? x.data[f] : 0);
+        expect(upper[f]).toBe(j - i >= k ? x.data[f] : 0);
+      }
+    }
+  });
+
+  it('cat promotes dtypes like torch (float64 wins) and sends each input its own dtype of gradient', () => {
+    const a = ones([2], { requiresGrad: true });
+    const b = ones([1], { dtype: 'float64', requiresGrad: true });
+    const y = cat([a, b]);
+    expect(y.dtype).toBe('float64');
+    y.mul(tensor([1, 2, 3], undefined, { dtype: 'float64' })).sum().backward();
+    expect(a.grad!.dtype).toBe('float32');
+    expect(Array.from(a.grad!.data)).toEqual([1, 2]);
+    expect(Array.from(b.grad!.data)).toEqual([3]);
+  });
+
+  it('roll without dims rolls the flattened tensor; flip with no dims copies', () => {
+    expect(arange(6).reshape([2, 3]).roll(-2).toArray()).toEqual([[2, 3, 4], [5, 0, 1]]);
+    const x = arange(3);
+    const f = x.flip([]);
+    expect(f.data).not.toBe(x.data);
+    expect(Array.from(f.data)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('errors like torch', () => {
+  const x = zeros([2, 3, 4]);
+  it('cat', () => {
+    expect(() => cat([])).toThrow(/cat: tensors must be a non-empty list of Tensors, got \[\]/);
+    expect(() => cat([x, zeros([2, 4, 4])])).toThrow(
+      /cat: sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list/,
+    );
+    expect(() => cat([x, zeros([2, 3])])).toThrow(/cat: tensors must have the same number of dimensions: got 3 and 2/);
+    expect(() => cat([x, x], 3)).toThrow(/cat: dim must be an integer in \[-3, 2\] for a tensor of rank 3, got 3/);
+    expect(() => cat([x, x], -4)).toThrow(/got -4/);
+    expect(() => cat([tensor(1), tensor(2)])).toThrow(/cat: zero-dimensional tensor \(at position 0\) cannot be concatenated/);
+    expect(() => cat([x, 3 as unknown as Tensor])).toThrow(/cat: tensors\[1\] must be a Tensor, got number/);
+  });
+  it('stack', () => {
+    expect(() => stack([])).toThrow(/stack: tensors must be a non-empty list/);
+    expect(() => stack([x, zeros([2, 3, 5])])).toThrow(
+      /stack: expects each tensor to be equal size, but got \[2, 3, 4\] at entry 0 and \[2, 3, 5\] at entry 1/,
+    );
+    expect(() => stack([x, x], 4)).toThrow(/stack: dim must be an integer in \[-4, 3\]/);
+    expect(stack([x, x], -4).shape).toEqual([2, 2, 3, 4]);
+  });
+  it('split, chunk, unbind', () => {
+    expect(() => x.split([1, 1], 1)).toThrow(/split: split_sizes must sum exactly to 3 \(the input's size at dimension 1\), but got split_sizes=\[1, 1\]/);
+    expect(() => x.split([1, -1, 3], 1)).toThrow(/split: split_sizes must contain only non-negative integers, got \[1, -1, 3\]/);
+    expect(() => x.split(0, 1)).toThrow(/split: split_size can only be 0 if the dimension size is 0, but got dimension size of 3/);
+    expect(() => x.split(-1)).toThrow(/split: split_size must be a non-negative integer or a list of them, got -1/);
+    expect(zeros([0]).split(0).length).toBe(1);
+    expect(() => x.chunk(0)).toThrow(/chunk: chunks must be a positive integer, got 0/);
+    expect(() => x.chunk(1.5)).toThrow(/chunk: chunks must be a positive integer, got 1.5/);
+    expect(() => x.unbind(3)).toThrow(/unbind: dim must be an integer in \[-3, 2\]/);
+    expect(() => tensor(1).unbind()).toThrow(/unbind: expects at least a 1-dimensional tensor/);
+  });
+  it('repeat, flip, roll, tril', () => {
+    expect(() => x.repeat(2)).toThrow(/repeat: the number of repeat sizes \(1\) can not be smaller than the number of dimensions of the tensor \(3\)/);
+    expect(() => x.repeat(-1, 1, 1)).toThrow(/repeat: sizes must be non-negative integers, got \[-1,1,1\]/);
+    expect(() => x.flip([0, 0])).toThrow(/flip: dim 0 appears multiple times in the list of dims/);
+    expect(() => x.flip(3)).toThrow(/flip: dims must be an integer in \[-3, 2\]/);
+    expect(() => x.roll(1, [0, 1])).toThrow(/roll: shifts and dims must align. shifts: 1, dims: 2/);
+    expect(() => x.roll([1, 2])).toThrow(/roll: shifts and dims must align. shifts: 2, dims: 0/);
+    expect(() => x.roll(0.5)).toThrow(/roll: shifts must be an integer or a list of integers, got 0.5/);
+    expect(() => zeros([3]).tril()).toThrow(/tril: input tensor must have at least 2 dimensions, got shape \[3\]/);
+    expect(() => tensor(1).triu()).toThrow(/triu: input tensor must have at least 2 dimensions/);
+    expect(() => x.tril(0.5)).toThrow(/tril: diagonal must be an integer, got 0.5/);
+  });
+});
