@@ -73,28 +73,33 @@ export function indexAddRows(
 }
 
 /**
- * Walks every element of a tensor of `shape` (row-major) and calls back with its flat position and
- * the flat offset of the same multi-index in a tensor with `strides`, the `dim` component left out.
- * The callback receives the index along `dim` separately.
+ * Walks every position p of `shape` in row-major order and calls `visit(flat, a, b)`: `flat` is p's
+ * row-major position, `a` its offset in a tensor with strides `stridesA` ignoring axis `dim`
+ * (the caller adds the index along dim), `b` its offset in a tensor with strides `stridesB`.
  */
 function forEachAlong(
   shape: Shape,
-  strides: readonly number[],
   dim: number,
-  visit: (flat: number, base: number, along: number) => void,
+  stridesA: readonly number[],
+  stridesB: readonly number[],
+  visit: (flat: number, a: number, b: number) => void,
 ): void {
   const ndim = shape.length;
   const size = shape.reduce((p, d) => p * d, 1);
   const idx = new Array<number>(ndim).fill(0);
-  let base = 0;
+  let a = 0;
+  let b = 0;
   for (let flat = 0; flat < size; flat++) {
-    visit(flat, base, idx[dim] ?? 0);
-    for (let a = ndim - 1; a >= 0; a--) {
-      idx[a]!++;
-      if (a !== dim) base += strides[a]!;
-      if (idx[a]! < shape[a]!) break;
-      if (a !== dim) base -= strides[a]! * shape[a]!;
-      idx[a] = 0;
+    visit(flat, a, b);
+    for (let k = ndim - 1; k >= 0; k--) {
+      idx[k]!++;
+      const sa = k === dim ? 0 : stridesA[k]!;
+      a += sa;
+      b += stridesB[k]!;
+      if (idx[k]! < shape[k]!) break;
+      a -= sa * shape[k]!;
+      b -= stridesB[k]! * shape[k]!;
+      idx[k] = 0;
     }
   }
 }
@@ -104,16 +109,16 @@ function forEachAlong(
  * `indexShape` (which must fit inside `xShape` on the other axes).
  */
 export function gatherAlong(x: Storage, xShape: Shape, dim: number, index: ArrayLike<number>, indexShape: Shape, out: Storage): void {
-  const strides = stridesOf(xShape);
-  const s = strides[dim] ?? 1;
-  forEachAlong(indexShape, strides, dim, (flat, base) => {
-    out[flat] = x[base + index[flat]! * s]!;
+  const xStrides = stridesOf(xShape);
+  const s = xStrides[dim] ?? 1;
+  forEachAlong(indexShape, dim, xStrides, xStrides, (flat, at) => {
+    out[flat] = x[at + index[flat]! * s]!;
   });
 }
 
 /**
- * torch.scatter_add: `out[p with axis dim replaced by index[p]] += src[q]` for every position p of
- * `indexShape`, where q is p's position in `srcShape` (src may be larger than index).
+ * torch.scatter_add: `out[p with axis dim replaced by index[p]] += src[p]` for every position p of
+ * `indexShape` (src may be larger than index: p is read at its own position in `srcShape`).
  */
 export function scatterAddAlong(
   src: Storage,
@@ -125,15 +130,9 @@ export function scatterAddAlong(
   outShape: Shape,
 ): void {
   const outStrides = stridesOf(outShape);
-  const srcStrides = stridesOf(srcShape);
   const s = outStrides[dim] ?? 1;
-  const sd = srcStrides[dim] ?? 1;
-  // Two walks in lockstep would need two offsets; srcShape >= indexShape, so src's offset is
-  // recomputed from the walk's own position along dim plus its base over the other axes.
-  const srcBases = new Float64Array(index.length);
-  forEachAlong(indexShape, srcStrides, dim, (flat, base, along) => (srcBases[flat] = base + along * sd));
-  forEachAlong(indexShape, outStrides, dim, (flat, base) => {
-    out[base + index[flat]! * s] += src[srcBases[flat]!]!;
+  forEachAlong(indexShape, dim, outStrides, stridesOf(srcShape), (flat, at, from) => {
+    out[at + index[flat]! * s] += src[from]!;
   });
 }
 
