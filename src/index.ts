@@ -25,3 +25,5 @@ export type { FillOptions } from './autograd/ops/randomFill.js';
 export { randint, randperm, multinomial, type RandintOptions, type MultinomialOptions } from './autograd/creation.js';
 export type { ValuesIndices, TopkOptions, SortOptions } from './autograd/ops/sortSelect.js';
 export { cat, stack } from './autograd/ops/join.js';
+export { oneHot, type IndexAddOptions } from './autograd/ops/indexing.js';
+export type { IndexEntry, Slice } from './autograd/ops/at.js';

@@ -23,6 +23,8 @@ import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
 import { chunk, split, unbind } from './ops/join.js';
+import { at, type IndexEntry } from './ops/at.js';
+import { gather, indexAdd, indexSelect, scatterAdd, type IndexAddOptions } from './ops/indexing.js';
 import { flip, repeat, roll, tril, triu } from './ops/reorder.js';
 
 /**
@@ -382,6 +384,42 @@ export class Tensor {
    */
   backward(grad?: Tensor, opts?: BackwardOptions): void {
     runBackward(this, grad, opts?.retainGraph ?? false);
+  }
+
+  // Indexing (ops/indexing.ts, ops/at.ts) ---------------------------------------------------
+  /**
+   * torch's `x[...]`: per axis an integer (select), `null` (`:`), a `{ start, end, step }` slice, or
+   * an int32/bool tensor (advanced indexing, NumPy's rules). Ints and slices give copies for now.
+   * @example
+   * x.at(null, -1);   // x[:, -1]
+   * C.at(X);          // C[X]: one row of C per element of the int32 tensor X
+   */
+  at(...indices: IndexEntry[]): Tensor { return at(this, indices); }
+  /**
+   * The positions `index` (1-d int32) of this tensor along `dim`.
+   * @example
+   * tensor([[1, 2], [3, 4]]).indexSelect(1, tensor([1, 1], undefined, { dtype: 'int32' })); // [[2, 2], [4, 4]]
+   */
+  indexSelect(dim: number, index: Tensor): Tensor { return indexSelect(this, dim, index); }
+  /**
+   * `out[p] = this[p with axis dim replaced by index[p]]`; the result has index's shape.
+   * @example
+   * tensor([[1, 2], [3, 4]]).gather(1, tensor([[1], [0]], undefined, { dtype: 'int32' })); // [[2], [3]]
+   */
+  gather(dim: number, index: Tensor): Tensor { return gather(this, dim, index); }
+  /**
+   * A copy with `src[p]` added at `p with axis dim replaced by index[p]` (torch's scatter_add).
+   * @example
+   * zeros([3]).scatterAdd(0, tensor([0, 0, 2], undefined, { dtype: 'int32' }), ones([3])); // [2, 0, 1]
+   */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return scatterAdd(this, dim, index, src); }
+  /**
+   * A copy with `alpha * source[.., k, ..]` added at position `index[k]` along `dim` (torch's index_add).
+   * @example
+   * zeros([3, 2]).indexAdd(0, tensor([2, 0], undefined, { dtype: 'int32' }), ones([2, 2]), { alpha: 2 });
+   */
+  indexAdd(dim: number, index: Tensor, source: Tensor, opts?: IndexAddOptions): Tensor {
+    return indexAdd(this, dim, index, source, opts);
   }
 
   // Joining, splitting and rearranging (ops/join.ts, ops/reorder.ts) -------------------------

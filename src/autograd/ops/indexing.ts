@@ -7,11 +7,19 @@
  *     backward: dx = g,  dsrc = a * pickAlong(g, dim, index)        (gather of g's rows)
  *
  * narrow, select, flip, roll and the split family are pickAlong with a computed index list.
+ * Then the public ops that take an int32 index tensor:
+ *
+ *   indexSelect   = pickAlong;   indexAdd = addAlong
+ *   gather        out[p] = x[p with axis dim replaced by index[p]]    backward: dx = scatterAdd(0, g)
+ *   scatterAdd    out = x; out[p with dim replaced by index[p]] += src[p]   backward: dx = g, dsrc = gather(g)
+ *   oneHot        out[.., index[..]] = 1 (int32, not differentiable)
+ *
  * The kernels are in `src/tensor/kernels/indexing.ts`.
  */
 import { allocate } from '../../tensor/dtype.js';
-import { indexAddRows, indexSelectRows } from '../../tensor/kernels/indexing.js';
-import { normalizeAxis, sizeOf } from '../../tensor/shape.js';
+import { gatherAlong, indexAddRows, indexSelectRows, scatterAddAlong } from '../../tensor/kernels/indexing.js';
+import { fmtShape, normalizeAxis, sameShape, sizeOf } from '../../tensor/shape.js';
+import { checkIndexTensor } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
@@ -75,4 +83,131 @@ export function selectCopy(x: Tensor, dim: number, i: number, name = 'select'): 
     throw new Error(`${name}: index ${i} is out of bounds for dimension ${d} with size ${n}`);
   }
   return narrowCopy(x, d, i < 0 ? i + n : i, 1, name).squeeze(d);
+}
+
+/**
+ * Throws torch's out-of-bounds error for the first index outside `[0, n)` (or, with `wrap`, outside
+ * `[-n, n)`: negative indices then count from the end). Returns the indices with negatives wrapped;
+ * the array itself when none needed wrapping.
+ */
+export function boundIndices(index: Int32Array, n: number, dim: number, where: string, wrap = false): Int32Array {
+  let out = index;
+  for (let k = 0; k < index.length; k++) {
+    const i = index[k]!;
+    if (i >= 0 && i < n) continue;
+    if (!wrap || i < -n || i >= n) throw new Error(`${where}: index ${i} is out of bounds for dimension ${dim} with size ${n}`);
+    if (out === index) out = index.slice();
+    out[k] = i + n;
+  }
+  return out;
+}
+
+/** `x.indexSelect(dim, index)`: the positions `index` (a 1-d int32 tensor) of `x` along `dim`. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeAxis(dim, x.ndim, 'indexSelect', 'dim');
+  const idx = checkIndexTensor('indexSelect', 'index', index);
+  if (index.ndim > 1) throw new Error(`indexSelect: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  return pickAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexSelect'), 'indexSelect');
+}
+
+/** Options of `Tensor.indexAdd`. */
+export interface IndexAddOptions {
+  /** Scale of `source` (default 1). */
+  alpha?: number;
+}
+
+/**
+ * `x.indexAdd(dim, index, source, { alpha })`: `x` with `alpha * source[.., k, ..]` added at
+ * position `index[k]` along `dim` (out of place; torch's index_add).
+ */
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, opts: IndexAddOptions = {}): Tensor {
+  const d = normalizeAxis(dim, x.ndim, 'indexAdd', 'dim');
+  const idx = checkIndexTensor('indexAdd', 'index', index);
+  if (index.ndim > 1) throw new Error(`indexAdd: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  const alpha = opts.alpha ?? 1;
+  if (typeof alpha !== 'number') throw new Error(`indexAdd: alpha must be a number, got ${typeof alpha}`);
+  const expected = x.shape.map((s, a) => (a === d ? idx.length : s));
+  if (!(source instanceof Tensor) || !sameShape(expected, source.shape)) {
+    throw new Error(
+      `indexAdd: source must have shape ${fmtShape(expected)} (self's shape with index's length ${idx.length} at dimension ${d}), ` +
+        `got ${source instanceof Tensor ? fmtShape(source.shape) : typeof source}`,
+    );
+  }
+  const base = source.dtype === x.dtype ? source : source.to(x.dtype);
+  return addAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexAdd'), base, alpha, 'indexAdd');
+}
+
+/** Checks gather/scatterAdd's index against `x` (and `src`), torch's rules; returns its indices. */
+function checkAlongIndex(where: string, x: Tensor, d: number, index: Tensor, src?: Tensor): Int32Array {
+  const idx = checkIndexTensor(where, 'index', index);
+  const rank = Math.max(x.ndim, 1);
+  if (Math.max(index.ndim, 1) !== rank || (src && Math.max(src.ndim, 1) !== rank)) {
+    throw new Error(
+      `${where}: index${src ? ' and src' : ''} must have the same number of dimensions as self (${x.ndim}), got index ` +
+        `${fmtShape(index.shape)}${src ? ` and src ${fmtShape(src.shape)}` : ''}`,
+    );
+  }
+  const fits = index.shape.every((s, a) => (a === d || s <= x.shape[a]!) && (!src || s <= src.shape[a]!));
+  if (!fits) {
+    throw new Error(
+      `${where}: expected index ${fmtShape(index.shape)} to be no larger than self ${fmtShape(x.shape)} apart from dimension ${d}` +
+        (src ? ` and no larger than src ${fmtShape(src.shape)}` : ''),
+    );
+  }
+  return boundIndices(idx, x.shape[d] ?? 1, d, where);
+}
+
+/** `x.gather(dim, index)`: `out[p] = x[p with axis dim replaced by index[p]]`; out has index's shape. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeAxis(dim, x.ndim, 'gather', 'dim');
+  const idx = checkAlongIndex('gather', x, d, index);
+  const out = allocate(x.dtype, idx.length);
+  gatherAlong(x.data, x.shape, d, idx, index.shape, out);
+  // backward: dx = scatter-add of g at the gathered positions
+  return record(new Tensor(out, index.shape), 'gather', [x], (g) => [
+    scatterAdd(new Tensor(allocate(g.dtype, x.size), x.shape), d, index, g),
+  ]);
+}
+
+/**
+ * `x.scatterAdd(dim, index, src)`: `x` with `src[p]` added at `p with axis dim replaced by index[p]`
+ * for every position p of index (out of place; torch's scatter_add).
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const d = normalizeAxis(dim, x.ndim, 'scatterAdd', 'dim');
+  if (!(src instanceof Tensor)) throw new Error(`scatterAdd: src must be a Tensor, got ${typeof src}`);
+  const idx = checkAlongIndex('scatterAdd', x, d, index, src);
+  const out = x.data.slice();
+  scatterAddAlong(src.data, src.shape, d, idx, index.shape, out, x.shape);
+  // backward: dx = g; dsrc = g gathered at the scattered positions (torch needs src shaped like index)
+  return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => {
+    if (src.requiresGrad && !sameShape(src.shape, index.shape)) {
+      throw new Error(`scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ${fmtShape(index.shape)} (as in torch)`);
+    }
+    return [g, src.requiresGrad ? gather(g, d, index).to(src.dtype) : null];
+  });
+}
+
+/**
+ * `oneHot(indices, numClasses)`: an int32 tensor of shape `[...indices.shape, numClasses]` with 1
+ * at each index (torch.nn.functional.one_hot; numClasses -1 means max + 1).
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  const idx = checkIndexTensor('oneHot', 'indices', indices);
+  if (!Number.isInteger(numClasses) || numClasses < -1) {
+    throw new Error(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+  }
+  let classes = numClasses;
+  if (classes === -1) {
+    if (idx.length === 0) throw new Error('oneHot: can not infer the number of classes from an empty tensor; pass numClasses');
+    classes = idx.reduce((m, i) => Math.max(m, i), 0) + 1;
+  }
+  const out = allocate('int32', idx.length * classes);
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    if (i < 0) throw new Error(`oneHot: class values must be non-negative, got ${i}`);
+    if (i >= classes) throw new Error(`oneHot: class values must be smaller than numClasses (${classes}), got ${i}`);
+    out[k * classes + i] = 1;
+  }
+  return new Tensor(out, [...indices.shape, classes]);
 }
