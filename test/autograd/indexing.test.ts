@@ -159,6 +159,24 @@ describe('semantics', () => {
     );
   });
 
+  it('the backward uses the indices of the forward, even if the index tensor is written later', () => {
+    const cases: [(x: Tensor, i: Tensor) => Tensor, number[]][] = [
+      [(x, i) => x.at(i), [2, 0, 0]],
+      [(x, i) => x.indexSelect(0, i), [2, 0, 0]],
+      [(x, i) => x.gather(0, i), [2, 0, 0]],
+      // src = x[:2] scattered to 0, 0; g = [1, 5, 7]: dsrc = g[index] = [1, 1] (the written index would give [7, 1])
+      [(x, i) => zeros([3]).scatterAdd(0, i, x.at({ end: 2 })).mul(tensor([1, 5, 7])), [1, 1, 0]],
+    ];
+    for (const [op, expected] of cases) {
+      const x = randomTensor([3], 34);
+      const index = int32([0, 0]);
+      const y = op(x, index);
+      index.data[0] = 2;
+      y.sum().backward();
+      expect(Array.from(x.grad!.data)).toEqual(expected);
+    }
+  });
+
   it('C.at(X) is a row lookup: out[b, :] = C[X[b], :], and its gradient counts the rows used', () => {
     const C = randomTensor([27, 10], 31);
     const ids = Array.from({ length: 96 }, (_, i) => (i * 7 + 3) % 27);

@@ -87,16 +87,15 @@ export function selectCopy(x: Tensor, dim: number, i: number, name = 'select'): 
 
 /**
  * Throws torch's out-of-bounds error for the first index outside `[0, n)` (or, with `wrap`, outside
- * `[-n, n)`: negative indices then count from the end). Returns the indices with negatives wrapped;
- * the array itself when none needed wrapping.
+ * `[-n, n)`: negative indices then count from the end). Returns a copy with negatives wrapped: the
+ * backward reads the copy, so a later write to the index tensor cannot change the gradient.
  */
 export function boundIndices(index: Int32Array, n: number, dim: number, where: string, wrap = false): Int32Array {
-  let out = index;
-  for (let k = 0; k < index.length; k++) {
-    const i = index[k]!;
+  const out = index.slice();
+  for (let k = 0; k < out.length; k++) {
+    const i = out[k]!;
     if (i >= 0 && i < n) continue;
     if (!wrap || i < -n || i >= n) throw new Error(`${where}: index ${i} is out of bounds for dimension ${dim} with size ${n}`);
-    if (out === index) out = index.slice();
     out[k] = i + n;
   }
   return out;
@@ -163,9 +162,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = checkAlongIndex('gather', x, d, index);
   const out = allocate(x.dtype, idx.length);
   gatherAlong(x.data, x.shape, d, idx, index.shape, out);
+  const saved = new Tensor(idx, index.shape); // the checked copy, for backward
   // backward: dx = scatter-add of g at the gathered positions
   return record(new Tensor(out, index.shape), 'gather', [x], (g) => [
-    scatterAdd(new Tensor(allocate(g.dtype, x.size), x.shape), d, index, g),
+    scatterAdd(new Tensor(allocate(g.dtype, x.size), x.shape), d, saved, g),
   ]);
 }
 
@@ -179,12 +179,13 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const idx = checkAlongIndex('scatterAdd', x, d, index, src);
   const out = x.data.slice();
   scatterAddAlong(src.data, src.shape, d, idx, index.shape, out, x.shape);
+  const saved = new Tensor(idx, index.shape); // the checked copy, for backward
   // backward: dx = g; dsrc = g gathered at the scattered positions (torch needs src shaped like index)
   return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => {
     if (src.requiresGrad && !sameShape(src.shape, index.shape)) {
       throw new Error(`scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ${fmtShape(index.shape)} (as in torch)`);
     }
-    return [g, src.requiresGrad ? gather(g, d, index).to(src.dtype) : null];
+    return [g, src.requiresGrad ? gather(g, d, saved).to(src.dtype) : null];
   });
 }
 
