@@ -28,7 +28,8 @@ async function main(): Promise<void> {
     for (const batch of [32, 4096]) {
       const C = randn([vocab, dim], { requiresGrad: true });
       // indices spread over the table by a multiplicative hash (randint lives on another branch)
-      const X = tensor(Int32Array.from({ length: batch * 3 }, (_, i) => (i * 2654435761) % 4294967296 % vocab), [batch, 3]);
+      const ids = Int32Array.from({ length: batch * 3 }, (_, i) => ((i * 2654435761) % 4294967296) % vocab);
+      const X = tensor(ids, [batch, 3]);
       const flat = X.data as Int32Array;
       const out = new Float32Array(flat.length * dim);
       const t = await medians(

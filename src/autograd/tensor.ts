@@ -460,7 +460,9 @@ export class Tensor {
    * @example
    * tensor([1, 2, 3, 4]).roll(1); // [4, 1, 2, 3]
    */
-  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return roll(this, shifts, dims); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return roll(this, shifts, dims);
+  }
   /**
    * Lower triangle of the last two axes: keeps `[i, j]` with `j - i <= k`, zeros the rest.
    * @example

@@ -23,7 +23,8 @@ interface IndexCase {
 }
 
 const fixtures = loadFixture('indexing') as Record<string, IndexCase>;
-const f64 = (f: FixtureTensor, requiresGrad = false): Tensor => tensor(f.data, f.shape, { dtype: 'float64', requiresGrad });
+const f64 = (f: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(f.data, f.shape, { dtype: 'float64', requiresGrad });
 /** torch's int64 indices become int32, its bool masks bool. */
 const asIndex = (f: FixtureTensor): Tensor => tensor(f.data, f.shape, { dtype: f.dtype === 'bool' ? 'bool' : 'int32' });
 const int32 = (values: number[] | number[][], shape?: number[]): Tensor => tensor(values, shape, { dtype: 'int32' });
@@ -84,7 +85,8 @@ describe('gradcheck (float64)', () => {
   const x = (shape: number[], seed: number) => randomTensor(shape, seed, { dtype: 'float64' });
   it('indexSelect and indexAdd (repeated indices accumulate)', () => {
     expectGradcheck((t) => t!.indexSelect(1, int32([2, 0, 2])).tanh(), [x([2, 3, 2], 1)]);
-    expectGradcheck((t, s) => t!.indexAdd(0, int32([1, 1, 0]), s!, { alpha: -1.5 }).tanh(), [x([3, 2], 2), x([3, 2], 3)]);
+    const index = int32([1, 1, 0]);
+    expectGradcheck((t, s) => t!.indexAdd(0, index, s!, { alpha: -1.5 }).tanh(), [x([3, 2], 2), x([3, 2], 3)]);
   });
   it('gather and scatterAdd', () => {
     const index = int32([[0, 2], [1, 1], [2, 0]]);
@@ -101,7 +103,11 @@ describe('gradcheck (float64)', () => {
 });
 
 /** Basic indexing by a reference written from the definition: the cartesian product of positions. */
-function refBasic(data: ArrayLike<number>, shape: number[], entries: (number | null | Slice)[]): { shape: number[]; data: number[] } {
+function refBasic(
+  data: ArrayLike<number>,
+  shape: number[],
+  entries: (number | null | Slice)[],
+): { shape: number[]; data: number[] } {
   const picks: number[][] = [];
   const kept: boolean[] = [];
   shape.forEach((n, a) => {
@@ -139,7 +145,14 @@ describe('semantics', () => {
               fc.oneof(
                 fc.integer({ min: -n, max: n - 1 }),
                 fc.constant(null),
-                fc.record({ start: fc.integer({ min: -6, max: 6 }), end: fc.integer({ min: -6, max: 6 }), step: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: [] }),
+                fc.record(
+                  {
+                    start: fc.integer({ min: -6, max: 6 }),
+                    end: fc.integer({ min: -6, max: 6 }),
+                    step: fc.integer({ min: 1, max: 3 }),
+                  },
+                  { requiredKeys: [] },
+                ),
               ),
             ),
           ),
@@ -209,7 +222,8 @@ describe('errors like torch', () => {
     expect(() => x.at(tensor([0.5]))).toThrow(/at: expected indices\[0\] to have dtype 'int32'.*got 'float32'/);
     expect(() => x.at(0, 0, 0, 0)).toThrow(/at: too many indices for tensor of dimension 3 \(got 4\)/);
     expect(() => x.at(tensor([[1, 1, 1, 1], [1, 1, 1, 1]], undefined, { dtype: 'bool' }))).toThrow(
-      /at: the shape of the mask \[2, 4\] at indices\[0\] does not match the shape of the indexed tensor \[2, 3, 4\] at dimension 0/,
+      'at: the shape of the mask [2, 4] at indices[0] does not match the shape of the indexed tensor [2, 3, 4] ' +
+        'at dimension 0',
     );
     expect(() => x.at(int32([0, 1]), int32([0, 1, 2]))).toThrow(
       /at: shape mismatch: indexing tensors could not be broadcast together with shapes \[2\], \[3\]/,
@@ -218,31 +232,47 @@ describe('errors like torch', () => {
     expect(() => x.at({ step: -1 })).toThrow(/at: indices\[0\].step must be greater than zero, got -1/);
     expect(() => x.at({ start: 0.5 })).toThrow(/at: indices\[0\].start must be an integer, got 0.5/);
     expect(() => x.at(1.5)).toThrow(/at: indices\[0\] must be an integer, got 1.5/);
-    expect(() => x.at([0] as unknown as number)).toThrow(/at: indices\[0\] must be an integer, null, a \{ start, end, step \} slice or an int32\/bool Tensor, got an array/);
+    expect(() => x.at([0] as unknown as number)).toThrow(
+      'at: indices[0] must be an integer, null, a { start, end, step } slice or an int32/bool Tensor, got an array',
+    );
   });
   it('indexSelect, gather, scatterAdd, indexAdd', () => {
-    expect(() => x.indexSelect(0, int32([5]))).toThrow(/indexSelect: index 5 is out of bounds for dimension 0 with size 2/);
-    expect(() => x.indexSelect(0, int32([-1]))).toThrow(/indexSelect: index -1 is out of bounds for dimension 0 with size 2/);
-    expect(() => x.indexSelect(0, int32([[0]]))).toThrow(/indexSelect: index must be a vector \(0-d or 1-d\), got shape \[1, 1\]/);
+    expect(() => x.indexSelect(0, int32([5]))).toThrow(
+      'indexSelect: index 5 is out of bounds for dimension 0 with size 2',
+    );
+    expect(() => x.indexSelect(0, int32([-1]))).toThrow(
+      'indexSelect: index -1 is out of bounds for dimension 0 with size 2',
+    );
+    expect(() => x.indexSelect(0, int32([[0]]))).toThrow(
+      'indexSelect: index must be a vector (0-d or 1-d), got shape [1, 1]',
+    );
     expect(() => x.indexSelect(0, tensor([0]))).toThrow(/indexSelect: expected index to have dtype 'int32'/);
     expect(() => x.indexSelect(3, int32([0]))).toThrow(/indexSelect: dim must be an integer in \[-3, 2\]/);
-    expect(() => x.gather(0, int32([[0]]))).toThrow(/gather: index must have the same number of dimensions as self \(3\), got index \[1, 1\]/);
+    expect(() => x.gather(0, int32([[0]]))).toThrow(
+      'gather: index must have the same number of dimensions as self (3), got index [1, 1]',
+    );
     expect(() => x.gather(1, zeros([2, 5, 5], { dtype: 'int32' }))).toThrow(
       /gather: expected index \[2, 5, 5\] to be no larger than self \[2, 3, 4\] apart from dimension 1/,
     );
-    expect(() => x.gather(1, full([2, 2, 4], 3, { dtype: 'int32' }))).toThrow(/gather: index 3 is out of bounds for dimension 1 with size 3/);
+    expect(() => x.gather(1, full([2, 2, 4], 3, { dtype: 'int32' }))).toThrow(
+      'gather: index 3 is out of bounds for dimension 1 with size 3',
+    );
     expect(() => x.scatterAdd(1, zeros([2, 2, 4], { dtype: 'int32' }), zeros([2, 1, 4]))).toThrow(
-      /scatterAdd: expected index \[2, 2, 4\] to be no larger than self \[2, 3, 4\] apart from dimension 1 and no larger than src \[2, 1, 4\]/,
+      'scatterAdd: expected index [2, 2, 4] to be no larger than self [2, 3, 4] apart from dimension 1 and no ' +
+        'larger than src [2, 1, 4]',
     );
     expect(() => x.indexAdd(1, int32([0, 1]), zeros([2, 3, 4]))).toThrow(
-      /indexAdd: source must have shape \[2, 2, 4\] \(self's shape with index's length 2 at dimension 1\), got \[2, 3, 4\]/,
+      "indexAdd: source must have shape [2, 2, 4] (self's shape with index's length 2 at dimension 1), " +
+        'got [2, 3, 4]',
     );
-    expect(() => x.indexAdd(1, int32([0, 5]), zeros([2, 2, 4]))).toThrow(/indexAdd: index 5 is out of bounds for dimension 1 with size 3/);
+    expect(() => x.indexAdd(1, int32([0, 5]), zeros([2, 2, 4]))).toThrow(
+      'indexAdd: index 5 is out of bounds for dimension 1 with size 3',
+    );
   });
   it('scatterAdd backward needs src shaped like index (torch fails there too)', () => {
     const src = zeros([3, 4, 5], { requiresGrad: true });
     const y = zeros([2, 3, 4]).scatterAdd(1, zeros([2, 2, 4], { dtype: 'int32' }), src);
-    expect(() => y.sum().backward()).toThrow(/scatterAdd backward: src \[3, 4, 5\] must have index's shape \[2, 2, 4\]/);
+    expect(() => y.sum().backward()).toThrow("scatterAdd backward: src [3, 4, 5] must have index's shape [2, 2, 4]");
   });
   it('oneHot', () => {
     expect(() => oneHot(int32([0, 3]), 3)).toThrow(/oneHot: class values must be smaller than numClasses \(3\), got 3/);

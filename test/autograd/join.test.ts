@@ -23,7 +23,10 @@ const toTensor = (f: FixtureTensor, requiresGrad = false): Tensor =>
 
 /** The op of each fixture case, called the way a typegrad user would. */
 function run(name: string, xs: Tensor[], args: Record<string, unknown>): Tensor[] {
-  const a = args as { dim: number; size: number | number[]; chunks: number; sizes: number[]; dims: number[]; shifts: number | number[]; k: number };
+  const a = args as {
+    dim: number; size: number | number[]; chunks: number; sizes: number[]; dims: number[];
+    shifts: number | number[]; k: number;
+  };
   const op = name.split('_')[0]!;
   const x = xs[0]!;
   switch (op) {
@@ -67,7 +70,11 @@ describe('gradcheck (float64)', () => {
     expectGradcheck((a, b) => stack([a!, b!], 1).tanh(), [f64([2, 3], 3), f64([2, 3], 4)]);
   });
   it('split, chunk, unbind (pieces used unevenly)', () => {
-    expectGradcheck((x) => { const [p, q] = x!.split([1, 3], 1); return p!.mul(q!.sum(1, true)).tanh(); }, [f64([2, 4], 5)]);
+    const splitUse = (x?: Tensor) => {
+      const [p, q] = x!.split([1, 3], 1);
+      return p!.mul(q!.sum(1, true)).tanh();
+    };
+    expectGradcheck(splitUse, [f64([2, 4], 5)]);
     expectGradcheck((x) => { const cs = x!.chunk(3); return cs[0]!.mul(cs[2]!.exp()).sum(0); }, [f64([5, 2], 6)]);
     expectGradcheck((x) => { const [r0, , r2] = x!.unbind(0); return r0!.mul(r2!); }, [f64([3, 4], 7)]);
   });
@@ -141,12 +148,15 @@ describe('errors like torch', () => {
   it('cat', () => {
     expect(() => cat([])).toThrow(/cat: tensors must be a non-empty list of Tensors, got \[\]/);
     expect(() => cat([x, zeros([2, 4, 4])])).toThrow(
-      /cat: sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list/,
+      'cat: sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number ' +
+        '1 in the list',
     );
     expect(() => cat([x, zeros([2, 3])])).toThrow(/cat: tensors must have the same number of dimensions: got 3 and 2/);
     expect(() => cat([x, x], 3)).toThrow(/cat: dim must be an integer in \[-3, 2\] for a tensor of rank 3, got 3/);
     expect(() => cat([x, x], -4)).toThrow(/got -4/);
-    expect(() => cat([tensor(1), tensor(2)])).toThrow(/cat: zero-dimensional tensor \(at position 0\) cannot be concatenated/);
+    expect(() => cat([tensor(1), tensor(2)])).toThrow(
+      'cat: zero-dimensional tensor (at position 0) cannot be concatenated',
+    );
     expect(() => cat([x, 3 as unknown as Tensor])).toThrow(/cat: tensors\[1\] must be a Tensor, got number/);
   });
   it('stack', () => {
@@ -158,9 +168,15 @@ describe('errors like torch', () => {
     expect(stack([x, x], -4).shape).toEqual([2, 2, 3, 4]);
   });
   it('split, chunk, unbind', () => {
-    expect(() => x.split([1, 1], 1)).toThrow(/split: split_sizes must sum exactly to 3 \(the input's size at dimension 1\), but got split_sizes=\[1, 1\]/);
-    expect(() => x.split([1, -1, 3], 1)).toThrow(/split: split_sizes must contain only non-negative integers, got \[1, -1, 3\]/);
-    expect(() => x.split(0, 1)).toThrow(/split: split_size can only be 0 if the dimension size is 0, but got dimension size of 3/);
+    expect(() => x.split([1, 1], 1)).toThrow(
+      "split: split_sizes must sum exactly to 3 (the input's size at dimension 1), but got split_sizes=[1, 1]",
+    );
+    expect(() => x.split([1, -1, 3], 1)).toThrow(
+      'split: split_sizes must contain only non-negative integers, got [1, -1, 3]',
+    );
+    expect(() => x.split(0, 1)).toThrow(
+      'split: split_size can only be 0 if the dimension size is 0, but got dimension size of 3',
+    );
     expect(() => x.split(-1)).toThrow(/split: split_size must be a non-negative integer or a list of them, got -1/);
     expect(zeros([0]).split(0).length).toBe(1);
     expect(() => x.chunk(0)).toThrow(/chunk: chunks must be a positive integer, got 0/);
@@ -169,7 +185,9 @@ describe('errors like torch', () => {
     expect(() => tensor(1).unbind()).toThrow(/unbind: expects at least a 1-dimensional tensor/);
   });
   it('repeat, flip, roll, tril', () => {
-    expect(() => x.repeat(2)).toThrow(/repeat: the number of repeat sizes \(1\) can not be smaller than the number of dimensions of the tensor \(3\)/);
+    expect(() => x.repeat(2)).toThrow(
+      'repeat: the number of repeat sizes (1) can not be smaller than the number of dimensions of the tensor (3)',
+    );
     expect(() => x.repeat(-1, 1, 1)).toThrow(/repeat: sizes must be non-negative integers, got \[-1,1,1\]/);
     expect(() => x.flip([0, 0])).toThrow(/flip: dim 0 appears multiple times in the list of dims/);
     expect(() => x.flip(3)).toThrow(/flip: dims must be an integer in \[-3, 2\]/);

@@ -134,8 +134,8 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
       const covered = y.shape.slice(axis, axis + e.ndim);
       if (!e.shape.every((s, j) => s === covered[j])) {
         throw new Error(
-          `at: the shape of the mask ${fmtShape(e.shape)} at indices[${k}] does not match the shape of the indexed tensor ` +
-            `${fmtShape(x.shape)} at dimension ${source}`,
+          `at: the shape of the mask ${fmtShape(e.shape)} at indices[${k}] does not match the shape of the ` +
+            `indexed tensor ${fmtShape(x.shape)} at dimension ${source}`,
         );
       }
       for (const index of maskIndices(e)) adv.push({ axis: axis++, index, shape: [index.length] });
@@ -150,7 +150,8 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
       axis++;
       source++;
     } else {
-      throw new Error(`at: indices[${k}] must be an integer, null, a { start, end, step } slice or an int32/bool Tensor, got ${describe(e)}`);
+      throw new Error(`at: indices[${k}] must be an integer, null, a { start, end, step } slice or an int32/bool ` +
+        `Tensor, got ${describe(e)}`);
     }
   });
   if (adv.length === 0) return y === x ? x.reshape(x.shape) : y; // x.at() is x[...]: same values, shared storage

@@ -95,7 +95,9 @@ export function boundIndices(index: Int32Array, n: number, dim: number, where: s
   for (let k = 0; k < out.length; k++) {
     const i = out[k]!;
     if (i >= 0 && i < n) continue;
-    if (!wrap || i < -n || i >= n) throw new Error(`${where}: index ${i} is out of bounds for dimension ${dim} with size ${n}`);
+    if (!wrap || i < -n || i >= n) {
+      throw new Error(`${where}: index ${i} is out of bounds for dimension ${dim} with size ${n}`);
+    }
     out[k] = i + n;
   }
   return out;
@@ -105,7 +107,9 @@ export function boundIndices(index: Int32Array, n: number, dim: number, where: s
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeAxis(dim, x.ndim, 'indexSelect', 'dim');
   const idx = checkIndexTensor('indexSelect', 'index', index);
-  if (index.ndim > 1) throw new Error(`indexSelect: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  if (index.ndim > 1) {
+    throw new Error(`indexSelect: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  }
   return pickAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexSelect'), 'indexSelect');
 }
 
@@ -122,14 +126,16 @@ export interface IndexAddOptions {
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, opts: IndexAddOptions = {}): Tensor {
   const d = normalizeAxis(dim, x.ndim, 'indexAdd', 'dim');
   const idx = checkIndexTensor('indexAdd', 'index', index);
-  if (index.ndim > 1) throw new Error(`indexAdd: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  if (index.ndim > 1) {
+    throw new Error(`indexAdd: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
+  }
   const alpha = opts.alpha ?? 1;
   if (typeof alpha !== 'number') throw new Error(`indexAdd: alpha must be a number, got ${typeof alpha}`);
   const expected = x.shape.map((s, a) => (a === d ? idx.length : s));
   if (!(source instanceof Tensor) || !sameShape(expected, source.shape)) {
     throw new Error(
-      `indexAdd: source must have shape ${fmtShape(expected)} (self's shape with index's length ${idx.length} at dimension ${d}), ` +
-        `got ${source instanceof Tensor ? fmtShape(source.shape) : typeof source}`,
+      `indexAdd: source must have shape ${fmtShape(expected)} (self's shape with index's length ${idx.length} at ` +
+        `dimension ${d}), got ${source instanceof Tensor ? fmtShape(source.shape) : typeof source}`,
     );
   }
   const base = source.dtype === x.dtype ? source : source.to(x.dtype);
@@ -142,14 +148,15 @@ function checkAlongIndex(where: string, x: Tensor, d: number, index: Tensor, src
   const rank = Math.max(x.ndim, 1);
   if (Math.max(index.ndim, 1) !== rank || (src && Math.max(src.ndim, 1) !== rank)) {
     throw new Error(
-      `${where}: index${src ? ' and src' : ''} must have the same number of dimensions as self (${x.ndim}), got index ` +
-        `${fmtShape(index.shape)}${src ? ` and src ${fmtShape(src.shape)}` : ''}`,
+      `${where}: index${src ? ' and src' : ''} must have the same number of dimensions as self (${x.ndim}), got ` +
+        `index ${fmtShape(index.shape)}${src ? ` and src ${fmtShape(src.shape)}` : ''}`,
     );
   }
   const fits = index.shape.every((s, a) => (a === d || s <= x.shape[a]!) && (!src || s <= src.shape[a]!));
   if (!fits) {
     throw new Error(
-      `${where}: expected index ${fmtShape(index.shape)} to be no larger than self ${fmtShape(x.shape)} apart from dimension ${d}` +
+      `${where}: expected index ${fmtShape(index.shape)} to be no larger than self ${fmtShape(x.shape)} ` +
+        `apart from dimension ${d}` +
         (src ? ` and no larger than src ${fmtShape(src.shape)}` : ''),
     );
   }
@@ -183,7 +190,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   // backward: dx = g; dsrc = g gathered at the scattered positions (torch needs src shaped like index)
   return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => {
     if (src.requiresGrad && !sameShape(src.shape, index.shape)) {
-      throw new Error(`scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ${fmtShape(index.shape)} (as in torch)`);
+      throw new Error(`scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ` +
+        `${fmtShape(index.shape)} (as in torch)`);
     }
     return [g, src.requiresGrad ? gather(g, d, saved).to(src.dtype) : null];
   });
@@ -200,7 +208,9 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   }
   let classes = numClasses;
   if (classes === -1) {
-    if (idx.length === 0) throw new Error('oneHot: can not infer the number of classes from an empty tensor; pass numClasses');
+    if (idx.length === 0) {
+      throw new Error('oneHot: can not infer the number of classes from an empty tensor; pass numClasses');
+    }
     classes = idx.reduce((m, i) => Math.max(m, i), 0) + 1;
   }
   const out = allocate('int32', idx.length * classes);

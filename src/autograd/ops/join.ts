@@ -17,7 +17,8 @@ import { narrowCopy, selectCopy } from './indexing.js';
 
 function checkTensorList(tensors: readonly Tensor[], where: string): void {
   if (!Array.isArray(tensors) || tensors.length === 0) {
-    throw new Error(`${where}: tensors must be a non-empty list of Tensors, got ${Array.isArray(tensors) ? '[]' : String(tensors)}`);
+    throw new Error(`${where}: tensors must be a non-empty list of Tensors, got ` +
+      `${Array.isArray(tensors) ? '[]' : String(tensors)}`);
   }
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new Error(`${where}: tensors[${i}] must be a Tensor, got ${typeof t}`);
@@ -78,7 +79,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   tensors.forEach((t, i) => {
     if (t.ndim !== first.ndim || t.shape.some((s, a) => s !== first.shape[a])) {
       throw new Error(
-        `stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`,
+        `stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ` +
+          `${fmtShape(t.shape)} at entry ${i}`,
       );
     }
   });
@@ -115,7 +117,8 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
     const total = sizes.reduce((p, q) => p + q, 0);
     if (total !== n) {
       throw new Error(
-        `split: split_sizes must sum exactly to ${n} (the input's size at dimension ${d}), but got split_sizes=[${sizes.join(', ')}]`,
+        `split: split_sizes must sum exactly to ${n} (the input's size at dimension ${d}), but got ` +
+          `split_sizes=[${sizes.join(', ')}]`,
       );
     }
     return piecesOf(x, d, sizes, 'split');

@@ -21,7 +21,8 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   }
   if (sizes.length < x.ndim) {
     throw new Error(
-      `repeat: the number of repeat sizes (${sizes.length}) can not be smaller than the number of dimensions of the tensor (${x.ndim})`,
+      `repeat: the number of repeat sizes (${sizes.length}) can not be smaller than the number of dimensions of ` +
+        `the tensor (${x.ndim})`,
     );
   }
   const shape = [...new Array<number>(sizes.length - x.ndim).fill(1), ...x.shape];
@@ -33,7 +34,9 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
 
 function axisList(dims: number | readonly number[], ndim: number, where: string): number[] {
   const list = typeof dims === 'number' ? [dims] : dims;
-  if (!Array.isArray(list)) throw new Error(`${where}: dims must be an integer or a list of integers, got ${String(dims)}`);
+  if (!Array.isArray(list)) {
+    throw new Error(`${where}: dims must be an integer or a list of integers, got ${String(dims)}`);
+  }
   const norm = list.map((a) => normalizeAxis(a, ndim, where, 'dims'));
   norm.forEach((a, i) => {
     if (norm.indexOf(a) !== i) throw new Error(`${where}: dim ${a} appears multiple times in the list of dims`);
@@ -65,7 +68,9 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
   }
   const dimList = dims === undefined ? [] : typeof dims === 'number' ? [dims] : dims;
   if (dimList.length === 0) {
-    if (shiftList.length !== 1) throw new Error(`roll: shifts and dims must align. shifts: ${shiftList.length}, dims: 0`);
+    if (shiftList.length !== 1) {
+      throw new Error(`roll: shifts and dims must align. shifts: ${shiftList.length}, dims: 0`);
+    }
     return roll(x.flatten(), shiftList, [0]).reshape(x.shape);
   }
   if (shiftList.length !== dimList.length) {
@@ -84,7 +89,9 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
 
 function triangular(x: Tensor, k: number, upper: boolean): Tensor {
   const where = upper ? 'triu' : 'tril';
-  if (x.ndim < 2) throw new Error(`${where}: input tensor must have at least 2 dimensions, got shape [${x.shape.join(', ')}]`);
+  if (x.ndim < 2) {
+    throw new Error(`${where}: input tensor must have at least 2 dimensions, got shape [${x.shape.join(', ')}]`);
+  }
   if (!Number.isInteger(k)) throw new Error(`${where}: diagonal must be an integer, got ${k}`);
   const rows = x.shape[x.ndim - 2]!;
   const cols = x.shape[x.ndim - 1]!;

@@ -108,7 +108,14 @@ function forEachAlong(
  * torch.gather: `out[p] = x[p with axis dim replaced by index[p]]` for every position p of
  * `indexShape` (which must fit inside `xShape` on the other axes).
  */
-export function gatherAlong(x: Storage, xShape: Shape, dim: number, index: ArrayLike<number>, indexShape: Shape, out: Storage): void {
+export function gatherAlong(
+  x: Storage,
+  xShape: Shape,
+  dim: number,
+  index: ArrayLike<number>,
+  indexShape: Shape,
+  out: Storage,
+): void {
   const xStrides = stridesOf(xShape);
   const s = xStrides[dim] ?? 1;
   forEachAlong(indexShape, dim, xStrides, xStrides, (flat, at) => {
@@ -140,7 +147,15 @@ export function scatterAddAlong(
  * tril / triu over the last two axes of `[batch, rows, cols]`: keeps `x[b, i, j]` where
  * `j - i <= k` (lower) or `j - i >= k` (upper) and writes 0 elsewhere.
  */
-export function triangle(x: Storage, batch: number, rows: number, cols: number, k: number, upper: boolean, out: Storage): void {
+export function triangle(
+  x: Storage,
+  batch: number,
+  rows: number,
+  cols: number,
+  k: number,
+  upper: boolean,
+  out: Storage,
+): void {
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < rows; i++) {
       const row = (b * rows + i) * cols;
