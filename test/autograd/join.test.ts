@@ -134,6 +134,18 @@ describe('semantics', () => {
     expect(Array.from(b.grad!.data)).toEqual([3]);
   });
 
+  it('cat promotes int32 and bool like torch (bool < int32 < float32); index-free ops keep int dtypes', () => {
+    const i = tensor([1, 2], undefined, { dtype: 'int32' });
+    const b = tensor([true]);
+    expect(cat([b, i]).dtype).toBe('int32');
+    expect(cat([b, i]).toArray()).toEqual([1, 1, 2]);
+    expect(cat([i, tensor([0.5])]).toArray()).toEqual([1, 2, 0.5]);
+    expect(stack([b, b]).dtype).toBe('bool');
+    expect(i.flip(0).dtype).toBe('int32');
+    expect(i.repeat(2).toArray()).toEqual([1, 2, 1, 2]);
+    expect(tensor([[true, true], [true, true]]).tril().toArray()).toEqual([[true, false], [true, true]]);
+  });
+
   it('roll without dims rolls the flattened tensor; flip with no dims copies', () => {
     expect(arange(6).reshape([2, 3]).roll(-2).toArray()).toEqual([[2, 3, 4], [5, 0, 1]]);
     const x = arange(3);
