@@ -3,17 +3,19 @@
  * PyTorch user ports them, with no loop over `.data` inside the pipelines themselves.
  *
  *   - makemore part 3 (Karpathy): contexts of block size 3 over a few names with `stoi`, int32 X/Y,
- *     the embedding `C.at(X)` (torch `C[X]`), `emb.view([-1, 30])`, an MLP and cross-entropy, checked
+ *     the embedding `C.at(X)` (torch `C[X]`), `emb.reshape([-1, 30])`, an MLP and cross-entropy, checked
  *     against PyTorch (test/fixtures/pipeline.py); then a minibatch `X.at(ix)` with `randint`.
- *   - nanoGPT's `get_batch`: `torch.stack([data[i:i+block_size] for i in ix])`.
+ *   - nanoGPT's `get_batch`: `torch.stack([data[i:i+block_size] for i in ix])`, the slice written
+ *     `data.at({ start: i, end: i + blockSize })` (torch's `data[i:i+block_size]`).
  *   - nanoGPT's `generate` with top-k: `logits[:, -1, :]`, `topk`, `maskedFill(-Infinity)`,
  *     softmax, `multinomial`, `cat` of the new token.
  *
  * The checks after each pipeline use plain loops over `.data` as the independent reference.
  */
 import { describe, expect, it } from 'vitest';
-import * as typegrad from '../../src/index.js';
-import { cat, functional as F, manualSeed, randn, stack, tensor, type Tensor } from '../../src/index.js';
+import {
+  cat, functional as F, manualSeed, multinomial, randint, randn, stack, tensor, type Tensor,
+} from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 
@@ -32,26 +34,6 @@ interface MakemoreFixture {
 }
 
 const fx = loadFixture('pipeline') as unknown as MakemoreFixture;
-
-/*
- * NOT MERGED YET when this was written: randint, multinomial and Tensor.topk (branch math-random),
- * Tensor.slice (branch views-inplace). The suites that need them are skipped below (describe.skip,
- * named "needs ..."); the ops are reached through these casts only so that the file typechecks.
- * Once both branches are in main: import randint and multinomial from the package, call
- * x.slice / x.topk directly, drop `pending`/`T`, and turn the describe.skip into describe.
- */
-interface PendingOps {
-  randint(low: number, high: number, shape: number[]): Tensor;
-  multinomial(probs: Tensor, numSamples: number): Tensor;
-}
-interface PendingTensorOps {
-  slice(dim: number, start?: number, end?: number, step?: number): Tensor;
-  topk(k: number): { values: Tensor; indices: Tensor };
-}
-const pending = typegrad as unknown as PendingOps;
-const randint = (low: number, high: number, shape: number[]) => pending.randint(low, high, shape);
-const multinomial = (probs: Tensor, numSamples: number) => pending.multinomial(probs, numSamples);
-const T = (t: Tensor) => t as Tensor & PendingTensorOps;
 const param = (f: FixtureTensor): Tensor => tensor(f.data, f.shape, { requiresGrad: true });
 
 describe('makemore part 3: dataset, embedding, MLP, minibatch', () => {
@@ -90,7 +72,7 @@ describe('makemore part 3: dataset, embedding, MLP, minibatch', () => {
     const [C, W1, b1, W2, b2] = [fx.C, fx.W1, fx.b1, fx.W2, fx.b2].map(param);
     const emb = C!.at(X); // [N, 3, 10]
     expect(emb.shape).toEqual([X.shape[0], 3, 10]);
-    const h = emb.reshape([-1, 30]).matmul(W1!).add(b1!).tanh(); // emb.view([-1, 30]) once views are in
+    const h = emb.reshape([-1, 30]).matmul(W1!).add(b1!).tanh(); // emb.view(-1, 30) once views are in main
     const logits = h.matmul(W2!).add(b2!);
     const loss = F.crossEntropy(logits, Y);
     loss.backward();
@@ -100,35 +82,32 @@ describe('makemore part 3: dataset, embedding, MLP, minibatch', () => {
     expectClose(W1!.grad!, fx.gradW1.data, { rtol: 1e-4, atol: 1e-6 }, 'dW1');
   });
 
-  describe.skip('needs randint (math-random, not merged yet)', () => {
-    it('a minibatch ix = randint(0, N, [32]) picks rows of X and Y, and trains C only on them', () => {
-      const { X, Y } = buildDataset(words);
-      manualSeed(42);
-      const C = randn([27, 10], { requiresGrad: true });
-      const ix = randint(0, X.shape[0]!, [32]);
-      const Xb = X.at(ix);
-      const Yb = Y.at(ix);
-      expect([Xb.shape, Yb.shape]).toEqual([[32, 3], [32]]);
-      const emb = C.at(Xb);
-      emb.reshape([-1, 30]).sum().backward();
-      // reference: row r of X for each drawn r; C.grad row c = how often c occurs in the batch contexts
-      const rows = Array.from(ix.data);
-      expect(rows.every((r) => r >= 0 && r < X.shape[0]!)).toBe(true);
-      const counts = new Array<number>(27).fill(0);
-      rows.forEach((r, b) => {
-        for (let j = 0; j < 3; j++) {
-          expect(Xb.data[b * 3 + j]).toBe(X.data[r * 3 + j]);
-          counts[X.data[r * 3 + j]!]!++;
-        }
-        expect(Yb.data[b]).toBe(Y.data[r]);
-      });
-      expect(Array.from(C.grad!.data)).toEqual(counts.flatMap((n) => new Array<number>(10).fill(n)));
+  it('a minibatch ix = randint(0, N, [32]) picks rows of X and Y, and trains C only on them', () => {
+    const { X, Y } = buildDataset(words);
+    manualSeed(42);
+    const C = randn([27, 10], { requiresGrad: true });
+    const ix = randint(0, X.shape[0]!, [32]);
+    const Xb = X.at(ix);
+    const Yb = Y.at(ix);
+    expect([Xb.shape, Yb.shape]).toEqual([[32, 3], [32]]);
+    const emb = C.at(Xb);
+    emb.reshape([-1, 30]).sum().backward();
+    // reference: row r of X for each drawn r; C.grad row c = how often c occurs in the batch contexts
+    const rows = Array.from(ix.data);
+    expect(rows.every((r) => r >= 0 && r < X.shape[0]!)).toBe(true);
+    const counts = new Array<number>(27).fill(0);
+    rows.forEach((r, b) => {
+      for (let j = 0; j < 3; j++) {
+        expect(Xb.data[b * 3 + j]).toBe(X.data[r * 3 + j]);
+        counts[X.data[r * 3 + j]!]!++;
+      }
+      expect(Yb.data[b]).toBe(Y.data[r]);
     });
+    expect(Array.from(C.grad!.data)).toEqual(counts.flatMap((n) => new Array<number>(10).fill(n)));
   });
 });
 
-// needs randint (math-random) and Tensor.slice (views-inplace), not merged yet
-describe.skip("nanoGPT's get_batch", () => {
+describe("nanoGPT's get_batch", () => {
   it('stacks blocks of the data at random offsets; y is x shifted by one', () => {
     const text = 'hello world, hello typegrad. '.repeat(4);
     const vocab = [...new Set(text)].sort();
@@ -139,8 +118,8 @@ describe.skip("nanoGPT's get_batch", () => {
     const getBatch = (): [Tensor, Tensor, Tensor] => {
       const ix = randint(0, data.shape[0]! - blockSize, [batchSize]);
       const starts = ix.toArray() as number[];
-      const x = stack(starts.map((i) => T(data).slice(0, i, i + blockSize)));
-      const y = stack(starts.map((i) => T(data).slice(0, i + 1, i + 1 + blockSize)));
+      const x = stack(starts.map((i) => data.at({ start: i, end: i + blockSize })));
+      const y = stack(starts.map((i) => data.at({ start: i + 1, end: i + 1 + blockSize })));
       return [x, y, ix];
     };
     const [x, y, ix] = getBatch();
@@ -154,8 +133,7 @@ describe.skip("nanoGPT's get_batch", () => {
   });
 });
 
-// needs Tensor.topk and multinomial (math-random), not merged yet
-describe.skip("nanoGPT's generate with top-k sampling", () => {
+describe("nanoGPT's generate with top-k sampling", () => {
   const vocab = 11;
   manualSeed(7);
   // a bigram "model": logits for the next token are a row of a table, for every position
@@ -168,7 +146,7 @@ describe.skip("nanoGPT's generate with top-k sampling", () => {
       const idxCond = idx.shape[1]! <= blockSize ? idx : idx.at(null, { start: -blockSize });
       let logits = model(idxCond);
       logits = logits.at(null, -1, null).div(temperature); // logits[:, -1, :]
-      const { values: v } = T(logits).topk(Math.min(topK, logits.shape[1]!));
+      const { values: v } = logits.topk(Math.min(topK, logits.shape[1]!));
       logits = logits.maskedFill(logits.lt(v.at(null, { start: -1 })), -Infinity); // logits[logits < v[:, [-1]]] = -inf
       const probs = F.softmax(logits, -1);
       const idxNext = multinomial(probs, 1);
