@@ -5,6 +5,7 @@
  * This is also the one place where broadcasting is undone: an op's backward may return a gradient
  * of the broadcast shape, and `sumToShape` reduces it to the input's shape.
  */
+import { describeValue } from '../tensor/check.js';
 import { allocate } from '../tensor/dtype.js';
 import { kernels } from '../tensor/backend.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
@@ -92,7 +93,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
     seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape);
   } else {
     if (!(grad instanceof Tensor)) {
-      throw new Error(`backward: grad must be a Tensor of shape ${fmtShape(root.shape)}, got ${grad === null ? 'null' : typeof grad}`);
+      throw new Error(`backward: grad must be a Tensor of shape ${fmtShape(root.shape)}, got ${describeValue(grad)}`);
     }
     if (!sameShape(grad.shape, root.shape)) {
       throw new Error(`backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`);

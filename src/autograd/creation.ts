@@ -5,7 +5,6 @@ import {
   allocate,
   checkDtype,
   convertInto,
-  describeValue,
   dtypeOf,
   isFloating,
   isTensorData,
@@ -13,9 +12,10 @@ import {
   type DType,
   type TensorData,
 } from '../tensor/dtype.js';
-import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { checkBoolean, describeValue } from '../tensor/check.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import { fillBernoulli, fillPermutation, fillRandint, multinomialRows } from '../tensor/kernels/sampling.js';
-import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { checkShape, checkSize, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -53,11 +53,19 @@ export interface RandomOptions extends CreateOptions {
 export type TensorValues = number | boolean | readonly TensorValues[] | TensorData;
 
 function make(data: TensorData, shape: Shape, opts: CreateOptions | undefined, where: string): Tensor {
-  const requiresGrad = opts?.requiresGrad ?? false;
+  const requiresGrad = checkBoolean(opts?.requiresGrad ?? false, where, 'requiresGrad');
   if (requiresGrad && !isFloating(dtypeOf(data))) {
     throw new Error(`${where}: only tensors of floating dtype can require gradients, got dtype '${dtypeOf(data)}'`);
   }
   return new Tensor(data, shape, requiresGrad);
+}
+
+function checkGenerator(generator: unknown, where: string): Generator {
+  if (generator === undefined) return defaultGenerator;
+  if (!(generator instanceof Generator)) {
+    throw new Error(`${where}: generator must be a Generator, got ${describeValue(generator)}`);
+  }
+  return generator;
 }
 
 /** Infers the shape of rectangular nested arrays, or throws naming where they are ragged. */
@@ -93,7 +101,7 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
   }
   if (!Array.isArray(values) || values.length !== shape[axis]) {
     throw new Error(
-      `tensor: values must be rectangular; expected ${shape[axis]} entries at depth ${axis}, got ${Array.isArray(values) ? values.length : typeof values}`,
+      `tensor: values must be rectangular; expected ${shape[axis]} entries at depth ${axis}, got ${Array.isArray(values) ? values.length : describeValue(values)}`,
     );
   }
   for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out);
@@ -146,23 +154,28 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
   return make(data, shape, opts, 'tensor');
 }
 
+/** `full` under the name of the function the user called (zeros, ones, full). */
+function filled(shape: readonly number[], value: number | boolean, opts: CreateOptions | undefined, where: string): Tensor {
+  checkShape(shape, where);
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`${where}: value must be a number or a boolean, got ${describeValue(value)}`);
+  }
+  const inferred = typeof value === 'boolean' ? 'bool' : 'float32';
+  const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, where);
+  const converted = allocate(dtype, 1);
+  convertInto([Number(value)], converted, where);
+  const data = allocate(dtype, sizeOf(shape));
+  data.fill(converted[0]!);
+  return make(data, shape, opts, where);
+}
+
 /**
  * A tensor of `shape` filled with `value`.
  * @example
  * full([2, 2], 7); // [[7, 7], [7, 7]]
  */
 export function full(shape: readonly number[], value: number | boolean, opts?: CreateOptions): Tensor {
-  checkShape(shape, 'full');
-  if (typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new Error(`full: value must be a number or a boolean, got ${typeof value}`);
-  }
-  const inferred = typeof value === 'boolean' ? 'bool' : 'float32';
-  const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'full');
-  const converted = allocate(dtype, 1);
-  convertInto([Number(value)], converted, 'full');
-  const data = allocate(dtype, sizeOf(shape));
-  data.fill(converted[0]!);
-  return make(data, shape, opts, 'full');
+  return filled(shape, value, opts, 'full');
 }
 
 /**
@@ -171,7 +184,7 @@ export function full(shape: readonly number[], value: number | boolean, opts?: C
  * zeros([2, 3]);
  */
 export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return full(shape, 0, opts);
+  return filled(shape, 0, opts, 'zeros');
 }
 
 /**
@@ -180,7 +193,7 @@ export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
  * ones([3], { requiresGrad: true });
  */
 export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return full(shape, 1, opts);
+  return filled(shape, 1, opts, 'ones');
 }
 
 /**
@@ -195,13 +208,17 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   if (![start, stop, step].every(Number.isFinite)) {
-    throw new Error(`arange: start, end and step must be finite, got start=${start}, end=${stop}, step=${step}`);
+    const shown = [start, stop, step].map(describeValue);
+    throw new Error(
+      `arange: start, end and step must be finite numbers, got start=${shown[0]}, end=${shown[1]}, step=${shown[2]}`,
+    );
   }
   if (step === 0) throw new Error('arange: step must be non-zero, got 0');
   if ((stop - start) / step < 0) {
     throw new Error(`arange: step (${step}) must move from start (${start}) towards end (${stop})`);
   }
   const n = Math.ceil((stop - start) / step);
+  checkSize([n], 'arange', 'result shape');
   const integral = [start, stop, step].every(Number.isInteger);
   const inferred = integral ? 'int32' : 'float32';
   const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
@@ -222,7 +239,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
  */
 export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'rand');
-  const gen = opts?.generator ?? defaultGenerator;
+  const gen = checkGenerator(opts?.generator, 'rand');
   const data = allocate(checkDtype(opts?.dtype, 'rand', ['float32', 'float64']), sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.uniform();
   return make(data, shape, opts, 'rand');
@@ -236,7 +253,7 @@ export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
  */
 export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
   checkShape(shape, 'randn');
-  const gen = opts?.generator ?? defaultGenerator;
+  const gen = checkGenerator(opts?.generator, 'randn');
   const data = allocate(checkDtype(opts?.dtype, 'randn', ['float32', 'float64']), sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = gen.normal();
   return make(data, shape, opts, 'randn');

@@ -3,6 +3,7 @@
  * mean, var, ...) and index arguments. The errors name the op, the argument and the given dtype,
  * like torch's "expected scalar type Long but found Float".
  */
+import { describeValue } from '../tensor/check.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { Tensor } from './tensor.js';
 
@@ -26,7 +27,7 @@ export function checkFloating(t: Tensor, where: string, arg = 'input'): Tensor {
  */
 export function checkIndexTensor(fn: string, arg: string, t: unknown): Int32Array {
   if (!(t instanceof Tensor)) {
-    throw new Error(`${fn}: ${arg} must be an int32 Tensor, got ${t === null ? 'null' : typeof t}`);
+    throw new Error(`${fn}: ${arg} must be an int32 Tensor, got ${describeValue(t)}`);
   }
   if (!(t.data instanceof Int32Array)) {
     throw new Error(`${fn}: expected ${arg} to have dtype 'int32' (torch: Long), got '${t.dtype}'`);

@@ -2,6 +2,8 @@
  * Whether operations record a graph. `noGrad(fn)` turns recording off inside `fn`, like
  * `torch.no_grad()`; nesting is allowed and the previous mode is restored even if `fn` throws.
  */
+import { describeValue } from '../tensor/check.js';
+
 let enabled = true;
 
 /**
@@ -19,6 +21,7 @@ export function isGradEnabled(): boolean {
  * const prediction = noGrad(() => model.forward(x)); // no graph, no gradients
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`noGrad: fn must be a function, got ${describeValue(fn)}`);
   const previous = enabled;
   enabled = false;
   try {

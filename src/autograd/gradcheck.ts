@@ -10,6 +10,8 @@
  *   (<v, fn(x + eps e_i)> - <v, fn(x - eps e_i)>) / (2 eps)
  * and must satisfy |analytic - numeric| <= atol + rtol * |numeric|.
  */
+import { checkTensor } from './check.js';
+import { checkBoolean, checkOptions, describeValue } from '../tensor/check.js';
 import { Generator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
 import { noGrad } from './gradMode.js';
@@ -41,10 +43,18 @@ export interface GradcheckOptions {
  * gradcheck((x) => x.mul(x).sum(), [randn([3], { requiresGrad: true })]); // true
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+  opts = checkOptions(opts, 'gradcheck');
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
-  const raise = opts.raise ?? true;
+  const raise = checkBoolean(opts.raise ?? true, 'gradcheck', 'raise');
+  if (typeof fn !== 'function') throw new Error(`gradcheck: fn must be a function, got ${describeValue(fn)}`);
+  if (!Array.isArray(inputs)) {
+    throw new Error(
+      `gradcheck: inputs must be an array of Tensors, got ${describeValue(inputs)}`,
+    );
+  }
+  inputs.forEach((t, i) => checkTensor(t, 'gradcheck', `inputs[${i}]`));
   if (!inputs.some((t) => t.requiresGrad)) {
     throw new Error('gradcheck: at least one input must have requiresGrad = true, got none');
   }
@@ -56,7 +66,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   });
 
   const y0 = noGrad(() => fn(...leaves));
-  if (!(y0 instanceof Tensor)) throw new Error(`gradcheck: fn must return a Tensor, got ${typeof y0}`);
+  if (!(y0 instanceof Tensor)) throw new Error(`gradcheck: fn must return a Tensor, got ${describeValue(y0)}`);
   const gen = new Generator(opts.seed ?? 0);
   const v = new Float64Array(y0.size);
   for (let i = 0; i < v.length; i++) v[i] = gen.uniform() * 2 - 1 + (gen.uniform() < 0.5 ? -0.5 : 0.5);

@@ -3,6 +3,7 @@
  * with a shape, plus the autograd fields. Every differentiable method is a one-line call into
  * `./ops/`, where each op's forward and backward sit side by side.
  */
+import { checkBoolean } from '../tensor/check.js';
 import { allocate, describeValue, dtypeOf, isFloating, isTensorData, type DType, type TensorData } from '../tensor/dtype.js';
 import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
@@ -383,7 +384,7 @@ export class Tensor {
    * x.grad!.toArray(); // [2, 4, 6]
    */
   backward(grad?: Tensor, opts?: BackwardOptions): void {
-    runBackward(this, grad, opts?.retainGraph ?? false);
+    runBackward(this, grad, checkBoolean(opts?.retainGraph ?? false, 'backward', 'retainGraph'));
   }
 
   // Indexing (ops/indexing.ts, ops/at.ts) ---------------------------------------------------
@@ -483,7 +484,7 @@ export class Tensor {
    */
   requiresGrad_(value = true): this {
     if (!this.isLeaf) throw new Error(`requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by '${this.gradFn!.name}'`);
-    this.requiresGrad = value;
+    this.requiresGrad = checkBoolean(value, 'requiresGrad_', 'value');
     return this;
   }
 

@@ -6,6 +6,7 @@
  * into new storage. With `shuffle`, each pass (each `for ... of`) draws a fresh permutation of the N
  * samples by Fisher-Yates with `generator.int`, so the same seed gives the same order everywhere.
  */
+import { describeValue } from '../tensor/check.js';
 import { Tensor } from '../autograd/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
@@ -76,10 +77,10 @@ export class DataLoader<T extends Tensor[]> implements Iterable<T> {
 
   constructor(tensors: [...T], opts: DataLoaderOptions = {}) {
     if (!Array.isArray(tensors) || tensors.length === 0) {
-      throw new Error(`DataLoader: tensors must be a non-empty array of Tensors, got ${Array.isArray(tensors) ? 'an empty array' : typeof tensors}`);
+      throw new Error(`DataLoader: tensors must be a non-empty array of Tensors, got ${describeValue(tensors)}`);
     }
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new Error(`DataLoader: tensors[${i}] must be a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) throw new Error(`DataLoader: tensors[${i}] must be a Tensor, got ${describeValue(t)}`);
       if (t.ndim === 0) throw new Error(`DataLoader: tensors[${i}] must have a first (sample) dimension, got shape []`);
       if (t.shape[0] !== tensors[0]!.shape[0]) {
         throw new Error(
@@ -89,9 +90,9 @@ export class DataLoader<T extends Tensor[]> implements Iterable<T> {
       }
     });
     const batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     if (opts.generator !== undefined && !(opts.generator instanceof Generator)) {
-      throw new Error(`DataLoader: generator must be a Generator, got ${typeof opts.generator}`);
+      throw new Error(`DataLoader: generator must be a Generator, got ${describeValue(opts.generator)}`);
     }
     this.tensors = tensors as T;
     this.batchSize = batchSize;

@@ -5,7 +5,9 @@
  */
 import { elu, leakyRelu, silu, softplus } from '../autograd/ops/activation.js';
 import { logSoftmax, softmax } from '../autograd/ops/softmax.js';
+import { checkTensor } from '../autograd/check.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { checkOptions, describeValue } from '../tensor/check.js';
 import { Module } from './module.js';
 
 /**
@@ -15,6 +17,7 @@ import { Module } from './module.js';
 export class ReLU extends Module {
   /** Elementwise max(x, 0). */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'ReLU', 'input');
     return x.relu();
   }
 }
@@ -41,15 +44,17 @@ export class GELU extends Module {
 
   constructor(opts: GELUOptions = {}) {
     super();
+    opts = checkOptions(opts, 'GELU');
     const approximate = opts.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
     }
     this.approximate = approximate;
   }
 
   /** Elementwise GELU. */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'GELU', 'input');
     if (this.approximate === 'none') return x.gelu();
     const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
     return x.mul(0.5).mul(inner.tanh().add(1));
@@ -63,6 +68,7 @@ export class GELU extends Module {
 export class Tanh extends Module {
   /** Elementwise tanh. */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'Tanh', 'input');
     return x.tanh();
   }
 }
@@ -74,6 +80,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** Elementwise logistic sigmoid. */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'Sigmoid', 'input');
     return x.sigmoid();
   }
 }
@@ -85,7 +92,11 @@ abstract class AlongDim extends Module {
 
   constructor(dim: number) {
     super();
-    if (!Number.isInteger(dim)) throw new Error(`${new.target.name}: dim must be an integer axis, got ${String(dim)}`);
+    if (!Number.isInteger(dim)) {
+      throw new Error(
+        `${new.target.name}: dim must be an integer axis, got ${describeValue(dim)}`,
+      );
+    }
     this.dim = dim;
   }
 }
@@ -123,7 +134,7 @@ export class LeakyReLU extends Module {
   constructor(negativeSlope = 0.01) {
     super();
     if (typeof negativeSlope !== 'number' || Number.isNaN(negativeSlope)) {
-      throw new Error(`LeakyReLU: negativeSlope must be a number, got ${String(negativeSlope)}`);
+      throw new Error(`LeakyReLU: negativeSlope must be a number, got ${describeValue(negativeSlope)}`);
     }
     this.negativeSlope = negativeSlope;
   }
@@ -160,7 +171,7 @@ export class ELU extends Module {
   constructor(alpha = 1) {
     super();
     if (typeof alpha !== 'number' || Number.isNaN(alpha)) {
-      throw new Error(`ELU: alpha must be a number, got ${String(alpha)}`);
+      throw new Error(`ELU: alpha must be a number, got ${describeValue(alpha)}`);
     }
     this.alpha = alpha;
   }
@@ -189,7 +200,7 @@ export class Softplus extends Module {
     super();
     for (const [name, v] of [['beta', beta], ['threshold', threshold]] as const) {
       if (typeof v !== 'number' || Number.isNaN(v)) {
-        throw new Error(`Softplus: ${name} must be a number, got ${String(v)}`);
+        throw new Error(`Softplus: ${name} must be a number, got ${describeValue(v)}`);
       }
     }
     this.beta = beta;

@@ -2,6 +2,8 @@
  * Containers: `Sequential` (modules applied in order, state-dict keys `0.weight`, `1.bias`, ... as in
  * torch), `ModuleList`, `ModuleDict`, and the small `Identity` and `Flatten`.
  */
+import { checkTensor } from '../autograd/check.js';
+import { describeValue } from '../tensor/check.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { Module } from './module.js';
 
@@ -17,7 +19,7 @@ abstract class IndexedModules<M extends Module> extends Module implements Iterab
     if (!(module instanceof Module)) {
       throw new Error(
         `${this.constructor.name}: every element must be a Module` +
-        `, got ${module === null ? 'null' : typeof module} at index ${this.list.length}`,
+        `, got ${describeValue(module)} at index ${this.list.length}`,
       );
     }
     // A field named by the index: the auto-registration of Module gives it the key '0', '1', ...
@@ -41,7 +43,7 @@ abstract class IndexedModules<M extends Module> extends Module implements Iterab
   at(index: number): M {
     const n = this.list.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {
-      throw new Error(`${this.constructor.name}: index must be an integer in [${-n}, ${n - 1}], got ${index}`);
+      throw new Error(`${this.constructor.name}: index must be an integer in [${-n}, ${n - 1}], got ${describeValue(index)}`);
     }
     return this.list[index < 0 ? index + n : index]!;
   }
@@ -134,12 +136,12 @@ export class ModuleDict<M extends Module = Module> extends Module {
     if (typeof key !== 'string' || key === '' || key.includes('.')) {
       throw new Error(
         `ModuleDict: key must be a non-empty string without "."` +
-        `, got ${typeof key === 'string' ? `"${key}"` : typeof key}`,
+        `, got ${describeValue(key)}`,
       );
     }
     if (!(module instanceof Module)) {
       throw new Error(
-        `ModuleDict: the value under "${key}" must be a Module, got ${module === null ? 'null' : typeof module}`,
+        `ModuleDict: the value under "${key}" must be a Module, got ${describeValue(module)}`,
       );
     }
     this.store.set(key, module);
@@ -217,7 +219,9 @@ export class Flatten extends Module {
   constructor(startDim = 1, endDim = -1) {
     super();
     if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) {
-      throw new Error(`Flatten: startDim and endDim must be integers, got ${startDim} and ${endDim}`);
+      throw new Error(
+        `Flatten: startDim and endDim must be integers, got ${describeValue(startDim)} and ${describeValue(endDim)}`,
+      );
     }
     this.startDim = startDim;
     this.endDim = endDim;
@@ -225,6 +229,7 @@ export class Flatten extends Module {
 
   /** Flattens axes startDim..endDim. */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'Flatten', 'input');
     return x.flatten(this.startDim, this.endDim);
   }
 }

@@ -4,6 +4,8 @@
  */
 import { conv2d, pair, type Conv2dOptions, type IntPair } from '../autograd/ops/conv.js';
 import type { Tensor } from '../autograd/tensor.js';
+import { checkBoolean, checkOptions, describeValue } from '../tensor/check.js';
+import { checkSize } from '../tensor/shape.js';
 import { defaultInitBound, uniformParameter } from './parameter.js';
 import { Module } from './module.js';
 
@@ -19,7 +21,11 @@ export interface Conv2dModuleOptions extends Conv2dOptions {
 }
 
 function checkChannels(value: number, argName: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`Conv2d: ${argName} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `Conv2d: ${argName} must be a positive integer, got ${describeValue(value)}`,
+    );
+  }
 }
 
 /**
@@ -51,6 +57,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dModuleOptions = {}) {
     super();
+    opts = checkOptions(opts, 'Conv2d');
     checkChannels(inChannels, 'inChannels');
     checkChannels(outChannels, 'outChannels');
     const groups = opts.groups ?? 1;
@@ -58,7 +65,9 @@ export class Conv2d extends Module {
     if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
     if (outChannels % groups !== 0) throw new Error(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     if ((opts.paddingMode ?? 'zeros') !== 'zeros') {
-      throw new Error(`Conv2d: paddingMode must be 'zeros' (the only mode implemented), got '${String(opts.paddingMode)}'`);
+      throw new Error(
+        `Conv2d: paddingMode must be 'zeros' (the only mode implemented), got ${describeValue(opts.paddingMode)}`,
+      );
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
@@ -72,9 +81,10 @@ export class Conv2d extends Module {
     this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'Conv2d', 'padding', 0);
     this.groups = groups;
     const [kH, kW] = this.kernelSize;
+    checkSize([outChannels, inChannels / groups, kH, kW], 'Conv2d', 'weight shape');
     const bound = defaultInitBound((inChannels / groups) * kH * kW);
     this.weight = uniformParameter([outChannels, inChannels / groups, kH, kW], bound);
-    this.bias = (opts.bias ?? true) ? uniformParameter([outChannels], bound) : null;
+    this.bias = checkBoolean(opts.bias ?? true, 'Conv2d', 'bias') ? uniformParameter([outChannels], bound) : null;
     this.registerParameter('weight');
     this.registerParameter('bias');
   }

@@ -3,6 +3,7 @@
  * matmul op in src/autograd/ops/conv.ts: x [N, C, L] is viewed as [N, C, 1, L] and the weight
  * [O, C/groups, K] as [O, C/groups, 1, K]; both views are reshapes, so the gradients flow back.
  */
+import { describeValue } from '../tensor/check.js';
 import { conv2d } from '../autograd/ops/conv.js';
 import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -26,7 +27,7 @@ export interface Conv1dOptions {
 
 function checkInt(v: unknown, name: string, min: number, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+    throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -41,13 +42,13 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) {
     throw new Error(
       `${where}: input must be a Tensor of shape [N, C, L] or [C, L]` +
-      `, got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`,
+      `, got ${x instanceof Tensor ? fmtShape(x.shape) : describeValue(x)}`,
     );
   }
   if (!(weight instanceof Tensor) || weight.ndim !== 3) {
     throw new Error(
       `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize]` +
-      `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`,
+      `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : describeValue(weight)}`,
     );
   }
   const stride = checkInt(opts.stride ?? 1, 'stride', 1, where);

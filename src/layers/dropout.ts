@@ -2,6 +2,7 @@
  * `Dropout`: in training mode zeroes each element with probability p and scales the rest by
  * 1/(1-p); in eval mode the identity (torch.nn.Dropout). The mask comes from the seeded generator.
  */
+import { checkOptions } from '../tensor/check.js';
 import { checkProbability, dropout } from '../autograd/ops/dropout.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Generator } from '../tensor/random.js';
@@ -27,6 +28,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, opts: DropoutModuleOptions = {}) {
     super();
+    opts = checkOptions(opts, 'Dropout');
     checkProbability(p, 'Dropout');
     this.p = p;
     this.generator = opts.generator;

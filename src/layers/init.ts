@@ -15,6 +15,7 @@
  * truncNormal_ draws N(mean, std^2) restricted to [a, b] by torch's inverse-CDF method: u uniform
  * in [Phi(alpha), Phi(beta)], x = mean + std * Phi^-1(u), then clamped to [a, b].
  */
+import { describeValue } from '../tensor/check.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { erf } from '../tensor/kernels/special.js';
@@ -85,12 +86,12 @@ export interface TruncNormalOptions extends InitOptions {
 
 function checkTensor(t: Tensor, where: string): void {
   if (t === null || typeof t !== 'object' || !('data' in t) || !('shape' in t)) {
-    throw new Error(`${where}: tensor must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+    throw new Error(`${where}: tensor must be a Tensor, got ${describeValue(t)}`);
   }
 }
 
 function checkNumber(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${String(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -114,7 +115,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'leaky_relu': {
       const slope = param ?? 0.01;
       if (typeof slope !== 'number' || !Number.isFinite(slope)) {
-        throw new Error(`calculateGain: negative slope must be a finite number, got ${String(slope)}`);
+        throw new Error(`calculateGain: negative slope must be a finite number, got ${describeValue(slope)}`);
       }
       return Math.sqrt(2 / (1 + slope * slope));
     }
@@ -187,7 +188,7 @@ export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): T
  */
 export function constant_(t: Tensor, value: number): Tensor {
   checkTensor(t, 'constant_');
-  if (typeof value !== 'number') throw new Error(`constant_: value must be a number, got ${typeof value}`);
+  if (typeof value !== 'number') throw new Error(`constant_: value must be a number, got ${describeValue(value)}`);
   t.data.fill(value);
   return t;
 }

@@ -1,9 +1,11 @@
 /**
  * `Linear`: y = x W^T + b, PyTorch's nn.Linear (weight [outFeatures, inFeatures], bias [outFeatures]).
  */
+import { checkOptionalTensor, checkTensor } from '../autograd/check.js';
 import { linear as linearOp } from '../autograd/ops/linear.js';
 import type { Tensor } from '../autograd/tensor.js';
-import { fmtShape } from '../tensor/shape.js';
+import { checkBoolean, checkInteger, checkOptions } from '../tensor/check.js';
+import { checkSize, fmtShape } from '../tensor/shape.js';
 import { defaultInitBound, uniformParameter } from './parameter.js';
 import { Module } from './module.js';
 
@@ -16,20 +18,23 @@ export interface LinearOptions {
   bias?: boolean;
 }
 
-function checkFeatures(value: number, where: string, argName: string): void {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${where}: ${argName} must be a non-negative integer, got ${value}`);
-}
-
 /**
  * y = x W^T + b over the last axis of x ([*, inFeatures] -> [*, outFeatures]).
  * @example linear(x, weight, bias)  // x [N, 784], weight [10, 784], bias [10] -> [N, 10]
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  const inFeatures = weight.shape[weight.ndim - 1];
+  checkTensor(x, 'linear', 'input');
+  checkTensor(weight, 'linear', 'weight');
+  if (weight.ndim !== 2) {
+    throw new Error(`linear: weight must have shape [outFeatures, inFeatures], got ${fmtShape(weight.shape)}`);
+  }
+  const [outFeatures, inFeatures] = weight.shape as [number, number];
+  checkOptionalTensor(bias, 'linear', 'bias', [outFeatures]);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new Error(`linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got input ${fmtShape(x.shape)}`);
   }
-  return linearOp(x, weight, bias);
+  checkSize([...x.shape.slice(0, -1), outFeatures], 'linear', 'output shape');
+  return linearOp(x, weight, bias ?? null);
 }
 
 /**
@@ -49,13 +54,15 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    checkFeatures(inFeatures, 'Linear', 'inFeatures');
-    checkFeatures(outFeatures, 'Linear', 'outFeatures');
+    opts = checkOptions(opts, 'Linear');
+    checkInteger(inFeatures, 'Linear', 'inFeatures', 0);
+    checkInteger(outFeatures, 'Linear', 'outFeatures', 0);
+    checkSize([outFeatures, inFeatures], 'Linear', 'weight shape');
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = defaultInitBound(inFeatures);
     this.weight = uniformParameter([outFeatures, inFeatures], bound);
-    this.bias = (opts.bias ?? true) ? uniformParameter([outFeatures], bound) : null;
+    this.bias = checkBoolean(opts.bias ?? true, 'Linear', 'bias') ? uniformParameter([outFeatures], bound) : null;
     this.registerParameter('weight');
     this.registerParameter('bias');
   }

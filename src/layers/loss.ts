@@ -4,6 +4,7 @@
  * src/autograd/ops/loss.ts and lossMore.ts that keep their options. As in torch, a class
  * `weight` (and `posWeight`) is a buffer, saved in the state dict as `weight` (`pos_weight`).
  */
+import { checkOptions } from '../tensor/check.js';
 import {
   binaryCrossEntropyWithLogits,
   crossEntropy,
@@ -48,6 +49,7 @@ export class CrossEntropyLoss extends Module {
 
   constructor(opts: CrossEntropyOptions = {}) {
     super();
+    opts = checkOptions(opts, 'CrossEntropyLoss');
     this.weight = opts.weight ?? null;
     this.reduction = opts.reduction ?? 'mean';
     this.ignoreIndex = opts.ignoreIndex ?? -100;
@@ -80,6 +82,7 @@ export class NLLLoss extends Module {
 
   constructor(opts: NllLossOptions = {}) {
     super();
+    opts = checkOptions(opts, 'NLLLoss');
     this.weight = opts.weight ?? null;
     this.reduction = opts.reduction ?? 'mean';
     this.ignoreIndex = opts.ignoreIndex ?? -100;
@@ -102,6 +105,7 @@ export class MSELoss extends Module {
 
   constructor(opts: MseLossOptions = {}) {
     super();
+    opts = checkOptions(opts, 'MSELoss');
     this.reduction = opts.reduction ?? 'mean';
   }
 
@@ -125,6 +129,7 @@ export class BCEWithLogitsLoss extends Module {
 
   constructor(opts: BceWithLogitsOptions = {}) {
     super();
+    opts = checkOptions(opts, 'BCEWithLogitsLoss');
     this.weight = opts.weight ?? null;
     this.posWeight = opts.posWeight ?? null;
     this.reduction = opts.reduction ?? 'mean';

@@ -11,6 +11,7 @@
  *   - explicitly, with `registerParameter` / `registerBuffer` / `registerModule`, for buffers and
  *     for camelCase fields saved under snake_case keys (`runningVar` as `running_var`).
  */
+import { checkBoolean, describeValue } from '../tensor/check.js';
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -196,7 +197,7 @@ export abstract class Module {
    * model.train(); // batch statistics, dropout on
    */
   train(mode = true): this {
-    this.training = mode;
+    this.training = checkBoolean(mode, `${this.constructor.name}.train`, 'mode');
     for (const [, child] of this.namedChildren()) child.train(mode);
     return this;
   }
@@ -261,7 +262,7 @@ export abstract class Module {
    */
   requiresGrad_(requiresGrad = true): this {
     if (typeof requiresGrad !== 'boolean') {
-      throw new Error(`requiresGrad_: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+      throw new Error(`requiresGrad_: requiresGrad must be true or false, got ${describeValue(requiresGrad)}`);
     }
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;

@@ -9,6 +9,7 @@
  * views tensors needs to know about parameters, and ops on a parameter return plain tensors, as in
  * torch. `Parameter(t)` and `new Parameter(t)` both work; `t` itself is not changed.
  */
+import { describeValue } from '../tensor/check.js';
 import { Tensor } from '../autograd/tensor.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -40,10 +41,10 @@ export interface ParameterConstructor {
 
 function makeParameter(data: Tensor, requiresGrad = true): Tensor {
   if (!(data instanceof Tensor)) {
-    throw new Error(`Parameter: data must be a Tensor, got ${data === null ? 'null' : typeof data}`);
+    throw new Error(`Parameter: data must be a Tensor, got ${describeValue(data)}`);
   }
   if (typeof requiresGrad !== 'boolean') {
-    throw new Error(`Parameter: requiresGrad must be true or false, got ${String(requiresGrad)}`);
+    throw new Error(`Parameter: requiresGrad must be true or false, got ${describeValue(requiresGrad)}`);
   }
   if (requiresGrad && data.dtype !== 'float32' && data.dtype !== 'float64') {
     throw new Error(`Parameter: only tensors of floating dtype can require gradients, got dtype '${data.dtype}'`);

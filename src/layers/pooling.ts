@@ -2,9 +2,11 @@
  * Pooling layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (PyTorch's arguments and
  * defaults; stride defaults to the kernel size). They hold no parameters.
  */
+import { checkOptions } from '../tensor/check.js';
 import {
   adaptiveAvgPool2d,
   avgPool2d,
+  checkOutputSize,
   maxPool2d,
   type AvgPool2dOptions,
   type MaxPool2dOptions,
@@ -25,6 +27,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntPair, opts: MaxPool2dOptions = {}) {
     super();
+    opts = checkOptions(opts, 'MaxPool2d');
     this.kernelSize = pair(kernelSize, 'MaxPool2d', 'kernelSize', 1);
     this.options = { ...opts };
   }
@@ -51,6 +54,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: IntPair, opts: AvgPool2dOptions = {}) {
     super();
+    opts = checkOptions(opts, 'AvgPool2d');
     this.kernelSize = pair(kernelSize, 'AvgPool2d', 'kernelSize', 1);
     this.options = { ...opts };
   }
@@ -75,6 +79,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: number | readonly [number | null, number | null]) {
     super();
+    checkOutputSize(outputSize, 'AdaptiveAvgPool2d');
     this.outputSize = outputSize;
   }
 

@@ -9,6 +9,7 @@
  * the p-norm of all elements together), and the gradients are multiplied even when the factor is 1.
  * Norms accumulate in float64.
  */
+import { describeValue } from '../tensor/check.js';
 import { Tensor } from '../autograd/tensor.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import type { FloatArray } from '../tensor/dtype.js';
@@ -37,13 +38,13 @@ function gradsOf(params: GradParams, where: string): FloatArray[] {
   if (list === null) {
     throw new Error(
       `${where}: parameters must be a Tensor or an iterable of Tensors` +
-      `, got ${params === null ? 'null' : typeof params}`,
+      `, got ${describeValue(params)}`,
     );
   }
   const grads: FloatArray[] = [];
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) {
-      throw new Error(`${where}: parameters[${i}] must be a Tensor, got ${p === null ? 'null' : typeof p}`);
+      throw new Error(`${where}: parameters[${i}] must be a Tensor, got ${describeValue(p)}`);
     }
     if (p.grad !== null) grads.push(floatData(p.grad, where, `parameters[${i}].grad`));
   });
@@ -88,11 +89,11 @@ function vectorNorm(values: ArrayLike<number>, p: number): number {
 export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGradNormOptions = {}): number {
   const where = 'clipGradNorm_';
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) {
-    throw new Error(`${where}: maxNorm must be a number, got ${String(maxNorm)}`);
+    throw new Error(`${where}: maxNorm must be a number, got ${describeValue(maxNorm)}`);
   }
   const p = opts.normType ?? 2;
   if (typeof p !== 'number' || Number.isNaN(p) || (p < 0 && p !== -Infinity)) {
-    throw new Error(`${where}: normType must be a number >= 0, Infinity or -Infinity, got ${String(p)}`);
+    throw new Error(`${where}: normType must be a number >= 0, Infinity or -Infinity, got ${describeValue(p)}`);
   }
   const grads = gradsOf(params, where);
   if (grads.length === 0) return 0;
@@ -116,7 +117,7 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
 export function clipGradValue_(params: GradParams, clipValue: number): void {
   const where = 'clipGradValue_';
   if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) {
-    throw new Error(`${where}: clipValue must be a number, got ${String(clipValue)}`);
+    throw new Error(`${where}: clipValue must be a number, got ${describeValue(clipValue)}`);
   }
   for (const g of gradsOf(params, where)) {
     for (let i = 0; i < g.length; i++) g[i] = Math.min(Math.max(g[i]!, -clipValue), clipValue);

@@ -15,6 +15,7 @@
  * (PyTorch 2.x). The moment buffers have the parameter's dtype, as in torch; every intermediate
  * is float64.
  */
+import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
@@ -51,7 +52,11 @@ export type AdamOptions = Partial<AdamGroupOptions>;
 abstract class AdamBase extends Optimizer<AdamGroupOptions> {
   protected constructor(name: string, params: Params<AdamGroupOptions>, options: AdamOptions | undefined, weightDecay: number, private readonly decoupled: boolean) {
     const given = options === undefined ? {} : options;
-    if (given === null || typeof given !== 'object') throw new Error(`${name}: options must be an object, got ${String(given)}`);
+    if (given === null || typeof given !== 'object') {
+      throw new Error(
+        `${name}: options must be an object, got ${describeValue(given)}`,
+      );
+    }
     const defaults: AdamGroupOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false };
     for (const key of Object.keys(defaults) as (keyof AdamGroupOptions)[]) {
       if (given[key] !== undefined) (defaults as unknown as Record<string, unknown>)[key] = given[key];
@@ -70,11 +75,11 @@ abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     checkNonNegative(o.eps, 'eps', where);
     checkNonNegative(o.weightDecay, 'weightDecay', where);
     if (!Array.isArray(o.betas) || o.betas.length !== 2) {
-      throw new Error(`${where}: betas must be a pair [beta1, beta2], got ${JSON.stringify(o.betas)}`);
+      throw new Error(`${where}: betas must be a pair [beta1, beta2], got ${describeValue(o.betas)}`);
     }
     o.betas.forEach((beta, i) => {
       if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) {
-        throw new Error(`${where}: betas[${i}] must be in [0, 1), got ${String(beta)}`);
+        throw new Error(`${where}: betas[${i}] must be in [0, 1), got ${describeValue(beta)}`);
       }
     });
     checkBoolean(o.amsgrad, 'amsgrad', where);

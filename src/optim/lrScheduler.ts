@@ -24,6 +24,7 @@
  * scheduler starts from the first one's initial rate, as torch's `setdefault` does), so the
  * optimizer's groups and state dicts hold only the optimizer's own options.
  */
+import { describeValue } from '../tensor/check.js';
 import type { Optimizer } from './optimizer.js';
 
 /**
@@ -47,14 +48,14 @@ const initialLrs = new WeakMap<object, number>();
 
 function checkPositiveInteger(v: unknown, name: string, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new Error(`${where}: ${name} must be a positive integer, got ${String(v)}`);
+    throw new Error(`${where}: ${name} must be a positive integer, got ${describeValue(v)}`);
   }
   return v;
 }
 
 function checkFinite(v: unknown, name: string, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new Error(`${where}: ${name} must be a finite number, got ${String(v)}`);
+    throw new Error(`${where}: ${name} must be a finite number, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -103,14 +104,14 @@ export abstract class LRScheduler {
   ) {
     const groups = (optimizer as { paramGroups?: unknown } | null)?.paramGroups;
     if (optimizer === null || typeof optimizer !== 'object' || !Array.isArray(groups)) {
-      throw new Error(`${name}: optimizer must be an Optimizer, got ${optimizer === null ? 'null' : typeof optimizer}`);
+      throw new Error(`${name}: optimizer must be an Optimizer, got ${describeValue(optimizer)}`);
     }
   }
 
   /** Records the base learning rates and performs the initial step (torch's `__init__` tail). */
   protected start(lastEpoch = -1): void {
     if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
-      throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+      throw new Error(`${this.name}: lastEpoch must be an integer >= -1, got ${describeValue(lastEpoch)}`);
     }
     this.optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) {
@@ -205,18 +206,18 @@ export abstract class LRScheduler {
   loadStateDict(sd: SchedulerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     if (sd === null || typeof sd !== 'object') {
-      throw new Error(`${where}: expected an object, got ${sd === null ? 'null' : typeof sd}`);
+      throw new Error(`${where}: expected an object, got ${describeValue(sd)}`);
     }
     const groups = this.optimizer.paramGroups.length;
     const lrList = (key: string): number[] => {
       const v = sd[key];
       if (!Array.isArray(v) || v.length !== groups || !v.every((x) => typeof x === 'number')) {
-        throw new Error(`${where}: ${key} must be a list of ${groups} numbers, got ${JSON.stringify(v)}`);
+        throw new Error(`${where}: ${key} must be a list of ${groups} numbers, got ${describeValue(v)}`);
       }
       return [...(v as number[])];
     };
     for (const key of ['lastEpoch', 'stepCount']) {
-      if (!Number.isInteger(sd[key])) throw new Error(`${where}: ${key} must be an integer, got ${String(sd[key])}`);
+      if (!Number.isInteger(sd[key])) throw new Error(`${where}: ${key} must be an integer, got ${describeValue(sd[key])}`);
     }
     this.loadOptions(sd, where);
     this.baseLrs = lrList('baseLrs');
@@ -328,7 +329,7 @@ export class MultiStepLR extends LRScheduler {
   protected override loadOptions(o: Record<string, unknown>, where: string): void {
     const v = o['milestones'];
     if (!Array.isArray(v) || !v.every((m) => Number.isInteger(m))) {
-      throw new Error(`${where}: milestones must be a list of integers, got ${JSON.stringify(v)}`);
+      throw new Error(`${where}: milestones must be a list of integers, got ${describeValue(v)}`);
     }
     this.milestones = [...(v as number[])].sort((a, b) => a - b);
     this.gamma = checkFinite(o['gamma'], 'gamma', where);
@@ -432,10 +433,10 @@ export class LinearLR extends LRScheduler {
   protected override loadOptions(o: Record<string, unknown>, where: string): void {
     const [start, end] = [o['startFactor'], o['endFactor']];
     if (typeof start !== 'number' || !(start > 0 && start <= 1)) {
-      throw new Error(`${where}: startFactor must be in (0, 1], got ${String(start)}`);
+      throw new Error(`${where}: startFactor must be in (0, 1], got ${describeValue(start)}`);
     }
     if (typeof end !== 'number' || !(end >= 0 && end <= 1)) {
-      throw new Error(`${where}: endFactor must be in [0, 1], got ${String(end)}`);
+      throw new Error(`${where}: endFactor must be in [0, 1], got ${describeValue(end)}`);
     }
     [this.startFactor, this.endFactor] = [start, end];
     this.totalIters = checkPositiveInteger(o['totalIters'], 'totalIters', where);
@@ -531,7 +532,7 @@ export class LambdaLR extends LRScheduler {
       this.lrLambdas = new Array<(step: number) => number>(groups).fill(f as (step: number) => number);
     }
     this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== 'function') throw new Error(`LambdaLR: lrLambda ${i} must be a function, got ${typeof fn}`);
+      if (typeof fn !== 'function') throw new Error(`LambdaLR: lrLambda ${i} must be a function, got ${describeValue(fn)}`);
     });
     this.start(opts.lastEpoch);
   }
@@ -614,7 +615,7 @@ export class OneCycleLR extends LRScheduler {
     }
     const pct = opts.pctStart ?? 0.3;
     if (typeof pct !== 'number' || !(pct >= 0 && pct <= 1)) {
-      throw new Error(`${where}: pctStart must be a number in [0, 1], got ${String(pct)}`);
+      throw new Error(`${where}: pctStart must be a number in [0, 1], got ${describeValue(pct)}`);
     }
     const n = this.totalSteps;
     this.phases = opts.threePhase
@@ -718,7 +719,7 @@ export class OneCycleLR extends LRScheduler {
     const list = (key: string, n: number): number[] => {
       const v = sd[key];
       if (!Array.isArray(v) || v.length !== n) {
-        throw new Error(`${where}: ${key} must be a list of ${n} numbers, got ${JSON.stringify(v)}`);
+        throw new Error(`${where}: ${key} must be a list of ${n} numbers, got ${describeValue(v)}`);
       }
       return v.map((x, i) => checkFinite(x, `${key}[${i}]`, where));
     };
@@ -758,11 +759,11 @@ export class SequentialLR extends LRScheduler {
     const where = 'SequentialLR';
     const schedulers = opts?.schedulers;
     if (!Array.isArray(schedulers) || schedulers.length < 1) {
-      throw new Error(`${where}: expects at least one scheduler, got ${JSON.stringify(schedulers)}`);
+      throw new Error(`${where}: expects at least one scheduler, got ${describeValue(schedulers)}`);
     }
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) {
-        throw new Error(`${where}: schedulers[${i}] must be a scheduler, got ${typeof s}`);
+        throw new Error(`${where}: schedulers[${i}] must be a scheduler, got ${describeValue(s)}`);
       }
       if (s.optimizer !== optimizer) {
         throw new Error(
@@ -812,7 +813,7 @@ export class SequentialLR extends LRScheduler {
     const subs = sd['schedulers'];
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
       throw new Error(
-        `${where}: schedulers must be a list of ${this.schedulers.length} state dicts, got ${JSON.stringify(subs)}`,
+        `${where}: schedulers must be a list of ${this.schedulers.length} state dicts, got ${describeValue(subs)}`,
       );
     }
     subs.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));

@@ -9,7 +9,9 @@
  * typegrad's camelCase names (`weightDecay`, not `weight_decay`), the names the constructor takes;
  * `step` is a plain number where torch keeps a 0-d tensor (`loadStateDict` accepts either).
  */
+import { checkTensor } from '../autograd/check.js';
 import { floatData } from '../autograd/dtypeCheck.js';
+import { describeValue } from '../tensor/check.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { describe, emptyRecord, isPlainObject } from '../tensor/records.js';
@@ -127,7 +129,9 @@ export abstract class Optimizer<O extends object> {
     checkKnownOptions(given, defaults, name);
     this.validate(defaults, name);
     if (params instanceof Tensor || !Array.isArray(params)) {
-      throw new Error(`${name}: params must be an array of Tensors or of parameter groups {params, ...options}, got ${params instanceof Tensor ? 'a Tensor' : typeof params}`);
+      throw new Error(
+        `${name}: params must be an array of Tensors or of parameter groups {params, ...options}, got ${describeValue(params)}`,
+      );
     }
     if (params.length === 0) throw new Error(`${name}: params is an empty list; expected at least one parameter`);
     const groups = params.every((p) => p instanceof Tensor)
@@ -155,12 +159,12 @@ export abstract class Optimizer<O extends object> {
   addParamGroup(group: ParamGroupInput<O>): void {
     const where = `${this.name}: param group ${this.paramGroups.length}`;
     if (group === null || typeof group !== 'object' || !Array.isArray(group.params)) {
-      throw new Error(`${where}: expected {params: Tensor[], ...options}, got ${group === null ? 'null' : typeof group}`);
+      throw new Error(`${where}: expected {params: Tensor[], ...options}, got ${describeValue(group)}`);
     }
     checkKnownOptions(group, this.defaults, where);
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     group.params.forEach((p, i) => {
-      if (!(p instanceof Tensor)) throw new Error(`${where}: params[${i}] must be a Tensor, got ${typeof p}`);
+      if (!(p instanceof Tensor)) throw new Error(`${where}: params[${i}] must be a Tensor, got ${describeValue(p)}`);
       if (!p.isLeaf) throw new Error(`${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`);
       if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
       seen.add(p);
@@ -174,10 +178,9 @@ export abstract class Optimizer<O extends object> {
   step(): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
-        if (p.grad.shape.join(',') !== p.shape.join(',')) {
-          throw new Error(`${this.name}.step: the gradient of a parameter of shape ${fmtShape(p.shape)} has shape ${fmtShape(p.grad.shape)}`);
-        }
+        if (p.grad === null || p.grad === undefined) continue;
+        // .grad is public and writable: a Float32Array or a wrong shape set by hand fails here, by name.
+        checkTensor(p.grad, `${this.name}.step`, `the gradient of a parameter of shape ${fmtShape(p.shape)}`, p.shape);
         let state = this.state.get(p);
         if (state === undefined) {
           state = {};
@@ -342,11 +345,15 @@ function checkKnownOptions(given: object, defaults: object, where: string): void
 /** Throws unless `value` is a finite number >= 0, naming the option. */
 export function checkNonNegative(value: unknown, option: string, where: string): void {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new Error(`${where}: ${option} must be a finite number >= 0, got ${String(value)}`);
+    throw new Error(`${where}: ${option} must be a finite number >= 0, got ${describeValue(value)}`);
   }
 }
 
 /** Throws unless `value` is a boolean, naming the option. */
 export function checkBoolean(value: unknown, option: string, where: string): void {
-  if (typeof value !== 'boolean') throw new Error(`${where}: ${option} must be true or false, got ${String(value)}`);
+  if (typeof value !== 'boolean') {
+    throw new Error(
+      `${where}: ${option} must be true or false, got ${describeValue(value)}`,
+    );
+  }
 }

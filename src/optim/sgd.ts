@@ -13,6 +13,7 @@
  * The momentum buffer b has the parameter's dtype, as in torch; every intermediate is float64.
  */
 import { floatData } from '../autograd/dtypeCheck.js';
+import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
@@ -54,7 +55,11 @@ export type SGDOptions = Pick<SGDGroupOptions, 'lr'> & Partial<SGDGroupOptions>;
  */
 export class SGD extends Optimizer<SGDGroupOptions> {
   constructor(params: Params<SGDGroupOptions>, options: SGDOptions) {
-    if (options === null || typeof options !== 'object') throw new Error(`SGD: options must be an object with at least lr, got ${String(options)}`);
+    if (options === null || typeof options !== 'object') {
+      throw new Error(
+        `SGD: options must be an object with at least lr, got ${describeValue(options)}`,
+      );
+    }
     const defaults: SGDGroupOptions = { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
     for (const key of Object.keys(defaults) as (keyof SGDGroupOptions)[]) {
       if (options[key] !== undefined) (defaults as unknown as Record<string, unknown>)[key] = options[key];
@@ -69,7 +74,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     checkNonNegative(o.momentum, 'momentum', where);
     checkNonNegative(o.weightDecay, 'weightDecay', where);
     if (typeof o.dampening !== 'number' || !Number.isFinite(o.dampening)) {
-      throw new Error(`${where}: dampening must be a finite number, got ${String(o.dampening)}`);
+      throw new Error(`${where}: dampening must be a finite number, got ${describeValue(o.dampening)}`);
     }
     checkBoolean(o.nesterov, 'nesterov', where);
     checkBoolean(o.maximize, 'maximize', where);

@@ -9,6 +9,7 @@
  * one plain loop per formula, slow, for reading and stepping through in a debugger). The default
  * is `'wasm'` where available, else `'js'`.
  */
+import { describeValue } from './check.js';
 import { wasmKernels, wasmSimdSupported } from '../wasm/backend.js';
 import { moments, normalizeAffine, normBackwardInput, normBackwardReduce, reduceSum } from './kernels/axisReduce.js';
 import { batchedMatmul, matmulNT, matmulTN } from './kernels/matmul.js';
@@ -74,7 +75,9 @@ export function kernels(): Kernels {
 export function setBackend(name: string): void {
   const k = backends.get(name);
   if (k === undefined) {
-    throw new Error(`setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, got '${name}'`);
+    throw new Error(
+      `setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, got ${describeValue(name)}`,
+    );
   }
   current = k;
 }

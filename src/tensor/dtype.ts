@@ -8,6 +8,8 @@
  * float32 < float64. See `resultDtype` in `src/autograd/ops/binary.ts` for how 0-d tensors and
  * JS numbers take part.
  */
+import { describeValue } from './check.js';
+
 /**
  * The element type of a tensor: `'float32'` (the default), `'float64'`, `'int32'` or `'bool'`.
  * @example
@@ -27,6 +29,7 @@ export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 export type FloatArray = Float32Array | Float64Array;
 
 /**
+/**
  * The typed arrays any tensor is stored in: Float32Array (float32), Float64Array (float64),
  * Int32Array (int32) and Uint8Array (bool, 0 or 1).
  * @example
@@ -34,10 +37,16 @@ export type FloatArray = Float32Array | Float64Array;
  */
 export type TensorData = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** A new zero-filled array of the dtype. */
+/**
+ * A new zero-filled array of the dtype. Sizes from user input are checked before this with a
+ * message naming the function (`checkSize` in shape.ts); this is the last guard (2^31 - 1 there too).
+ */
 export function allocate(dtype: 'float32' | 'float64', size: number): FloatArray;
 export function allocate(dtype: DType, size: number): TensorData;
 export function allocate(dtype: DType, size: number): TensorData {
+  if (!(size <= 2 ** 31 - 1)) {
+    throw new Error(`allocate: ${size} elements are more than the ${2 ** 31 - 1} a tensor can hold`);
+  }
   switch (dtype) {
     case 'float64':
       return new Float64Array(size);
@@ -73,13 +82,8 @@ export function isTensorData(v: unknown): v is TensorData {
   );
 }
 
-/** What a value is, for error messages: `Int8Array`, `an array`, `null`, `number`, ... */
-export function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
-  return typeof v;
-}
+/** What a value is, for error messages: the one formatter of src/tensor/check.ts. */
+export { describeValue } from './check.js';
 
 /** Whether `v` names a dtype. */
 export function isDType(v: unknown): v is DType {
@@ -106,7 +110,7 @@ export function checkDtype(dtype: unknown, where: string, allowed: readonly DTyp
   const d = dtype ?? 'float32';
   if (!(allowed as readonly unknown[]).includes(d)) {
     const list = allowed.map((a) => `'${a}'`).join(', ');
-    throw new Error(`${where}: dtype must be one of ${list}, got ${typeof d === 'string' ? `'${d}'` : String(d)}`);
+    throw new Error(`${where}: dtype must be one of ${list}, got ${describeValue(d)}`);
   }
   return d as DType;
 }

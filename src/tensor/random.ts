@@ -7,6 +7,8 @@
  * `Math.cos`, whose last-ulp results may in principle differ between engines, but the float64 result
  * is rounded to float32 before it is stored, which hides such differences in practice.
  */
+import { describeValue } from './check.js';
+
 /**
  * A seeded random number generator (xoshiro128**): the same seed gives the same numbers on every
  * JavaScript engine.
@@ -143,6 +145,6 @@ export const defaultGenerator = new Generator(0);
  * const b = randn([2]); // equal to a
  */
 export function manualSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${describeValue(seed)}`);
   defaultGenerator.seed(seed);
 }

@@ -23,28 +23,12 @@ export function quote(s: string): string {
 }
 
 /**
- * A short description of any value for an error message. It never recurses: an array shows its
- * elements only when they are at most 8 primitives, so a hostile input cannot make it deep or long.
+ * A short description of any value for an error message: the one formatter of src/tensor/check.ts
+ * (`describeValue`), under the name the record and safetensors code uses. It never recurses: arrays
+ * show at most 8 entries, nested values by type, strings and class names cut short.
  * @example
- * describe([1, 2]);     // 'an array [1, 2]'
+ * describe([1, 2]);     // '[1, 2] (array)'
  * describe(new Map());  // 'a Map'
- * describe(NaN);        // 'number NaN'
+ * describe(NaN);        // 'NaN'
  */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) {
-    if (v.length <= 8 && v.every((x) => x === null || typeof x !== 'object')) {
-      return `an array [${v.map((x) => (typeof x === 'string' ? quote(x) : String(x))).join(', ')}]`;
-    }
-    return `an array of ${v.length} elements`;
-  }
-  if (typeof v === 'string') return `string ${quote(v)}`;
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'object') {
-    if (v instanceof Map) return 'a Map';
-    const name = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return `${typeof v} ${String(v)}`;
-}
+export { describeValue as describe } from './check.js';

@@ -4,6 +4,7 @@
  * Shape letters used across typegrad: N batch, C channels, G groups, H/W (and D/L) spatial extents.
  * All storage is contiguous row-major: the last axis varies fastest.
  */
+import { describeValue, fmtList } from './check.js';
 
 /**
  * A shape as typegrad stores it: a frozen array of non-negative integers.
@@ -29,23 +30,51 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** `[2, 3]` -> `"[2, 3]"`: the form shapes take in error messages. */
+/** `[2, 3]` -> `"[2, 3]"`: the form shapes take in error messages (abbreviated past 8 axes). */
 export function fmtShape(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
+  return fmtList(shape);
 }
 
-/** Throws unless `shape` is an array of finite non-negative integers. */
+/**
+ * The most elements one tensor may hold: 2^31 - 1. Engines cap typed arrays differently (V8 in
+ * Node 20 at 2^32 elements, older Firefox and Safari lower), and kernels index with Int32Array
+ * (max-pool argmax, class targets), so 2^31 - 1 is the bound that holds everywhere. Note that
+ * 2^31 - 1 float32 elements are 8 GiB: the bound keeps the error clear, not the allocation small.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** A count as messages print it: `1e10` past a billion, else plain. */
+function fmtCount(n: number): string {
+  return n >= 1e9 ? n.toExponential().replace('e+', 'e') : String(n);
+}
+
+/**
+ * Throws unless a tensor of `shape` fits in one typed array (at most `MAX_ELEMENTS` elements):
+ * `zeros: shape [100000, 100000] has 1e10 elements, more than the 2147483647 a tensor can hold`.
+ * Called wherever a size comes from user input, before anything is allocated.
+ */
+export function checkSize(shape: Shape, where: string, argName = 'shape'): void {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) {
+    throw new Error(
+      `${where}: ${argName} ${fmtShape(shape)} has ${fmtCount(n)} elements, more than the ${MAX_ELEMENTS} a tensor can hold`,
+    );
+  }
+}
+
+/** Throws unless `shape` is an array of finite non-negative integers with at most `MAX_ELEMENTS` elements. */
 export function checkShape(shape: Shape, where: string, argName = 'shape'): void {
   if (!Array.isArray(shape)) {
-    throw new Error(`${where}: ${argName} must be an array of non-negative integers, got ${String(shape)}`);
+    throw new Error(`${where}: ${argName} must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new Error(
-        `${where}: ${argName} must contain finite non-negative integers, got ${fmtShape(shape)}`,
+        `${where}: ${argName} must contain finite non-negative integers, got ${describeValue(shape)}`,
       );
     }
   }
+  checkSize(shape, where, argName);
 }
 
 /** Normalizes one possibly negative axis into `[0, ndim)`, or throws naming the argument. */
@@ -53,7 +82,9 @@ export function normalizeAxis(axis: number, ndim: number, where: string, argName
   // Like torch, a 0-d tensor accepts the axes of a 1-d one (0 and -1); both mean axis 0.
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(axis) || axis < -n || axis >= n) {
-    throw new Error(`${where}: ${argName} must be an integer in [${-n}, ${n - 1}] for a tensor of rank ${ndim}, got ${axis}`);
+    throw new Error(
+      `${where}: ${argName} must be an integer in [${-n}, ${n - 1}] for a tensor of rank ${ndim}, got ${describeValue(axis)}`,
+    );
   }
   return axis < 0 ? axis + n : axis;
 }
@@ -69,13 +100,18 @@ export function normalizeAxes(
   argName = 'axes',
 ): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new Error(
+      `${where}: ${argName} must be an integer, an array of integers or undefined, got ${describeValue(axes)}`,
+    );
+  }
   const list = typeof axes === 'number' ? [axes] : axes;
   const seen = new Set<number>();
   const out: number[] = [];
   for (const a of list) {
     const n = normalizeAxis(a, ndim, where, argName);
     if (seen.has(n)) {
-      throw new Error(`${where}: ${argName} must not repeat an axis, got [${list.join(', ')}] (axis ${n} appears twice)`);
+      throw new Error(`${where}: ${argName} must not repeat an axis, got ${fmtList(list)} (axis ${n} appears twice)`);
     }
     seen.add(n);
     if (ndim > 0) out.push(n);
@@ -97,6 +133,7 @@ export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  checkSize(out, where, 'broadcast shape');
   return out;
 }
 
@@ -131,7 +168,9 @@ export function resolveReshape(from: Shape, to: readonly number[], where: string
     if (d === -1 && infer < 0) {
       infer = i;
     } else if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${where}: shape must contain non-negative integers and at most one -1, got ${fmtShape(to)}`);
+      throw new Error(
+        `${where}: shape must contain non-negative integers and at most one -1, got ${describeValue(to)}`,
+      );
     } else {
       known *= d;
     }

@@ -171,6 +171,6 @@ describe('sumToShape', () => {
 describe('backward checks its grad argument', () => {
   it('throws naming the expected shape when grad is not a Tensor', () => {
     const y = tensor([1, 2], undefined, { requiresGrad: true }).mul(2);
-    expect(() => y.backward([1, 1] as unknown as Tensor)).toThrow('backward: grad must be a Tensor of shape [2], got object');
+    expect(() => y.backward([1, 1] as unknown as Tensor)).toThrow('backward: grad must be a Tensor of shape [2], got [1, 1] (array)');
   });
 });

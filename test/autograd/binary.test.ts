@@ -133,7 +133,7 @@ describe.each(OPS)('$name', (op) => {
 
   it('rejects an operand that is neither a Tensor nor a number', () => {
     expect(() => apply(op.name, randomTensor([2], 1), '3' as unknown as number)).toThrow(
-      new RegExp(`${op.name}: other must be a Tensor or a number, got string`),
+      new RegExp(`${op.name}: other must be a Tensor or a number, got "3" \\(string\\)`),
     );
   });
 });

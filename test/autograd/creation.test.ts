@@ -48,17 +48,17 @@ describe('tensor()', () => {
 
   it('rejects ragged nested arrays, saying where and what was expected', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: values must be rectangular; expected 2 entries at depth 1, got 1/);
-    expect(() => tensor([[1, 2], 3] as never)).toThrow(/expected 2 entries at depth 1, got number/);
-    expect(() => tensor([1, [2]] as never)).toThrow(/tensor: values must be rectangular nested arrays of numbers or booleans; found an array where a number was expected at depth 1/);
+    expect(() => tensor([[1, 2], 3] as never)).toThrow(/expected 2 entries at depth 1, got 3/);
+    expect(() => tensor([1, [2]] as never)).toThrow(/tensor: values must be rectangular nested arrays of numbers or booleans; found \[2\] \(array\) where a number was expected at depth 1/);
     expect(() => tensor([[[1, 2]], [[3]]])).toThrow(/expected 2 entries at depth 2, got 1/);
   });
 
   it('rejects non-numeric values and a shape that does not fit', () => {
-    expect(() => tensor('1' as never)).toThrow(/tensor: values must be a number, a boolean, nested arrays or a Float32Array\/Float64Array\/Int32Array\/Uint8Array, got string/);
-    expect(() => tensor([1, 'a'] as never)).toThrow(/found string where a number was expected/);
+    expect(() => tensor('1' as never)).toThrow(/tensor: values must be a number, a boolean, nested arrays or a Float32Array\/Float64Array\/Int32Array\/Uint8Array, got "1" \(string\)/);
+    expect(() => tensor([1, 'a'] as never)).toThrow(/found "a" \(string\) where a number was expected/);
     expect(() => tensor([1, 2, 3], [2, 2])).toThrow(/tensor: shape \[2, 2\] needs 4 values, got 3/);
     expect(() => tensor([1, 2], [2, -1])).toThrow(/tensor: shape must contain finite non-negative integers, got \[2, -1\]/);
-    expect(() => tensor([1], undefined, { dtype: 'int8' as never })).toThrow(/tensor: dtype must be one of 'bool', 'int32', 'float32', 'float64', got 'int8'/);
+    expect(() => tensor([1], undefined, { dtype: 'int8' as never })).toThrow(/tensor: dtype must be one of 'bool', 'int32', 'float32', 'float64', got "int8" \(string\)/);
   });
 });
 
@@ -72,7 +72,7 @@ describe('zeros, ones, full', () => {
   });
 
   it.each([
-    [[-1], /full: shape must contain finite non-negative integers, got \[-1\]/],
+    [[-1], /(zeros|ones): shape must contain finite non-negative integers, got \[-1\] \(array\)/],
     [[2, 1.5], /got \[2, 1\.5\]/],
     [[NaN], /got \[NaN\]/],
     [[Infinity], /finite.*got \[Infinity\]/],
@@ -82,7 +82,7 @@ describe('zeros, ones, full', () => {
   });
 
   it('reject a shape that is not an array', () => {
-    expect(() => zeros(3 as never)).toThrow(/full: shape must be an array of non-negative integers, got 3/);
+    expect(() => zeros(3 as never)).toThrow(/zeros: shape must be an array of non-negative integers, got 3/);
   });
 });
 
@@ -99,12 +99,12 @@ describe('arange', () => {
   it('rejects a zero step, a step away from end, and non-finite bounds', () => {
     expect(() => arange(0, 5, 0)).toThrow(/arange: step must be non-zero, got 0/);
     expect(() => arange(0, 5, -1)).toThrow(/arange: step \(-1\) must move from start \(0\) towards end \(5\)/);
-    expect(() => arange(Infinity)).toThrow(/arange: start, end and step must be finite, got start=0, end=Infinity, step=1/);
+    expect(() => arange(Infinity)).toThrow(/arange: start, end and step must be finite numbers, got start=0, end=Infinity, step=1/);
   });
 });
 
 describe('full checks its value', () => {
   it('throws naming value and its type for a non-number', () => {
-    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number or a boolean, got string');
+    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number or a boolean, got "a" (string)');
   });
 });

@@ -17,14 +17,14 @@ describe('new Tensor validates its storage', () => {
     expect(new Tensor(new Uint8Array(2), [2]).dtype).toBe('bool');
   });
   it.each([
-    [[1, 2], 'an array'],
-    [new Int8Array(2), 'Int8Array'],
-    [new Uint8ClampedArray(2), 'Uint8ClampedArray'],
-    [new Int16Array(2), 'Int16Array'],
-    [new BigInt64Array(2), 'BigInt64Array'],
-    [new DataView(new ArrayBuffer(8)), 'DataView'],
+    [[1, 2], '[1, 2] (array)'],
+    [new Int8Array(2), 'an Int8Array of length 2'],
+    [new Uint8ClampedArray(2), 'a Uint8ClampedArray of length 2'],
+    [new Int16Array(2), 'an Int16Array of length 2'],
+    [new BigInt64Array(2), 'a BigInt64Array of length 2'],
+    [new DataView(new ArrayBuffer(8)), 'a DataView of length 8'],
     [null, 'null'],
-    ['ab', 'string'],
+    ['ab', '"ab" (string)'],
   ])('rejects %s, naming Tensor, the argument and what was given', (data, given) => {
     expect(() => new Tensor(data as never, [2])).toThrow(
       `Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${given}`,
@@ -32,7 +32,7 @@ describe('new Tensor validates its storage', () => {
   });
   it('rejects a subclass of an accepted array (it could override indexing)', () => {
     class Sneaky extends Float32Array {}
-    expect(() => new Tensor(new Sneaky(2), [2])).toThrow(/Tensor: data must be .*, got Sneaky/);
+    expect(() => new Tensor(new Sneaky(2), [2])).toThrow(/Tensor: data must be .*, got a Sneaky of length 2/);
   });
   it('issue 10: an Int32Array is an int32 tensor and cannot become a trainable parameter', () => {
     const t = new Tensor(new Int32Array([1, 2]), [2]);
@@ -76,13 +76,13 @@ describe('creation functions and { dtype }', () => {
     expect(onesLike(tensor([1.5]), { dtype: 'float64' }).dtype).toBe('float64');
     expect(fullLike(tensor([true, false]), 0).toArray()).toEqual([false, false]);
     expect(() => arange(2 ** 31, 2 ** 31 + 2)).toThrow(/arange: value 2147483648 cannot be converted to int32/);
-    expect(() => arange(3, undefined, 1, { dtype: 'bool' })).toThrow(/arange: dtype must be one of 'float32', 'float64', 'int32', got 'bool'/);
+    expect(() => arange(3, undefined, 1, { dtype: 'bool' })).toThrow(/arange: dtype must be one of 'float32', 'float64', 'int32', got "bool" \(string\)/);
   });
   it('random and requiresGrad creation need a floating dtype', () => {
-    expect(() => randn([2], { dtype: 'int32' })).toThrow("randn: dtype must be one of 'float32', 'float64', got 'int32'");
-    expect(() => rand([2], { dtype: 'bool' })).toThrow("rand: dtype must be one of 'float32', 'float64', got 'bool'");
+    expect(() => randn([2], { dtype: 'int32' })).toThrow(`randn: dtype must be one of 'float32', 'float64', got "int32" (string)`);
+    expect(() => rand([2], { dtype: 'bool' })).toThrow(`rand: dtype must be one of 'float32', 'float64', got "bool" (string)`);
     expect(() => zeros([2], { dtype: 'int32', requiresGrad: true })).toThrow(
-      "full: only tensors of floating dtype can require gradients, got dtype 'int32'",
+      "zeros: only tensors of floating dtype can require gradients, got dtype 'int32'",
     );
     expect(() => tensor([1], undefined, { dtype: 'bool', requiresGrad: true })).toThrow(/tensor: only tensors of floating dtype/);
   });
@@ -178,6 +178,6 @@ describe('checkIndexTensor (for the index ops)', () => {
     expect(() => checkIndexTensor('gather', 'index', tensor([1]))).toThrow(
       "gather: expected index to have dtype 'int32' (torch: Long), got 'float32'",
     );
-    expect(() => checkIndexTensor('gather', 'index', [1])).toThrow('gather: index must be an int32 Tensor, got object');
+    expect(() => checkIndexTensor('gather', 'index', [1])).toThrow('gather: index must be an int32 Tensor, got [1] (array)');
   });
 });

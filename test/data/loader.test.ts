@@ -98,14 +98,14 @@ describe('DataLoader', () => {
 
   it('rejects bad arguments, naming them', () => {
     const [x, y] = data(4);
-    expect(() => new DataLoader([] as Tensor[])).toThrow('DataLoader: tensors must be a non-empty array of Tensors, got an empty array');
-    expect(() => new DataLoader([x, [1, 2] as unknown as Tensor])).toThrow('DataLoader: tensors[1] must be a Tensor, got object');
+    expect(() => new DataLoader([] as Tensor[])).toThrow('DataLoader: tensors must be a non-empty array of Tensors, got [] (array)');
+    expect(() => new DataLoader([x, [1, 2] as unknown as Tensor])).toThrow('DataLoader: tensors[1] must be a Tensor, got [1, 2] (array)');
     expect(() => new DataLoader([tensor(3)])).toThrow('DataLoader: tensors[0] must have a first (sample) dimension, got shape []');
     expect(() => new DataLoader([x, arange(5)])).toThrow(
       'DataLoader: every tensor must have the same first dimension; tensors[0] has 4 samples (shape [4, 2]), tensors[1] has 5 (shape [5])',
     );
     expect(() => new DataLoader([x, y], { batchSize: 0 })).toThrow('DataLoader: batchSize must be a positive integer, got 0');
     expect(() => new DataLoader([x, y], { batchSize: 1.5 })).toThrow('DataLoader: batchSize must be a positive integer, got 1.5');
-    expect(() => new DataLoader([x, y], { generator: {} as Generator })).toThrow('DataLoader: generator must be a Generator, got object');
+    expect(() => new DataLoader([x, y], { generator: {} as Generator })).toThrow('DataLoader: generator must be a Generator, got an object');
   });
 });

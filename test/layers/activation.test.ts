@@ -35,6 +35,6 @@ describe('activation modules', () => {
   });
 
   it('GELU rejects an unknown approximation', () => {
-    expect(() => new nn.GELU({ approximate: 'erf' as 'none' })).toThrow("GELU: approximate must be 'none' or 'tanh', got 'erf'");
+    expect(() => new nn.GELU({ approximate: 'erf' as 'none' })).toThrow(`GELU: approximate must be 'none' or 'tanh', got "erf" (string)`);
   });
 });

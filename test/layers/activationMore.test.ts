@@ -52,9 +52,9 @@ describe('activations against torch (float64)', () => {
 
   it('rejects bad arguments', () => {
     expect(() => new nn.LeakyReLU(NaN)).toThrow('LeakyReLU: negativeSlope must be a number, got NaN');
-    expect(() => new nn.ELU('1' as unknown as number)).toThrow('ELU: alpha must be a number, got 1');
+    expect(() => new nn.ELU('1' as unknown as number)).toThrow('ELU: alpha must be a number, got "1" (string)');
     expect(() => new nn.Softplus(1, NaN)).toThrow('Softplus: threshold must be a number, got NaN');
-    expect(() => F.silu([1] as unknown as Tensor)).toThrow('silu: input must be a Tensor, got object');
+    expect(() => F.silu([1] as unknown as Tensor)).toThrow('silu: input must be a Tensor, got [1] (array)');
     expect(() => F.elu(tensor(new Int32Array([1])))).toThrow(
       "elu: input must have a floating dtype ('float32' or 'float64'), got 'int32'",
     );

@@ -34,7 +34,7 @@ describe('Sequential', () => {
     expect(seq.at(-1)).toBe(seq.get(3));
     expect([...seq].map((m) => m.constructor.name)).toEqual(['Linear', 'ReLU', 'Dropout', 'Linear']);
     expect(() => seq.at(4)).toThrow('Sequential: index must be an integer in [-4, 3], got 4');
-    expect(() => new nn.Sequential({} as nn.Module)).toThrow('Sequential: every element must be a Module, got object at index 0');
+    expect(() => new nn.Sequential({} as nn.Module)).toThrow('Sequential: every element must be a Module, got an object at index 0');
   });
 
   it('propagates train() and eval() to its children', () => {

@@ -125,11 +125,11 @@ describe('conv2d', () => {
     const x = randomTensor([1, 6, 5, 5], 1);
     expect(() => F.conv2d(x, randomTensor([4, 4, 3, 3], 2), null, { groups: 1 })).toThrow(/input has 6 channels but weight \[4, 4, 3, 3\] with groups=1 expects 4/);
     expect(() => F.conv2d(x, randomTensor([3, 3, 3, 3], 2), null, { groups: 2 })).toThrow(/weight.shape\[0\] \(3\) must be divisible by groups \(2\)/);
-    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), randomTensor([3], 3))).toThrow(/bias must be null or a Tensor of shape \[4\], got \[3\]/);
+    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), randomTensor([3], 3))).toThrow(/bias must be null or a Tensor of shape \[4\], got shape \[3\]/);
     expect(() => F.conv2d(x, randomTensor([4, 6, 7, 7], 2))).toThrow(/smaller than the dilated kernel 7x7/);
     expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { stride: 0 })).toThrow(/stride must be an integer >= 1 or a pair of them, got 0/);
     expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { padding: 'same', stride: 2 })).toThrow(/padding='same' is not supported for strided convolutions/);
-    expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(/input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got \[6, 5\]/);
+    expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(/input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[6, 5\]/);
   });
 });
 
@@ -181,7 +181,7 @@ describe('nn.Conv2d', () => {
     expect(() => new nn.Conv2d(6, 8, 3, { groups: 4 })).toThrow('Conv2d: inChannels (6) must be divisible by groups (4)');
     expect(() => new nn.Conv2d(4, 6, 3, { groups: 4 })).toThrow('Conv2d: outChannels (6) must be divisible by groups (4)');
     expect(() => new nn.Conv2d(0, 6, 3)).toThrow('Conv2d: inChannels must be a positive integer, got 0');
-    expect(() => new nn.Conv2d(2, 6, [3, 0])).toThrow('Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3,0]');
+    expect(() => new nn.Conv2d(2, 6, [3, 0])).toThrow('Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3, 0] (array)');
     expect(() => new nn.Conv2d(2, 6, 3, { padding: -1 })).toThrow('Conv2d: padding must be an integer >= 0 or a pair of them, got -1');
     expect(() => new nn.Conv2d(2, 6, 3, { padding: 'same', stride: 2 })).toThrow(/padding='same' is not supported for strided convolutions/);
   });

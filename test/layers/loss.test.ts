@@ -176,7 +176,7 @@ describe('crossEntropy', () => {
     expect(() => F.crossEntropy(x, [0, 4, 1])).toThrow('crossEntropy: targets must be class indices in [0, 3] (or ignoreIndex -100), got 4 at flat index 1');
     expect(() => F.crossEntropy(x, [0, 1.5, 1])).toThrow(/got 1.5 at flat index 1/);
     expect(() => F.crossEntropy(x, [0, 1])).toThrow('crossEntropy: targets must have shape [3] to match the input, got [2]');
-    expect(() => F.crossEntropy(x, [0, 1, 2], { reduction: 'avg' as Reduction })).toThrow("crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+    expect(() => F.crossEntropy(x, [0, 1, 2], { reduction: 'avg' as Reduction })).toThrow(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got "avg" (string)`);
     expect(() => F.crossEntropy(x, [0, 1, 2], { labelSmoothing: 1.5 })).toThrow('crossEntropy: labelSmoothing must be in [0, 1], got 1.5');
     expect(() => F.crossEntropy(x, [0, 1, 2], { weight: tensor([1, 2]) })).toThrow('crossEntropy: weight must be a Tensor of shape [4] (one per class), got [2]');
   });

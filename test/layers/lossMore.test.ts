@@ -61,10 +61,10 @@ describe('regression losses against torch (float64)', () => {
     expect(() => F.smoothL1Loss(a, a, { beta: -1 })).toThrow('smoothL1Loss: beta must be a number >= 0, got -1');
     expect(() => F.huberLoss(a, a, { delta: 0 })).toThrow('huberLoss: delta must be a number > 0, got 0');
     expect(() => F.l1Loss(a, a, { reduction: 'avg' as 'mean' })).toThrow(
-      "l1Loss: reduction must be 'mean', 'sum' or 'none', got 'avg'",
+      `l1Loss: reduction must be 'mean', 'sum' or 'none', got "avg" (string)`,
     );
     expect(() => F.l1Loss(a, [1] as unknown as Tensor)).toThrow(
-      'l1Loss: input and target must be Tensors, got object and object',
+      'l1Loss: input and target must be Tensors, got a Tensor of shape [1] and [1] (array)',
     );
   });
 });
@@ -91,7 +91,7 @@ describe('klDiv against torch (float64)', () => {
       "klDiv: reduction 'batchmean' needs an input with a batch axis, got shape []",
     );
     expect(() => F.klDiv(tensor([0]), tensor([1]), { reduction: 'batch' as 'sum' })).toThrow(
-      "klDiv: reduction must be 'mean', 'sum' or 'none', got 'batch'",
+      `klDiv: reduction must be 'mean', 'sum' or 'none', got "batch" (string)`,
     );
   });
 });

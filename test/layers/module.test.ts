@@ -183,7 +183,7 @@ describe('nn.Parameter', () => {
   });
 
   it('rejects what is not a Tensor', () => {
-    expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow('Parameter: data must be a Tensor, got object');
+    expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow('Parameter: data must be a Tensor, got [1, 2] (array)');
     expect(() => nn.Parameter(zeros([1]), 1 as unknown as boolean)).toThrow(
       'Parameter: requiresGrad must be true or false, got 1',
     );
@@ -217,7 +217,7 @@ describe('module walks', () => {
     m.requiresGrad_();
     expect(m.parameters().every((p) => p.requiresGrad)).toBe(true);
     expect(() => m.requiresGrad_('no' as unknown as boolean)).toThrow(
-      'requiresGrad_: requiresGrad must be true or false, got no',
+      'requiresGrad_: requiresGrad must be true or false, got "no" (string)',
     );
   });
 
@@ -243,7 +243,7 @@ describe('ModuleList', () => {
     const list = new nn.ModuleList();
     expect(() => list.forward()).toThrow('ModuleList: has no forward');
     expect(() => list.append({} as nn.Module)).toThrow(
-      'ModuleList: every element must be a Module, got object at index 0',
+      'ModuleList: every element must be a Module, got an object at index 0',
     );
     expect(() => list.at(0)).toThrow('ModuleList: index must be an integer in [0, -1], got 0');
   });
@@ -271,7 +271,7 @@ describe('ModuleDict', () => {
       'ModuleDict: key must be a non-empty string without ".", got "a.b"',
     );
     expect(() => d.set('z', 3 as unknown as nn.Module)).toThrow(
-      'ModuleDict: the value under "z" must be a Module, got number',
+      'ModuleDict: the value under "z" must be a Module, got 3',
     );
     expect(() => d.forward()).toThrow('ModuleDict: has no forward');
   });

@@ -311,8 +311,12 @@ function groupNorm(groups: 'one' | 'all' | 'between', spatialRank: number, opts:
   }[groups];
   return {
     small: { shape: [2, small[0]! * small[1]!, ...SMALL_SPATIAL.slice(1, 1 + spatialRank)], numGroups: small[0]! },
+    // torch's group_norm rejects N * C/G * prod(spatial) == 1 (its _verify_batch_size rule), in any mode.
     geometry: () =>
-      fc.tuple(dim(3), draw, dims(spatialRank)).map(([n, [g, perGroup], s]) => ({ shape: [n, g * perGroup, ...s], numGroups: g })),
+      fc
+        .tuple(dim(3), draw, dims(spatialRank))
+        .filter(([n, [, perGroup], s]) => n * perGroup * prod(s) > 1)
+        .map(([n, [g, perGroup], s]) => ({ shape: [n, g * perGroup, ...s], numGroups: g })),
     build: (g, mode) => {
       const m = new nn.GroupNorm(g.numGroups!, g.shape[1]!, opts).train(mode === 'train');
       const eps = m.eps;

@@ -202,8 +202,8 @@ describe('pooling modules and errors', () => {
     const x = randomTensor([1, 2, 5, 5], 12);
     expect(() => F.maxPool2d(x, 2, { padding: 2 })).toThrow('maxPool2d: padding should be at most half of the kernel size; kernelSize [2, 2], got padding [2, 2]');
     expect(() => F.maxPool2d(x, 6)).toThrow(/maxPool2d: output size would be 0x0 for input \[1, 2, 5, 5\]/);
-    expect(() => F.avgPool2d(x, 2, { divisorOverride: 0 })).toThrow('avgPool2d: divisorOverride must be a non-zero number or null, got 0');
-    expect(() => F.avgPool2d(randomTensor([5, 5], 1), 2)).toThrow(/avgPool2d: input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got \[5, 5\]/);
+    expect(() => F.avgPool2d(x, 2, { divisorOverride: 0 })).toThrow('avgPool2d: divisorOverride must be a non-zero integer or null, got 0');
+    expect(() => F.avgPool2d(randomTensor([5, 5], 1), 2)).toThrow(/avgPool2d: input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[5, 5\]/);
     expect(() => F.adaptiveAvgPool2d(x, 0)).toThrow(/adaptiveAvgPool2d: outputSize must be an integer >= 1/);
     expect(() => new nn.MaxPool2d(0)).toThrow('MaxPool2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
   });

@@ -55,7 +55,7 @@ describe('clipGradNorm_', () => {
       'clipGradNorm_: normType must be a number >= 0, Infinity or -Infinity, got -1',
     );
     expect(() => nn.utils.clipGradNorm_([3 as unknown as Tensor], 1)).toThrow(
-      'clipGradNorm_: parameters[0] must be a Tensor, got number',
+      'clipGradNorm_: parameters[0] must be a Tensor, got 3',
     );
   });
 });

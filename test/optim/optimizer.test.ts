@@ -158,13 +158,13 @@ describe('Optimizer argument errors', () => {
     expect(() => new optim.Adam([p.mul(2)])).toThrow("Adam: param group 0: params[0] is not a leaf tensor (made by 'mul'); only leaves can be optimized");
     expect(() => new optim.Adam([p, p])).toThrow('Adam: param group 0: params[1] appears more than once');
     expect(() => new optim.Adam([{ params: [p] }, { params: [p] }])).toThrow('Adam: param group 1: params[0] appears more than once');
-    expect(() => new optim.Adam([3] as never)).toThrow('Adam: param group 0: expected {params: Tensor[], ...options}, got number');
+    expect(() => new optim.Adam([3] as never)).toThrow('Adam: param group 0: expected {params: Tensor[], ...options}, got 3');
   });
 
   it('step rejects a gradient whose shape is not the parameter\'s', () => {
     const p = tensor([1, 2]);
     p.grad = tensor([1, 2], [2, 1]);
-    expect(() => new optim.SGD([p], { lr: 0.1 }).step()).toThrow('SGD.step: the gradient of a parameter of shape [2] has shape [2, 1]');
+    expect(() => new optim.SGD([p], { lr: 0.1 }).step()).toThrow('SGD.step: the gradient of a parameter of shape [2] must have shape [2], got shape [2, 1]');
   });
 });
 

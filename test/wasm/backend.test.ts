@@ -56,7 +56,7 @@ describe('backend selection', () => {
   });
 
   it('names the choices when the backend is unknown', () => {
-    expect(() => setBackend('gpu')).toThrow("setBackend: backend must be one of 'js', 'reference', 'wasm', got 'gpu'");
+    expect(() => setBackend('gpu')).toThrow("setBackend: backend must be one of 'js', 'reference', 'wasm', got \"gpu\" (string)");
   });
 });
 

@@ -10,6 +10,7 @@
  *                                dy/dx = beta x > thr ? 1 : z / (z + 1), z = e^(beta x)
  *   xlogySelf(t)                 y = t > 0 ? t ln t : (t == 0 ? 0 : NaN)   dy/dt = ln t + 1
  */
+import { describeValue } from '../../tensor/check.js';
 import { allocateFloat } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
@@ -17,12 +18,12 @@ import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, where: string): void {
   if (!(x instanceof Tensor)) {
-    throw new Error(`${where}: input must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+    throw new Error(`${where}: input must be a Tensor, got ${describeValue(x)}`);
   }
 }
 
 function checkParam(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${String(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
   return v;
 }
 

@@ -4,6 +4,7 @@
  */
 import { allocate, category, convertInto, promote, type DType } from '../../tensor/dtype.js';
 import { binary, type BinaryOp } from '../../tensor/kernels/elementwise.js';
+import { describeValue } from '../../tensor/check.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -18,7 +19,7 @@ import { Tensor } from '../tensor.js';
 export function asTensor(value: Tensor | number, like: Tensor, where: string, argName = 'other'): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value !== 'number') {
-    throw new Error(`${where}: ${argName} must be a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
+    throw new Error(`${where}: ${argName} must be a Tensor or a number, got ${describeValue(value)}`);
   }
   const own: DType = Number.isInteger(value) ? 'int32' : 'float32';
   const dtype = category(like.dtype) >= category(own) ? like.dtype : own;

@@ -27,7 +27,9 @@
  */
 import { allocateFloat } from '../../tensor/dtype.js';
 import { col2im, im2col, windowOutSize, type Window2d } from '../../tensor/kernels/conv.js';
-import { fmtShape } from '../../tensor/shape.js';
+import { checkOptions, describeValue } from '../../tensor/check.js';
+import { checkSize, fmtShape } from '../../tensor/shape.js';
+import { checkOptionalTensor, checkTensor } from '../check.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
@@ -43,10 +45,10 @@ export type IntPair = number | readonly [number, number];
 export function pair(value: IntPair, where: string, argName: string, min: number): [number, number] {
   const v: readonly number[] = typeof value === 'number' ? [value, value] : value;
   if (!Array.isArray(v) && typeof value !== 'number') {
-    throw new Error(`${where}: ${argName} must be an integer or a [h, w] pair, got ${String(value)}`);
+    throw new Error(`${where}: ${argName} must be an integer or a [h, w] pair, got ${describeValue(value)}`);
   }
   if (v.length !== 2 || !v.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new Error(`${where}: ${argName} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+    throw new Error(`${where}: ${argName} must be an integer >= ${min} or a pair of them, got ${describeValue(value)}`);
   }
   return [v[0]!, v[1]!];
 }
@@ -90,25 +92,37 @@ function resolvePadding(padding: Conv2dOptions['padding'], k: [number, number], 
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 })  // [1, 4, 8, 8]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  opts = checkOptions(opts, 'conv2d');
   const where = 'conv2d';
-  if (!(x instanceof Tensor) || (x.ndim !== 3 && x.ndim !== 4)) {
-    throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+  checkTensor(x, where, 'input');
+  checkTensor(weight, where, 'weight');
+  checkOptionalTensor(bias, where, 'bias');
+  if (x.ndim !== 3 && x.ndim !== 4) {
+    throw new Error(
+      `${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got shape ${fmtShape(x.shape)}`,
+    );
   }
   floatData(x, where);
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
-  if (!(weight instanceof Tensor) || weight.ndim !== 4) {
-    throw new Error(`${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kH, kW], got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
+  if (weight.ndim !== 4) {
+    throw new Error(
+      `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`,
+    );
   }
   const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${where}: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new Error(
+      `${where}: groups must be a positive integer, got ${describeValue(groups)}`,
+    );
+  }
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [o, cg, kH, kW] = weight.shape as [number, number, number, number];
   if (cg * groups !== c) {
     throw new Error(`${where}: input has ${c} channels but weight ${fmtShape(weight.shape)} with groups=${groups} expects ${cg * groups} (weight.shape[1] * groups)`);
   }
   if (o % groups !== 0) throw new Error(`${where}: weight.shape[0] (${o}) must be divisible by groups (${groups})`);
-  if (bias !== null && (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== o)) {
-    throw new Error(`${where}: bias must be null or a Tensor of shape [${o}], got ${bias instanceof Tensor ? fmtShape(bias.shape) : String(bias)}`);
+  if (bias !== null && bias !== undefined && (bias.ndim !== 1 || bias.shape[0] !== o)) {
+    throw new Error(`${where}: bias must be null or a Tensor of shape [${o}], got shape ${fmtShape(bias.shape)}`);
   }
   const stride = pair(opts.stride ?? 1, where, 'stride', 1);
   const dilation = pair(opts.dilation ?? 1, where, 'dilation', 1);
@@ -128,9 +142,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     outH, outW,
   };
   const k = cg * kH * kW;
+  checkSize([n, o, outH, outW], where, 'output shape');
+  checkSize([n, c * kH * kW, outH * outW], where, 'unfolded input (im2col) shape');
   const cols = im2colOp(x, geom).reshape([n, groups, k, outH * outW]);
   const y = weight.reshape([groups, o / groups, k]).matmul(cols).reshape([n, o, outH, outW]);
-  return bias === null ? y : y.add(bias.reshape([o, 1, 1]));
+  return bias === null || bias === undefined ? y : y.add(bias.reshape([o, 1, 1]));
 }
 
 /** im2col as a differentiable op: x [N, C, H, W] -> cols [N, C*kH*kW, Ho*Wo]; dx = col2im(dcols). */

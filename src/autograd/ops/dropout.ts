@@ -8,6 +8,8 @@ import { allocate } from '../../tensor/dtype.js';
 import { fillDropoutMask } from '../../tensor/kernels/dropout.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { floatData } from '../dtypeCheck.js';
+import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
+import { checkTensor } from '../check.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -24,7 +26,7 @@ export interface DropoutOptions {
 /** Throws unless p is a probability. */
 export function checkProbability(p: number, where: string): void {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-    throw new Error(`${where}: dropout probability p must be in [0, 1], got ${p}`);
+    throw new Error(`${where}: dropout probability p must be in [0, 1], got ${describeValue(p)}`);
   }
 }
 
@@ -33,10 +35,11 @@ export function checkProbability(p: number, where: string): void {
  * @example dropout(ones([4]), 0.5)  // e.g. [2, 0, 2, 2]
  */
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
+  opts = checkOptions(opts, 'dropout');
   checkProbability(p, 'dropout');
-  if (!(x instanceof Tensor)) throw new Error(`dropout: x must be a Tensor, got ${typeof x}`);
+  checkTensor(x, 'dropout', 'x');
   const xd = floatData(x, 'dropout');
-  if (!(opts.training ?? true) || p === 0) return x;
+  if (!checkBoolean(opts.training ?? true, 'dropout', 'training') || p === 0) return x;
   const mask = allocate(x.dtype === 'float64' ? 'float64' : 'float32', xd.length);
   fillDropoutMask(mask, p, opts.generator ?? defaultGenerator);
   return x.mul(new Tensor(mask, x.shape));

@@ -16,7 +16,9 @@
  */
 import { allocate, allocateFloat } from '../../tensor/dtype.js';
 import { nllBackward, nllForward, softplus as softplusKernel, type NllShape } from '../../tensor/kernels/loss.js';
-import { fmtShape, sameShape } from '../../tensor/shape.js';
+import { checkInteger, checkOptions, describeValue } from '../../tensor/check.js';
+import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
+import { checkOptionalTensor, checkTensor } from '../check.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -81,7 +83,7 @@ export interface BceWithLogitsOptions {
 
 export function checkReduction(reduction: Reduction, where: string): Reduction {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
   }
   return reduction;
 }
@@ -105,7 +107,9 @@ function classIndices(targets: ClassTargets, shape: readonly number[], numClasse
     values = targets;
     given = [targets.length];
   } else {
-    throw new Error(`${where}: targets must be a Tensor, an array of class indices or one index, got ${typeof targets}`);
+    throw new Error(
+      `${where}: targets must be a Tensor, an array of class indices or one index, got ${describeValue(targets)}`,
+    );
   }
   if (!sameShape(given, shape)) {
     throw new Error(`${where}: targets must have shape ${fmtShape(shape)} to match the input, got ${fmtShape(given)}`);
@@ -114,7 +118,9 @@ function classIndices(targets: ClassTargets, shape: readonly number[], numClasse
   for (let i = 0; i < values.length; i++) {
     const t = values[i]!;
     if (t !== ignoreIndex && !(Number.isInteger(t) && t >= 0 && t < numClasses)) {
-      throw new Error(`${where}: targets must be class indices in [0, ${numClasses - 1}] (or ignoreIndex ${ignoreIndex}), got ${t} at flat index ${i}`);
+      throw new Error(
+        `${where}: targets must be class indices in [0, ${numClasses - 1}] (or ignoreIndex ${ignoreIndex}), got ${describeValue(t)} at flat index ${i}`,
+      );
     }
     out[i] = t;
   }
@@ -123,8 +129,11 @@ function classIndices(targets: ClassTargets, shape: readonly number[], numClasse
 
 /** The view [N, C, S] of an input with a class axis, and the shape its targets must have. */
 function classLayout(x: Tensor, where: string): { shape: NllShape; targetShape: number[] } {
-  if (!(x instanceof Tensor) || x.ndim < 1) {
-    throw new Error(`${where}: input must be a Tensor of shape [N, C, *] or [C], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+  checkTensor(x, where, 'input');
+  if (x.ndim < 1) {
+    throw new Error(
+      `${where}: input must be a Tensor of shape [N, C, *] or [C], got shape ${fmtShape(x.shape)}`,
+    );
   }
   floatData(x, where);
   if (x.ndim === 1) return { shape: { n: 1, c: x.shape[0]!, s: 1 }, targetShape: [] };
@@ -136,12 +145,12 @@ function classLayout(x: Tensor, where: string): { shape: NllShape; targetShape: 
 }
 
 function checkClassWeight(weight: Tensor | null | undefined, c: number, where: string): Tensor | null {
-  if (weight === undefined || weight === null) return null;
-  if (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.shape[0] !== c) {
-    throw new Error(`${where}: weight must be a Tensor of shape [${c}] (one per class), got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`);
+  const w = checkOptionalTensor(weight, where, 'weight');
+  if (w !== null && (w.ndim !== 1 || w.shape[0] !== c)) {
+    throw new Error(`${where}: weight must be a Tensor of shape [${c}] (one per class), got ${fmtShape(w.shape)}`);
   }
-  floatData(weight, where, 'weight');
-  return weight;
+  if (w !== null) floatData(w, where, 'weight');
+  return w;
 }
 
 /**
@@ -151,9 +160,10 @@ function checkClassWeight(weight: Tensor | null | undefined, c: number, where: s
  * @example nllLoss(logSoftmax(logits, 1), [3, 0, 7])
  */
 export function nllLoss(logp: Tensor, targets: ClassTargets, opts: NllLossOptions = {}): Tensor {
+  opts = checkOptions(opts, 'nllLoss');
   const where = 'nllLoss';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
-  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
   const layout = classLayout(logp, where);
   const weight = checkClassWeight(opts.weight, layout.shape.c, where);
   const t = classIndices(targets, layout.targetShape, layout.shape.c, ignoreIndex, where);
@@ -195,12 +205,14 @@ function nllOfIndices(
  * @example crossEntropy(model.forward(images), labels, { labelSmoothing: 0.1 })
  */
 export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossEntropyOptions = {}): Tensor {
+  opts = checkOptions(opts, 'crossEntropy');
   const where = 'crossEntropy';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   const eps = opts.labelSmoothing ?? 0;
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
-    throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${eps}`);
+    throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${describeValue(eps)}`);
   }
+  const ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
   const layout = classLayout(logits, where);
   const { shape, targetShape } = layout;
   const classAxis = logits.ndim === 1 ? 0 : 1;
@@ -216,7 +228,6 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
     return reduce(weighted.mul(y).sum(classAxis).neg(), reduction);
   }
 
-  const ignoreIndex = opts.ignoreIndex ?? -100;
   const t = classIndices(targets, targetShape, shape.c, ignoreIndex, where);
   const logp = logSoftmax(logits, classAxis);
   const nll = nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction);
@@ -236,13 +247,20 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
 }
 
 /**
- * Mean squared error: l = (a - b)^2 (broadcast), reduced.
+ * Mean squared error: l = (a - b)^2, reduced. Input and target must have the same shape: where
+ * torch broadcasts different shapes with a warning ("Using a target size ... that is different to
+ * the input size", e.g. [4, 1] and [4] into [4, 4], rarely what was meant), typegrad throws.
  * @example mseLoss(prediction, target)  // mean((prediction - target)^2)
  */
 export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor {
+  opts = checkOptions(opts, 'mseLoss');
   const reduction = checkReduction(opts.reduction ?? 'mean', 'mseLoss');
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
-    throw new Error(`mseLoss: input and target must be Tensors, got ${typeof a} and ${typeof b}`);
+  checkTensor(a, 'mseLoss', 'input');
+  checkTensor(b, 'mseLoss', 'target');
+  if (!sameShape(a.shape, b.shape)) {
+    throw new Error(
+      `mseLoss: target must have the input's shape ${fmtShape(a.shape)}, got ${fmtShape(b.shape)} (torch would broadcast them with a warning)`,
+    );
   }
   floatData(a, 'mseLoss');
   floatData(b, 'mseLoss', 'target');
@@ -256,11 +274,22 @@ export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor
  * @example softplus(tensor([-1000, 0, 1000]))  // [0, 0.6931, 1000]
  */
 export function softplus(z: Tensor): Tensor {
-  if (!(z instanceof Tensor)) throw new Error(`softplus: z must be a Tensor, got ${typeof z}`);
+  checkTensor(z, 'softplus', 'z');
   const zd = floatData(z, 'softplus', 'z');
   const out = allocateFloat(zd, z.size);
   softplusKernel(zd, out);
   return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', z))]);
+}
+
+/** An optional weight that must broadcast to `shape` without growing it; returns it or null. */
+function checkBroadcastsTo(w: unknown, shape: readonly number[], where: string, argName: string): Tensor | null {
+  const t = checkOptionalTensor(w, where, argName);
+  if (t !== null && !sameShape(broadcastShapes(t.shape, shape, where), shape)) {
+    throw new Error(
+      `${where}: ${argName} of shape ${fmtShape(t.shape)} must broadcast to the logits' shape ${fmtShape(shape)}`,
+    );
+  }
+  return t;
 }
 
 /**
@@ -270,20 +299,21 @@ export function softplus(z: Tensor): Tensor {
  * @example binaryCrossEntropyWithLogits(scores, labels, { posWeight: tensor([3]) })
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
+  opts = checkOptions(opts, 'binaryCrossEntropyWithLogits');
   const where = 'binaryCrossEntropyWithLogits';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
-  if (!(logits instanceof Tensor) || !(targets instanceof Tensor)) {
-    throw new Error(`${where}: logits and targets must be Tensors, got ${typeof logits} and ${typeof targets}`);
-  }
+  checkTensor(logits, where, 'logits');
+  checkTensor(targets, where, 'targets');
   if (!sameShape(logits.shape, targets.shape)) {
     throw new Error(`${where}: targets must have the logits' shape ${fmtShape(logits.shape)}, got ${fmtShape(targets.shape)}`);
   }
   floatData(logits, where, 'logits');
   floatData(targets, where, 'targets');
+  const posWeight = checkBroadcastsTo(opts.posWeight, logits.shape, where, 'posWeight');
+  const weight = checkBroadcastsTo(opts.weight, logits.shape, where, 'weight');
   const sp = softplus(logits.neg());
-  const posWeight = opts.posWeight ?? null;
   const logWeight = posWeight === null ? null : targets.mul(posWeight.sub(1)).add(1);
   let loss = targets.neg().add(1).mul(logits).add(logWeight === null ? sp : sp.mul(logWeight));
-  if (opts.weight !== undefined && opts.weight !== null) loss = loss.mul(opts.weight);
+  if (weight !== null) loss = loss.mul(weight);
   return reduce(loss, reduction);
 }

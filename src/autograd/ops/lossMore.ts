@@ -14,6 +14,7 @@
  *   binaryCrossEntropy:     dl/dp = (p - y) / max(p (1 - p), 1e-12)   (torch's formula, not the
  *                           derivative of the clamped logs),  dl/dy = ln(1 - p) - ln p
  */
+import { describeValue } from '../../tensor/check.js';
 import { allocateFloat } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { fmtShape, sameShape } from '../../tensor/shape.js';
@@ -80,7 +81,7 @@ export interface BCELossOptions {
 
 function checkPair(a: Tensor, b: Tensor, where: string): void {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) {
-    throw new Error(`${where}: input and target must be Tensors, got ${typeof a} and ${typeof b}`);
+    throw new Error(`${where}: input and target must be Tensors, got ${describeValue(a)} and ${describeValue(b)}`);
   }
 }
 
@@ -125,7 +126,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
   checkPair(input, target, where);
   const beta = opts.beta ?? 1;
   if (typeof beta !== 'number' || !(beta >= 0)) {
-    throw new Error(`${where}: beta must be a number >= 0, got ${String(beta)}`);
+    throw new Error(`${where}: beta must be a number >= 0, got ${describeValue(beta)}`);
   }
   if (beta === 0) return l1Loss(input, target, { reduction });
   return reduce(quadraticThenLinear(input.sub(target), beta, 'smoothL1'), reduction);
@@ -141,7 +142,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
   checkPair(input, target, where);
   const delta = opts.delta ?? 1;
   if (typeof delta !== 'number' || !(delta > 0)) {
-    throw new Error(`${where}: delta must be a number > 0, got ${String(delta)}`);
+    throw new Error(`${where}: delta must be a number > 0, got ${describeValue(delta)}`);
   }
   return reduce(quadraticThenLinear(input.sub(target), delta, 'huber'), reduction);
 }
@@ -157,7 +158,7 @@ export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): T
   checkPair(input, target, where);
   const logTarget = opts.logTarget ?? false;
   if (typeof logTarget !== 'boolean') {
-    throw new Error(`${where}: logTarget must be true or false, got ${String(logTarget)}`);
+    throw new Error(`${where}: logTarget must be true or false, got ${describeValue(logTarget)}`);
   }
   const loss = logTarget ? target.exp().mul(target.sub(input)) : xlogySelf(target).sub(target.mul(input));
   if (reduction !== 'batchmean') return reduce(loss, reduction);

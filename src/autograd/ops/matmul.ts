@@ -10,14 +10,16 @@
 import { allocate, isFloating, promote } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { jsKernels, kernels } from '../../tensor/backend.js';
-import { broadcastShapes, fmtShape, sizeOf } from '../../tensor/shape.js';
+import { broadcastShapes, checkSize, fmtShape, sizeOf } from '../../tensor/shape.js';
+import { checkTensor } from '../check.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 /** `a @ b`: 1-D operands are promoted to a row (a) or a column (b) and the extra axis removed. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(b instanceof Tensor)) throw new Error(`matmul: other must be a Tensor, got ${typeof b}`);
+  checkTensor(a, 'matmul', 'input');
+  checkTensor(b, 'matmul', 'other');
   checkDtypes(a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both operands need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -42,6 +44,7 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const m = b.shape[b.ndim - 1]!;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul (batch dimensions)');
   const outShape = [...batch, n, m];
+  checkSize(outShape, 'matmul', 'result shape');
   if (a.dtype === 'int32') return new Tensor(intMatmul(a, b, batch, sizeOf(outShape)), outShape);
   const out = allocate(promote(a.dtype, b.dtype) as 'float32' | 'float64', sizeOf(outShape));
   kernels().batchedMatmul(floatData(a, 'matmul'), a.shape, floatData(b, 'matmul', 'other'), b.shape, batch, out);

@@ -16,6 +16,7 @@
  *
  * The derivation is in docs/derivations/normalization.md.
  */
+import { describeValue } from '../../tensor/check.js';
 import { allocate, allocateFloat } from '../../tensor/dtype.js';
 import { kernels } from '../../tensor/backend.js';
 import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
@@ -56,7 +57,7 @@ export interface NormalizeOptions {
 
 function checkParam(t: Tensor | null | undefined, plan: AxisPlan, x: Tensor, axes: NormAxes, name: string, arg: string): Tensor | null {
   if (t === null || t === undefined) return null;
-  if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${typeof t}`);
+  if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${describeValue(t)}`);
   floatData(t, name, arg);
   if (t.size !== plan.paramSize) {
     const expected = axes.param.map((a) => x.shape[a]!);

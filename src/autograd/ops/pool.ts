@@ -19,7 +19,9 @@ import {
   maxPool2dForward,
   type AvgWindows,
 } from '../../tensor/kernels/pool.js';
-import { fmtShape } from '../../tensor/shape.js';
+import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
+import { checkSize, fmtShape } from '../../tensor/shape.js';
+import { checkTensor } from '../check.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -67,8 +69,11 @@ function pooledSize(size: number, k: number, s: number, p: number, d: number, ce
 
 /** Validates x and the window arguments, and builds the geometry. */
 function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2dOptions): Window2d {
-  if (!(x instanceof Tensor) || x.ndim !== 4) {
-    throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
+  checkTensor(x, where, 'input');
+  if (x.ndim !== 4) {
+    throw new Error(
+      `${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got shape ${fmtShape(x.shape)}`,
+    );
   }
   const k = pair(kernelSize, where, 'kernelSize', 1);
   const s = o.stride === undefined || o.stride === null ? k : pair(o.stride, where, 'stride', 1);
@@ -77,18 +82,36 @@ function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
     throw new Error(`${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got padding [${p.join(', ')}]`);
   }
+  const ceilMode = checkBoolean(o.ceilMode ?? false, where, 'ceilMode');
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const outH = pooledSize(h, k[0], s[0], p[0], d[0], o.ceilMode ?? false);
-  const outW = pooledSize(w, k[1], s[1], p[1], d[1], o.ceilMode ?? false);
+  const outH = pooledSize(h, k[0], s[0], p[0], d[0], ceilMode);
+  const outW = pooledSize(w, k[1], s[1], p[1], d[1], ceilMode);
   if (outH < 1 || outW < 1) {
     throw new Error(`${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize [${k.join(', ')}]; expected at least 1x1`);
   }
+  checkSize([n, c, outH, outW], where, 'output shape');
   return { n, c, h, w, kH: k[0], kW: k[1], sH: s[0], sW: s[1], padTop: p[0], padLeft: p[1], dH: d[0], dW: d[1], outH, outW };
 }
 
+/** An adaptive pool's output size: a positive integer, or a pair of them (null keeps that input size). */
+export function checkOutputSize(
+  outputSize: number | readonly [number | null, number | null],
+  where: string,
+): readonly [number | null, number | null] {
+  const req = typeof outputSize === 'number' ? ([outputSize, outputSize] as const) : outputSize;
+  const ok = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
+  if (!Array.isArray(req) || req.length !== 2 || !ok(req[0]) || !ok(req[1])) {
+    throw new Error(
+      `${where}: outputSize must be an integer >= 1 or a pair of them (null keeps that input size), got ${describeValue(outputSize)}`,
+    );
+  }
+  return req;
+}
+
 /** Runs `fn` on a batch of one when x is a single image [C, H, W]. */
-function batched(x: Tensor, fn: (xb: Tensor) => Tensor): Tensor {
-  return x instanceof Tensor && x.ndim === 3 ? fn(x.unsqueeze(0)).squeeze(0) : fn(x);
+function batched(x: Tensor, where: string, fn: (xb: Tensor) => Tensor): Tensor {
+  checkTensor(x, where, 'input');
+  return x.ndim === 3 ? fn(x.unsqueeze(0)).squeeze(0) : fn(x);
 }
 
 /**
@@ -96,7 +119,8 @@ function batched(x: Tensor, fn: (xb: Tensor) => Tensor): Tensor {
  * @example maxPool2d(randn([1, 3, 8, 8]), 2)  // [1, 3, 4, 4]
  */
 export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {}): Tensor {
-  return batched(x, (xb) => {
+  opts = checkOptions(opts, 'maxPool2d');
+  return batched(x, 'maxPool2d', (xb) => {
     const geom = poolGeometry('maxPool2d', xb, kernelSize, opts);
     const shape = [geom.n, geom.c, geom.outH, geom.outW];
     const xd = floatData(xb, 'maxPool2d');
@@ -118,13 +142,18 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
  * @example avgPool2d(randn([1, 3, 8, 8]), 3, { stride: 2, padding: 1 })  // [1, 3, 4, 4]
  */
 export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
-  return batched(x, (xb) => {
+  opts = checkOptions(opts, 'avgPool2d');
+  return batched(x, 'avgPool2d', (xb) => {
     const geom = poolGeometry('avgPool2d', xb, kernelSize, opts);
     const divisorOverride = opts.divisorOverride ?? null;
-    if (divisorOverride !== null && (!Number.isFinite(divisorOverride) || divisorOverride === 0)) {
-      throw new Error(`avgPool2d: divisorOverride must be a non-zero number or null, got ${divisorOverride}`);
+    // Like torch: an int (a float is a TypeError there), and not zero.
+    if (divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride === 0)) {
+      throw new Error(
+        `avgPool2d: divisorOverride must be a non-zero integer or null, got ${describeValue(divisorOverride)}`,
+      );
     }
-    const windows = avgPoolWindows(geom, { countIncludePad: opts.countIncludePad ?? true, divisorOverride });
+    const countIncludePad = checkBoolean(opts.countIncludePad ?? true, 'avgPool2d', 'countIncludePad');
+    const windows = avgPoolWindows(geom, { countIncludePad, divisorOverride });
     return averageOverWindows(xb, windows, 'avgPool2d');
   });
 }
@@ -149,14 +178,17 @@ function averageOverWindows(x: Tensor, win: AvgWindows, name: string): Tensor {
  * @example adaptiveAvgPool2d(randn([2, 16, 7, 7]), 1)  // [2, 16, 1, 1]
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
-  return batched(x, (xb) => {
-    const where = 'adaptiveAvgPool2d';
-    if (!(xb instanceof Tensor) || xb.ndim !== 4) {
-      throw new Error(`${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got ${xb instanceof Tensor ? fmtShape(xb.shape) : typeof xb}`);
+  const where = 'adaptiveAvgPool2d';
+  return batched(x, where, (xb) => {
+    if (xb.ndim !== 4) {
+      throw new Error(
+        `${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got shape ${fmtShape(xb.shape)}`,
+      );
     }
     const [n, c, h, w] = xb.shape as [number, number, number, number];
-    const req = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+    const req = checkOutputSize(outputSize, where);
     const sizes = pair([req[0] ?? h, req[1] ?? w], where, 'outputSize', 1);
+    checkSize([n, c, sizes[0], sizes[1]], where, 'output shape');
     if (h === 0 || w === 0) throw new Error(`${where}: input spatial size must be non-zero, got ${fmtShape(xb.shape)}`);
     return averageOverWindows(xb, adaptiveAvgPoolWindows(n * c, h, w, sizes[0], sizes[1]), where);
   });

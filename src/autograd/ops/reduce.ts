@@ -9,6 +9,7 @@ import { allocate, convertInto, isFloating, type DType, type FloatArray } from '
 import { floatData } from '../dtypeCheck.js';
 import { kernels } from '../../tensor/backend.js';
 import { planAxes, reduceMax, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
+import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
 import { fmtShape, normalizeAxes, type Shape } from '../../tensor/shape.js';
 import { axisLines, prodLines, prodOthersLines } from '../../tensor/kernels/alongAxis.js';
 import { reduceVectorNorm } from '../../tensor/kernels/vectorNorm.js';
@@ -43,6 +44,7 @@ function planReduction(
   keepDim: boolean,
   where: string,
 ): Reduction {
+  checkBoolean(keepDim, where, 'keepDim');
   const norm = normalizeAxes(axes, x.ndim, where);
   const keptShape = x.shape.map((d, i) => (norm.includes(i) ? 1 : d));
   const outShape = keepDim ? keptShape : x.shape.filter((_, i) => !norm.includes(i));
@@ -100,7 +102,7 @@ function varianceParts(
 ): VarianceParts {
   const correction = opts.correction ?? 1;
   if (!Number.isFinite(correction) || correction < 0) {
-    throw new Error(`${where}: correction must be a finite number >= 0, got ${correction}`);
+    throw new Error(`${where}: correction must be a finite number >= 0, got ${describeValue(correction)}`);
   }
   const r = planReduction(x, axes, opts.keepDim ?? false, where);
   const meanAcc = new Float64Array(r.plan.statSize);
@@ -117,11 +119,19 @@ function varianceParts(
  * d/dx = 2 (x - mean) / (n - correction).
  */
 export function variance(x: Tensor, axes?: number | readonly number[], opts: VarOptions = {}): Tensor {
+  opts = checkOptions(opts, 'var');
   const { r, meanAcc, v, dof } = varianceParts(x, axes, opts, 'var');
   return record(fromStats(v, x, r.outShape), 'var', [x], (g) => {
     const centered = x.sub(fromStats(meanAcc, x, r.keptShape));
     return [expandBack(g, r, x).mul(centered).mul(2 / dof)];
   });
+}
+
+/** 1 where x is NaN, else 0 (no gradient). */
+function nanMask(x: Tensor): Tensor {
+  const out = allocate(x.dtype, x.size);
+  for (let i = 0; i < out.length; i++) out[i] = Number.isNaN(x.data[i]!) ? 1 : 0;
+  return new Tensor(out, x.shape);
 }
 
 /**
@@ -153,7 +163,10 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
   reduceMax(reducible(x), r.plan, acc);
   const y = fromStats(acc, x, r.outShape);
   return record(y, where, [x], (g) => {
-    const mask = binaryForward('eq', x, y.reshape(r.keptShape), where);
+    // NaN, as torch: over all axes (torch.max(x)) a NaN maximum sends the gradient to the NaNs,
+    // split evenly; over given axes (torch.amax) a NaN maximum matches nothing and its slice gets 0/0 = NaN.
+    const nanOverAll = axes === undefined && Number.isNaN(y.data[0]);
+    const mask = nanOverAll ? nanMask(x) : binaryForward('eq', x, y.reshape(r.keptShape), where);
     const ties = sum(mask, r.axes, true);
     return [expandBack(g, r, x).mul(mask).div(ties)];
   });

@@ -3,13 +3,18 @@
  */
 import { allocate } from '../../tensor/dtype.js';
 import { permutedStrides, stridedCopy } from '../../tensor/kernels/elementwise.js';
-import { broadcastStrides, fmtShape, normalizeAxis, resolveReshape, sizeOf } from '../../tensor/shape.js';
+import { describeValue } from '../../tensor/check.js';
+import { broadcastStrides, checkSize, fmtShape, normalizeAxis, resolveReshape, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 /** Same elements in a new shape (one -1 inferred). d/dx = g reshaped back. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) {
+    throw new Error(
+      `reshape: shape must be an array of integers, got ${describeValue(shape)}`,
+    );
+  }
   const target = resolveReshape(x.shape, shape, 'reshape');
   return record(new Tensor(x.data, target), 'reshape', [x], (g) => [g.reshape(x.shape)]);
 }
@@ -17,11 +22,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Output axis i is input axis `axes[i]`. d/dx = g permuted by the inverse permutation. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (!Array.isArray(axes) || axes.length !== x.ndim) {
-    throw new Error(`permute: axes must list each of the ${x.ndim} axes once, got [${String(axes)}]`);
+    throw new Error(`permute: axes must list each of the ${x.ndim} axes once, got ${describeValue(axes)}`);
   }
   const norm = axes.map((a) => normalizeAxis(a, x.ndim, 'permute', 'axes'));
   if (new Set(norm).size !== norm.length) {
-    throw new Error(`permute: axes must be a permutation of 0..${x.ndim - 1}, got [${axes.join(', ')}]`);
+    throw new Error(`permute: axes must be a permutation of 0..${x.ndim - 1}, got ${fmtShape(axes)}`);
   }
   const outShape = norm.map((a) => x.shape[a]!);
   const out = allocate(x.dtype, x.size);
@@ -61,10 +66,12 @@ export function flatten(x: Tensor, start = 0, end = -1): Tensor {
  * `sumToShape` sums it back over the expanded axes.
  */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  if (!Array.isArray(shape)) throw new Error(`expand: shape must be an array of integers, got ${describeValue(shape)}`);
   const lead = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
   const ok = lead >= 0 && target.every((d, i) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1));
   if (!ok) throw new Error(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)} (each size must match or be 1)`);
+  checkSize(target, 'expand');
   const out = allocate(x.dtype, sizeOf(target));
   stridedCopy(x.data, broadcastStrides(x.shape, target), target, out);
   return record(new Tensor(out, target), 'expand', [x], (g) => [g]);
@@ -74,7 +81,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   // positions run over the ndim + 1 gaps, so the range is one wider than normalizeAxis's for x
   if (!Number.isInteger(axis) || axis < -x.ndim - 1 || axis > x.ndim) {
-    throw new Error(`unsqueeze: axis must be an integer in [${-x.ndim - 1}, ${x.ndim}] for a tensor of rank ${x.ndim}, got ${axis}`);
+    throw new Error(
+      `unsqueeze: axis must be an integer in [${-x.ndim - 1}, ${x.ndim}] for a tensor of rank ${x.ndim}, got ${describeValue(axis)}`,
+    );
   }
   const a = axis < 0 ? axis + x.ndim + 1 : axis;
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);

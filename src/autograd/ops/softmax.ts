@@ -12,17 +12,21 @@
  * computes the forward, so that the backward is exact and cheap. Derivation:
  * docs/derivations/small-models.md.
  */
+import { describeValue } from '../../tensor/check.js';
 import { normalizeAxis } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
+import { checkTensor } from '../check.js';
 import { noGrad } from '../gradMode.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, axis: number, where: string): number {
-  if (!(x instanceof Tensor)) throw new Error(`${where}: x must be a Tensor, got ${typeof x}`);
+  checkTensor(x, where, 'x');
   floatData(x, where, 'x');
   if (axis === undefined || axis === null) {
-    throw new Error(`${where}: axis must be given (an integer in [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}]), got ${String(axis)}`);
+    throw new Error(
+      `${where}: axis must be given (an integer in [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}]), got ${describeValue(axis)}`,
+    );
   }
   return x.ndim === 0 ? 0 : normalizeAxis(axis, x.ndim, where, 'axis');
 }

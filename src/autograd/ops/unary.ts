@@ -5,6 +5,7 @@
  * (integer inputs are promoted to the default float dtype); neg, abs and relu keep int32 and
  * reject bool; gelu takes floating tensors only; pow keeps integers for integer exponents.
  */
+import { describeValue } from '../../tensor/check.js';
 import { allocate, isFloating, type DType } from '../../tensor/dtype.js';
 import { unary, type UnaryOp } from '../../tensor/kernels/elementwise.js';
 import { floatData } from '../dtypeCheck.js';
@@ -58,7 +59,7 @@ export function abs(x: Tensor): Tensor {
   return record(unaryForward('abs', x), 'abs', [x], (g) => [g.mul(unaryForward('sign', x))]);
 }
 
-/** `max(x, 0)`. d/dx = 1 where x > 0, else 0. */
+/** `max(x, 0)`, NaN passing through like torch. d/dx = 0 where x <= 0, else 1 (1 at NaN, like torch). */
 export function relu(x: Tensor): Tensor {
   checkNumeric(x, 'relu');
   return record(unaryForward('relu', x), 'relu', [x], (g) => [g.mul(unaryForward('step', x))]);
@@ -89,7 +90,9 @@ export function gelu(x: Tensor): Tensor {
  */
 export function pow(x: Tensor, p: Tensor | number): Tensor {
   if (typeof p === 'number') {
-    if (!Number.isFinite(p)) throw new Error(`pow: exponent must be a finite number or a Tensor, got ${p}`);
+    if (!Number.isFinite(p)) {
+      throw new Error(`pow: exponent must be a finite number or a Tensor, got ${describeValue(p)}`);
+    }
     if (!isFloating(x.dtype)) {
       // int32/bool base: an integer exponent keeps integers (bool -> int32), a fractional one is float32
       if (!Number.isInteger(p)) return unaryForward('powScalar', asFloating(x), p);

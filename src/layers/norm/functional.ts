@@ -13,7 +13,9 @@
  * statistics blend the UNBIASED batch variance: running = (1 - m) * running + m * batch.
  */
 import { normalize, normalizeWithStats, type BatchStats } from '../../autograd/ops/norm.js';
+import { checkOptionalTensor, checkTensor } from '../../autograd/check.js';
 import { Tensor } from '../../autograd/tensor.js';
+import { checkBoolean, checkInteger, checkOptions, describeValue } from '../../tensor/check.js';
 import { fmtShape, sameShape, sizeOf } from '../../tensor/shape.js';
 
 /** float32's machine epsilon, 2^-23: RMSNorm's default eps for float32 input (torch.finfo). */
@@ -22,27 +24,26 @@ export const FLOAT32_EPS = 2 ** -23;
 /** Throws unless eps is a finite number >= 0. */
 export function checkEps(eps: number, where: string): void {
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
-    throw new Error(`${where}: eps must be a finite number >= 0, got ${eps}`);
+    throw new Error(`${where}: eps must be a finite number >= 0, got ${describeValue(eps)}`);
   }
 }
 
 /** Throws unless momentum is a number in [0, 1]. */
 export function checkMomentum(momentum: number, where: string): void {
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
-    throw new Error(`${where}: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got ${momentum}`);
+    throw new Error(
+      `${where}: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got ${describeValue(momentum)}`,
+    );
   }
 }
 
-function checkTensor(x: unknown, where: string, arg = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${where}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
-
 /**
- * Throws unless weight and bias (when given) have exactly `shape`, like torch's layer_norm and
- * group_norm: the right number of elements in another shape is an error, not a silent reshape.
+ * Throws unless weight and bias (when given) are Tensors of exactly `shape`, like torch's layer_norm
+ * and group_norm: the right number of elements in another shape is an error, not a silent reshape.
  */
 function checkAffineShape(opts: { weight?: Tensor | null; bias?: Tensor | null }, shape: readonly number[], what: string, where: string): void {
   for (const [arg, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+    checkOptionalTensor(t, where, arg);
     if (t instanceof Tensor && !sameShape(t.shape, shape)) {
       throw new Error(`${where}: ${arg} must have shape ${fmtShape(shape)} (${what}), got shape ${fmtShape(t.shape)}`);
     }
@@ -92,14 +93,19 @@ export interface BatchNormOptions {
  * const y = functional.batchNorm(randn([8, 16, 4, 4]), runningMean, runningVar, { training: true });
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  opts = checkOptions(opts, 'batchNorm');
   const where = 'batchNorm';
-  checkTensor(x, where);
+  checkTensor(x, where, 'input');
   const { training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  checkBoolean(training, where, 'training');
   checkEps(eps, where);
   checkMomentum(momentum, where);
   if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const channels = x.shape[1]!;
+  checkOptionalTensor(opts.weight, where, 'weight');
+  checkOptionalTensor(opts.bias, where, 'bias');
   for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+    checkOptionalTensor(t, where, arg);
     if (t !== null && t !== undefined && t.size !== channels) {
       throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
     }
@@ -112,9 +118,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     }
     return normalizeWithStats(x, axes, runningAsStats(runningMean), runningAsStats(runningVar), norm);
   }
-  // Like torch: exactly one value per channel is an error; an empty batch passes through and
-  // leaves the running statistics untouched.
-  if (x.size / Math.max(channels, 1) === 1) {
+  // Like torch (2.13): eps must be positive when training (the batch variance can be 0).
+  if (eps <= 0) throw new Error(`${where}: eps must be positive when training, got ${describeValue(eps)}`);
+  // Like torch's _verify_batch_size(input.size()), in training only: N * prod(spatial) == 1 (one
+  // value per channel) is an error; an empty batch passes through, leaving the running statistics.
+  if (x.shape[0]! * sizeOf(x.shape.slice(2)) === 1) {
     throw new Error(`${where}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
   }
   const { y, stats } = normalize(x, axes, norm);
@@ -155,11 +163,13 @@ export interface InstanceNormOptions {
  * const y = functional.instanceNorm(randn([2, 3, 8, 8])); // each (n, c) image plane: mean 0, variance 1
  */
 export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
+  opts = checkOptions(opts, 'instanceNorm');
   const where = 'instanceNorm';
-  checkTensor(x, where);
+  checkTensor(x, where, 'input');
   const { useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
-  const runningMean = opts.runningMean ?? null;
-  const runningVar = opts.runningVar ?? null;
+  checkBoolean(useInputStats, where, 'useInputStats');
+  const runningMean = checkOptionalTensor(opts.runningMean, where, 'runningMean');
+  const runningVar = checkOptionalTensor(opts.runningVar, where, 'runningVar');
   checkEps(eps, where);
   checkMomentum(momentum, where);
   if (x.ndim < 3) throw new Error(`${where}: expected input of shape (N, C, *) with at least one spatial dimension, got ${fmtShape(x.shape)}`);
@@ -180,6 +190,7 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
     const perChannel = { reduced: [0, ...range(2, x.ndim)], param: [1] };
     return normalizeWithStats(x, perChannel, runningAsStats(runningMean), runningAsStats(runningVar), norm);
   }
+  // Like torch's _verify_spatial_size, whenever the input's own statistics are used.
   const spatial = sizeOf(x.shape.slice(2));
   if (spatial === 1) {
     throw new Error(`${where}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`);
@@ -224,16 +235,26 @@ export interface GroupNormOptions {
  * const y = functional.groupNorm(randn([2, 64, 8, 8]), 32, { weight: ones([64]), bias: zeros([64]) });
  */
 export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
+  opts = checkOptions(opts, 'groupNorm');
   const where = 'groupNorm';
-  checkTensor(x, where);
+  checkTensor(x, where, 'input');
+  checkInteger(numGroups, where, 'numGroups', 1);
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
   if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const [n, channels] = [x.shape[0]!, x.shape[1]!];
-  if (!Number.isInteger(numGroups) || numGroups <= 0 || channels % numGroups !== 0) {
+  if (channels % numGroups !== 0) {
     throw new Error(`${where}: numChannels (${channels}) must be divisible by numGroups (${numGroups})`);
   }
   checkAffineShape(opts, [channels], 'one per channel', where);
+  // torch's rule, always (training or not): _verify_batch_size([N * C / G, G, *spatial]) rejects
+  // N * C / G * prod(spatial) == 1, and prints that list as the input size.
+  const verified = [(n * channels) / numGroups, numGroups, ...x.shape.slice(2)];
+  if (verified[0]! * sizeOf(x.shape.slice(2)) === 1) {
+    throw new Error(
+      `${where}: expected more than 1 value per channel when training, got input size ${fmtShape(verified)}`,
+    );
+  }
   const view = x.reshape([n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))]);
   const { y } = normalize(view, { reduced: [2, 3], param: [1, 2] }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where });
   return y.reshape(x.shape);
@@ -253,9 +274,11 @@ function trailingAxes(x: Tensor, normalizedShape: readonly number[], where: stri
 
 /** Turns `number | number[]` into a validated shape. */
 export function asNormalizedShape(shape: number | readonly number[], where: string): number[] {
-  const s = typeof shape === 'number' ? [shape] : [...shape];
-  if (!Array.isArray(s) || s.length === 0 || s.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`${where}: normalizedShape must be a positive integer or a non-empty array of them, got ${JSON.stringify(shape)}`);
+  const s = typeof shape === 'number' ? [shape] : Array.isArray(shape) ? [...(shape as readonly number[])] : null;
+  if (s === null || s.length === 0 || s.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(
+      `${where}: normalizedShape must be a positive integer or a non-empty array of them, got ${describeValue(shape)}`,
+    );
   }
   return s;
 }
@@ -282,8 +305,9 @@ export interface LayerNormOptions {
  * const y = functional.layerNorm(tokens, [768]);          // each token: mean 0, variance 1
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  opts = checkOptions(opts, 'layerNorm');
   const where = 'layerNorm';
-  checkTensor(x, where);
+  checkTensor(x, where, 'input');
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
   const shape = asNormalizedShape(normalizedShape, where);
@@ -310,8 +334,9 @@ export interface RMSNormOptions {
  * const y = functional.rmsNorm(randn([8, 768]), [768], { weight: ones([768]) });
  */
 export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], opts: RMSNormOptions = {}): Tensor {
+  opts = checkOptions(opts, 'rmsNorm');
   const where = 'rmsNorm';
-  checkTensor(x, where);
+  checkTensor(x, where, 'input');
   const eps = opts.eps ?? (x.dtype === 'float64' ? Number.EPSILON : FLOAT32_EPS);
   checkEps(eps, where);
   const shape = asNormalizedShape(normalizedShape, where);

@@ -3,8 +3,10 @@
  * over the group's channels and the spatial axes; weight and bias per channel.
  */
 import { ones, zeros } from '../../autograd/creation.js';
+import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
-import { fmtShape } from '../../tensor/shape.js';
+import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
+import { checkSize, fmtShape } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 import { checkEps, groupNorm } from './functional.js';
 
@@ -44,9 +46,15 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormModuleOptions = {}) {
     super();
+    opts = checkOptions(opts, 'GroupNorm');
     for (const [arg, v] of [['numGroups', numGroups], ['numChannels', numChannels]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`GroupNorm: ${arg} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0) {
+        throw new Error(
+          `GroupNorm: ${arg} must be a positive integer, got ${describeValue(v)}`,
+        );
+      }
     }
+    checkSize([numChannels], 'GroupNorm', 'parameter shape');
     if (numChannels % numGroups !== 0) {
       throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     }
@@ -54,7 +62,7 @@ export class GroupNorm extends Module {
     this.numChannels = numChannels;
     this.eps = opts.eps ?? 1e-5;
     checkEps(this.eps, 'GroupNorm');
-    this.affine = opts.affine ?? true;
+    this.affine = checkBoolean(opts.affine ?? true, 'GroupNorm', 'affine');
     this.weight = this.affine ? ones([numChannels], { requiresGrad: true }) : null;
     this.bias = this.affine ? zeros([numChannels], { requiresGrad: true }) : null;
     this.registerParameter('weight');
@@ -71,6 +79,7 @@ export class GroupNorm extends Module {
    * const y = gn.forward(x);
    */
   forward(x: Tensor): Tensor {
+    checkTensor(x, 'GroupNorm', 'input');
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new Error(
         `GroupNorm: expected input of shape (N, ${this.numChannels}, *) (numChannels at dimension 1), got ${fmtShape(x.shape)}`,

@@ -3,6 +3,7 @@
  * Defaults differ from BatchNorm, like torch: `affine: false, trackRunningStats: false`.
  * Unbatched input (C, *) is accepted and treated as a batch of one.
  */
+import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { instanceNorm } from './functional.js';
 import { NormBase, type NormBaseOptions } from './normBase.js';
@@ -28,6 +29,7 @@ abstract class InstanceNorm extends NormBase {
    * const y = new nn.InstanceNorm2d(3).forward(randn([2, 3, 8, 8]));
    */
   forward(x: Tensor): Tensor {
+    checkTensor(x, this.constructor.name, 'input');
     const unbatched = x.ndim === this.batchedRank - 1;
     this.checkInput(x, [this.batchedRank - 1, this.batchedRank], unbatched ? 0 : 1, this.shapeText);
     const input = unbatched ? x.unsqueeze(0) : x;

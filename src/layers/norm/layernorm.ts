@@ -2,6 +2,8 @@
  * LayerNorm and RMSNorm: statistics per leading index over the trailing `normalizedShape` axes;
  * weight (and bias) span exactly those axes.
  */
+import { checkBoolean, checkOptions } from '../../tensor/check.js';
+import { checkSize } from '../../tensor/shape.js';
 import { ones, zeros } from '../../autograd/creation.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { Module } from '../module.js';
@@ -42,11 +44,13 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormModuleOptions = {}) {
     super();
+    opts = checkOptions(opts, 'LayerNorm');
     this.normalizedShape = asNormalizedShape(normalizedShape, 'LayerNorm');
     this.eps = opts.eps ?? 1e-5;
     checkEps(this.eps, 'LayerNorm');
-    this.elementwiseAffine = opts.elementwiseAffine ?? true;
-    const withBias = opts.bias ?? true;
+    checkSize(this.normalizedShape, 'LayerNorm', 'normalizedShape');
+    this.elementwiseAffine = checkBoolean(opts.elementwiseAffine ?? true, 'LayerNorm', 'elementwiseAffine');
+    const withBias = checkBoolean(opts.bias ?? true, 'LayerNorm', 'bias');
     this.weight = this.elementwiseAffine ? ones(this.normalizedShape, { requiresGrad: true }) : null;
     this.bias = this.elementwiseAffine && withBias ? zeros(this.normalizedShape, { requiresGrad: true }) : null;
     this.registerParameter('weight');
@@ -98,10 +102,12 @@ export class RMSNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts: RMSNormModuleOptions = {}) {
     super();
+    opts = checkOptions(opts, 'RMSNorm');
     this.normalizedShape = asNormalizedShape(normalizedShape, 'RMSNorm');
     this.eps = opts.eps ?? null;
     if (this.eps !== null) checkEps(this.eps, 'RMSNorm');
-    this.elementwiseAffine = opts.elementwiseAffine ?? true;
+    checkSize(this.normalizedShape, 'RMSNorm', 'normalizedShape');
+    this.elementwiseAffine = checkBoolean(opts.elementwiseAffine ?? true, 'RMSNorm', 'elementwiseAffine');
     this.weight = this.elementwiseAffine ? ones(this.normalizedShape, { requiresGrad: true }) : null;
     this.registerParameter('weight');
   }

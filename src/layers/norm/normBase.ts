@@ -3,7 +3,10 @@
  * the running statistics buffers.
  */
 import { full, ones, zeros } from '../../autograd/creation.js';
+import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
+import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
+import { checkSize, fmtShape } from '../../tensor/shape.js';
 import { Module } from '../module.js';
 import { checkEps, checkMomentum } from './functional.js';
 
@@ -54,14 +57,17 @@ export abstract class NormBase extends Module {
   constructor(numFeatures: number, opts: NormBaseOptions, defaults: Required<NormBaseOptions>) {
     super();
     const name = new.target.name;
+    opts = checkOptions(opts, name);
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new Error(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
+      throw new Error(`${name}: numFeatures must be a positive integer, got ${describeValue(numFeatures)}`);
     }
+    checkSize([numFeatures], name, 'parameter shape');
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? defaults.eps;
     this.momentum = opts.momentum === undefined ? defaults.momentum : opts.momentum;
-    this.affine = opts.affine ?? defaults.affine;
-    this.trackRunningStats = opts.trackRunningStats ?? defaults.trackRunningStats;
+    this.affine = checkBoolean(opts.affine ?? defaults.affine, name, 'affine');
+    const track = opts.trackRunningStats ?? defaults.trackRunningStats;
+    this.trackRunningStats = checkBoolean(track, name, 'trackRunningStats');
     checkEps(this.eps, name);
     if (this.momentum !== null) checkMomentum(this.momentum, name);
     this.weight = this.affine ? ones([numFeatures], { requiresGrad: true }) : null;
@@ -114,12 +120,15 @@ export abstract class NormBase extends Module {
   /** Checks the input rank and the channel axis; returns nothing, throws naming what is wrong. */
   protected checkInput(x: Tensor, ranks: readonly number[], channelAxis: number, shapeText: string): void {
     const name = this.constructor.name;
+    checkTensor(x, name, 'input');
     if (!ranks.includes(x.ndim)) {
-      throw new Error(`${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D input of shape [${x.shape.join(', ')}]`);
+      throw new Error(
+        `${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D input of shape ${fmtShape(x.shape)}`,
+      );
     }
     if (x.shape[channelAxis] !== this.numFeatures) {
       throw new Error(
-        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ${channelAxis}, got ${x.shape[channelAxis]} (input shape [${x.shape.join(', ')}])`,
+        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ${channelAxis}, got ${x.shape[channelAxis]} (input shape ${fmtShape(x.shape)})`,
       );
     }
   }

@@ -184,7 +184,8 @@ export function unary(op: UnaryOp, x: TensorData, out: TensorData, param = 0): v
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+      // Like torch: NaN passes through (and -0 stays -0); only values below 0 become 0.
+      for (let i = 0; i < n; i++) out[i] = x[i]! < 0 ? 0 : x[i]!;
       return;
     case 'sigmoid':
       // 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) otherwise: no overflow either way.
@@ -212,10 +213,12 @@ export function unary(op: UnaryOp, x: TensorData, out: TensorData, param = 0): v
       }
       return;
     case 'sign':
-      for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]!);
+      // torch's (0 < x) - (x < 0): 0 for NaN and for -0 (Math.sign would give NaN and -0).
+      for (let i = 0; i < n; i++) out[i] = (x[i]! > 0 ? 1 : 0) - (x[i]! < 0 ? 1 : 0);
       return;
     case 'step':
-      for (let i = 0; i < n; i++) out[i] = x[i]! > 0 ? 1 : 0;
+      // relu's derivative as torch's threshold_backward takes it: 0 where x <= 0, else 1 (so 1 at NaN).
+      for (let i = 0; i < n; i++) out[i] = x[i]! <= 0 ? 0 : 1;
       return;
     case 'powScalar':
       for (let i = 0; i < n; i++) out[i] = powC(x[i]!, param);
