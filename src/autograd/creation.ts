@@ -155,7 +155,12 @@ export function tensor(values: TensorValues, shape?: readonly number[], opts?: C
 }
 
 /** `full` under the name of the function the user called (zeros, ones, full). */
-function filled(shape: readonly number[], value: number | boolean, opts: CreateOptions | undefined, where: string): Tensor {
+function filled(
+  shape: readonly number[],
+  value: number | boolean,
+  opts: CreateOptions | undefined,
+  where: string,
+): Tensor {
   checkShape(shape, where);
   if (typeof value !== 'number' && typeof value !== 'boolean') {
     throw new Error(`${where}: value must be a number or a boolean, got ${describeValue(value)}`);

@@ -6,7 +6,7 @@
  * same infinity (expectClose). Run on both backends (wasm covers the norms and matmul).
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, Tensor, tensor, type DType } from '../../src/index.js';
+import { functional as F, tensor, type DType, type Tensor } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 
@@ -98,7 +98,8 @@ describe('NaN and Inf propagate like torch (forward and backward)', () => {
 describe('NaN and Inf through the large (wasm-sized) norm and matmul kernels', () => {
   const rows = 64;
   const feats = 48;
-  const data = (): Float32Array => Float32Array.from({ length: rows * feats }, (_, i) => Math.sin(i) + 0.5 * Math.cos(3 * i));
+  const data = (): Float32Array =>
+    Float32Array.from({ length: rows * feats }, (_, i) => Math.sin(i) + 0.5 * Math.cos(3 * i));
   const poisoned: Record<number, number> = { 3: NaN, 17: Infinity, 40: -Infinity, 63: NaN };
 
   function poisonedInput(): Tensor {
