@@ -13,6 +13,7 @@
  * The gradient through softmax is the softmax op's: dscores = w * (dw - sum(dw * w)); see
  * docs/derivations/sequence-models.md.
  */
+import { describeValue } from '../tensor/check.js';
 import { softmax } from '../autograd/ops/softmax.js';
 import { dropout, checkProbability } from '../autograd/ops/dropout.js';
 import { floatData } from '../autograd/dtypeCheck.js';
@@ -107,7 +108,7 @@ export function attend(
 }
 
 function checkInput(t: unknown, arg: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`scaledDotProductAttention: ${arg} must be a Tensor, got ${typeof t}`);
+  if (!(t instanceof Tensor)) throw new Error(`scaledDotProductAttention: ${arg} must be a Tensor, got ${describeValue(t)}`);
   floatData(t, 'scaledDotProductAttention', arg);
   if (t.ndim < 2) throw new Error(`scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ${fmtShape(t.shape)}`);
   return t;
@@ -145,7 +146,7 @@ export function scaledDotProductAttention(
   const { attnMask = null, isCausal = false, dropoutP = 0, scale = null } = opts;
   checkProbability(dropoutP, where);
   if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale))) {
-    throw new Error(`${where}: scale must be a finite number or null, got ${String(scale)}`);
+    throw new Error(`${where}: scale must be a finite number or null, got ${describeValue(scale)}`);
   }
   const dtype = query.dtype as 'float32' | 'float64';
   let bias: Tensor | null = null;
@@ -155,7 +156,7 @@ export function scaledDotProductAttention(
     }
     bias = causalBias(L, S, dtype);
   } else if (attnMask !== null) {
-    if (!(attnMask instanceof Tensor)) throw new Error(`${where}: attnMask must be a Tensor or null, got ${typeof attnMask}`);
+    if (!(attnMask instanceof Tensor)) throw new Error(`${where}: attnMask must be a Tensor or null, got ${describeValue(attnMask)}`);
     if (attnMask.dtype !== 'bool' && attnMask.dtype !== dtype) {
       throw new Error(`${where}: attnMask must be bool or of query's dtype '${dtype}', got dtype '${attnMask.dtype}'`);
     }

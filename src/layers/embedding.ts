@@ -3,6 +3,7 @@
  * (weight [numEmbeddings, embeddingDim], state-dict key `weight`). The op is in
  * src/autograd/ops/embedding.ts.
  */
+import { describeValue } from '../tensor/check.js';
 import { embedding, normalizePaddingIdx } from '../autograd/ops/embedding.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
@@ -102,7 +103,7 @@ export class Embedding extends Module {
    * emb.forward(tensor(Int32Array.of(1))); // [[4, 5.1, 6.3]]
    */
   static fromPretrained(weight: Tensor, opts: FromPretrainedOptions = {}): Embedding {
-    if (!(weight instanceof Tensor)) throw new Error(`Embedding.fromPretrained: weight must be a Tensor, got ${typeof weight}`);
+    if (!(weight instanceof Tensor)) throw new Error(`Embedding.fromPretrained: weight must be a Tensor, got ${describeValue(weight)}`);
     floatData(weight, 'Embedding.fromPretrained', 'weight');
     if (weight.ndim !== 2) {
       throw new Error(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${fmtShape(weight.shape)}`);

@@ -17,6 +17,7 @@
  * bool `keyPaddingMask` [N, S] are true where attention is NOT allowed; float masks are added to
  * the scores. Both are merged into one additive bias.
  */
+import { describeValue } from '../tensor/check.js';
 import { embedding } from '../autograd/ops/embedding.js';
 import { checkProbability } from '../autograd/ops/dropout.js';
 import { floatData } from '../autograd/dtypeCheck.js';
@@ -93,7 +94,7 @@ function rows(p: Tensor, start: number, count: number): Tensor {
 /** A mask as an additive float bias (bool: true -> -inf), or null. */
 function maskBias(mask: Tensor | null | undefined, arg: string, dtype: 'float32' | 'float64'): Tensor | null {
   if (mask === null || mask === undefined) return null;
-  if (!(mask instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor or null, got ${typeof mask}`);
+  if (!(mask instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor or null, got ${describeValue(mask)}`);
   if (mask.dtype === 'bool') return boolMaskToBias(mask, false, dtype);
   floatData(mask, WHERE, `${arg} (bool or floating)`);
   return mask.to(dtype);
@@ -200,7 +201,7 @@ export class MultiheadAttention extends Module {
     opts: MultiheadAttentionForwardOptions = {},
   ): MultiheadAttentionOutput {
     for (const [arg, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      if (!(t instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor, got ${describeValue(t)}`);
       floatData(t, WHERE, arg);
     }
     const batched = query.ndim === 3;

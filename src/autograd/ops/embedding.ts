@@ -9,6 +9,7 @@
  *
  * The indices are constants of the graph (no gradient); the gradient rows are summed in float64.
  */
+import { describeValue } from '../../tensor/check.js';
 import { allocate } from '../../tensor/dtype.js';
 import { fmtShape } from '../../tensor/shape.js';
 import { checkIndexTensor, floatData } from '../dtypeCheck.js';
@@ -51,7 +52,7 @@ export function normalizePaddingIdx(
  */
 export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   const idx = checkIndexTensor('embedding', 'indices', indices);
-  if (!(weight instanceof Tensor)) throw new Error(`embedding: weight must be a Tensor, got ${typeof weight}`);
+  if (!(weight instanceof Tensor)) throw new Error(`embedding: weight must be a Tensor, got ${describeValue(weight)}`);
   const w = floatData(weight, 'embedding', 'weight');
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
   const [V, D] = weight.shape as [number, number];
