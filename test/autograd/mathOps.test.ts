@@ -221,9 +221,9 @@ describe('errors name the function, the argument, expected and given', () => {
   const x = tensor([[1, 2], [3, 4]]);
   it.each([
     ['clamp without bounds', () => x.clamp(), /clamp: at least one of min or max must be given, got neither/],
-    ['clamp with a string bound', () => x.clamp('1' as unknown as number), /clamp: min must be a Tensor or a number, got string/],
+    ['clamp with a string bound', () => x.clamp('1' as unknown as number), /clamp: min must be a Tensor or a number, got "1" \(string\)/],
     ['clamp bounds that do not broadcast', () => x.clamp(tensor([1, 2, 3])), /clamp: shapes \[2, 2\] and \[3\] cannot be broadcast/],
-    ['maximum with a string', () => maximum(x, 'a' as unknown as number), /maximum: other must be a Tensor or a number, got string/],
+    ['maximum with a string', () => maximum(x, 'a' as unknown as number), /maximum: other must be a Tensor or a number, got "a" \(string\)/],
     ['std with a negative correction', () => x.std(0, { correction: -1 }), /std: correction must be a finite number >= 0, got -1/],
     ['std with a bad axis', () => x.std(2), /std: axes must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/],
     ['prod with a list of axes', () => x.prod([0, 1] as unknown as number), /prod: dim must be one axis \(a number\), got 0,1/],

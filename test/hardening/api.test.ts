@@ -257,7 +257,7 @@ describe('tensor arguments are checked at the boundary', () => {
       [
         'linear bias',
         () => F.linear(t, zeros([4, 3]), [0] as never),
-        'linear: bias must be a Tensor of shape [4] or null, got [0] (array)',
+        'linear: bias must be a Tensor or null, got [0] (array)',
       ],
       [
         'batchNorm weight',
@@ -589,13 +589,13 @@ describe('messages say the called function and print values with their type', ()
       ],
       [
         'linear weight rank',
-        () => F.linear(t, zeros([3])),
-        'linear: weight must have shape [outFeatures, inFeatures], got [3]',
+        () => F.linear(t, zeros([2, 3, 3])),
+        'linear: weight must have shape [outFeatures, inFeatures] or [inFeatures], got [2, 3, 3]',
       ],
       [
         'linear bias shape',
         () => F.linear(t, zeros([2, 3]), zeros([3])),
-        'linear: bias must have shape [2], got shape [3]',
+        'linear: bias of shape [3] must broadcast to the output shape [4, 2]',
       ],
       ['mseLoss', () => F.mseLoss(t, zeros([3, 4])), 'mseLoss: target must have'],
       [
