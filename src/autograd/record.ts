@@ -2,12 +2,15 @@
  * Recording an op in the graph: the one function every differentiable op calls.
  */
 import { isGradEnabled } from './gradMode.js';
-import type { Tensor } from './tensor.js';
+import type { GradFn, GraphNode, Tensor } from './tensor.js';
 
 /**
  * Attaches `backward` to `out` when grad mode is on and any input requires grad, and returns `out`.
  * `backward(g)` returns one gradient per input (null where none is needed), in the op's output
  * broadcast shape; `backward.ts` reduces each to its input's shape.
+ *
+ * The edges to the inputs' nodes (their grad functions, or the leaves themselves) are fixed now,
+ * so an in-place op that later gives an input a new grad function does not reroute this one.
  */
 export function record(
   out: Tensor,
@@ -16,8 +19,10 @@ export function record(
   backward: (grad: Tensor) => readonly (Tensor | null)[],
 ): Tensor {
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    const next: (GraphNode | null)[] = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t) : null));
+    const fn: GradFn = { name, inputs, backward, next };
     out.requiresGrad = true;
-    out.gradFn = { name, inputs, backward };
+    out.gradFn = fn;
   }
   return out;
 }

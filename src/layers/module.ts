@@ -11,6 +11,7 @@
  *   - explicitly, with `registerParameter` / `registerBuffer` / `registerModule`, for buffers and
  *     for camelCase fields saved under snake_case keys (`runningVar` as `running_var`).
  */
+import { bumpVersion } from '../autograd/saved.js';
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -436,7 +437,9 @@ export abstract class Module {
       throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`);
     }
     for (const [k, target] of Object.entries(own)) {
-      if (Object.hasOwn(sd, k)) target.data.set(sd[k]!.data);
+      if (!Object.hasOwn(sd, k)) continue;
+      target.data.set(sd[k]!.data);
+      bumpVersion(target); // shares the module tensor's storage and version
     }
     return { missingKeys, unexpectedKeys };
   }

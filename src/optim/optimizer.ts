@@ -10,6 +10,7 @@
  * `step` is a plain number where torch keeps a 0-d tensor (`loadStateDict` accepts either).
  */
 import { floatData } from '../autograd/dtypeCheck.js';
+import { bumpVersion } from '../autograd/saved.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { describe, emptyRecord, isPlainObject } from '../tensor/records.js';
@@ -184,6 +185,7 @@ export abstract class Optimizer<O extends object> {
           this.state.set(p, state);
         }
         this.update(p, floatData(p.grad, `${this.name}.step`, 'grad'), state, group);
+        bumpVersion(p); // p was written in place: a graph that saved it can no longer backward
       }
     }
   }

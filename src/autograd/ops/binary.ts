@@ -6,6 +6,7 @@ import { allocate, category, convertInto, promote, type DType } from '../../tens
 import { binary, type BinaryOp } from '../../tensor/kernels/elementwise.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
+import { saveIf } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -110,18 +111,22 @@ export function sub(a: Tensor, other: Tensor | number): Tensor {
 /** `a * b`. d/da = b, d/db = a. */
 export function mul(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'mul');
+  const bs = saveIf(a.requiresGrad, b);
+  const as = saveIf(b.requiresGrad, a);
   return record(binaryForward('mul', a, b, 'mul'), 'mul', [a, b], (g) => [
-    a.requiresGrad ? g.mul(b) : null,
-    b.requiresGrad ? g.mul(a) : null,
+    bs ? g.mul(bs()) : null,
+    as ? g.mul(as()) : null,
   ]);
 }
 
 /** `a / b`. d/da = 1/b, d/db = -a/b^2. */
 export function div(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'div');
+  const bs = saveIf(a.requiresGrad || b.requiresGrad, b);
+  const as = saveIf(b.requiresGrad, a);
   return record(binaryForward('div', a, b, 'div', divisionDtype(a, b)), 'div', [a, b], (g) => [
-    a.requiresGrad ? g.div(b) : null,
-    b.requiresGrad ? g.mul(a).div(b.mul(b)).neg() : null,
+    a.requiresGrad ? g.div(bs!()) : null,
+    as ? g.mul(as()).div(bs!().mul(bs!())).neg() : null,
   ]);
 }
 

@@ -31,6 +31,7 @@ import { fmtShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -130,7 +131,22 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const k = cg * kH * kW;
   const cols = im2colOp(x, geom).reshape([n, groups, k, outH * outW]);
   const y = weight.reshape([groups, o / groups, k]).matmul(cols).reshape([n, o, outH, outW]);
-  return bias === null ? y : y.add(bias.reshape([o, 1, 1]));
+  return savesWeight(bias === null ? y : y.add(bias.reshape([o, 1, 1])), weight);
+}
+
+/**
+ * The output, recorded once more as `conv2d` (sharing storage; d/dy = g) so that backward checks
+ * the weight's version even when x needs no gradient: torch's conv saves the weight either way,
+ * and an optimizer step between forward and backward must throw here as it does there.
+ */
+function savesWeight(y: Tensor, weight: Tensor): Tensor {
+  if (!y.requiresGrad || !weight.requiresGrad) return y;
+  const ws = saveForBackward(weight);
+  const out = new Tensor(y.storage.array, y.shape, false, { base: y, strides: y.stride(), offset: y.storageOffset(), detached: true });
+  return record(out, 'conv2d', [y], (g) => {
+    ws();
+    return [g];
+  });
 }
 
 /** im2col as a differentiable op: x [N, C, H, W] -> cols [N, C*kH*kW, Ho*Wo]; dx = col2im(dcols). */

@@ -19,6 +19,7 @@ import { nllBackward, nllForward, softplus as softplusKernel, type NllShape } fr
 import { fmtShape, sameShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 import { logSoftmax } from './softmax.js';
 import { unaryForward } from './unary.js';
@@ -175,7 +176,9 @@ function nllOfIndices(
   const loss = allocateFloat(logpData, t.length);
   const w = new Float64Array(t.length);
   nllForward(logpData, t, shape, wData, ignoreIndex, loss, w);
+  const ws = weight === null ? null : saveForBackward(weight);
   const perElement = record(new Tensor(loss, targetShape), 'nllLoss', [logp], (g) => {
+    ws?.(); // the class weights are read below (wData): check they were not overwritten
     const gd = floatData(g, 'nllLoss', 'grad');
     const dlogp = allocateFloat(gd, logp.size);
     nllBackward(gd, t, shape, wData, ignoreIndex, dlogp);
@@ -260,7 +263,8 @@ export function softplus(z: Tensor): Tensor {
   const zd = floatData(z, 'softplus', 'z');
   const out = allocateFloat(zd, z.size);
   softplusKernel(zd, out);
-  return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', z))]);
+  const zs = saveForBackward(z);
+  return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', zs()))]);
 }
 
 /**

@@ -15,6 +15,7 @@ import { reduceVectorNorm } from '../../tensor/kernels/vectorNorm.js';
 import { binaryForward, castOperand, equal, zeroWhere } from './binary.js';
 import { unaryForward } from './unary.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -118,8 +119,9 @@ function varianceParts(
  */
 export function variance(x: Tensor, axes?: number | readonly number[], opts: VarOptions = {}): Tensor {
   const { r, meanAcc, v, dof } = varianceParts(x, axes, opts, 'var');
+  const xs = saveForBackward(x);
   return record(fromStats(v, x, r.outShape), 'var', [x], (g) => {
-    const centered = x.sub(fromStats(meanAcc, x, r.keptShape));
+    const centered = xs().sub(fromStats(meanAcc, x, r.keptShape));
     return [expandBack(g, r, x).mul(centered).mul(2 / dof)];
   });
 }
@@ -152,8 +154,9 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
   const acc = new Float64Array(r.plan.statSize);
   reduceMax(reducible(x), r.plan, acc);
   const y = fromStats(acc, x, r.outShape);
+  const [xs, ys] = [saveForBackward(x), saveForBackward(y, where)];
   return record(y, where, [x], (g) => {
-    const mask = binaryForward('eq', x, y.reshape(r.keptShape), where);
+    const mask = binaryForward('eq', xs(), ys().reshape(r.keptShape), where);
     const ties = sum(mask, r.axes, true);
     return [expandBack(g, r, x).mul(mask).div(ties)];
   });

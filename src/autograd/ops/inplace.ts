@@ -1,0 +1,202 @@
+/**
+ * In-place operations (torch's trailing underscore): they write new values into the tensor's own
+ * storage, through its strides, so every view sharing the storage sees them, and bump the
+ * storage's version so that backward can tell when a saved tensor was overwritten (saved.ts).
+ *
+ * Each op computes its new values with the ordinary forward kernels into a fresh contiguous
+ * array, then writes that array through the strides (so `x.add_(x.t())` reads x before writing).
+ * The argument is broadcast to self's shape; self's shape never changes.
+ *
+ * Autograd, like torch:
+ * - on a leaf that requires grad (or a view of one) with grad mode on: an Error; in `noGrad` it is
+ *   allowed (that is how optimizers and init write parameters);
+ * - on a non-leaf (or with an argument that requires grad): the tensor gets a new grad function,
+ *   the in-place op's backward, whose edge leads to the grad function it had before (torch's
+ *   "rebase"). Ops recorded earlier keep their edge to the old one (record.ts).
+ *     add_: d/dself = g, d/dother = g          sub_: g, -g
+ *     mul_: g * other, g * self_before         div_: g / other, -g * self_before / other^2
+ *     fill_, zero_: 0 (and d/dvalue = sum g)   copy_: 0, d/dsrc = g (summed to src's shape)
+ *     clamp_: g where min <= self_before <= max, else 0 (NaN: 0)
+ * - in-place writes into a view of a tensor that requires grad, with grad mode on, throw (torch
+ *   rebases the base's graph through CopySlices; typegrad does not yet).
+ */
+import type { TensorData } from '../../tensor/dtype.js';
+import { stridedWrite } from '../../tensor/kernels/strided.js';
+import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
+import { isGradEnabled, noGrad } from '../gradMode.js';
+import { moveRetained } from '../hooks.js';
+import { record } from '../record.js';
+import { bumpVersion, saveForBackward } from '../saved.js';
+import { Tensor } from '../tensor.js';
+import { asTensor, binaryForward } from './binary.js';
+
+/** Writes `values` (contiguous, product(dst.shape) elements) into dst's storage through its strides. No checks, no version bump. */
+export function writeStrided(dst: Tensor, values: TensorData): void {
+  stridedWrite(values, dst.storage.array, dst.storageOffset(), dst.stride(), dst.shape);
+}
+
+/** Throws unless `self` may be written in place (with grad mode as it is now) by an op reading `args`. */
+function checkWritable(self: Tensor, where: string, args: readonly Tensor[]): void {
+  if (!(self instanceof Tensor)) throw new Error(`${where}: self must be a Tensor, got ${typeof self}`);
+  if (self.shape.some((d, i) => d > 1 && self.stride(i) === 0)) {
+    throw new Error(
+      `${where}: unsupported operation: more than one element of the written-to tensor refers to a single memory ` +
+        'location (an expanded view). Please clone() the tensor before performing the operation.',
+    );
+  }
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad) {
+    throw new Error(`${where}: a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  const base = self.base;
+  if (base !== null && base.isLeaf && base.requiresGrad) {
+    throw new Error(`${where}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
+  }
+  if (base !== null && (self.requiresGrad || args.some((t) => t.requiresGrad))) {
+    throw new Error(
+      `${where}: in-place writes into a view of a tensor that requires grad are not supported while grad mode is on ` +
+        '(torch rebases the base tensor\'s graph; typegrad does not). Write into the base tensor, clone() the view ' +
+        'first, or do it inside noGrad.',
+    );
+  }
+}
+
+/** `arg` as an operand broadcast to self's shape, or torch's error when it does not broadcast to exactly that shape. */
+function operand(self: Tensor, value: Tensor | number, where: string, argName: string): Tensor {
+  const t = asTensor(value, self, where, argName);
+  const shape = broadcastShapes(self.shape, t.shape, where);
+  if (!sameShape(shape, self.shape)) {
+    throw new Error(
+      `${where}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)} ` +
+        `(${argName} has shape ${fmtShape(t.shape)})`,
+    );
+  }
+  return t;
+}
+
+/**
+ * Writes `values` into self, bumps the version and, when the graph is recorded, gives self the
+ * in-place op's grad function: inputs [self as it was, ...args].
+ */
+function commit(
+  self: Tensor,
+  name: string,
+  args: readonly Tensor[],
+  values: TensorData,
+  backward: (g: Tensor) => readonly (Tensor | null)[],
+): Tensor {
+  const tracked = isGradEnabled() && (self.requiresGrad || args.some((t) => t.requiresGrad));
+  const oldFn = self.gradFn;
+  // `before` stands for self before the write in the graph: same shape, the old grad function
+  const before = new Tensor(self.storage.array, self.shape, self.requiresGrad, {
+    base: self, strides: self.stride(), offset: self.storageOffset(), detached: true,
+  });
+  before.gradFn = oldFn;
+  writeStrided(self, values);
+  bumpVersion(self);
+  if (tracked) {
+    record(self, name, [before, ...args], backward);
+    if (oldFn !== null) moveRetained(oldFn, self.gradFn!);
+  }
+  return self;
+}
+
+/** A copy of self's current values, when a backward will need them (else null). */
+function keepValues(self: Tensor, needed: boolean): Tensor | null {
+  return needed && isGradEnabled() ? new Tensor(self.data.slice(), self.shape) : null;
+}
+
+/** `self += other` in place. */
+export function add_(self: Tensor, other: Tensor | number): Tensor {
+  const o = operand(self, other, 'add_', 'other');
+  checkWritable(self, 'add_', [o]);
+  return commit(self, 'add_', [o], binaryForward('add', self, o, 'add_').data, (g) => [g, g]);
+}
+
+/** `self -= other` in place. */
+export function sub_(self: Tensor, other: Tensor | number): Tensor {
+  const o = operand(self, other, 'sub_', 'other');
+  checkWritable(self, 'sub_', [o]);
+  return commit(self, 'sub_', [o], binaryForward('sub', self, o, 'sub_').data, (g) => [g, o.requiresGrad ? g.neg() : null]);
+}
+
+/** `self *= other` in place. */
+export function mul_(self: Tensor, other: Tensor | number): Tensor {
+  const o = operand(self, other, 'mul_', 'other');
+  checkWritable(self, 'mul_', [o]);
+  const os = self.requiresGrad && isGradEnabled() ? saveForBackward(o) : null;
+  const old = keepValues(self, o.requiresGrad);
+  return commit(self, 'mul_', [o], binaryForward('mul', self, o, 'mul_').data, (g) => [
+    os ? g.mul(os()) : null,
+    old ? g.mul(old) : null,
+  ]);
+}
+
+/** `self /= other` in place. */
+export function div_(self: Tensor, other: Tensor | number): Tensor {
+  const o = operand(self, other, 'div_', 'other');
+  checkWritable(self, 'div_', [o]);
+  const os = isGradEnabled() ? saveForBackward(o) : null;
+  const old = keepValues(self, o.requiresGrad);
+  return commit(self, 'div_', [o], binaryForward('div', self, o, 'div_').data, (g) => [
+    g.div(os!()),
+    old ? g.mul(old).div(os!().mul(os!())).neg() : null,
+  ]);
+}
+
+/** Every element set to `value` (a number or a 0-d tensor) in place. */
+export function fill_(self: Tensor, value: Tensor | number, where = 'fill_'): Tensor {
+  if (value instanceof Tensor && value.ndim !== 0) {
+    throw new Error(`${where}: fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
+  }
+  const v = asTensor(value, self, where, 'value');
+  checkWritable(self, where, [v]);
+  const values = self.data.slice().fill(v.data[0]!);
+  return commit(self, where, [v], values, (g) => [null, v.requiresGrad ? g : null]);
+}
+
+/** Every element set to 0 in place. */
+export function zero_(self: Tensor): Tensor {
+  return fill_(self, 0, 'zero_');
+}
+
+/** src's values (broadcast to self's shape, converted to self's dtype) copied into self in place. */
+export function copy_(self: Tensor, src: Tensor): Tensor {
+  if (!(src instanceof Tensor)) throw new Error(`copy_: src must be a Tensor, got ${typeof src}`);
+  const s = operand(self, src, 'copy_', 'src');
+  checkWritable(self, 'copy_', [s]);
+  const values = noGrad(() => s.expand(self.shape)).data;
+  return commit(self, 'copy_', [s], values, (g) => [null, s.requiresGrad ? g : null]);
+}
+
+/**
+ * Clamps every element into [min, max] in place: `min(max(x, min), max)` (either bound may be
+ * null; at least one must be given). NaN stays NaN; a NaN bound gives NaN; min > max gives max,
+ * as in torch.
+ */
+export function clamp_(self: Tensor, min?: number | null, max?: number | null): Tensor {
+  const where = 'clamp_';
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new Error(`${where}: at least one of 'min' or 'max' must not be null`);
+  for (const [arg, v] of [['min', lo], ['max', hi]] as const) {
+    if (v !== null && typeof v !== 'number') throw new Error(`${where}: ${arg} must be a number or null, got ${typeof v}`);
+  }
+  checkWritable(self, where, []);
+  const x = self.data;
+  const values = x.slice();
+  let mask: Tensor | null = null;
+  if (self.requiresGrad && isGradEnabled()) {
+    // d/dx = 1 where min <= x <= max (comparisons with NaN are false: gradient 0), else 0
+    const m = x.slice();
+    for (let i = 0; i < m.length; i++) m[i] = (lo === null || x[i]! >= lo) && (hi === null || x[i]! <= hi) ? 1 : 0;
+    mask = new Tensor(m, self.shape);
+  }
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i]!;
+    if (lo !== null) v = Math.max(v, lo); // Math.max/min propagate NaN, like torch
+    if (hi !== null) v = Math.min(v, hi);
+    values[i] = v;
+  }
+  return commit(self, where, [], values, (g) => [g.mul(mask!)]);
+}
