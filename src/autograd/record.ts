@@ -2,7 +2,7 @@
  * Recording an op in the graph: the one function every differentiable op calls.
  */
 import { isGradEnabled } from './gradMode.js';
-import type { GradFn, GraphNode, Tensor } from './tensor.js';
+import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
  * Attaches `backward` to `out` when grad mode is on and any input requires grad, and returns `out`.
@@ -25,4 +25,17 @@ export function record(
     out.gradFn = fn;
   }
   return out;
+}
+
+/**
+ * A tensor sharing `x`'s storage, recorded as one more node `name` whose gradient passes through
+ * `backward` (identity by default): a place in the graph where backward can look at, check or
+ * replace a gradient (module backward hooks, conv's weight check). Not a view: in-place writes
+ * to it are as allowed as they are on x.
+ */
+export function recordPassThrough(x: Tensor, name: string, backward: (g: Tensor) => Tensor): Tensor {
+  const out = new Tensor(x.storage.array, x.shape, false, {
+    base: x, strides: x.stride(), offset: x.storageOffset(), detached: true,
+  });
+  return record(out, name, [x], (g) => [backward(g)]);
 }

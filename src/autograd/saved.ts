@@ -12,10 +12,10 @@
 import { fmtShape } from '../tensor/shape.js';
 import type { Tensor } from './tensor.js';
 
-/** torch's node name for an op: `'mul'` -> `'MulBackward'` (in-place `'mul_'` too). */
+/** The op's name as torch 2.x prints it in this error: `'mul'` -> `'Mul'` (in-place `'mul_'` too). */
 export function nodeName(op: string): string {
   const base = op.endsWith('_') ? op.slice(0, -1) : op;
-  return `${base.charAt(0).toUpperCase()}${base.slice(1)}Backward`;
+  return `${base.charAt(0).toUpperCase()}${base.slice(1)}`;
 }
 
 /**

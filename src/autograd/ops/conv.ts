@@ -30,7 +30,7 @@ import { col2im, im2col, windowOutSize, type Window2d } from '../../tensor/kerne
 import { fmtShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
-import { record } from '../record.js';
+import { record, recordPassThrough } from '../record.js';
 import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
@@ -142,10 +142,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 function savesWeight(y: Tensor, weight: Tensor): Tensor {
   if (!y.requiresGrad || !weight.requiresGrad) return y;
   const ws = saveForBackward(weight);
-  const out = new Tensor(y.storage.array, y.shape, false, { base: y, strides: y.stride(), offset: y.storageOffset(), detached: true });
-  return record(out, 'conv2d', [y], (g) => {
+  return recordPassThrough(y, 'conv2d', (g) => {
     ws();
-    return [g];
+    return g;
   });
 }
 

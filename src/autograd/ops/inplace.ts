@@ -41,7 +41,8 @@ function checkWritable(self: Tensor, where: string, args: readonly Tensor[]): vo
   if (self.shape.some((d, i) => d > 1 && self.stride(i) === 0)) {
     throw new Error(
       `${where}: unsupported operation: more than one element of the written-to tensor refers to a single memory ` +
-        'location (an expanded view). Please clone() the tensor before performing the operation.',
+        'location. Please clone() the tensor before performing the operation. (It is an expanded view: ' +
+        `shape ${fmtShape(self.shape)}, strides ${fmtShape(self.stride())}.)`,
     );
   }
   if (!isGradEnabled()) return;

@@ -93,8 +93,8 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   if (strides === null) {
     throw new Error(
       "view: view size is not compatible with input tensor's size and stride (at least one dimension spans across " +
-        `two contiguous subspaces); input shape ${fmtShape(x.shape)} strides ${fmtShape(x.stride())}, ` +
-        `requested ${fmtShape(target)}. Use .reshape(...) instead.`,
+        `two contiguous subspaces). Use .reshape(...) instead. (input shape ${fmtShape(x.shape)} with strides ` +
+        `${fmtShape(x.stride())}, requested ${fmtShape(target)})`,
     );
   }
   return recordView(x, target, strides, x.storageOffset(), 'view', (g) => g.reshape(x.shape));
@@ -207,7 +207,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeAxis(dim, x.ndim, 'select', 'dim');
   const n = x.shape[d]!;
   if (!Number.isInteger(index) || index < -n || index >= n) {
-    throw new Error(`select: index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
+    throw new Error(`select(): index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
   }
   const i = index < 0 ? index + n : index;
   const xs = x.stride();
