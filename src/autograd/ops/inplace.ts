@@ -20,7 +20,7 @@
  * - in-place writes into a view of a tensor that requires grad, with grad mode on, throw (torch
  *   rebases the base's graph through CopySlices; typegrad does not yet).
  */
-import type { TensorData } from '../../tensor/dtype.js';
+import { allocate, type TensorData } from '../../tensor/dtype.js';
 import { stridedWrite } from '../../tensor/kernels/strided.js';
 import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
 import { isGradEnabled, noGrad } from '../gradMode.js';
@@ -102,6 +102,11 @@ function commit(
   return self;
 }
 
+/** Zeros of g's shape: the gradient of a value that was overwritten (torch passes zeros, not nothing). */
+function zerosLike(g: Tensor): Tensor {
+  return new Tensor(allocate(g.dtype, g.size), g.shape);
+}
+
 /** A copy of self's current values, when a backward will need them (else null). */
 function keepValues(self: Tensor, needed: boolean): Tensor | null {
   return needed && isGradEnabled() ? new Tensor(self.data.slice(), self.shape) : null;
@@ -153,7 +158,7 @@ export function fill_(self: Tensor, value: Tensor | number, where = 'fill_'): Te
   const v = asTensor(value, self, where, 'value');
   checkWritable(self, where, [v]);
   const values = self.data.slice().fill(v.data[0]!);
-  return commit(self, where, [v], values, (g) => [null, v.requiresGrad ? g : null]);
+  return commit(self, where, [v], values, (g) => [zerosLike(g), v.requiresGrad ? g : null]);
 }
 
 /** Every element set to 0 in place. */
@@ -167,7 +172,7 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   const s = operand(self, src, 'copy_', 'src');
   checkWritable(self, 'copy_', [s]);
   const values = noGrad(() => s.expand(self.shape)).data;
-  return commit(self, 'copy_', [s], values, (g) => [null, s.requiresGrad ? g : null]);
+  return commit(self, 'copy_', [s], values, (g) => [zerosLike(g), s.requiresGrad ? g : null]);
 }
 
 /**
