@@ -92,8 +92,8 @@ export class Tensor {
   readonly storage: Storage;
   /** Where element [0, ..., 0] sits in the storage. */
   private readonly offset: number;
-  /** Elements to step in the storage per step along each axis. */
-  private readonly strides: readonly number[];
+  /** Elements to step in the storage per step along each axis (null: contiguous row-major, computed on demand). */
+  private readonly viewStrides: readonly number[] | null;
   /** The tensor whose storage this view reads (torch's `._base`); null for a tensor that owns its storage. */
   readonly base: Tensor | null;
   private readonly numel: number;
@@ -127,10 +127,11 @@ export class Tensor {
     this.numel = sizeOf(shape);
     this.storage = view?.base.storage ?? { array: data, version: 0 };
     this.offset = view?.offset ?? 0;
-    this.strides = Object.freeze(view ? [...view.strides] : stridesOf(shape));
+    // a tensor that owns its storage is contiguous: its strides are only computed if asked for
+    this.viewStrides = view ? Object.freeze([...view.strides]) : null;
     this.base = view === undefined || view.detached ? null : (view.base.base ?? view.base);
     const array = this.storage.array;
-    this.contiguousData = !isContiguousLayout(this.shape, this.strides)
+    this.contiguousData = view !== undefined && !isContiguousLayout(this.shape, view.strides)
       ? null
       : this.offset === 0 && this.numel === array.length
         ? array
@@ -165,7 +166,7 @@ export class Tensor {
     if (this.contiguousData !== null) return this.contiguousData;
     if (this.copy === null || this.copyVersion !== this.storage.version) {
       const out = allocate(this.dtype, this.numel);
-      stridedCopy(this.storage.array.subarray(this.offset), this.strides, this.shape, out);
+      stridedCopy(this.storage.array.subarray(this.offset), this.strides(), this.shape, out);
       this.copy = out;
       this.copyVersion = this.storage.version;
     }
@@ -201,8 +202,11 @@ export class Tensor {
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
-    if (dim === undefined) return [...this.strides];
-    return this.strides[normalizeAxis(dim, this.ndim, 'stride', 'dim')] ?? 1;
+    if (dim === undefined) return [...this.strides()];
+    return this.strides()[normalizeAxis(dim, this.ndim, 'stride', 'dim')] ?? 1;
+  }
+  private strides(): readonly number[] {
+    return this.viewStrides ?? stridesOf(this.shape);
   }
   /**
    * Index in the storage of the first element (torch's `storage_offset()`).
@@ -505,7 +509,7 @@ export class Tensor {
    */
   detach(): Tensor {
     return new Tensor(this.storage.array, this.shape, false, {
-      base: this, strides: this.strides, offset: this.offset, detached: true,
+      base: this, strides: this.strides(), offset: this.offset, detached: true,
     });
   }
   /**
