@@ -307,3 +307,12 @@ describe('saved tensors are checked against in-place writes', () => {
     expect(p.version).toBe(2);
   });
 });
+
+describe('optimizers and views', () => {
+  it('reject a non-contiguous parameter (its data is a copy, so updates would be lost)', () => {
+    const p = zeros([3, 2]).transpose(0, 1).requiresGrad_();
+    expect(() => new optim.SGD([p], { lr: 0.1 })).toThrow(
+      'SGD: param group 0: params[0] must be contiguous (it is a strided view, strides [1, 2]); call contiguous() before requiresGrad_()',
+    );
+  });
+});
