@@ -23,7 +23,7 @@ import {
 import {
   contiguous, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view,
 } from './ops/shape.js';
-import { add_, clamp_, copy_, div_, fill_, mul_, sub_, zero_ } from './ops/inplace.js';
+import { add_, clamp_, copy_, div_, fill_, maskedFill_, mul_, sub_, zero_ } from './ops/inplace.js';
 import { addHook, retainOn, type RemovableHandle, type TensorHook } from './hooks.js';
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
@@ -477,11 +477,11 @@ export class Tensor {
    */
   zero_(): this { zero_(this); return this; }
   /**
-   * Sets every element to `value` (a number or a 0-d tensor) in place; returns this.
+   * Sets every element to `value` (a number, a boolean or a 0-d tensor) in place; returns this.
    * @example
    * const x = zeros([2, 3]); x.select(0, 1).fill_(5); // x is [[0, 0, 0], [5, 5, 5]]
    */
-  fill_(value: Tensor | number): this { fill_(this, value); return this; }
+  fill_(value: Tensor | number | boolean): this { fill_(this, value); return this; }
   /**
    * Copies `src` (broadcast to this shape, converted to this dtype) into this tensor; returns this.
    * @example
@@ -494,6 +494,12 @@ export class Tensor {
    * tensor([-2, 0.5, 3]).clamp_(0, 1); // [0, 0.5, 1]
    */
   clamp_(min?: number | null, max?: number | null): this { clamp_(this, min, max); return this; }
+  /**
+   * Writes `value` wherever the bool `mask` (broadcast to this shape) is true, in place; returns this.
+   * @example
+   * const x = zeros([3]); x.maskedFill_(tensor([1, 0, 1]).to('bool'), 7); // x is [7, 0, 7]
+   */
+  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this { maskedFill_(this, mask, value); return this; }
 
   // Conversion -------------------------------------------------------------------------------
   /**

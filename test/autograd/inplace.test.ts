@@ -51,31 +51,32 @@ describe('in-place results against torch (fixture)', () => {
 });
 
 describe('writes through views (fixture)', () => {
+  const f12 = (): Tensor => tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
   const run: Record<string, () => Tensor> = {
     'select(0,1).fill_(5)': () => {
-      const x = arange(12).reshape([3, 4]).contiguous();
+      const x = f12();
       x.select(0, 1).fill_(5);
       return x;
     },
     't().select(0,0).mul_(10)': () => {
-      const x = arange(12).reshape([3, 4]);
+      const x = f12();
       x.transpose(0, 1).select(0, 0).mul_(10);
       return x;
     },
     'slice(1,1,null,2).add_([100,200])': () => {
-      const x = arange(12).reshape([3, 4]);
+      const x = f12();
       x.slice(1, 1, null, 2).add_(tensor([100, 200]));
       return x;
     },
     'view(2,6).narrow(1,2,3).copy_; x.add_(1); v': () => {
-      const x = arange(12).reshape([3, 4]);
+      const x = f12();
       const v = x.view([2, 6]);
       v.narrow(1, 2, 3).copy_(tensor([-1, -2, -3]));
       x.add_(1);
       return v;
     },
     't().clamp_(2,9)': () => {
-      const x = arange(12).reshape([3, 4]);
+      const x = f12();
       x.transpose(0, 1).clamp_(2, 9);
       return x;
     },
@@ -314,5 +315,69 @@ describe('optimizers and views', () => {
     expect(() => new optim.SGD([p], { lr: 0.1 })).toThrow(
       'SGD: param group 0: params[0] must be contiguous (it is a strided view, strides [1, 2]); call contiguous() before requiresGrad_()',
     );
+  });
+});
+
+describe('in-place ops on int32 and bool tensors (fixture)', () => {
+  interface DtypeCase { name: string; out?: FixtureTensor; version?: number; error?: string; x?: FixtureTensor; gx?: FixtureTensor; gv?: FixtureTensor }
+  const dtypeCases = cases['dtypeInplace'] as DtypeCase[];
+  const i32 = (): Tensor => tensor([1, -2, 3], undefined, { dtype: 'int32' });
+  const bools = (): Tensor => tensor([1, 0, 1], undefined, { dtype: 'bool' });
+  const arange6 = (dtype: 'float32' | 'int32'): Tensor => tensor([0, 1, 2, 3, 4, 5], [2, 3], { dtype });
+  const run: Record<string, () => Tensor> = {
+    'int32.add_(1.5)': () => i32().add_(1.5),
+    'int32.add_(2)': () => i32().add_(2),
+    'int32.mul_(int32)': () => i32().mul_(tensor([2, 3, -1], undefined, { dtype: 'int32' })),
+    'int32.div_(2)': () => i32().div_(2),
+    'int32.clamp_(0.5)': () => i32().clamp_(0.5),
+    'int32.clamp_(0, 2)': () => i32().clamp_(0, 2),
+    'bool.add_(1)': () => bools().add_(1),
+    'bool.clamp_(0, 1)': () => bools().clamp_(0, 1),
+    'int32.fill_(1.7)': () => i32().fill_(1.7),
+    'int32.fill_(-1.7)': () => i32().fill_(-1.7),
+    'bool.fill_(2)': () => bools().fill_(2),
+    'bool.copy_(float)': () => bools().copy_(tensor([0.5, 0, NaN])),
+    'int32.copy_(float)': () => i32().copy_(tensor([2.7, -2.7, 0.2])),
+    'float.copy_(bool)': () => zeros([3]).copy_(bools()),
+    'float.maskedFill_': () => arange6('float32').maskedFill_(tensor([1, 0, 1], undefined, { dtype: 'bool' }), -1.5),
+    'int32.maskedFill_': () => arange6('int32').maskedFill_(tensor([[1], [0]], undefined, { dtype: 'bool' }), 7),
+    'float.t().maskedFill_': () => {
+      const x = arange6('float32');
+      x.transpose(0, 1).maskedFill_(tensor([1, 0], undefined, { dtype: 'bool' }), 9);
+      return x;
+    },
+  };
+  // torch's dtype names in these messages -> typegrad's (int32 stands where torch has int64)
+  const torchNames: Record<string, string> = { Float: 'float32', Int: 'int32', int: 'int32', Long: 'int32', Bool: 'bool', bool: 'bool' };
+  for (const c of dtypeCases.filter((d) => d.name in run)) {
+    it(c.name, () => {
+      if (c.error !== undefined) {
+        const ours = c.error.replace(/type (\w+)/g, (_, t: string) => `type ${torchNames[t] ?? t}`);
+        expect(run[c.name]!).toThrow(ours);
+        return;
+      }
+      const y = run[c.name]!();
+      expect(Array.from(y.data)).toEqual(Array.from(c.out!.data));
+      expect(y.version).toBe(c.version);
+    });
+  }
+
+  it('maskedFill_ on a non-leaf: gradients of self and of a 0-d value tensor', () => {
+    const c = dtypeCases.find((d) => d.name === 'maskedFill_ grads')!;
+    const x = fromFixture(c.x!, true);
+    const v = tensor(0.5, undefined, { requiresGrad: true });
+    const h = x.mul(2);
+    h.maskedFill_(tensor([1, 0, 1], undefined, { dtype: 'bool' }), v);
+    h.mul(h).sum().backward();
+    expectClose(x.grad!, c.gx!.data, { rtol: 1e-6, atol: 0 });
+    expectClose(v.grad!, c.gv!.data, { rtol: 1e-6, atol: 0 });
+  });
+
+  it('maskedFill_ saves its mask: writing the mask before backward throws', () => {
+    const mask = tensor([1, 0], undefined, { dtype: 'bool' });
+    const h = tensor([1, 2], undefined, { requiresGrad: true }).mul(1);
+    h.maskedFill_(mask, 0);
+    mask.fill_(false);
+    expect(() => h.sum().backward()).toThrow('[bool [2]] is at version 1; expected version 0 instead.');
   });
 });

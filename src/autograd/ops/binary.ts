@@ -90,7 +90,7 @@ export function checkNotBool(where: string, ...ts: Tensor[]): void {
 }
 
 /** The dtype of true division: floating even for integer inputs (torch: the default float32). */
-function divisionDtype(a: Tensor, b: Tensor): DType {
+export function divisionDtype(a: Tensor, b: Tensor): DType {
   const d = resultDtype(a, b);
   return category(d) < 2 ? 'float32' : d;
 }

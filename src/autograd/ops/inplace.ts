@@ -17,10 +17,11 @@
  *     mul_: g * other, g * self_before         div_: g / other, -g * self_before / other^2
  *     fill_, zero_: 0 (and d/dvalue = sum g)   copy_: 0, d/dsrc = g (summed to src's shape)
  *     clamp_: g where min <= self_before <= max, else 0 (NaN: 0)
+ *     maskedFill_: g where the mask is false, else 0 (and d/dvalue = sum of g where it is true)
  * - in-place writes into a view of a tensor that requires grad, with grad mode on, throw (torch
  *   rebases the base's graph through CopySlices; typegrad does not yet).
  */
-import { allocate, type TensorData } from '../../tensor/dtype.js';
+import { allocate, category, convertInto, isFloating, type DType, type TensorData } from '../../tensor/dtype.js';
 import { stridedWrite } from '../../tensor/kernels/strided.js';
 import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
 import { isGradEnabled, noGrad } from '../gradMode.js';
@@ -28,7 +29,8 @@ import { moveRetained } from '../hooks.js';
 import { record } from '../record.js';
 import { bumpVersion, saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
-import { asTensor, binaryForward } from './binary.js';
+import { asTensor, binaryForward, divisionDtype, zeroWhere } from './binary.js';
+import { maskedFill, predicate } from './compare.js';
 
 /** Writes `values` (contiguous, product(dst.shape) elements) into dst's storage through its strides. No checks, no version bump. */
 export function writeStrided(dst: Tensor, values: TensorData): void {
@@ -102,6 +104,29 @@ function commit(
   return self;
 }
 
+/**
+ * self `op` other, checked to fit self's dtype like torch ("result type float32 can't be cast to
+ * the desired output type int32": an in-place op cannot promote self).
+ */
+function arithmetic(self: Tensor, o: Tensor, op: 'add' | 'sub' | 'mul' | 'div', where: string): TensorData {
+  const out = op === 'div' ? binaryForward('div', self, o, where, divisionDtype(self, o)) : binaryForward(op, self, o, where);
+  checkCast(out.dtype, self.dtype, where);
+  return out.data;
+}
+
+function checkCast(result: DType, target: DType, where: string): void {
+  if (category(result) > category(target)) {
+    throw new Error(`${where}: result type ${result} can't be cast to the desired output type ${target}`);
+  }
+}
+
+/** `src` converted to self's dtype (bool: nonzero is true; int32 truncates), for copy_ and fill_. */
+function converted(self: Tensor, src: TensorData, where: string): TensorData {
+  const out = allocate(self.dtype, src.length);
+  convertInto(src, out, where);
+  return out;
+}
+
 /** Zeros of g's shape: the gradient of a value that was overwritten (torch passes zeros, not nothing). */
 function zerosLike(g: Tensor): Tensor {
   return new Tensor(allocate(g.dtype, g.size), g.shape);
@@ -116,14 +141,14 @@ function keepValues(self: Tensor, needed: boolean): Tensor | null {
 export function add_(self: Tensor, other: Tensor | number): Tensor {
   const o = operand(self, other, 'add_', 'other');
   checkWritable(self, 'add_', [o]);
-  return commit(self, 'add_', [o], binaryForward('add', self, o, 'add_').data, (g) => [g, g]);
+  return commit(self, 'add_', [o], arithmetic(self, o, 'add', 'add_'), (g) => [g, g]);
 }
 
 /** `self -= other` in place. */
 export function sub_(self: Tensor, other: Tensor | number): Tensor {
   const o = operand(self, other, 'sub_', 'other');
   checkWritable(self, 'sub_', [o]);
-  return commit(self, 'sub_', [o], binaryForward('sub', self, o, 'sub_').data, (g) => [g, o.requiresGrad ? g.neg() : null]);
+  return commit(self, 'sub_', [o], arithmetic(self, o, 'sub', 'sub_'), (g) => [g, o.requiresGrad ? g.neg() : null]);
 }
 
 /** `self *= other` in place. */
@@ -132,7 +157,7 @@ export function mul_(self: Tensor, other: Tensor | number): Tensor {
   checkWritable(self, 'mul_', [o]);
   const os = self.requiresGrad && isGradEnabled() ? saveForBackward(o) : null;
   const old = keepValues(self, o.requiresGrad);
-  return commit(self, 'mul_', [o], binaryForward('mul', self, o, 'mul_').data, (g) => [
+  return commit(self, 'mul_', [o], arithmetic(self, o, 'mul', 'mul_'), (g) => [
     os ? g.mul(os()) : null,
     old ? g.mul(old) : null,
   ]);
@@ -144,20 +169,21 @@ export function div_(self: Tensor, other: Tensor | number): Tensor {
   checkWritable(self, 'div_', [o]);
   const os = isGradEnabled() ? saveForBackward(o) : null;
   const old = keepValues(self, o.requiresGrad);
-  return commit(self, 'div_', [o], binaryForward('div', self, o, 'div_').data, (g) => [
+  return commit(self, 'div_', [o], arithmetic(self, o, 'div', 'div_'), (g) => [
     g.div(os!()),
     old ? g.mul(old).div(os!().mul(os!())).neg() : null,
   ]);
 }
 
-/** Every element set to `value` (a number or a 0-d tensor) in place. */
-export function fill_(self: Tensor, value: Tensor | number, where = 'fill_'): Tensor {
+/** Every element set to `value` (a number, a boolean or a 0-d tensor) in place. */
+export function fill_(self: Tensor, value: Tensor | number | boolean, where = 'fill_'): Tensor {
+  if (typeof value === 'boolean') value = value ? 1 : 0;
   if (value instanceof Tensor && value.ndim !== 0) {
     throw new Error(`${where}: fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
   }
   const v = asTensor(value, self, where, 'value');
   checkWritable(self, where, [v]);
-  const values = self.data.slice().fill(v.data[0]!);
+  const values = converted(self, new Float64Array(self.size).fill(v.data[0]!), `${where}: value`);
   return commit(self, where, [v], values, (g) => [zerosLike(g), v.requiresGrad ? g : null]);
 }
 
@@ -171,7 +197,7 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   if (!(src instanceof Tensor)) throw new Error(`copy_: src must be a Tensor, got ${typeof src}`);
   const s = operand(self, src, 'copy_', 'src');
   checkWritable(self, 'copy_', [s]);
-  const values = noGrad(() => s.expand(self.shape)).data;
+  const values = converted(self, noGrad(() => s.expand(self.shape)).data, 'copy_: src');
   return commit(self, 'copy_', [s], values, (g) => [zerosLike(g), s.requiresGrad ? g : null]);
 }
 
@@ -187,6 +213,10 @@ export function clamp_(self: Tensor, min?: number | null, max?: number | null): 
   if (lo === null && hi === null) throw new Error(`${where}: at least one of 'min' or 'max' must not be null`);
   for (const [arg, v] of [['min', lo], ['max', hi]] as const) {
     if (v !== null && typeof v !== 'number') throw new Error(`${where}: ${arg} must be a number or null, got ${typeof v}`);
+  }
+  if (!isFloating(self.dtype)) {
+    if (self.dtype === 'bool') throw new Error(`${where}: result type int32 can't be cast to the desired output type bool`);
+    if ([lo, hi].some((v) => v !== null && !Number.isInteger(v))) checkCast('float32', self.dtype, where);
   }
   checkWritable(self, where, []);
   const x = self.data;
@@ -205,4 +235,20 @@ export function clamp_(self: Tensor, min?: number | null, max?: number | null): 
     values[i] = v;
   }
   return commit(self, where, [], values, (g) => [g.mul(mask!)]);
+}
+
+/**
+ * `value` written wherever the bool `mask` (broadcast to self's shape) is true, in place; value is
+ * a number, a boolean or a 0-d tensor, converted to self's dtype (as `maskedFill`).
+ */
+export function maskedFill_(self: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+  const args = value instanceof Tensor ? [value] : [];
+  checkWritable(self, 'maskedFill_', args);
+  const values = noGrad(() => maskedFill(self, mask, value)).data;
+  const ms = isGradEnabled() ? saveForBackward(mask) : null;
+  return commit(self, 'maskedFill_', args, values, (g) => {
+    const m = ms!();
+    const dvalue = value instanceof Tensor && value.requiresGrad ? zeroWhere(g, predicate('logicalNot', m)).sum() : null;
+    return [zeroWhere(g, m), dvalue];
+  });
 }
