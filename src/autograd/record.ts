@@ -2,6 +2,7 @@
  * Recording an op in the graph: the one function every differentiable op calls.
  */
 import { isGradEnabled } from './gradMode.js';
+import { refreshStaleViews } from './viewGraph.js';
 import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
@@ -18,7 +19,9 @@ export function record(
   inputs: readonly Tensor[],
   backward: (grad: Tensor) => readonly (Tensor | null)[],
 ): Tensor {
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+  if (!isGradEnabled()) return out;
+  refreshStaleViews(inputs); // views whose base was written through another view (viewGraph.ts)
+  if (inputs.some((t) => t.requiresGrad)) {
     const next: (GraphNode | null)[] = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t) : null));
     const fn: GradFn = { name, inputs, backward, next };
     out.requiresGrad = true;

@@ -18,8 +18,9 @@
  *     fill_, zero_: 0 (and d/dvalue = sum g)   copy_: 0, d/dsrc = g (summed to src's shape)
  *     clamp_: g where min <= self_before <= max, else 0 (NaN: 0)
  *     maskedFill_: g where the mask is false, else 0 (and d/dvalue = sum of g where it is true)
- * - in-place writes into a view of a tensor that requires grad, with grad mode on, throw (torch
- *   rebases the base's graph through CopySlices; typegrad does not yet).
+ * - through a view of a tensor that requires grad (or with an argument that does): the base gets
+ *   the new grad function `copySlices(op)` and the view becomes `asStrided` of it (torch's
+ *   CopySlices; `commitThroughView` below, and viewGraph.ts for views made before the write).
  */
 import { allocate, category, convertInto, isFloating, type DType, type TensorData } from '../../tensor/dtype.js';
 import { stridedWrite } from '../../tensor/kernels/strided.js';
@@ -28,6 +29,9 @@ import { isGradEnabled, noGrad } from '../gradMode.js';
 import { moveRetained } from '../hooks.js';
 import { record } from '../record.js';
 import { bumpVersion, saveForBackward } from '../saved.js';
+import { handOver } from '../handOver.js';
+import { attachToBase, noteRewrite, placeIn } from '../viewGraph.js';
+import { contiguousCopy } from './shape.js';
 import { Tensor } from '../tensor.js';
 import { asTensor, binaryForward, divisionDtype, zeroWhere } from './binary.js';
 import { maskedFill, predicate } from './compare.js';
@@ -55,11 +59,16 @@ function checkWritable(self: Tensor, where: string, args: readonly Tensor[]): vo
   if (base !== null && base.isLeaf && base.requiresGrad) {
     throw new Error(`${where}: a view of a leaf Variable that requires grad is being used in an in-place operation.`);
   }
-  if (base !== null && (self.requiresGrad || args.some((t) => t.requiresGrad))) {
+  if (base !== null && base.requiresGrad && !self.requiresGrad) {
     throw new Error(
-      `${where}: in-place writes into a view of a tensor that requires grad are not supported while grad mode is on ` +
-        '(torch rebases the base tensor\'s graph; typegrad does not). Write into the base tensor, clone() the view ' +
-        'first, or do it inside noGrad.',
+      `${where}: this view was created inside noGrad and is being modified in place with grad mode on; its base ` +
+        'requires grad, and the write could not be tracked. Make the view with grad mode on, or write inside noGrad.',
+    );
+  }
+  if (base !== null && !base.isContiguous() && (self.requiresGrad || args.some((t) => t.requiresGrad))) {
+    throw new Error(
+      `${where}: in-place writes into a view of a non-contiguous tensor (a view of a detached view) are not ` +
+        'supported while grad mode is on; clone() it first, or do it inside noGrad.',
     );
   }
 }
@@ -89,18 +98,59 @@ function commit(
   backward: (g: Tensor) => readonly (Tensor | null)[],
 ): Tensor {
   const tracked = isGradEnabled() && (self.requiresGrad || args.some((t) => t.requiresGrad));
+  if (tracked && self.base !== null) return commitThroughView(self, { name, args, values, backward });
   const oldFn = self.gradFn;
-  // `before` stands for self before the write in the graph: same shape, the old grad function
-  const before = new Tensor(self.storage.array, self.shape, self.requiresGrad, {
-    base: self, strides: self.stride(), offset: self.storageOffset(), detached: true,
-  });
-  before.gradFn = oldFn;
+  const before = stand(self);
   writeStrided(self, values);
   bumpVersion(self);
   if (tracked) {
     record(self, name, [before, ...args], backward);
     if (oldFn !== null) moveRetained(oldFn, self.gradFn!);
   }
+  return self;
+}
+
+/** A tensor standing for `t` before a write, in the graph: same shape and storage, t's grad function now. */
+function stand(t: Tensor): Tensor {
+  const before = new Tensor(t.storage.array, t.shape, t.requiresGrad, {
+    base: t, strides: t.stride(), offset: t.storageOffset(), detached: true,
+  });
+  before.gradFn = t.gradFn;
+  return before;
+}
+
+/** One in-place write: the op's name, its arguments, self's new values, and the op's backward. */
+interface Write {
+  name: string;
+  args: readonly Tensor[];
+  values: TensorData;
+  backward: (g: Tensor) => readonly (Tensor | null)[];
+}
+
+/**
+ * A recorded write into a view `self` of `base` (torch's CopySlices): the write changes base, so
+ * base gets a new grad function `copySlices` with inputs [base as it was, ...args]:
+ *   d/dbase_before = g outside the view's elements; inside them, the in-place op's gradient for
+ *                    the view's old values (computed from g's values there)
+ *   d/dargs        = the in-place op's gradients for its arguments, from g's values in the view
+ * and self becomes a view of the new base (`asStrided`: its gradient scattered into zeros).
+ */
+function commitThroughView(self: Tensor, write: Write): Tensor {
+  const { name, args, values, backward } = write;
+  const base = self.base!;
+  const before = stand(base);
+  writeStrided(self, values);
+  bumpVersion(self);
+  record(base, `copySlices(${name})`, [before, ...args], (g) => {
+    const res = contiguousCopy(g);
+    const region = placeIn(self, res);
+    const grads = backward(contiguousCopy(region));
+    const gOld = grads[0];
+    writeStrided(region, gOld ? noGrad(() => gOld.expand(self.shape)).data : allocate(g.dtype, self.size));
+    return [handOver(res), ...grads.slice(1)];
+  });
+  noteRewrite(base);
+  attachToBase(self);
   return self;
 }
 

@@ -15,6 +15,7 @@ import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor, viewOf } from '../tensor.js';
 import { writeStrided } from './inplace.js';
+import { markCurrent } from '../viewGraph.js';
 
 /**
  * Strides that read `x`'s elements in row-major order as `shape`, or null when no strides can
@@ -62,7 +63,9 @@ function recordView(
   name: string,
   backward: (g: Tensor) => Tensor,
 ): Tensor {
-  return record(viewOf(x, shape, strides, offset), name, [x], (g) => [backward(g)]);
+  const out = record(viewOf(x, shape, strides, offset), name, [x], (g) => [backward(g)]);
+  markCurrent(out);
+  return out;
 }
 
 /** A new contiguous tensor with x's elements (own storage, outside any graph). */
