@@ -1,7 +1,9 @@
 /**
- * The Tensor: contiguous row-major storage (`Float32Array`, or `Float64Array` for float64 tensors)
- * with a shape, plus the autograd fields. Every differentiable method is a one-line call into
- * `./ops/`, where each op's forward and backward sit side by side.
+ * The Tensor: a typed-array storage (shared by all views of it, with a version counter), read
+ * through an offset and strides as an array of some shape, plus the autograd fields. `data` is
+ * always contiguous row-major (a copy for non-contiguous views), so kernels never see strides.
+ * Every differentiable method is a one-line call into `./ops/`, where each op's forward and
+ * backward sit side by side; views are in ops/shape.ts, in-place ops in ops/inplace.ts.
  */
 import { allocate, describeValue, dtypeOf, isFloating, isTensorData, type DType, type TensorData } from '../tensor/dtype.js';
 import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
