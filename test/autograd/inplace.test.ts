@@ -449,3 +449,23 @@ describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixt
     }, [a(), b()]);
   });
 });
+
+describe('every in-place op bumps the version a saved tensor is checked against', () => {
+  const bool = (v: number[]): Tensor => tensor(v, undefined, { dtype: 'bool' });
+  const writes: [string, (t: Tensor) => unknown][] = [
+    ['add_', (t) => t.add_(1)], ['sub_', (t) => t.sub_(tensor([1, 2]))], ['mul_', (t) => t.mul_(2)],
+    ['div_', (t) => t.div_(2)], ['zero_', (t) => t.zero_()], ['fill_', (t) => t.fill_(3)],
+    ['copy_', (t) => t.copy_(tensor([5, 6]))], ['clamp_', (t) => t.clamp_(0, 1)],
+    ['maskedFill_', (t) => t.maskedFill_(bool([1, 0]), 0)],
+  ];
+  for (const [name, write] of writes) {
+    it(name, () => {
+      const w = tensor([1, 2], undefined, { requiresGrad: true });
+      const x = tensor([3, 4]);
+      const y = w.mul(x); // saves x for w's gradient
+      write(x);
+      expect(x.version).toBe(1);
+      expect(() => y.sum().backward(), name).toThrow('[float32 [2]] is at version 1; expected version 0 instead.');
+    });
+  }
+});
