@@ -33,7 +33,8 @@ export function saveForBackward(t: Tensor, outputOf?: string): () => Tensor {
       const which = producer === null ? '' : `, which is output 0 of ${nodeName(producer)},`;
       throw new Error(
         'backward: one of the variables needed for gradient computation has been modified by an inplace operation: ' +
-          `[${t.dtype} ${fmtShape(t.shape)}]${which} is at version ${t.version}; expected version ${expected} instead. ` +
+          `[${t.dtype} ${fmtShape(t.shape)}]${which} is at version ${t.version}; ` +
+          `expected version ${expected} instead. ` +
           'Clone the tensor before the in-place write (or do the write after backward).',
       );
     }

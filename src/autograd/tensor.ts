@@ -685,7 +685,9 @@ export class Tensor {
    */
   registerHook(fn: TensorHook): RemovableHandle {
     if (typeof fn !== 'function') throw new Error(`registerHook: fn must be a function, got ${typeof fn}`);
-    if (!this.requiresGrad) throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    if (!this.requiresGrad) {
+      throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    }
     return addHook(this.gradFn ?? this, fn);
   }
 

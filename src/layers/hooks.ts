@@ -66,7 +66,12 @@ export interface ModuleHooks {
 }
 
 /** Runs `forward` on `inputs` with the module's hooks around it. */
-export function callWithHooks(module: Module, hooks: ModuleHooks, inputs: unknown[], forward: (...args: unknown[]) => Tensor): Tensor {
+export function callWithHooks(
+  module: Module,
+  hooks: ModuleHooks,
+  inputs: unknown[],
+  forward: (...args: unknown[]) => Tensor,
+): Tensor {
   let args = inputs;
   for (const hook of hooks.forwardPre.list()) {
     const r = hook(module, args);
@@ -103,7 +108,9 @@ function backwardHookNodes(module: Module, hooks: FullBackwardHook[], inputs: un
       const r = hook(module, gradInput, [gradOutput]);
       if (r === undefined || r === null) continue;
       if (!Array.isArray(r) || r.length !== gradInput.length) {
-        throw new Error(`${where}: a hook must return nothing or an array of ${gradInput.length} gradients, got ${String(r)}`);
+        throw new Error(
+          `${where}: a hook must return nothing or an array of ${gradInput.length} gradients, got ${String(r)}`,
+        );
       }
       gradInput = r;
     }

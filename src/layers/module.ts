@@ -17,7 +17,9 @@ import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
 import { isParameter, markParameter } from './parameter.js';
-import { callWithHooks, HookList, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type ModuleHooks } from './hooks.js';
+import {
+  callWithHooks, HookList, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type ModuleHooks,
+} from './hooks.js';
 
 /**
  * Options of `loadStateDict`.
@@ -77,7 +79,9 @@ export abstract class Module {
   private readonly paramEntries: Entry[] = [];
   private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
   private readonly childEntries: Entry[] = [];
-  private readonly hooks: ModuleHooks = { forwardPre: new HookList(), forward: new HookList(), fullBackward: new HookList() };
+  private readonly hooks: ModuleHooks = {
+    forwardPre: new HookList(), forward: new HookList(), fullBackward: new HookList(),
+  };
 
   constructor() {
     // Every module is seen through a Proxy that registers Modules and Parameters assigned to its

@@ -165,7 +165,10 @@ export abstract class Optimizer<O extends object> {
       if (!p.isLeaf) throw new Error(`${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`);
       if (!p.isContiguous()) {
         // updates write p.data, which for a non-contiguous view is a copy: they would be lost
-        throw new Error(`${where}: params[${i}] must be contiguous (it is a strided view, strides ${fmtShape(p.stride())}); call contiguous() before requiresGrad_()`);
+        throw new Error(
+          `${where}: params[${i}] must be contiguous (it is a strided view, strides ${fmtShape(p.stride())}); ` +
+            'call contiguous() before requiresGrad_()',
+        );
       }
       if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
       seen.add(p);

@@ -9,7 +9,8 @@ import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 
 const hooks = loadFixture('views')['hooks'] as Record<string, Record<string, FixtureTensor>>;
-const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Array.from(t.data), t.shape, { requiresGrad });
+const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Array.from(t.data), t.shape, { requiresGrad });
 // float32 through a few ops (tanh, a 3-term matmul) in a different order from torch: a few ulps
 const tol = { rtol: 1e-5, atol: 1e-6 };
 
@@ -82,8 +83,12 @@ describe('tensor hooks and retainGrad (fixture)', () => {
   });
 
   it('errors: no grad, not a function, a wrong shape', () => {
-    expect(() => tensor([1]).registerHook((g) => g)).toThrow("registerHook: cannot register a hook on a tensor that doesn't require gradient");
-    expect(() => tensor([1]).retainGrad()).toThrow("retainGrad: can't retain_grad on Tensor that has requiresGrad=false");
+    expect(() => tensor([1]).registerHook((g) => g)).toThrow(
+      "registerHook: cannot register a hook on a tensor that doesn't require gradient",
+    );
+    expect(() => tensor([1]).retainGrad()).toThrow(
+      "retainGrad: can't retain_grad on Tensor that has requiresGrad=false",
+    );
     const x = tensor([1, 2], undefined, { requiresGrad: true });
     expect(() => x.registerHook(3 as never)).toThrow('registerHook: fn must be a function, got number');
     x.registerHook(() => tensor([1, 2, 3]));
@@ -166,7 +171,12 @@ describe('module hooks (fixture: Linear with pre-, forward and full backward hoo
     const m = new Pair();
     m.registerFullBackwardHook(() => undefined);
     const a = tensor([1], undefined, { requiresGrad: true });
-    expect(() => m.call(a, a)).toThrow('Pair.registerFullBackwardHook: full backward hooks support modules with at most one input that requires grad, got 2');
-    expect(() => m.registerForwardHook(null as never)).toThrow('registerForwardHook: hook must be a function, got object');
+    expect(() => m.call(a, a)).toThrow(
+      'Pair.registerFullBackwardHook: full backward hooks support modules with at most one input that requires grad, ' +
+        'got 2',
+    );
+    expect(() => m.registerForwardHook(null as never)).toThrow(
+      'registerForwardHook: hook must be a function, got object',
+    );
   });
 });

@@ -13,7 +13,8 @@ import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from './fixtures.js';
 
 const cases = loadFixture('views');
-const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Array.from(t.data), t.shape, { requiresGrad });
+const fromFixture = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Array.from(t.data), t.shape, { requiresGrad });
 const operand = (v: FixtureTensor | number): Tensor | number => (typeof v === 'number' ? v : fromFixture(v));
 
 interface InplaceCase {
@@ -107,7 +108,8 @@ describe('writes through views (fixture)', () => {
 });
 
 describe('in-place errors (torch\'s messages)', () => {
-  const errors = Object.fromEntries((cases['versionErrors'] as { name: string; error: string }[]).map((e) => [e.name, e.error]));
+  const errorList = cases['versionErrors'] as { name: string; error: string }[];
+  const errors = Object.fromEntries(errorList.map((e) => [e.name, e.error]));
 
   it('on a leaf that requires grad, with grad mode on', () => {
     expect(() => tensor([1, 2, 3], undefined, { requiresGrad: true }).add_(1)).toThrow(`add_: ${errors['leaf']}`);
@@ -124,15 +126,21 @@ describe('in-place errors (torch\'s messages)', () => {
     expect(() => zeros([3]).copy_(zeros([2]))).toThrow('copy_: shapes [3] and [2] cannot be broadcast');
   });
   it('bad arguments', () => {
-    expect(() => zeros([2]).fill_(zeros([2]))).toThrow('fill_: fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions.');
+    expect(() => zeros([2]).fill_(zeros([2]))).toThrow(
+      'fill_: fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions.',
+    );
     expect(() => zeros([2]).clamp_()).toThrow("clamp_: at least one of 'min' or 'max' must not be null");
-    expect(() => zeros([2]).mul_('2' as unknown as number)).toThrow('mul_: other must be a Tensor or a number, got string');
+    expect(() => zeros([2]).mul_('2' as unknown as number)).toThrow(
+      'mul_: other must be a Tensor or a number, got string',
+    );
     expect(() => zeros([2]).copy_(3 as unknown as Tensor)).toThrow('copy_: src must be a Tensor, got number');
   });
   it('through a view made in noGrad of a tensor that requires grad, with grad mode on', () => {
     const h = tensor([1, 2], undefined, { requiresGrad: true }).mul(2);
     const v = noGrad(() => h.select(0, 0));
-    expect(() => v.mul_(3)).toThrow('mul_: this view was created inside noGrad and is being modified in place with grad mode on');
+    expect(() => v.mul_(3)).toThrow(
+      'mul_: this view was created inside noGrad and is being modified in place with grad mode on',
+    );
   });
   it('all of these are allowed inside noGrad (how optimizers and init write parameters)', () => {
     const w = tensor([1, 2, 3], undefined, { requiresGrad: true });
@@ -146,7 +154,10 @@ describe('in-place errors (torch\'s messages)', () => {
 });
 
 describe('gradients through in-place ops on non-leaves (fixture)', () => {
-  interface GradCase { op: string; x: FixtureTensor; other?: FixtureTensor | number; min?: number; max?: number; gx: FixtureTensor; gother?: FixtureTensor }
+  interface GradCase {
+    op: string; x: FixtureTensor; other?: FixtureTensor | number; min?: number; max?: number;
+    gx: FixtureTensor; gother?: FixtureTensor;
+  }
   for (const c of cases['nonleafInplace'] as GradCase[]) {
     it(c.op, () => {
       const x = fromFixture(c.x, true);
@@ -199,7 +210,8 @@ describe('gradients through in-place ops on non-leaves (fixture)', () => {
 });
 
 describe('saved tensors are checked against in-place writes', () => {
-  const errors = Object.fromEntries((cases['versionErrors'] as { name: string; error: string }[]).map((e) => [e.name, e.error]));
+  const errorList = cases['versionErrors'] as { name: string; error: string }[];
+  const errors = Object.fromEntries(errorList.map((e) => [e.name, e.error]));
   const torchTail = (msg: string): string => msg.slice(msg.indexOf(']]') + 2, msg.indexOf(' Hint:'));
 
   it('mul: a saved non-leaf written after the forward (torch\'s message)', () => {
@@ -218,7 +230,8 @@ describe('saved tensors are checked against in-place writes', () => {
   it('each op that saves its input', () => {
     const ops: [string, (t: Tensor) => Tensor][] = [
       ['log', (t) => t.log()], ['abs', (t) => t.abs()], ['relu', (t) => t.relu()], ['gelu', (t) => t.gelu()],
-      ['pow', (t) => t.pow(3)], ['pow tensor', (t) => t.pow(t.detach())], ['var', (t) => t.var()], ['max', (t) => t.max()],
+      ['pow', (t) => t.pow(3)], ['pow tensor', (t) => t.pow(t.detach())], ['var', (t) => t.var()],
+      ['max', (t) => t.max()],
       ['div', (t) => tensor([1, 1, 1]).div(t)], ['softplus', (t) => functional.softplus(t)],
       ['layerNorm', (t) => functional.layerNorm(t, [3])],
     ];
@@ -314,13 +327,17 @@ describe('optimizers and views', () => {
   it('reject a non-contiguous parameter (its data is a copy, so updates would be lost)', () => {
     const p = zeros([3, 2]).transpose(0, 1).requiresGrad_();
     expect(() => new optim.SGD([p], { lr: 0.1 })).toThrow(
-      'SGD: param group 0: params[0] must be contiguous (it is a strided view, strides [1, 2]); call contiguous() before requiresGrad_()',
+      'SGD: param group 0: params[0] must be contiguous (it is a strided view, strides [1, 2]); ' +
+        'call contiguous() before requiresGrad_()',
     );
   });
 });
 
 describe('in-place ops on int32 and bool tensors (fixture)', () => {
-  interface DtypeCase { name: string; out?: FixtureTensor; version?: number; error?: string; x?: FixtureTensor; gx?: FixtureTensor; gv?: FixtureTensor }
+  interface DtypeCase {
+    name: string; out?: FixtureTensor; version?: number; error?: string;
+    x?: FixtureTensor; gx?: FixtureTensor; gv?: FixtureTensor;
+  }
   const dtypeCases = cases['dtypeInplace'] as DtypeCase[];
   const i32 = (): Tensor => tensor([1, -2, 3], undefined, { dtype: 'int32' });
   const bools = (): Tensor => tensor([1, 0, 1], undefined, { dtype: 'bool' });
@@ -349,7 +366,9 @@ describe('in-place ops on int32 and bool tensors (fixture)', () => {
     },
   };
   // torch's dtype names in these messages -> typegrad's (int32 stands where torch has int64)
-  const torchNames: Record<string, string> = { Float: 'float32', Int: 'int32', int: 'int32', Long: 'int32', Bool: 'bool', bool: 'bool' };
+  const torchNames: Record<string, string> = {
+    Float: 'float32', Int: 'int32', int: 'int32', Long: 'int32', Bool: 'bool', bool: 'bool',
+  };
   for (const c of dtypeCases.filter((d) => d.name in run)) {
     it(c.name, () => {
       if (c.error !== undefined) {
@@ -384,7 +403,8 @@ describe('in-place ops on int32 and bool tensors (fixture)', () => {
 });
 
 describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixture)', () => {
-  const vi = cases['viewInplace'] as { x: FixtureTensor; o: FixtureTensor; cases: { name: string; gx?: FixtureTensor; go?: FixtureTensor }[] };
+  type ViewCase = { name: string; gx?: FixtureTensor; go?: FixtureTensor };
+  const vi = cases['viewInplace'] as { x: FixtureTensor; o: FixtureTensor; cases: ViewCase[] };
   const byName = Object.fromEntries(vi.cases.map((c) => [c.name, c]));
   const x = (): Tensor => fromFixture(vi.x, true);
   const o = (): Tensor => fromFixture(vi.o, true);

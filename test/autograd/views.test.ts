@@ -31,7 +31,8 @@ function apply(x: Tensor, [name, ...args]: Op): Tensor {
   switch (name) {
     case 'select': return x.select(n[0]!, n[1]!);
     case 'narrow': return x.narrow(n[0]!, n[1]!, n[2]!);
-    case 'slice': return x.slice(n[0]!, args[1] as number | null, args[2] as number | null, (args[3] as number | null) ?? 1);
+    case 'slice':
+      return x.slice(n[0]!, args[1] as number | null, args[2] as number | null, (args[3] as number | null) ?? 1);
     case 'transpose': return x.transpose(n[0]!, n[1]!);
     case 'permute': return x.permute(args[0] as number[]);
     case 'expand': return x.expand(args[0] as number[]);
@@ -46,7 +47,8 @@ function apply(x: Tensor, [name, ...args]: Op): Tensor {
 
 describe('views against torch (fixture)', () => {
   for (const c of cases['views'] as ViewCase[]) {
-    const label = `${JSON.stringify(c.shape)} ${c.ops.map((o) => `${o[0]}(${o.slice(1).map((a) => JSON.stringify(a)).join(', ')})`).join('.')}`;
+    const opText = (o: Op): string => `${o[0]}(${o.slice(1).map((a) => JSON.stringify(a)).join(', ')})`;
+    const label = `${JSON.stringify(c.shape)} ${c.ops.map(opText).join('.')}`;
     it(label, () => {
       const size = c.shape.reduce((p, d) => p * d, 1);
       const x = arange(size).reshape(c.shape);
@@ -173,7 +175,9 @@ describe('views share storage', () => {
     const x = arange(12).reshape([3, 4]);
     expect(x.transpose(0, 1).reshape([2, 6]).storage).not.toBe(x.storage);
     expect(x.transpose(0, 1).reshape([4, 3, 1]).storage).toBe(x.storage);
-    expect(() => x.transpose(0, 1).view([12])).toThrow('Use .reshape(...) instead. (input shape [4, 3] with strides [1, 4], requested [12])');
+    expect(() => x.transpose(0, 1).view([12])).toThrow(
+      'Use .reshape(...) instead. (input shape [4, 3] with strides [1, 4], requested [12])',
+    );
     expect(() => x.view([5, -1])).toThrow('view: shape [5, -1] is invalid for input of size 12');
   });
 
@@ -233,7 +237,8 @@ describe('gradients of views', () => {
     const a = randomTensor([4, 3], 11, { requiresGrad: false });
     const b = randomTensor([5, 4], 12, { requiresGrad: false });
     const viaViews = a.transpose(0, 1).matmul(b.slice(0, 1, null, 2).transpose(0, 1));
-    const viaCopies = a.transpose(0, 1).contiguous().matmul(b.slice(0, 1, null, 2).contiguous().transpose(0, 1).contiguous());
+    const bt = b.slice(0, 1, null, 2).contiguous().transpose(0, 1).contiguous();
+    const viaCopies = a.transpose(0, 1).contiguous().matmul(bt);
     expectClose(viaViews, viaCopies, { rtol: 0, atol: 0 }); // same kernel on the same values
   });
 });

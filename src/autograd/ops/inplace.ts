@@ -36,7 +36,10 @@ import { Tensor } from '../tensor.js';
 import { asTensor, binaryForward, divisionDtype, zeroWhere } from './binary.js';
 import { maskedFill, predicate } from './compare.js';
 
-/** Writes `values` (contiguous, product(dst.shape) elements) into dst's storage through its strides. No checks, no version bump. */
+/**
+ * Writes `values` (contiguous, product(dst.shape) elements) into dst's storage through its strides.
+ * No checks, no version bump.
+ */
 export function writeStrided(dst: Tensor, values: TensorData): void {
   stridedWrite(values, dst.storage.array, dst.storageOffset(), dst.stride(), dst.shape);
 }
@@ -159,7 +162,9 @@ function commitThroughView(self: Tensor, write: Write): Tensor {
  * the desired output type int32": an in-place op cannot promote self).
  */
 function arithmetic(self: Tensor, o: Tensor, op: 'add' | 'sub' | 'mul' | 'div', where: string): TensorData {
-  const out = op === 'div' ? binaryForward('div', self, o, where, divisionDtype(self, o)) : binaryForward(op, self, o, where);
+  const out = op === 'div'
+    ? binaryForward('div', self, o, where, divisionDtype(self, o))
+    : binaryForward(op, self, o, where);
   checkCast(out.dtype, self.dtype, where);
   return out.data;
 }
@@ -229,7 +234,9 @@ export function div_(self: Tensor, other: Tensor | number): Tensor {
 export function fill_(self: Tensor, value: Tensor | number | boolean, where = 'fill_'): Tensor {
   if (typeof value === 'boolean') value = value ? 1 : 0;
   if (value instanceof Tensor && value.ndim !== 0) {
-    throw new Error(`${where}: fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
+    throw new Error(
+      `${where}: fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`,
+    );
   }
   const v = asTensor(value, self, where, 'value');
   checkWritable(self, where, [v]);
@@ -262,10 +269,14 @@ export function clamp_(self: Tensor, min?: number | null, max?: number | null): 
   const hi = max ?? null;
   if (lo === null && hi === null) throw new Error(`${where}: at least one of 'min' or 'max' must not be null`);
   for (const [arg, v] of [['min', lo], ['max', hi]] as const) {
-    if (v !== null && typeof v !== 'number') throw new Error(`${where}: ${arg} must be a number or null, got ${typeof v}`);
+    if (v !== null && typeof v !== 'number') {
+      throw new Error(`${where}: ${arg} must be a number or null, got ${typeof v}`);
+    }
   }
   if (!isFloating(self.dtype)) {
-    if (self.dtype === 'bool') throw new Error(`${where}: result type int32 can't be cast to the desired output type bool`);
+    if (self.dtype === 'bool') {
+      throw new Error(`${where}: result type int32 can't be cast to the desired output type bool`);
+    }
     if ([lo, hi].some((v) => v !== null && !Number.isInteger(v))) checkCast('float32', self.dtype, where);
   }
   checkWritable(self, where, []);
@@ -298,7 +309,8 @@ export function maskedFill_(self: Tensor, mask: Tensor, value: number | boolean 
   const ms = isGradEnabled() ? saveForBackward(mask) : null;
   return commit(self, 'maskedFill_', args, values, (g) => {
     const m = ms!();
-    const dvalue = value instanceof Tensor && value.requiresGrad ? zeroWhere(g, predicate('logicalNot', m)).sum() : null;
+    const valueNeedsGrad = value instanceof Tensor && value.requiresGrad;
+    const dvalue = valueNeedsGrad ? zeroWhere(g, predicate('logicalNot', m)).sum() : null;
     return [zeroWhere(g, m), dvalue];
   });
 }

@@ -103,7 +103,10 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   return recordView(x, target, strides, x.storageOffset(), 'view', (g) => g.reshape(x.shape));
 }
 
-/** Same elements in a new shape (one -1 inferred): a view when the strides allow, else a copy. d/dx = g reshaped back. */
+/**
+ * Same elements in a new shape (one -1 inferred): a view when the strides allow, else a copy.
+ * d/dx = g reshaped back.
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of integers, got ${String(shape)}`);
   const target = resolveReshape(x.shape, shape, 'reshape');
@@ -204,7 +207,10 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
   return recordView(x, shape, strides, x.storageOffset(), 'squeeze', (g) => g.reshape(x.shape));
 }
 
-/** The index `i` along `dim` with that axis removed (a view); negative i counts from the end. d/dx = g scattered into zeros. */
+/**
+ * The index `i` along `dim` with that axis removed (a view); negative i counts from the end.
+ * d/dx = g scattered into zeros.
+ */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new Error('select: select() cannot be applied to a 0-dim tensor.');
   const d = normalizeAxis(dim, x.ndim, 'select', 'dim');

@@ -119,7 +119,9 @@ export function pow(x: Tensor, p: Tensor | number): Tensor {
     const [xv, pv] = [xs(), ps()];
     return [
       x.requiresGrad ? g.mul(zeroWhere(pv.mul(binaryForward('pow', xv, pv.sub(1), 'pow')), equal(pv, 0))) : null,
-      pt.requiresGrad ? g.mul(zeroWhere(ys().mul(unaryForward('log', asFloating(xv))), equal(xv, 0).mul(greaterEqual(pv, 0)))) : null,
+      pt.requiresGrad
+        ? g.mul(zeroWhere(ys().mul(unaryForward('log', asFloating(xv))), equal(xv, 0).mul(greaterEqual(pv, 0))))
+        : null,
     ];
   });
 }

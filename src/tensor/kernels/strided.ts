@@ -9,7 +9,13 @@ import type { Shape } from '../shape.js';
  * dst[offset + sum_j i_j * strides[j]] = values[row-major index of (i_0, ..., i_k)] for every
  * index of `shape`. `values` has product(shape) elements.
  */
-export function stridedWrite(values: TensorData, dst: TensorData, offset: number, strides: readonly number[], shape: Shape): void {
+export function stridedWrite(
+  values: TensorData,
+  dst: TensorData,
+  offset: number,
+  strides: readonly number[],
+  shape: Shape,
+): void {
   const ndim = shape.length;
   const size = values.length;
   if (size === 0) return;
