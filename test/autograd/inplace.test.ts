@@ -6,7 +6,7 @@
  * unary outputs), including the optimizer step between forward and backward.
  */
 import { describe, expect, it } from 'vitest';
-import { arange, functional, nn, noGrad, optim, tensor, zeros, type Tensor } from '../../src/index.js';
+import { arange, functional, nn, noGrad, optim, tensor, where, zeros, type Tensor } from '../../src/index.js';
 import { conv2d } from '../../src/autograd/ops/conv.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
@@ -233,7 +233,8 @@ describe('saved tensors are checked against in-place writes', () => {
       ['pow', (t) => t.pow(3)], ['pow tensor', (t) => t.pow(t.detach())], ['var', (t) => t.var()],
       ['max', (t) => t.max()],
       ['div', (t) => tensor([1, 1, 1]).div(t)], ['softplus', (t) => functional.softplus(t)],
-      ['layerNorm', (t) => functional.layerNorm(t, [3])],
+      ['layerNorm', (t) => functional.layerNorm(t, [3])], ['leakyRelu', (t) => functional.leakyRelu(t)],
+      ['silu', (t) => functional.silu(t)], ['elu', (t) => functional.elu(t)],
     ];
     for (const [name, f] of ops) {
       const x = tensor([1, 2, 3], undefined, { requiresGrad: true }).mul(1);
@@ -252,6 +253,21 @@ describe('saved tensors are checked against in-place writes', () => {
       y.mul_(1); // y is a non-leaf: the write is recorded, and its old value was saved
       expect(() => y.sum().backward(), name).toThrow(', is at version 1; expected version 0 instead.');
     }
+  });
+  it('where and maskedFill save their bool condition', () => {
+    const cond = tensor([1, 0, 1], undefined, { dtype: 'bool' });
+    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const y = where(cond, x, 0);
+    const z = x.maskedFill(cond, 0);
+    cond.fill_(false);
+    expect(() => y.sum().backward()).toThrow('[bool [3]] is at version 1; expected version 0 instead.');
+    expect(() => z.sum().backward()).toThrow('[bool [3]] is at version 1; expected version 0 instead.');
+  });
+  it('binaryCrossEntropy saves its target', () => {
+    const target = tensor([0, 1]);
+    const loss = functional.binaryCrossEntropy(tensor([0.2, 0.7], undefined, { requiresGrad: true }), target);
+    target.fill_(1);
+    expect(() => loss.backward()).toThrow('[float32 [2]] is at version 1; expected version 0 instead.');
   });
   it('matmul: both operands', () => {
     const a = randomTensor([2, 3], 1);
