@@ -99,7 +99,10 @@ export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { 
   kernels().normForward(xd, plan, opts.centered, opts.eps, wd, bd, out, mean, variance, rstd);
   const stats = opts.centered ? 'centered' : 'rms';
   const check = checkSaved(x, weight);
-  const backwardOf = (dy: Tensor): (Tensor | null)[] => check() ?? backward(dy, x, plan, mean, rstd, weight, bias, stats);
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => {
+    check();
+    return backward(dy, x, plan, mean, rstd, weight, bias, stats);
+  };
   const y = record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
   return { y, stats: { mean, variance, count: plan.count } };
 }
@@ -125,8 +128,10 @@ export function normalizeWithStats(
   const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
   kernels().normalizeAffine(xd, plan, mean, rstd, wd, bd, out);
   const check = checkSaved(x, weight);
-  const backwardOf = (dy: Tensor): (Tensor | null)[] =>
-    check() ?? backward(dy, x, plan, mean, rstd, weight, bias, 'constant');
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => {
+    check();
+    return backward(dy, x, plan, mean, rstd, weight, bias, 'constant');
+  };
   return record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
 }
 
@@ -134,11 +139,10 @@ export function normalizeWithStats(
  * Saves what the backward reads, x (for xhat) and the weight (for dxhat), and returns the check
  * to run first in backward: it throws if either was written in place since (saved.ts).
  */
-function checkSaved(x: Tensor, weight: Tensor | null): () => null {
+function checkSaved(x: Tensor, weight: Tensor | null): () => void {
   const saved = [saveForBackward(x), ...(weight === null ? [] : [saveForBackward(weight)])];
   return () => {
     for (const read of saved) read();
-    return null;
   };
 }
 
