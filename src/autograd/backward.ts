@@ -13,7 +13,8 @@ import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { floatData } from './dtypeCheck.js';
 import { noGrad } from './gradMode.js';
 import { handOver, takeOver } from './handOver.js';
-import { Tensor } from './tensor.js';
+import { runNodeHooks } from './hooks.js';
+import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
  * Sums `grad` over the axes along which `shape` was broadcast to `grad.shape`:
@@ -34,29 +35,33 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   return handOver(new Tensor(out, shape));
 }
 
-/** Every tensor with a grad function reachable from `root`, inputs before outputs (iterative DFS). */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
+/** Every node reachable from `root`, inputs before outputs (iterative DFS over the recorded edges). */
+function topologicalOrder(root: GraphNode): GraphNode[] {
+  const order: GraphNode[] = [];
+  const visited = new Set<GraphNode>([root]);
+  const stack: [GraphNode, number][] = [[root, 0]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const [t, next] = top;
-    const inputs = t.gradFn?.inputs ?? [];
-    if (next < inputs.length) {
+    const [node, next] = top;
+    const edges = isGradFn(node) ? node.next : [];
+    if (next < edges.length) {
       top[1] = next + 1;
-      const child = inputs[next]!;
-      if (child.requiresGrad && !visited.has(child)) {
+      const child = edges[next];
+      if (child !== null && child !== undefined && !visited.has(child)) {
         visited.add(child);
         stack.push([child, 0]);
       }
     } else {
       stack.pop();
-      order.push(t);
+      order.push(node);
     }
   }
   return order;
+}
+
+/** A grad function (a leaf is a Tensor). */
+function isGradFn(node: GraphNode): node is GradFn {
+  return !(node instanceof Tensor);
 }
 
 /**
@@ -102,19 +107,22 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
     takeOver(seed); // the caller keeps the seed: never adopt it, even if an op once handed it over
   }
 
-  const order = topologicalOrder(root);
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const rootNode: GraphNode = root.gradFn ?? root;
+  const order = topologicalOrder(rootNode);
+  const grads = new Map<GraphNode, Tensor>([[rootNode, seed]]);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const g = grads.get(t);
-      grads.delete(t);
-      if (g === undefined) continue;
-      const fn = t.gradFn;
-      if (fn === null) {
-        accumulateLeaf(t, g);
+      const node = order[i]!;
+      const arrived = grads.get(node);
+      grads.delete(node);
+      if (arrived === undefined) continue;
+      // the node's gradient is complete: tensor hooks may replace it, a retained non-leaf keeps it
+      const g = runNodeHooks(node, arrived, 'backward');
+      if (!isGradFn(node)) {
+        accumulateLeaf(node, g);
         continue;
       }
+      const fn = node;
       if (fn.backward === null) {
         throw new Error(
           `backward: trying to backward through the graph a second time (op '${fn.name}'); its saved values were freed by the first backward(). Pass { retainGraph: true } to the first call if you need to backward twice.`,
@@ -122,12 +130,12 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       }
       const inputGrads = fn.backward(g);
       if (!retainGraph) fn.backward = null;
-      fn.inputs.forEach((input, k) => {
+      fn.next.forEach((target, k) => {
         const gi = inputGrads[k];
-        if (!input.requiresGrad || gi === null || gi === undefined) return;
-        const reduced = sumToShape(gi, input.shape);
-        const prev = grads.get(input);
-        grads.set(input, prev === undefined ? reduced : handOver(prev.add(reduced)));
+        if (target === null || gi === null || gi === undefined) return;
+        const reduced = sumToShape(gi, fn.inputs[k]!.shape);
+        const prev = grads.get(target);
+        grads.set(target, prev === undefined ? reduced : handOver(prev.add(reduced)));
       });
     }
   });

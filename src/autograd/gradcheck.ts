@@ -15,6 +15,7 @@ import { checkBoolean, checkOptions, describeValue } from '../tensor/check.js';
 import { Generator } from '../tensor/random.js';
 import { fmtShape } from '../tensor/shape.js';
 import { noGrad } from './gradMode.js';
+import { bumpVersion } from './saved.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -87,10 +88,13 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     for (let i = 0; i < data.length; i++) {
       const orig = data[i]!;
       data[i] = orig + eps;
+      bumpVersion(leaf); // written in place: views of it made earlier must not reuse a stale copy
       const plus = noGrad(() => project(fn(...leaves)));
       data[i] = orig - eps;
+      bumpVersion(leaf);
       const minus = noGrad(() => project(fn(...leaves)));
       data[i] = orig;
+      bumpVersion(leaf);
       const numeric = (plus - minus) / (2 * eps);
       const analytic = leaf.grad === null ? 0 : leaf.grad.data[i]!;
       const excess = Math.abs(analytic - numeric) - (atol + rtol * Math.abs(numeric));

@@ -2,12 +2,16 @@
  * Recording an op in the graph: the one function every differentiable op calls.
  */
 import { isGradEnabled } from './gradMode.js';
-import type { Tensor } from './tensor.js';
+import { refreshStaleViews } from './viewGraph.js';
+import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
  * Attaches `backward` to `out` when grad mode is on and any input requires grad, and returns `out`.
  * `backward(g)` returns one gradient per input (null where none is needed), in the op's output
  * broadcast shape; `backward.ts` reduces each to its input's shape.
+ *
+ * The edges to the inputs' nodes (their grad functions, or the leaves themselves) are fixed now,
+ * so an in-place op that later gives an input a new grad function does not reroute this one.
  */
 export function record(
   out: Tensor,
@@ -15,9 +19,26 @@ export function record(
   inputs: readonly Tensor[],
   backward: (grad: Tensor) => readonly (Tensor | null)[],
 ): Tensor {
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+  if (!isGradEnabled()) return out;
+  refreshStaleViews(inputs); // views whose base was written through another view (viewGraph.ts)
+  if (inputs.some((t) => t.requiresGrad)) {
+    const next: (GraphNode | null)[] = inputs.map((t) => (t.requiresGrad ? (t.gradFn ?? t) : null));
+    const fn: GradFn = { name, inputs, backward, next };
     out.requiresGrad = true;
-    out.gradFn = { name, inputs, backward };
+    out.gradFn = fn;
   }
   return out;
+}
+
+/**
+ * A tensor sharing `x`'s storage, recorded as one more node `name` whose gradient passes through
+ * `backward` (identity by default): a place in the graph where backward can look at, check or
+ * replace a gradient (module backward hooks, conv's weight check). Not a view: in-place writes
+ * to it are as allowed as they are on x.
+ */
+export function recordPassThrough(x: Tensor, name: string, backward: (g: Tensor) => Tensor): Tensor {
+  const out = new Tensor(x.storage.array, x.shape, false, {
+    base: x, strides: x.stride(), offset: x.storageOffset(), detached: true,
+  });
+  return record(out, name, [x], (g) => [backward(g)]);
 }

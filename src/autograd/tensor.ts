@@ -1,12 +1,15 @@
 /**
- * The Tensor: contiguous row-major storage (`Float32Array`, or `Float64Array` for float64 tensors)
- * with a shape, plus the autograd fields. Every differentiable method is a one-line call into
- * `./ops/`, where each op's forward and backward sit side by side.
+ * The Tensor: a typed-array storage (shared by all views of it, with a version counter), read
+ * through an offset and strides as an array of some shape, plus the autograd fields. `data` is
+ * always contiguous row-major (a copy for non-contiguous views), so kernels never see strides.
+ * Every differentiable method is a one-line call into `./ops/`, where each op's forward and
+ * backward sit side by side; views are in ops/shape.ts, in-place ops in ops/inplace.ts.
  */
 import { checkBoolean } from '../tensor/check.js';
 import { allocate, describeValue, dtypeOf, isFloating, isTensorData, type DType, type TensorData } from '../tensor/dtype.js';
 import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
-import { checkShape, fmtShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { checkShape, fmtShape, normalizeAxis, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
+import { stridedCopy } from '../tensor/kernels/elementwise.js';
 import { runBackward } from './backward.js';
 import { add, div, mul, sub } from './ops/binary.js';
 import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
@@ -20,7 +23,11 @@ import {
 import {
   clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
 } from './ops/unaryMath.js';
-import { expand, flatten, permute, reshape, squeeze, transpose, unsqueeze } from './ops/shape.js';
+import {
+  contiguous, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view,
+} from './ops/shape.js';
+import { add_, clamp_, copy_, div_, fill_, maskedFill_, mul_, sub_, zero_ } from './ops/inplace.js';
+import { addHook, retainOn, type RemovableHandle, type TensorHook } from './hooks.js';
 import { toDtype } from './ops/cast.js';
 import { all, any, compare, logical, maskedFill, predicate } from './ops/compare.js';
 import { chunk, split, unbind } from './ops/join.js';
@@ -46,7 +53,15 @@ export interface GradFn {
    * Set to null once the graph is freed by `backward()`.
    */
   backward: ((grad: Tensor) => readonly (Tensor | null)[]) | null;
+  /**
+   * Where each input's gradient goes, fixed when the op was recorded: the input's grad function,
+   * the input itself for a leaf, or null for an input that needs no gradient.
+   */
+  readonly next: readonly (GraphNode | null)[];
 }
+
+/** A node of the backward graph: the grad function of a non-leaf, or a leaf tensor. */
+export type GraphNode = GradFn | Tensor;
 
 /**
  * Options for `backward`.
@@ -61,9 +76,12 @@ export interface BackwardOptions {
 /**
  * An n-dimensional array of float32 (or float64) numbers that can record its computation.
  *
- * Storage is one contiguous row-major typed array: element `[i0, ..., ik]` is at
- * `sum_j i_j * stride_j` with `stride_j = prod_{m > j} shape[m]`. Create tensors with `tensor()`,
- * `zeros()`, `randn()`, ...; every op returns a new tensor and never mutates its inputs.
+ * Storage is a typed array shared by a tensor and its views: element `[i0, ..., ik]` is at
+ * `storage[offset + sum_j i_j * stride_j]`. A tensor made by an op owns contiguous row-major
+ * storage (`stride_j = prod_{m > j} shape[m]`, offset 0); view ops (`select`, `slice`, `transpose`,
+ * `expand`, `view`, ...) return tensors with other strides over the same storage, like torch.
+ * Create tensors with `tensor()`, `zeros()`, `randn()`, ...; every op returns a new tensor and never
+ * mutates its inputs, except the in-place ops (`add_`, `fill_`, ...), which bump `version`.
  * @example
  * const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
  * const loss = x.mul(x).sum();   // sum of x^2
@@ -73,8 +91,20 @@ export interface BackwardOptions {
 export class Tensor {
   /** Sizes of each axis. */
   readonly shape: readonly number[];
-  /** Contiguous row-major elements; length = product(shape). The array's type is the dtype. */
-  readonly data: TensorData;
+  /** The storage this tensor reads, shared with every view of it (and its version counter). */
+  readonly storage: Storage;
+  /** Where element [0, ..., 0] sits in the storage. */
+  private readonly offset: number;
+  /** Elements to step in the storage per step along each axis (null: contiguous row-major, computed on demand). */
+  private readonly viewStrides: readonly number[] | null;
+  /** The tensor whose storage this view reads (torch's `._base`); null for a tensor that owns its storage. */
+  readonly base: Tensor | null;
+  private readonly numel: number;
+  /** `data` of a contiguous view: the storage range itself (null when not contiguous). */
+  private readonly contiguousData: TensorData | null;
+  /** `data` of a non-contiguous view: a contiguous copy, valid while the storage has `copyVersion`. */
+  private copy: TensorData | null = null;
+  private copyVersion = -1;
   /** Accumulated gradient of a leaf that requires grad, after `backward()`. */
   grad: Tensor | null = null;
   #requiresGrad = false;
@@ -86,18 +116,29 @@ export class Tensor {
    * @example
    * new Tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
    */
-  constructor(data: TensorData, shape: Shape, requiresGrad = false) {
+  constructor(data: TensorData, shape: Shape, requiresGrad = false, view?: ViewSpec) {
     if (!isTensorData(data)) {
       throw new Error(
         `Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${describeValue(data)}`,
       );
     }
     checkShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape)) {
+    if (view === undefined && data.length !== sizeOf(shape)) {
       throw new Error(`Tensor: data has ${data.length} elements, expected ${sizeOf(shape)} for shape ${fmtShape(shape)}`);
     }
-    this.data = data;
     this.shape = Object.freeze([...shape]);
+    this.numel = sizeOf(shape);
+    this.storage = view?.base.storage ?? { array: data, version: 0 };
+    this.offset = view?.offset ?? 0;
+    // a tensor that owns its storage is contiguous: its strides are only computed if asked for
+    this.viewStrides = view ? Object.freeze([...view.strides]) : null;
+    this.base = view === undefined || view.detached ? null : (view.base.base ?? view.base);
+    const array = this.storage.array;
+    this.contiguousData = view !== undefined && !isContiguousLayout(this.shape, view.strides)
+      ? null
+      : this.offset === 0 && this.numel === array.length
+        ? array
+        : array.subarray(this.offset, this.offset + this.numel);
     this.requiresGrad = requiresGrad;
   }
 
@@ -118,9 +159,26 @@ export class Tensor {
     this.#requiresGrad = value;
   }
 
+  /**
+   * The elements, contiguous and row-major (length = product(shape)). For a contiguous tensor this
+   * is its storage range itself (writes show in every view); for a non-contiguous view it is a
+   * contiguous copy, made once per storage version; writes to that copy are lost (use the in-place
+   * ops, `copy_`, `fill_`, ..., to write through a view).
+   */
+  get data(): TensorData {
+    if (this.contiguousData !== null) return this.contiguousData;
+    if (this.copy === null || this.copyVersion !== this.storage.version) {
+      const out = allocate(this.dtype, this.numel);
+      stridedCopy(this.storage.array.subarray(this.offset), this.strides(), this.shape, out);
+      this.copy = out;
+      this.copyVersion = this.storage.version;
+    }
+    return this.copy;
+  }
+
   /** `'float32'`, `'float64'`, `'int32'` or `'bool'`: what kind of typed array `data` is. */
   get dtype(): DType {
-    return dtypeOf(this.data);
+    return dtypeOf(this.storage.array);
   }
   /** Number of axes. */
   get ndim(): number {
@@ -128,7 +186,46 @@ export class Tensor {
   }
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    return this.numel;
+  }
+  /**
+   * The storage's version: it counts the in-place writes to this tensor or any view sharing its
+   * storage (torch's `._version`). Saved tensors are checked against it in backward.
+   * @example
+   * const x = zeros([2]); x.add_(1); x.version; // 1
+   */
+  get version(): number {
+    return this.storage.version;
+  }
+  /**
+   * Storage steps per step along each axis, or along `dim` only (torch's `stride()`).
+   * @example
+   * zeros([2, 3]).transpose(0, 1).stride(); // [1, 3]
+   */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.strides()];
+    return this.strides()[normalizeAxis(dim, this.ndim, 'stride', 'dim')] ?? 1;
+  }
+  private strides(): readonly number[] {
+    return this.viewStrides ?? stridesOf(this.shape);
+  }
+  /**
+   * Index in the storage of the first element (torch's `storage_offset()`).
+   * @example
+   * arange(6).reshape([2, 3]).select(0, 1).storageOffset(); // 3
+   */
+  storageOffset(): number {
+    return this.offset;
+  }
+  /**
+   * Whether the elements lie in the storage in row-major order without gaps (torch's `is_contiguous()`).
+   * @example
+   * zeros([2, 3]).transpose(0, 1).isContiguous(); // false
+   */
+  isContiguous(): boolean {
+    return this.contiguousData !== null;
   }
   /** A leaf was created by the user, not by an op that recorded a graph. */
   get isLeaf(): boolean {
@@ -272,31 +369,33 @@ export class Tensor {
 
   // Shape ------------------------------------------------------------------------------------
   /**
-   * The same elements in a new shape (one -1 is inferred); shares storage, so it costs nothing.
+   * The same elements in a new shape (one -1 is inferred): a view sharing storage when the strides
+   * allow it (always for a contiguous tensor), else a copy, like torch.
    * @example
    * arange(6).reshape([2, -1]); // shape [2, 3]
    */
   reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
   /**
-   * Reorders axes: output axis i is input axis `axes[i]` (copies into contiguous storage).
+   * Reorders axes: output axis i is input axis `axes[i]` (a view sharing storage).
    * @example
    * zeros([2, 3, 4]).permute([2, 0, 1]).shape; // [4, 2, 3]
    */
   permute(axes: readonly number[]): Tensor { return permute(this, axes); }
   /**
-   * Swaps axes `a` and `b` (copies into contiguous storage).
+   * Swaps axes `a` and `b` (a view sharing storage).
    * @example
    * tensor([[1, 2, 3]]).transpose(0, 1); // [[1], [2], [3]]
    */
   transpose(a: number, b: number): Tensor { return transpose(this, a, b); }
   /**
-   * Merges axes `start..end` (inclusive; default all) into one; shares storage.
+   * Merges axes `start..end` (inclusive; default all) into one; a view when the strides allow, else a copy.
    * @example
    * zeros([2, 3, 4]).flatten(1).shape; // [2, 12]
    */
   flatten(start = 0, end = -1): Tensor { return flatten(this, start, end); }
   /**
    * Broadcasts to `shape`: size-1 axes repeat and new leading axes may be added; -1 keeps a size.
+   * A view: the repeated axes have stride 0, so it cannot be written in place.
    * @example
    * tensor([[1], [2]]).expand([2, 3]); // [[1, 1, 1], [2, 2, 2]]
    */
@@ -314,6 +413,97 @@ export class Tensor {
    */
   squeeze(axis?: number): Tensor { return squeeze(this, axis); }
 
+  /**
+   * The same storage read as `shape` (one -1 inferred), like torch's `view`: throws when the
+   * strides cannot express it (use `reshape`, which copies then).
+   * @example
+   * arange(6).view([3, 2]).shape; // [3, 2]
+   */
+  view(shape: readonly number[]): Tensor { return view(this, shape); }
+  /**
+   * This tensor when contiguous, else a contiguous copy (differentiable).
+   * @example
+   * zeros([2, 3]).transpose(0, 1).contiguous().isContiguous(); // true
+   */
+  contiguous(): Tensor { return contiguous(this); }
+  /**
+   * The slice at index `i` of axis `dim`, with that axis removed (a view; negative i counts from the end).
+   * @example
+   * tensor([[1, 2], [3, 4]]).select(0, -1); // [3, 4]
+   */
+  select(dim: number, i: number): Tensor { return select(this, dim, i); }
+  /**
+   * `length` elements from `start` along `dim` (a view).
+   * @example
+   * arange(5).narrow(0, 1, 3); // [1, 2, 3]
+   */
+  narrow(dim: number, start: number, length: number): Tensor { return narrow(this, dim, start, length); }
+  /**
+   * Python's `x[start:end:step]` along `dim` (a view): negative bounds count from the end, bounds
+   * out of range are clamped, null means the default; `step` must be positive, as in torch.
+   * @example
+   * arange(6).slice(0, 1, null, 2); // [1, 3, 5]
+   */
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return slice(this, dim, start, end, step);
+  }
+
+  // In place (torch's trailing underscore; each bumps the storage version) --------------------
+  /**
+   * `this += other` in place (other broadcast to this shape); returns this.
+   * @example
+   * const x = zeros([2]); x.add_(1); // x is [1, 1]
+   */
+  add_(other: Tensor | number): this { add_(this, other); return this; }
+  /**
+   * `this -= other` in place; returns this.
+   * @example
+   * ones([2]).sub_(tensor([1, 2])); // [0, -1]
+   */
+  sub_(other: Tensor | number): this { sub_(this, other); return this; }
+  /**
+   * `this *= other` in place; returns this.
+   * @example
+   * ones([2]).mul_(3); // [3, 3]
+   */
+  mul_(other: Tensor | number): this { mul_(this, other); return this; }
+  /**
+   * `this /= other` in place; returns this.
+   * @example
+   * ones([2]).div_(4); // [0.25, 0.25]
+   */
+  div_(other: Tensor | number): this { div_(this, other); return this; }
+  /**
+   * Sets every element to 0 in place; returns this.
+   * @example
+   * randn([3]).zero_(); // [0, 0, 0]
+   */
+  zero_(): this { zero_(this); return this; }
+  /**
+   * Sets every element to `value` (a number, a boolean or a 0-d tensor) in place; returns this.
+   * @example
+   * const x = zeros([2, 3]); x.select(0, 1).fill_(5); // x is [[0, 0, 0], [5, 5, 5]]
+   */
+  fill_(value: Tensor | number | boolean): this { fill_(this, value); return this; }
+  /**
+   * Copies `src` (broadcast to this shape, converted to this dtype) into this tensor; returns this.
+   * @example
+   * zeros([2, 2]).copy_(tensor([1, 2])); // [[1, 2], [1, 2]]
+   */
+  copy_(src: Tensor): this { copy_(this, src); return this; }
+  /**
+   * Clamps every element into [min, max] in place (either may be null); NaN stays NaN, as in torch.
+   * @example
+   * tensor([-2, 0.5, 3]).clamp_(0, 1); // [0, 0.5, 1]
+   */
+  clamp_(min?: number | null, max?: number | null): this { clamp_(this, min, max); return this; }
+  /**
+   * Writes `value` wherever the bool `mask` (broadcast to this shape) is true, in place; returns this.
+   * @example
+   * const x = zeros([3]); x.maskedFill_(tensor([1, 0, 1]).to('bool'), 7); // x is [7, 0, 7]
+   */
+  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this { maskedFill_(this, mask, value); return this; }
+
   // Conversion -------------------------------------------------------------------------------
   /**
    * This tensor converted to `dtype` (itself when it already has it); differentiable.
@@ -322,12 +512,14 @@ export class Tensor {
    */
   to(dtype: DType): Tensor { return toDtype(this, dtype); }
   /**
-   * A tensor with the same values that belongs to no graph; shares storage.
+   * A tensor with the same values that belongs to no graph; shares storage and its version.
    * @example
    * const frozen = w.detach(); // frozen.requiresGrad === false
    */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.storage.array, this.shape, false, {
+      base: this, strides: this.strides(), offset: this.offset, detached: true,
+    });
   }
   /**
    * A copy with its own storage, outside any graph.
@@ -476,6 +668,29 @@ export class Tensor {
    * ones([3, 3]).triu(1); // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
    */
   triu(k = 0): Tensor { return triu(this, k); }
+
+  /**
+   * Makes backward fill `.grad` of this non-leaf tensor too (a no-op on a leaf), like torch's `retain_grad`.
+   * @example
+   * const h = x.mul(2); h.retainGrad(); h.sum().backward(); h.grad!.toArray(); // ones
+   */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new Error("retainGrad: can't retain_grad on Tensor that has requiresGrad=false");
+    if (this.gradFn !== null) retainOn(this.gradFn, this);
+  }
+  /**
+   * Registers `fn(grad)`, run when this tensor's gradient is computed (before a leaf accumulates
+   * it); a returned tensor replaces the gradient. Returns a handle whose `remove()` unregisters it.
+   * @example
+   * const h = w.registerHook((g) => g.clamp_(-1, 1)); ... h.remove();
+   */
+  registerHook(fn: TensorHook): RemovableHandle {
+    if (typeof fn !== 'function') throw new Error(`registerHook: fn must be a function, got ${typeof fn}`);
+    if (!this.requiresGrad) {
+      throw new Error("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+    }
+    return addHook(this.gradFn ?? this, fn);
+  }
 
   /**
    * Sets `requiresGrad` in place and returns this tensor (only on leaves).
@@ -771,6 +986,39 @@ export class Tensor {
    * zeros([2, 2]).uniform_(-1, 1);
    */
   uniform_(from = 0, to = 1, opts?: FillOptions): this { uniformFill(this, from, to, opts); return this; }
+}
+
+/** One storage array shared by a tensor and its views, with the version that in-place writes bump. */
+export interface Storage {
+  readonly array: TensorData;
+  version: number;
+}
+
+/** How a view reads its base's storage (the optional fourth constructor argument, for view ops). */
+export interface ViewSpec {
+  readonly base: Tensor;
+  readonly strides: readonly number[];
+  readonly offset: number;
+  /** `detach()`: shares the storage and its version but is not a view for autograd (no `base`). */
+  readonly detached?: boolean;
+}
+
+/** A view of `base`'s storage with the given geometry, outside any graph (view ops record it). */
+export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  return new Tensor(base.storage.array, shape, false, { base, strides, offset });
+}
+
+/** Row-major without gaps: torch's rule, where axes of size 1 may have any stride and empty tensors are contiguous. */
+export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  if (sizeOf(shape) === 0) return true;
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d === 1) continue;
+    if (strides[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
 }
 
 /** A new tensor of `shape` filled with zeros, of `dtype`. */

@@ -12,10 +12,15 @@
  *     for camelCase fields saved under snake_case keys (`runningVar` as `running_var`).
  */
 import { checkBoolean, describeValue } from '../tensor/check.js';
+import type { RemovableHandle } from '../autograd/hooks.js';
+import { bumpVersion } from '../autograd/saved.js';
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape } from '../tensor/shape.js';
 import { isParameter, markParameter } from './parameter.js';
+import {
+  callWithHooks, HookList, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type ModuleHooks,
+} from './hooks.js';
 
 /**
  * Options of `loadStateDict`.
@@ -75,6 +80,9 @@ export abstract class Module {
   private readonly paramEntries: Entry[] = [];
   private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
   private readonly childEntries: Entry[] = [];
+  private readonly hooks: ModuleHooks = {
+    forwardPre: new HookList(), forward: new HookList(), fullBackward: new HookList(),
+  };
 
   constructor() {
     // Every module is seen through a Proxy that registers Modules and Parameters assigned to its
@@ -88,6 +96,36 @@ export abstract class Module {
    * const y = layer.forward(x);
    */
   abstract forward(...inputs: any[]): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  /**
+   * Registers `fn(module, inputs)`, run by `call` before `forward`; it may return replacement inputs.
+   * @example
+   * const h = model.registerForwardPreHook((m, inputs) => console.log(inputs.length)); h.remove();
+   */
+  registerForwardPreHook(fn: ForwardPreHook): RemovableHandle {
+    return this.hooks.forwardPre.add(fn, 'registerForwardPreHook');
+  }
+
+  /**
+   * Registers `fn(module, inputs, output)`, run by `call` after `forward`; it may return a replacement output.
+   * @example
+   * const acts: Tensor[] = [];
+   * model.registerForwardHook((m, inputs, output) => void acts.push(output.detach()));
+   */
+  registerForwardHook(fn: ForwardHook): RemovableHandle {
+    return this.hooks.forward.add(fn, 'registerForwardHook');
+  }
+
+  /**
+   * Registers `fn(module, gradInput, gradOutput)`, run in backward once the gradient with respect
+   * to the module's input is known (for a call made through `call`); it may return replacement
+   * input gradients. Modules with at most one input that requires grad are supported.
+   * @example
+   * layer.registerFullBackwardHook((m, gradInput, gradOutput) => console.log(gradOutput[0]!.shape));
+   */
+  registerFullBackwardHook(fn: FullBackwardHook): RemovableHandle {
+    return this.hooks.fullBackward.add(fn, 'registerFullBackwardHook');
+  }
 
   /**
    * Registers field `field` (default: same as key) as a parameter stored under `key`.
@@ -269,15 +307,17 @@ export abstract class Module {
   }
 
   /**
-   * Runs the module: `m.call(x)` is torch's `m(x)`. Today it is `forward`; it is the one place
-   * where per-call work (hooks) goes, so containers and models should call children through it.
+   * Runs the module: `m.call(x)` is torch's `m(x)`: `forward` with the module's hooks around it
+   * (src/layers/hooks.ts), so containers and models should call children through it; calling
+   * `forward` directly skips the hooks, as in torch.
    * A method rather than a callable module: a Proxy around a function would lose `instanceof`
    * checks on the class, TypeScript's typing of the fields, and readable stack traces.
    * @example
    * const y = model.call(x);
    */
   call<M extends Module>(this: M, ...inputs: Parameters<M['forward']>): ReturnType<M['forward']> {
-    return (this.forward as (...args: unknown[]) => ReturnType<M['forward']>)(...inputs);
+    const forward = (...args: unknown[]): Tensor => (this.forward as (...a: unknown[]) => Tensor)(...args);
+    return callWithHooks(this, this.hooks, inputs, forward) as ReturnType<M['forward']>;
   }
 
   /**
@@ -437,7 +477,9 @@ export abstract class Module {
       throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`);
     }
     for (const [k, target] of Object.entries(own)) {
-      if (Object.hasOwn(sd, k)) target.data.set(sd[k]!.data);
+      if (!Object.hasOwn(sd, k)) continue;
+      target.data.set(sd[k]!.data);
+      bumpVersion(target); // shares the module tensor's storage and version
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -12,6 +12,7 @@
 import { checkTensor } from '../autograd/check.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { describeValue } from '../tensor/check.js';
+import { bumpVersion } from '../autograd/saved.js';
 import { Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { describe, emptyRecord, isPlainObject } from '../tensor/records.js';
@@ -166,6 +167,13 @@ export abstract class Optimizer<O extends object> {
     group.params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${where}: params[${i}] must be a Tensor, got ${describeValue(p)}`);
       if (!p.isLeaf) throw new Error(`${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`);
+      if (!p.isContiguous()) {
+        // updates write p.data, which for a non-contiguous view is a copy: they would be lost
+        throw new Error(
+          `${where}: params[${i}] must be contiguous (it is a strided view, strides ${fmtShape(p.stride())}); ` +
+            'call contiguous() before requiresGrad_()',
+        );
+      }
       if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
       seen.add(p);
     });
@@ -187,6 +195,7 @@ export abstract class Optimizer<O extends object> {
           this.state.set(p, state);
         }
         this.update(p, floatData(p.grad, `${this.name}.step`, 'grad'), state, group);
+        bumpVersion(p); // p was written in place: a graph that saved it can no longer backward
       }
     }
   }

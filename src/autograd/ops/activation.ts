@@ -14,6 +14,7 @@ import { describeValue } from '../../tensor/check.js';
 import { allocateFloat } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, where: string): void {
@@ -35,9 +36,11 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkInput(x, 'leakyRelu');
   const slope = checkParam(negativeSlope, 'negativeSlope', 'leakyRelu');
   const xs = floatData(x, 'leakyRelu');
+  const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : slope * xs[i]!;
   return record(new Tensor(y, x.shape), 'leakyRelu', [x], (g) => {
+    saved();
     const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : slope; // dy/dx
     return [g.mul(new Tensor(d, x.shape))];
@@ -51,9 +54,11 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 export function silu(x: Tensor): Tensor {
   checkInput(x, 'silu');
   const xs = floatData(x, 'silu');
+  const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! / (1 + Math.exp(-xs[i]!));
   return record(new Tensor(y, x.shape), 'silu', [x], (g) => {
+    saved();
     const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) {
       const s = 1 / (1 + Math.exp(-xs[i]!));
@@ -71,9 +76,11 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   checkInput(x, 'elu');
   const a = checkParam(alpha, 'alpha', 'elu');
   const xs = floatData(x, 'elu');
+  const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : a * Math.expm1(xs[i]!);
   return record(new Tensor(y, x.shape), 'elu', [x], (g) => {
+    saved();
     const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : a * Math.exp(xs[i]!); // dy/dx (alpha at 0, as torch)
     return [g.mul(new Tensor(d, x.shape))];
@@ -90,12 +97,14 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   const b = checkParam(beta, 'beta', 'softplus');
   const thr = checkParam(threshold, 'threshold', 'softplus');
   const xs = floatData(x, 'softplus');
+  const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) {
     const bx = b * xs[i]!;
     y[i] = bx > thr ? xs[i]! : Math.log1p(Math.exp(bx)) / b;
   }
   return record(new Tensor(y, x.shape), 'softplus', [x], (g) => {
+    saved();
     const d = allocateFloat(xs, x.size);
     for (let i = 0; i < xs.length; i++) {
       const bx = b * xs[i]!;
@@ -113,9 +122,11 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 export function xlogySelf(t: Tensor): Tensor {
   checkInput(t, 'xlogySelf');
   const ts = floatData(t, 'xlogySelf');
+  const saved = saveForBackward(t); // backward reads ts: checked against in-place writes
   const y = allocateFloat(ts, t.size);
   for (let i = 0; i < ts.length; i++) y[i] = ts[i] === 0 ? 0 : ts[i]! * Math.log(ts[i]!);
   return record(new Tensor(y, t.shape), 'xlogySelf', [t], (g) => {
+    saved();
     const d = allocateFloat(ts, t.size);
     for (let i = 0; i < ts.length; i++) d[i] = Math.log(ts[i]!) + 1; // dy/dt
     return [g.mul(new Tensor(d, t.shape))];

@@ -7,6 +7,7 @@ import { binary, type BinaryOp } from '../../tensor/kernels/elementwise.js';
 import { describeValue } from '../../tensor/check.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
+import { saveIf } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -90,7 +91,7 @@ export function checkNotBool(where: string, ...ts: Tensor[]): void {
 }
 
 /** The dtype of true division: floating even for integer inputs (torch: the default float32). */
-function divisionDtype(a: Tensor, b: Tensor): DType {
+export function divisionDtype(a: Tensor, b: Tensor): DType {
   const d = resultDtype(a, b);
   return category(d) < 2 ? 'float32' : d;
 }
@@ -111,18 +112,22 @@ export function sub(a: Tensor, other: Tensor | number): Tensor {
 /** `a * b`. d/da = b, d/db = a. */
 export function mul(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'mul');
+  const bs = saveIf(a.requiresGrad, b);
+  const as = saveIf(b.requiresGrad, a);
   return record(binaryForward('mul', a, b, 'mul'), 'mul', [a, b], (g) => [
-    a.requiresGrad ? g.mul(b) : null,
-    b.requiresGrad ? g.mul(a) : null,
+    bs ? g.mul(bs()) : null,
+    as ? g.mul(as()) : null,
   ]);
 }
 
 /** `a / b`. d/da = 1/b, d/db = -a/b^2. */
 export function div(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'div');
+  const bs = saveIf(a.requiresGrad || b.requiresGrad, b);
+  const as = saveIf(b.requiresGrad, a);
   return record(binaryForward('div', a, b, 'div', divisionDtype(a, b)), 'div', [a, b], (g) => [
-    a.requiresGrad ? g.div(b) : null,
-    b.requiresGrad ? g.mul(a).div(b.mul(b)).neg() : null,
+    a.requiresGrad ? g.div(bs!()) : null,
+    as ? g.mul(as()).div(bs!().mul(bs!())).neg() : null,
   ]);
 }
 

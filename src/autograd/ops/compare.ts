@@ -12,6 +12,7 @@ import { planAxes, reduceMax } from '../../tensor/kernels/axisReduce.js';
 import { broadcastShapes, broadcastStrides, fmtShape, normalizeAxes, sameShape, sizeOf } from '../../tensor/shape.js';
 import { stridedCopy, unary, type BinaryOp, type UnaryOp } from '../../tensor/kernels/elementwise.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 import { asTensor, binaryForward, resultType, zeroWhere } from './binary.js';
 
@@ -73,10 +74,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const out = allocate(dtype, c.length);
   for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : y[i]!;
   const notCond = predicate('logicalNot', cond);
-  return record(new Tensor(out, shape), 'where', [ta, tb], (g) => [
-    ta.requiresGrad ? zeroWhere(g, notCond) : null,
-    tb.requiresGrad ? zeroWhere(g, cond) : null,
-  ]);
+  const conds = saveForBackward(cond);
+  return record(new Tensor(out, shape), 'where', [ta, tb], (g) => {
+    const c = conds(); // checked even when only ta needs a gradient, as torch checks every saved tensor
+    return [ta.requiresGrad ? zeroWhere(g, notCond) : null, tb.requiresGrad ? zeroWhere(g, c) : null];
+  });
 }
 
 /**
@@ -109,8 +111,9 @@ export function maskedFill(self: Tensor, mask: Tensor, value: number | boolean |
   const y = new Tensor(out, self.shape);
   if (!isFloating(self.dtype)) return y; // an int32/bool result carries no gradient, even from a float value
   const notMask = predicate('logicalNot', mask);
+  const masks = saveForBackward(mask);
   return record(y, 'maskedFill', [self, v], (g) => [
-    self.requiresGrad ? zeroWhere(g, mask) : null,
+    self.requiresGrad ? zeroWhere(g, masks()) : null,
     v.requiresGrad ? zeroWhere(g, notMask).sum() : null,
   ]);
 }

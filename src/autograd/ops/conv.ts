@@ -32,7 +32,8 @@ import { checkSize, fmtShape } from '../../tensor/shape.js';
 import { checkOptionalTensor, checkTensor } from '../check.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
-import { record } from '../record.js';
+import { record, recordPassThrough } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -146,7 +147,21 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   checkSize([n, c * kH * kW, outH * outW], where, 'unfolded input (im2col) shape');
   const cols = im2colOp(x, geom).reshape([n, groups, k, outH * outW]);
   const y = weight.reshape([groups, o / groups, k]).matmul(cols).reshape([n, o, outH, outW]);
-  return bias === null || bias === undefined ? y : y.add(bias.reshape([o, 1, 1]));
+  return savesWeight(bias === null || bias === undefined ? y : y.add(bias.reshape([o, 1, 1])), weight);
+}
+
+/**
+ * The output, recorded once more as `conv2d` (sharing storage; d/dy = g) so that backward checks
+ * the weight's version even when x needs no gradient: torch's conv saves the weight either way,
+ * and an optimizer step between forward and backward must throw here as it does there.
+ */
+function savesWeight(y: Tensor, weight: Tensor): Tensor {
+  if (!y.requiresGrad || !weight.requiresGrad) return y;
+  const ws = saveForBackward(weight);
+  return recordPassThrough(y, 'conv2d', (g) => {
+    ws();
+    return g;
+  });
 }
 
 /** im2col as a differentiable op: x [N, C, H, W] -> cols [N, C*kH*kW, Ho*Wo]; dx = col2im(dcols). */

@@ -17,6 +17,7 @@ import { kernels } from '../../tensor/backend.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
+import { saveIf } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /** y = x W^T + b over the last axis of x. */
@@ -34,7 +35,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   kernels().matmulNT(xd, wd, y, n, inF, outF);
   if (bias !== null) addRows(y, bias.data as FloatArray, n, outF);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  // backward reads wd for dx and xd for dW: saved (version-checked) only when needed, as torch does
+  const saved = [saveIf(x.requiresGrad, weight), saveIf(weight.requiresGrad, x)];
   return record(new Tensor(y, [...x.shape.slice(0, -1), outF]), 'linear', inputs, (g) => {
+    for (const check of saved) check?.();
     const gd = g.data as FloatArray;
     let dx: Tensor | null = null;
     let dW: Tensor | null = null;

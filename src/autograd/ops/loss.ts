@@ -21,6 +21,7 @@ import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
 import { checkOptionalTensor, checkTensor } from '../check.js';
 import { floatData } from '../dtypeCheck.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 import { logSoftmax } from './softmax.js';
 import { unaryForward } from './unary.js';
@@ -185,7 +186,9 @@ function nllOfIndices(
   const loss = allocateFloat(logpData, t.length);
   const w = new Float64Array(t.length);
   nllForward(logpData, t, shape, wData, ignoreIndex, loss, w);
+  const ws = weight === null ? null : saveForBackward(weight);
   const perElement = record(new Tensor(loss, targetShape), 'nllLoss', [logp], (g) => {
+    ws?.(); // the class weights are read below (wData): check they were not overwritten
     const gd = floatData(g, 'nllLoss', 'grad');
     const dlogp = allocateFloat(gd, logp.size);
     nllBackward(gd, t, shape, wData, ignoreIndex, dlogp);
@@ -278,7 +281,8 @@ export function softplus(z: Tensor): Tensor {
   const zd = floatData(z, 'softplus', 'z');
   const out = allocateFloat(zd, z.size);
   softplusKernel(zd, out);
-  return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', z))]);
+  const zs = saveForBackward(z);
+  return record(new Tensor(out, z.shape), 'softplus', [z], (g) => [g.mul(unaryForward('sigmoid', zs()))]);
 }
 
 /** An optional weight that must broadcast to `shape` without growing it; returns it or null. */

@@ -19,6 +19,7 @@ import { allocateFloat } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { fmtShape, sameShape } from '../../tensor/shape.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 import { xlogySelf } from './activation.js';
 import { checkReduction, reduce, type Reduction } from './loss.js';
@@ -191,7 +192,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossO
     }
     y[i] = (t[i]! - 1) * Math.max(Math.log1p(-p[i]!), -100) - t[i]! * Math.max(Math.log(p[i]!), -100);
   }
+  const saved = [saveForBackward(input), saveForBackward(target)]; // backward reads p and t
   let loss = record(new Tensor(y, input.shape), 'binaryCrossEntropy', [input, target], (g) => {
+    for (const check of saved) check();
     const dp = allocateFloat(p, input.size);
     const dt = allocateFloat(p, input.size);
     for (let i = 0; i < p.length; i++) {

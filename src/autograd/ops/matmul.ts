@@ -14,6 +14,7 @@ import { broadcastShapes, checkSize, fmtShape, sizeOf } from '../../tensor/shape
 import { checkTensor } from '../check.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
+import { saveIf } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /** `a @ b`: 1-D operands are promoted to a row (a) or a column (b) and the extra axis removed. */
@@ -48,9 +49,11 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   if (a.dtype === 'int32') return new Tensor(intMatmul(a, b, batch, sizeOf(outShape)), outShape);
   const out = allocate(promote(a.dtype, b.dtype) as 'float32' | 'float64', sizeOf(outShape));
   kernels().batchedMatmul(floatData(a, 'matmul'), a.shape, floatData(b, 'matmul', 'other'), b.shape, batch, out);
+  const bs = saveIf(a.requiresGrad, b);
+  const as = saveIf(b.requiresGrad, a);
   return record(new Tensor(out, outShape), 'matmul', [a, b], (g) => [
-    handOver(a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null),
-    handOver(b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null),
+    handOver(bs ? g.matmul(bs().transpose(-1, -2)) : null),
+    handOver(as ? as().transpose(-1, -2).matmul(g) : null),
   ]);
 }
 

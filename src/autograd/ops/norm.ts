@@ -24,6 +24,7 @@ import { fmtShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /** Which axes a normalization reduces and which its parameters span (both sorted, non-negative). */
@@ -98,7 +99,11 @@ export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { 
   // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
   kernels().normForward(xd, plan, opts.centered, opts.eps, wd, bd, out, mean, variance, rstd);
   const stats = opts.centered ? 'centered' : 'rms';
-  const backwardOf = (dy: Tensor): (Tensor | null)[] => backward(dy, x, plan, mean, rstd, weight, bias, stats);
+  const check = checkSaved(x, weight);
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => {
+    check();
+    return backward(dy, x, plan, mean, rstd, weight, bias, stats);
+  };
   const y = record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
   return { y, stats: { mean, variance, count: plan.count } };
 }
@@ -123,8 +128,23 @@ export function normalizeWithStats(
   const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
   const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
   kernels().normalizeAffine(xd, plan, mean, rstd, wd, bd, out);
-  const backwardOf = (dy: Tensor): (Tensor | null)[] => backward(dy, x, plan, mean, rstd, weight, bias, 'constant');
+  const check = checkSaved(x, weight);
+  const backwardOf = (dy: Tensor): (Tensor | null)[] => {
+    check();
+    return backward(dy, x, plan, mean, rstd, weight, bias, 'constant');
+  };
   return record(new Tensor(out, x.shape), opts.name, inputsOf(x, weight, bias), backwardOf);
+}
+
+/**
+ * Saves what the backward reads, x (for xhat) and the weight (for dxhat), and returns the check
+ * to run first in backward: it throws if either was written in place since (saved.ts).
+ */
+function checkSaved(x: Tensor, weight: Tensor | null): () => void {
+  const saved = [saveForBackward(x), ...(weight === null ? [] : [saveForBackward(weight)])];
+  return () => {
+    for (const read of saved) read();
+  };
 }
 
 /** The graph inputs of a norm: x, then the weight and the bias where given. */

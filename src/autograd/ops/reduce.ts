@@ -16,6 +16,7 @@ import { reduceVectorNorm } from '../../tensor/kernels/vectorNorm.js';
 import { binaryForward, castOperand, equal, zeroWhere } from './binary.js';
 import { unaryForward } from './unary.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -121,8 +122,9 @@ function varianceParts(
 export function variance(x: Tensor, axes?: number | readonly number[], opts: VarOptions = {}): Tensor {
   opts = checkOptions(opts, 'var');
   const { r, meanAcc, v, dof } = varianceParts(x, axes, opts, 'var');
+  const xs = saveForBackward(x);
   return record(fromStats(v, x, r.outShape), 'var', [x], (g) => {
-    const centered = x.sub(fromStats(meanAcc, x, r.keptShape));
+    const centered = xs().sub(fromStats(meanAcc, x, r.keptShape));
     return [expandBack(g, r, x).mul(centered).mul(2 / dof)];
   });
 }
@@ -162,11 +164,14 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
   const acc = new Float64Array(r.plan.statSize);
   reduceMax(reducible(x), r.plan, acc);
   const y = fromStats(acc, x, r.outShape);
+  const [xs, ys] = [saveForBackward(x), saveForBackward(y, where)];
   return record(y, where, [x], (g) => {
     // NaN, as torch: over all axes (torch.max(x)) a NaN maximum sends the gradient to the NaNs,
     // split evenly; over given axes (torch.amax) a NaN maximum matches nothing and its slice gets 0/0 = NaN.
-    const nanOverAll = axes === undefined && Number.isNaN(y.data[0]);
-    const mask = nanOverAll ? nanMask(x) : binaryForward('eq', x, y.reshape(r.keptShape), where);
+    const xv = xs();
+    const yv = ys();
+    const nanOverAll = axes === undefined && Number.isNaN(yv.data[0]);
+    const mask = nanOverAll ? nanMask(xv) : binaryForward('eq', xv, yv.reshape(r.keptShape), where);
     const ties = sum(mask, r.axes, true);
     return [expandBack(g, r, x).mul(mask).div(ties)];
   });

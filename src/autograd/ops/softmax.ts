@@ -18,6 +18,7 @@ import { floatData } from '../dtypeCheck.js';
 import { checkTensor } from '../check.js';
 import { noGrad } from '../gradMode.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, axis: number, where: string): number {
@@ -41,7 +42,11 @@ export function softmax(x: Tensor, axis: number): Tensor {
     const e = x.sub(x.amax(a, true)).exp();
     return e.div(e.sum(a, true));
   });
-  return record(y, 'softmax', [x], (g) => [y.mul(g.sub(g.mul(y).sum(a, true)))]);
+  const ys = saveForBackward(y, 'softmax');
+  return record(y, 'softmax', [x], (g) => {
+    const yv = ys();
+    return [yv.mul(g.sub(g.mul(yv).sum(a, true)))];
+  });
 }
 
 /**
@@ -54,5 +59,6 @@ export function logSoftmax(x: Tensor, axis: number): Tensor {
     const shifted = x.sub(x.amax(a, true));
     return shifted.sub(shifted.exp().sum(a, true).log());
   });
-  return record(y, 'logSoftmax', [x], (g) => [g.sub(y.exp().mul(g.sum(a, true)))]);
+  const ys = saveForBackward(y, 'logSoftmax');
+  return record(y, 'logSoftmax', [x], (g) => [g.sub(ys().exp().mul(g.sum(a, true)))]);
 }

@@ -11,6 +11,7 @@ import { unary, type UnaryOp } from '../../tensor/kernels/elementwise.js';
 import { floatData } from '../dtypeCheck.js';
 import { asTensor, binaryForward, castOperand, checkNotBool, equal, greaterEqual, zeroWhere } from './binary.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /** Forward only: `op(x)` elementwise, same shape, of `dtype` (default x's). No graph. */
@@ -39,48 +40,56 @@ export function neg(x: Tensor): Tensor {
 /** `e^x`. d/dx = e^x (the output). */
 export function exp(x: Tensor): Tensor {
   const y = unaryForward('exp', asFloating(x));
-  return record(y, 'exp', [x], (g) => [g.mul(y)]);
+  const ys = saveForBackward(y, 'exp');
+  return record(y, 'exp', [x], (g) => [g.mul(ys())]);
 }
 
 /** `ln x`. d/dx = 1/x. */
 export function log(x: Tensor): Tensor {
-  return record(unaryForward('log', asFloating(x)), 'log', [x], (g) => [g.div(x)]);
+  const xs = saveForBackward(x);
+  return record(unaryForward('log', asFloating(x)), 'log', [x], (g) => [g.div(xs())]);
 }
 
 /** `sqrt x`. d/dx = 1 / (2 sqrt x). */
 export function sqrt(x: Tensor): Tensor {
   const y = unaryForward('sqrt', asFloating(x));
-  return record(y, 'sqrt', [x], (g) => [g.div(y.mul(2))]);
+  const ys = saveForBackward(y, 'sqrt');
+  return record(y, 'sqrt', [x], (g) => [g.div(ys().mul(2))]);
 }
 
 /** `|x|`. d/dx = sign(x) (0 at 0, like torch). */
 export function abs(x: Tensor): Tensor {
   checkNumeric(x, 'abs');
-  return record(unaryForward('abs', x), 'abs', [x], (g) => [g.mul(unaryForward('sign', x))]);
+  const xs = saveForBackward(x);
+  return record(unaryForward('abs', x), 'abs', [x], (g) => [g.mul(unaryForward('sign', xs()))]);
 }
 
 /** `max(x, 0)`, NaN passing through like torch. d/dx = 0 where x <= 0, else 1 (1 at NaN, like torch). */
 export function relu(x: Tensor): Tensor {
   checkNumeric(x, 'relu');
-  return record(unaryForward('relu', x), 'relu', [x], (g) => [g.mul(unaryForward('step', x))]);
+  const xs = saveForBackward(x);
+  return record(unaryForward('relu', x), 'relu', [x], (g) => [g.mul(unaryForward('step', xs()))]);
 }
 
 /** `s = 1 / (1 + e^-x)`. d/dx = s (1 - s). */
 export function sigmoid(x: Tensor): Tensor {
   const s = unaryForward('sigmoid', asFloating(x));
-  return record(s, 'sigmoid', [x], (g) => [g.mul(s).mul(s.neg().add(1))]);
+  const ss = saveForBackward(s, 'sigmoid');
+  return record(s, 'sigmoid', [x], (g) => [g.mul(ss()).mul(ss().neg().add(1))]);
 }
 
 /** `t = tanh x`. d/dx = 1 - t^2. */
 export function tanh(x: Tensor): Tensor {
   const t = unaryForward('tanh', asFloating(x));
-  return record(t, 'tanh', [x], (g) => [g.mul(t.mul(t).neg().add(1))]);
+  const ts = saveForBackward(t, 'tanh');
+  return record(t, 'tanh', [x], (g) => [g.mul(ts().mul(ts()).neg().add(1))]);
 }
 
 /** Exact GELU `x Phi(x)`. d/dx = Phi(x) + x phi(x). */
 export function gelu(x: Tensor): Tensor {
   floatData(x, 'gelu');
-  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [g.mul(unaryForward('geluGrad', x))]);
+  const xs = saveForBackward(x);
+  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [g.mul(unaryForward('geluGrad', xs()))]);
 }
 
 /**
@@ -99,15 +108,23 @@ export function pow(x: Tensor, p: Tensor | number): Tensor {
       if (p < 0) throw new Error(`pow: integers to negative integer powers are not allowed, got exponent ${p}`);
       return unaryForward('intPowScalar', x, p, 'int32');
     }
+    const xs = saveForBackward(x);
     return record(unaryForward('powScalar', x, p), 'pow', [x], (g) => [
-      p === 0 ? g.mul(0) : g.mul(unaryForward('powScalar', x, p - 1)).mul(p),
+      p === 0 ? g.mul(0) : g.mul(unaryForward('powScalar', xs(), p - 1)).mul(p),
     ]);
   }
   const pt = asTensor(p, x, 'pow', 'p');
   if (x.dtype === 'bool' && pt.dtype === 'bool') throw new Error(`pow: not implemented for two bool tensors`);
   const y = binaryForward('pow', x, pt, 'pow');
-  return record(y, 'pow', [x, pt], (g) => [
-    x.requiresGrad ? g.mul(zeroWhere(pt.mul(binaryForward('pow', x, pt.sub(1), 'pow')), equal(pt, 0))) : null,
-    pt.requiresGrad ? g.mul(zeroWhere(y.mul(unaryForward('log', asFloating(x))), equal(x, 0).mul(greaterEqual(pt, 0)))) : null,
-  ]);
+  const [xs, ps] = [saveForBackward(x), saveForBackward(pt)];
+  const ys = saveForBackward(y, 'pow');
+  return record(y, 'pow', [x, pt], (g) => {
+    const [xv, pv] = [xs(), ps()];
+    return [
+      x.requiresGrad ? g.mul(zeroWhere(pv.mul(binaryForward('pow', xv, pv.sub(1), 'pow')), equal(pv, 0))) : null,
+      pt.requiresGrad
+        ? g.mul(zeroWhere(ys().mul(unaryForward('log', asFloating(xv))), equal(xv, 0).mul(greaterEqual(pv, 0))))
+        : null,
+    ];
+  });
 }

@@ -1,0 +1,40 @@
+/**
+ * Writing through strides: the inverse of `stridedCopy` (elementwise.ts). In-place ops and
+ * `copy_` use it to write a contiguous block of new values into a view of some storage.
+ */
+import type { TensorData } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/**
+ * dst[offset + sum_j i_j * strides[j]] = values[row-major index of (i_0, ..., i_k)] for every
+ * index of `shape`. `values` has product(shape) elements.
+ */
+export function stridedWrite(
+  values: TensorData,
+  dst: TensorData,
+  offset: number,
+  strides: readonly number[],
+  shape: Shape,
+): void {
+  const ndim = shape.length;
+  const size = values.length;
+  if (size === 0) return;
+  if (ndim === 0) {
+    dst[offset] = values[0]!;
+    return;
+  }
+  const inner = shape[ndim - 1]!;
+  const is = strides[ndim - 1]!;
+  const idx = new Array<number>(ndim - 1).fill(0);
+  let off = offset;
+  for (let o = 0; o < size; o += inner) {
+    for (let j = 0; j < inner; j++) dst[off + j * is] = values[o + j]!;
+    for (let k = ndim - 2; k >= 0; k--) {
+      idx[k]!++;
+      off += strides[k]!;
+      if (idx[k]! < shape[k]!) break;
+      off -= strides[k]! * shape[k]!;
+      idx[k] = 0;
+    }
+  }
+}
