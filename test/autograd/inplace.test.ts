@@ -131,7 +131,7 @@ describe('in-place errors (torch\'s messages)', () => {
     );
     expect(() => zeros([2]).clamp_()).toThrow("clamp_: at least one of 'min' or 'max' must not be null");
     expect(() => zeros([2]).mul_('2' as unknown as number)).toThrow(
-      'mul_: other must be a Tensor or a number, got string',
+      'mul_: other must be a Tensor or a number, got "2" (string)',
     );
     expect(() => zeros([2]).copy_(3 as unknown as Tensor)).toThrow('copy_: src must be a Tensor, got number');
   });
