@@ -582,7 +582,7 @@ export class Tensor {
   // Indexing (ops/indexing.ts, ops/at.ts) ---------------------------------------------------
   /**
    * torch's `x[...]`: per axis an integer (select), `null` (`:`), a `{ start, end, step }` slice, or
-   * an int32/bool tensor (advanced indexing, NumPy's rules). Ints and slices give copies for now.
+   * an int32/bool tensor (advanced indexing, NumPy's rules). Ints and slices alone give a view.
    * @example
    * x.at(null, -1);   // x[:, -1]
    * C.at(X);          // C[X]: one row of C per element of the int32 tensor X
@@ -618,20 +618,20 @@ export class Tensor {
   // Joining, splitting and rearranging (ops/join.ts, ops/reorder.ts) -------------------------
   /**
    * Splits along `dim` into pieces of `sizeOrSizes` (the last may be smaller) or of the listed sizes.
-   * The pieces are copies (torch returns views).
+   * The pieces are views sharing this tensor's storage, as in torch.
    * @example
    * arange(5).split(2); // [[0, 1], [2, 3], [4]]
    * arange(5).split([1, 4]); // [[0], [1, 2, 3, 4]]
    */
   split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] { return split(this, sizeOrSizes, dim); }
   /**
-   * At most `chunks` pieces of `ceil(size / chunks)` along `dim`, like torch.chunk (copies).
+   * At most `chunks` pieces of `ceil(size / chunks)` along `dim`, like torch.chunk (views).
    * @example
    * arange(5).chunk(4).map((c) => c.size); // [2, 2, 1]
    */
   chunk(chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); }
   /**
-   * The slices along `dim`, that axis removed (copies).
+   * The slices along `dim`, that axis removed (views).
    * @example
    * tensor([[1, 2], [3, 4]]).unbind(1); // [[1, 3], [2, 4]]
    */

@@ -190,6 +190,15 @@ describe('semantics', () => {
     }
   });
 
+  it('ints and slices give views sharing storage (torch); tensor indices give copies', () => {
+    const x = randomTensor([3, 4, 5], 33, { requiresGrad: false });
+    const v = x.at(1, { start: 1, step: 2 }, -1); // x[1, 1::2, -1]
+    expect(v.base).toBe(x);
+    expect([v.storageOffset(), ...v.stride()]).toEqual([1 * 20 + 1 * 5 + 4, 10]);
+    expect(x.at(null, -1).base).toBe(x);
+    expect(x.at(int32([0])).storage).not.toBe(x.storage);
+  });
+
   it('C.at(X) is a row lookup: out[b, :] = C[X[b], :], and its gradient counts the rows used', () => {
     const C = randomTensor([27, 10], 31);
     const ids = Array.from({ length: 96 }, (_, i) => (i * 7 + 3) % 27);

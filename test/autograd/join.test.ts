@@ -102,6 +102,16 @@ describe('semantics', () => {
     }
   });
 
+  it('split, chunk and unbind pieces are views of the input, as in torch', () => {
+    const x = randomTensor([4, 6], 22, { requiresGrad: false });
+    for (const piece of [...x.split(2, 1), ...x.chunk(3), ...x.unbind(1)]) {
+      expect(piece.base).toBe(x);
+      expect(piece.storage).toBe(x.storage);
+    }
+    const [, second] = x.split([1, 3]);
+    expect(second!.storageOffset()).toBe(6);
+  });
+
   it('split pieces concatenate back to the input', () => {
     const x = randomTensor([4, 7], 20, { requiresGrad: false });
     expect(Array.from(cat(x.split(3, 1), 1).data)).toEqual(Array.from(x.data));

@@ -19,12 +19,12 @@
  *
  * so `C.at(X)` (an embedding lookup) copies one row of C per element of X, and its backward adds
  * each row of the gradient back into the row it came from (pickAlong's backward).
- * Numbers and slices produce copies here; torch returns views for them.
+ * Numbers and slices give views sharing x's storage (select and slice), as in torch.
  */
 import { broadcastShapes, broadcastStrides, fmtShape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import { checkIndexTensor } from '../dtypeCheck.js';
 import { Tensor } from '../tensor.js';
-import { boundIndices, pickAlong, rangeIndex } from './indexing.js';
+import { boundIndices, pickAlong } from './indexing.js';
 
 /**
  * A Python slice for `Tensor.at`: `{ start: 1 }` is `1:`, `{ end: -1 }` is `:-1`, `{ step: 2 }` is `::2`.
@@ -57,17 +57,13 @@ function describe(e: unknown): string {
   return e === undefined ? 'undefined' : Array.isArray(e) ? 'an array' : typeof e === 'number' ? String(e) : typeof e;
 }
 
-/** The positions `start, start + step, ...` a slice takes from an axis of size n (Python's rules). */
-function sliceIndex(s: Slice, n: number, k: number): Int32Array {
-  const { start = 0, end = n, step = 1 } = s;
+/** Checks a slice's parts (torch's rules: integers, a positive step). */
+function checkSlice(s: Slice, k: number): void {
+  const { start = 0, end = 0, step = 1 } = s;
   for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
     if (!Number.isInteger(v)) throw new Error(`at: indices[${k}].${name} must be an integer, got ${describe(v)}`);
   }
   if (step <= 0) throw new Error(`at: indices[${k}].step must be greater than zero, got ${step}`);
-  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
-  const from = clamp(start);
-  const length = Math.max(0, Math.ceil((clamp(end) - from) / step));
-  return rangeIndex(from, length, step);
 }
 
 /** The true positions of a bool mask, one int32 index per mask axis. */
@@ -118,8 +114,8 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
     const n = y.shape[axis]!;
     if (typeof e === 'number') {
       if (!Number.isInteger(e)) throw new Error(`at: indices[${k}] must be an integer, got ${e}`);
-      const [i] = boundIndices(Int32Array.of(e), n, source, 'at', true);
-      y = pickAlong(y, axis, Int32Array.of(i!), 'select').squeeze(axis);
+      boundIndices(Int32Array.of(e), n, source, 'at', true); // torch's message, naming x's axis
+      y = y.select(axis, e);
       source++;
     } else if (e === null) {
       axis++;
@@ -145,8 +141,8 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
       adv.push({ axis: axis++, index, shape: e.shape });
       source++;
     } else if (typeof e === 'object' && !Array.isArray(e)) {
-      const index = sliceIndex(e, n, k);
-      if (index.length !== n || (e.step ?? 1) !== 1) y = pickAlong(y, axis, index, 'slice');
+      checkSlice(e, k);
+      if (e.start !== undefined || e.end !== undefined || (e.step ?? 1) !== 1) y = y.slice(axis, e.start, e.end, e.step);
       axis++;
       source++;
     } else {

@@ -75,16 +75,6 @@ export function narrowCopy(x: Tensor, dim: number, start: number, length: number
   return pickAlong(x, dim, rangeIndex(start, length), name);
 }
 
-/** Position `i` of `x` along `dim`, that axis removed (a copy; torch's select is a view). */
-export function selectCopy(x: Tensor, dim: number, i: number, name = 'select'): Tensor {
-  const d = normalizeAxis(dim, x.ndim, name, 'dim');
-  const n = x.shape[d]!;
-  if (!Number.isInteger(i) || i < -n || i >= n) {
-    throw new Error(`${name}: index ${i} is out of bounds for dimension ${d} with size ${n}`);
-  }
-  return narrowCopy(x, d, i < 0 ? i + n : i, 1, name).squeeze(d);
-}
-
 /**
  * Throws torch's out-of-bounds error for the first index outside `[0, n)` (or, with `wrap`, outside
  * `[-n, n)`: negative indices then count from the end). Returns a copy with negatives wrapped: the

@@ -3,17 +3,15 @@
  *
  *   cat(ts, dim)   y = [t_0 | t_1 | ...] along dim        backward: dt_k = g[.., off_k : off_k + n_k, ..]
  *   stack(ts, dim) cat of the tensors each unsqueezed at dim (backward through cat and unsqueeze)
- *   split, chunk, unbind: consecutive pieces along dim; each piece's backward writes its gradient
- *   into zeros at its place (pickAlong's backward), and the engine sums the pieces' gradients.
- *
- * The pieces of split/chunk/unbind are copies here; torch returns views of the input.
+ *   split, chunk, unbind: consecutive pieces along dim, views of x (narrow, select) as in torch;
+ *   each piece's backward writes its gradient into zeros at its place, and the engine sums them.
  */
 import { allocate, promote } from '../../tensor/dtype.js';
 import { catRows } from '../../tensor/kernels/indexing.js';
 import { fmtShape, normalizeAxis, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
-import { narrowCopy, selectCopy } from './indexing.js';
+import { narrowCopy } from './indexing.js';
 
 function checkTensorList(tensors: readonly Tensor[], where: string): void {
   if (!Array.isArray(tensors) || tensors.length === 0) {
@@ -93,10 +91,10 @@ function checkSplitInput(x: Tensor, dim: number, where: string): number {
   return normalizeAxis(dim, x.ndim, where, 'dim');
 }
 
-function piecesOf(x: Tensor, d: number, sizes: readonly number[], where: string): Tensor[] {
+function piecesOf(x: Tensor, d: number, sizes: readonly number[]): Tensor[] {
   let start = 0;
   return sizes.map((len) => {
-    const piece = narrowCopy(x, d, start, len, where);
+    const piece = x.narrow(d, start, len);
     start += len;
     return piece;
   });
@@ -121,7 +119,7 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
           `split_sizes=[${sizes.join(', ')}]`,
       );
     }
-    return piecesOf(x, d, sizes, 'split');
+    return piecesOf(x, d, sizes);
   }
   const size = sizeOrSizes as number;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
@@ -132,7 +130,7 @@ export function split(x: Tensor, sizeOrSizes: number | readonly number[], dim = 
   }
   const count = size === 0 ? 1 : Math.max(Math.ceil(n / size), 1);
   const sizes = Array.from({ length: count }, (_, k) => Math.min(size, n - k * size));
-  return piecesOf(x, d, sizes, 'split');
+  return piecesOf(x, d, sizes);
 }
 
 /**
@@ -145,14 +143,14 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
     throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   }
   const n = x.shape[d]!;
-  if (n === 0) return piecesOf(x, d, new Array<number>(chunks).fill(0), 'chunk');
+  if (n === 0) return piecesOf(x, d, new Array<number>(chunks).fill(0));
   const size = Math.ceil(n / chunks);
   const count = Math.ceil(n / size);
-  return piecesOf(x, d, Array.from({ length: count }, (_, k) => Math.min(size, n - k * size)), 'chunk');
+  return piecesOf(x, d, Array.from({ length: count }, (_, k) => Math.min(size, n - k * size)));
 }
 
 /** The slices of `x` along `dim`, that axis removed (torch.unbind). */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = checkSplitInput(x, dim, 'unbind');
-  return Array.from({ length: x.shape[d]! }, (_, i) => selectCopy(x, d, i, 'unbind'));
+  return Array.from({ length: x.shape[d]! }, (_, i) => x.select(d, i));
 }
