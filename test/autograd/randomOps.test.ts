@@ -74,6 +74,18 @@ describe('x.normal_ and x.uniform_', () => {
     expect(zeros([10]).normal_().data).toEqual(a); // the default generator did not advance
   });
 
+  it('writes through a view into the shared storage and bumps the version', () => {
+    const x = zeros([3, 4]);
+    const before = x.version;
+    x.transpose(0, 1).select(0, 1).uniform_(5, 6); // column 1 of x
+    expect(x.version).toBe(before + 1);
+    for (let r = 0; r < 3; r++) {
+      expect(x.data[r * 4 + 1]! >= 5 && x.data[r * 4 + 1]! < 6).toBe(true);
+      expect([x.data[r * 4]!, x.data[r * 4 + 2]!, x.data[r * 4 + 3]!]).toEqual([0, 0, 0]);
+    }
+    expect(() => zeros([1, 3]).expand([2, 3]).normal_()).toThrow(/normal_: cannot fill an expanded view in place/);
+  });
+
   it('inside noGrad a parameter that requires grad can be filled (as nn.init does)', () => {
     const w = zeros([4], { requiresGrad: true });
     noGrad(() => w.uniform_(-1, 1));

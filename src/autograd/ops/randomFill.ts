@@ -1,13 +1,18 @@
 /**
- * In-place random fills (`x.normal_()`, `x.uniform_()`): the storage is overwritten with samples
- * from a generator. Not differentiable; like torch, refused on a tensor that requires grad while
- * grad mode is on (fill parameters inside `noGrad`, as nn.init does).
+ * In-place random fills (`x.normal_()`, `x.uniform_()`): samples from a generator are written into
+ * the tensor's storage through its strides (so views see them) and the storage's version is bumped
+ * (./inplace.ts, ../saved.ts). Not differentiable; like torch, refused on a tensor that requires
+ * grad (or a view of one) while grad mode is on (fill parameters inside `noGrad`, as nn.init does),
+ * and on an expanded view, whose elements share memory.
  */
 import { isGradEnabled } from '../gradMode.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { fillNormal, fillUniform } from '../../tensor/kernels/sampling.js';
+import { allocate } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
+import { bumpVersion } from '../saved.js';
 import type { Tensor } from '../tensor.js';
+import { writeStrided } from './inplace.js';
 
 /**
  * Options of the in-place random fills.
@@ -22,10 +27,13 @@ export interface FillOptions {
 /** Throws unless x is floating (torch: "expects floating point") and may be written now. */
 function checkWritable(x: Tensor, where: string): void {
   floatData(x, where, 'self');
-  if (isGradEnabled() && x.requiresGrad) {
+  if (x.shape.some((d, i) => d > 1 && x.stride(i) === 0)) {
+    throw new Error(`${where}: cannot fill an expanded view in place (its elements share memory); clone() it first`);
+  }
+  if (isGradEnabled() && (x.requiresGrad || x.base?.requiresGrad === true)) {
     throw new Error(
       `${where}: cannot fill a tensor that requires grad in place while grad mode is on ` +
-        `(${x.isLeaf ? 'a leaf' : `made by '${x.gradFn!.name}'`}); wrap it in noGrad(() => ...)`,
+        `(${x.base !== null ? 'a view' : x.isLeaf ? 'a leaf' : `made by '${x.gradFn!.name}'`}); wrap it in noGrad(() => ...)`,
     );
   }
 }
@@ -40,8 +48,9 @@ export function normalFill(x: Tensor, mean: number, std: number, opts: FillOptio
   checkNumber(mean, 'normal_', 'mean');
   if (!(checkNumber(std, 'normal_', 'std') >= 0)) throw new Error(`normal_: std must be >= 0, got ${std}`);
   checkWritable(x, 'normal_');
-  fillNormal(opts.generator ?? defaultGenerator, mean, std, x.data);
-  return x;
+  const values = allocate(x.dtype, x.size);
+  fillNormal(opts.generator ?? defaultGenerator, mean, std, values);
+  return commitFill(x, values);
 }
 
 /** Fills x with samples of U[from, to) in place and returns it (torch's Tensor.uniform_). */
@@ -53,6 +62,14 @@ export function uniformFill(x: Tensor, from: number, to: number, opts: FillOptio
   }
   if (from > to) throw new Error(`uniform_: expected from <= to, got from=${from} > to=${to}`);
   checkWritable(x, 'uniform_');
-  fillUniform(opts.generator ?? defaultGenerator, from, to, x.data);
+  const values = allocate(x.dtype, x.size);
+  fillUniform(opts.generator ?? defaultGenerator, from, to, values);
+  return commitFill(x, values);
+}
+
+/** Writes the samples through x's strides and bumps its storage's version. */
+function commitFill(x: Tensor, values: ReturnType<typeof allocate>): Tensor {
+  writeStrided(x, values);
+  bumpVersion(x);
   return x;
 }
