@@ -12,6 +12,8 @@ export default defineConfig(
       'docs/api/',
       'out/',
       'bench/peers/node_modules/',
+      // A local Python environment for the PyTorch fixtures (git-ignored).
+      '.venv*/',
       // Written by scripts/build-wasm.ts (base64 of the .wat modules), not by hand.
       'src/wasm/module.generated.ts',
     ],

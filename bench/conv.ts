@@ -10,7 +10,15 @@
 import { conv2d } from '../src/autograd/ops/conv.js';
 import { getBackend, manualSeed, randn, setBackend, type Tensor } from '../src/index.js';
 
-interface Shape { n: number; c: number; h: number; w: number; o: number; k: number; pad: number }
+interface Shape {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  k: number;
+  pad: number;
+}
 
 function directForward(x: Float32Array, wt: Float32Array, bias: Float32Array, s: Shape, y: Float32Array): void {
   const { n, c, h, w, o, k, pad } = s;
@@ -41,7 +49,15 @@ function directForward(x: Float32Array, wt: Float32Array, bias: Float32Array, s:
   }
 }
 
-function directBackward(x: Float32Array, wt: Float32Array, dy: Float32Array, s: Shape, dx: Float32Array, dw: Float32Array, db: Float32Array): void {
+function directBackward(
+  x: Float32Array,
+  wt: Float32Array,
+  dy: Float32Array,
+  s: Shape,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+): void {
   const { n, c, h, w, o, k, pad } = s;
   const oh = h + 2 * pad - k + 1;
   const ow = w + 2 * pad - k + 1;
@@ -124,14 +140,21 @@ function run(name: string, s: Shape): void {
     for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
     return m;
   };
-  const diff = Math.max(maxDiff(y.data, yDirect), maxDiff(x.grad!.data, dx), maxDiff(wt.grad!.data, dw), maxDiff(bias.grad!.data, db));
+  const diff = Math.max(
+    maxDiff(y.data, yDirect),
+    maxDiff(x.grad!.data, dx),
+    maxDiff(wt.grad!.data, dw),
+    maxDiff(bias.grad!.data, db),
+  );
   // float32 sums of up to 25k products, accumulated in different orders: agree to ~1e-5 relative
   if (diff > 1e-4) throw new Error(`direct kernel disagrees with conv2d by ${diff}`);
 
   const reps = s.n > 4 ? 30 : 300;
   const tOp = time(viaOp, reps);
   const tDirect = time(direct, reps);
-  console.log(`${getBackend().padEnd(5)} ${name.padEnd(30)} im2col+matmul ${tOp.toFixed(3).padStart(7)} ms   direct ${tDirect.toFixed(3).padStart(7)} ms   (fwd+bwd, max rel diff ${diff.toExponential(1)})`);
+  console.log(
+    `${getBackend().padEnd(5)} ${name.padEnd(30)} im2col+matmul ${tOp.toFixed(3).padStart(7)} ms   direct ${tDirect.toFixed(3).padStart(7)} ms   (fwd+bwd, max rel diff ${diff.toExponential(1)})`,
+  );
 }
 
 for (const backend of ['js', 'wasm']) {

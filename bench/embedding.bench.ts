@@ -22,13 +22,16 @@ for (const [name, V, D, idxShape] of cases) {
   for (let i = 0; i < n; i++) idx[i] = (i * 7919) % V;
   const indices = new Tensor(idx, idxShape);
   const g = randn([...idxShape, D]);
-  const t = await medians({
-    forward: () => void F.embedding(indices, weight),
-    'forward+backward': () => {
-      weight.grad = null;
-      F.embedding(indices, weight).backward(g);
+  const t = await medians(
+    {
+      forward: () => void F.embedding(indices, weight),
+      'forward+backward': () => {
+        weight.grad = null;
+        F.embedding(indices, weight).backward(g);
+      },
     },
-  }, 300);
+    300,
+  );
   rows.push({ shape: name, 'forward (us)': t['forward']! * 1000, 'fwd+bwd (us)': t['forward+backward']! * 1000 });
 }
 console.log(`Embedding, ${machine()}, median latency`);

@@ -40,7 +40,9 @@ async function measure(name: string, pause: (() => Promise<void> | void) | null)
   const during = finalized;
   await yieldMacrotask();
   await yieldMacrotask();
-  console.log(`${name.padEnd(48)} ${String(during).padStart(6)} of ${STEPS} finalized during the loop (${finalized} once it yielded)`);
+  console.log(
+    `${name.padEnd(48)} ${String(during).padStart(6)} of ${STEPS} finalized during the loop (${finalized} once it yielded)`,
+  );
 }
 
 await measure('synchronous loop', null);

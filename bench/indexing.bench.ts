@@ -24,7 +24,10 @@ function rowsByLoop(c: Float32Array, cols: number, index: Int32Array, out: Float
 async function main(): Promise<void> {
   manualSeed(0);
   const rows: Row[] = [];
-  for (const [vocab, dim] of [[27, 10], [27, 64]] as const) {
+  for (const [vocab, dim] of [
+    [27, 10],
+    [27, 64],
+  ] as const) {
     for (const batch of [32, 4096]) {
       const C = randn([vocab, dim], { requiresGrad: true });
       // indices spread over the table by a multiplicative hash (randint lives on another branch)

@@ -28,7 +28,11 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
  * ROUNDS times with the tasks interleaved, keeping each task's lowest median: on a shared machine
  * a burst of other work inflates one round's medians, rarely all of them.
  */
-async function medianTimes(tasks: Record<string, () => void>, iterations = 20, timeMs = 300): Promise<Record<string, number>> {
+async function medianTimes(
+  tasks: Record<string, () => void>,
+  iterations = 20,
+  timeMs = 300,
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (let round = 0; round < ROUNDS; round++) {
     const bench = new Bench({ time: timeMs, iterations, warmupTime: 50, warmupIterations: 3 });
@@ -70,7 +74,13 @@ const NORM_SHAPES: NormShape[] = [
 ];
 
 /** The four norm kernels of a training step on one backend, as tasks. */
-function normTasks(k: Kernels, plan: AxisPlan, s: NormShape, x: Float32Array, dy: Float32Array): Record<string, () => void> {
+function normTasks(
+  k: Kernels,
+  plan: AxisPlan,
+  s: NormShape,
+  x: Float32Array,
+  dy: Float32Array,
+): Record<string, () => void> {
   const mean = new Float64Array(plan.statSize);
   const m2 = new Float64Array(plan.statSize);
   k.moments(x, plan, mean, m2, s.centered);
@@ -84,11 +94,17 @@ function normTasks(k: Kernels, plan: AxisPlan, s: NormShape, x: Float32Array, dy
     moments: () => k.moments(x, plan, mean, m2, s.centered),
     normalizeAffine: () => k.normalizeAffine(x, plan, mean, rstd, weight, bias, y),
     normBackwardReduce: () => k.normBackwardReduce(x, dy, plan, mean, rstd, weight, ...sums, ...grads),
-    normBackwardInput: () => k.normBackwardInput(x, dy, plan, mean, rstd, weight, s.centered ? sums[0] : null, sums[1], y),
+    normBackwardInput: () =>
+      k.normBackwardInput(x, dy, plan, mean, rstd, weight, s.centered ? sums[0] : null, sums[1], y),
   };
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { moments: 4, normalizeAffine: 8, normBackwardReduce: 8, normBackwardInput: 12 };
+const BYTES_PER_ELEMENT: Record<string, number> = {
+  moments: 4,
+  normalizeAffine: 8,
+  normBackwardReduce: 8,
+  normBackwardInput: 12,
+};
 
 const normRows: Row[] = [];
 for (const s of NORM_SHAPES) {
@@ -117,7 +133,16 @@ for (const s of NORM_SHAPES) {
       'wasm x memcpy': t[`wasm ${name}`]! / t.memcpy!,
     });
   }
-  normRows.push({ shape: s.name, kernel: `memcpy of x: ${t.memcpy!.toFixed(3)} ms`, 'js ms': '', 'wasm ms': '', 'speed-up': '', 'js GB/s': '', 'wasm GB/s': (8 * plan.size) / t.memcpy! / 1e6, 'wasm x memcpy': 1 });
+  normRows.push({
+    shape: s.name,
+    kernel: `memcpy of x: ${t.memcpy!.toFixed(3)} ms`,
+    'js ms': '',
+    'wasm ms': '',
+    'speed-up': '',
+    'js GB/s': '',
+    'wasm GB/s': (8 * plan.size) / t.memcpy! / 1e6,
+    'wasm x memcpy': 1,
+  });
 }
 
 const matmulRows: Row[] = [];

@@ -39,7 +39,11 @@ function makeStep(Lin: typeof nn.Linear): () => void {
   net.append(new Lin(100, 10));
   const opt = new optim.SGD(net.parameters(), { lr: 0.5, momentum: 0.9 });
   const x = randn([60, 784]);
-  const y = tensor(Array.from({ length: 60 }, (_, i) => (i * 7) % 10), [60], { dtype: 'int32' });
+  const y = tensor(
+    Array.from({ length: 60 }, (_, i) => (i * 7) % 10),
+    [60],
+    { dtype: 'int32' },
+  );
   return () => {
     opt.zeroGrad();
     F.crossEntropy(net.forward(x), y).backward();

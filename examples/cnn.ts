@@ -32,7 +32,11 @@ import { booleanFlag, formatTable, numberFlag, ProgressBar, seconds } from './te
 const epochs = numberFlag('epochs', 4);
 const baseLr = numberFlag('lr', 0.02);
 const seed = numberFlag('seed', 0);
-const batchSizes = (process.argv.includes('--batch-sizes') ? process.argv[process.argv.indexOf('--batch-sizes') + 1]! : '32,2').split(',').map(Number);
+const batchSizes = (
+  process.argv.includes('--batch-sizes') ? process.argv[process.argv.indexOf('--batch-sizes') + 1]! : '32,2'
+)
+  .split(',')
+  .map(Number);
 const norms = ['BatchNorm2d', 'GroupNorm (4 groups)', 'none'] as const;
 type Norm = (typeof norms)[number];
 
@@ -49,9 +53,16 @@ function makeCnn(norm: Norm): nn.Sequential {
   const conv2 = new nn.Conv2d(8, 16, 3, { padding: 1 });
   const fc = new nn.Linear(16 * 7 * 7, 10);
   return new nn.Sequential(
-    conv1, ...normLayer(norm, 8), new nn.ReLU(), new nn.MaxPool2d(2),
-    conv2, ...normLayer(norm, 16), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), fc,
+    conv1,
+    ...normLayer(norm, 8),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    conv2,
+    ...normLayer(norm, 16),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    fc,
   );
 }
 
@@ -60,14 +71,19 @@ function accuracy(net: Module, set: DigitSet): number {
   net.eval();
   let right = 0;
   for (const [x, y] of new DataLoader([set.images, set.labels], { batchSize: 500 })) {
-    right += countCorrect(noGrad(() => net.forward(x)), y);
+    right += countCorrect(
+      noGrad(() => net.forward(x)),
+      y,
+    );
   }
   net.train();
   return right / set.labels.size;
 }
 
 const { train, test } = loadDigits({ trainSize: 8000, seed, shape: 'image' });
-console.log(`Small CNN on MNIST (${train.labels.size} train / ${test.labels.size} test digits): BatchNorm vs GroupNorm vs none at batch sizes ${batchSizes.join(' and ')}`);
+console.log(
+  `Small CNN on MNIST (${train.labels.size} train / ${test.labels.size} test digits): BatchNorm vs GroupNorm vs none at batch sizes ${batchSizes.join(' and ')}`,
+);
 console.log(`${epochs} epochs per run, SGD momentum 0.9, peak lr = ${baseLr} * batch / 32 with cosine decay\n`);
 
 const results = new Map<string, { acc: number; ms: number }>();
@@ -77,7 +93,12 @@ for (const batchSize of batchSizes) {
     const net = makeCnn(norm);
     const lr = (baseLr * batchSize) / 32;
     const opt = new optim.SGD(net.parameters(), { lr, momentum: 0.9 });
-    const loader = new DataLoader([train.images, train.labels], { batchSize, shuffle: true, dropLast: true, generator: new Generator(seed + 2) });
+    const loader = new DataLoader([train.images, train.labels], {
+      batchSize,
+      shuffle: true,
+      dropLast: true,
+      generator: new Generator(seed + 2),
+    });
     const total = epochs * loader.length;
     const bar = new ProgressBar(total);
     const t0 = performance.now();
@@ -93,13 +114,15 @@ for (const batchSize of batchSizes) {
         const l = loss.item();
         lossAvg = Number.isNaN(lossAvg) ? l : 0.98 * lossAvg + 0.02 * l;
         step++;
-        if (step % 25 === 0 || step === total) bar.update(step, `${norm}, batch ${batchSize}: epoch ${epoch + 1}/${epochs}, loss ${lossAvg.toFixed(3)}`);
+        if (step % 25 === 0 || step === total)
+          bar.update(step, `${norm}, batch ${batchSize}: epoch ${epoch + 1}/${epochs}, loss ${lossAvg.toFixed(3)}`);
       }
     }
     const acc = accuracy(net, test);
     const ms = performance.now() - t0;
     bar.done();
-    if (!process.stdout.isTTY || booleanFlag('verbose')) console.log(`  ${norm}, batch ${batchSize}: test accuracy ${(100 * acc).toFixed(2)}% (${seconds(ms)})`);
+    if (!process.stdout.isTTY || booleanFlag('verbose'))
+      console.log(`  ${norm}, batch ${batchSize}: test accuracy ${(100 * acc).toFixed(2)}% (${seconds(ms)})`);
     results.set(`${norm}|${batchSize}`, { acc, ms });
   }
 }
@@ -122,5 +145,7 @@ if (batchSizes.length === 2) {
     const d = 100 * (results.get(`${norm}|${small}`)!.acc - results.get(`${norm}|${big}`)!.acc);
     return `${d >= 0 ? '+' : ''}${d.toFixed(2)} points`;
   };
-  console.log(`going from batch ${big} to batch ${small}: BatchNorm2d ${change('BatchNorm2d')}, GroupNorm ${change('GroupNorm (4 groups)')}, none ${change('none')}`);
+  console.log(
+    `going from batch ${big} to batch ${small}: BatchNorm2d ${change('BatchNorm2d')}, GroupNorm ${change('GroupNorm (4 groups)')}, none ${change('none')}`,
+  );
 }

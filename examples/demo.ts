@@ -33,7 +33,9 @@ const initStd = numberFlag('init-std', 0.05);
 const evalEvery = numberFlag('eval-every', booleanFlag('full') ? 500 : 100);
 const seed = numberFlag('seed', 0);
 const batchSize = 60;
-const plotPath = resolve(process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1]! : 'out/mnist-bn.svg');
+const plotPath = resolve(
+  process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1]! : 'out/mnist-bn.svg',
+);
 
 /** 784 -> 100 -> 100 -> 100 -> 10, sigmoid hidden units, optionally BatchNorm1d before each sigmoid. */
 function makeNet(batchNorm: boolean): nn.Sequential {
@@ -75,15 +77,29 @@ interface Run {
 
 manualSeed(seed);
 const { train, test } = loadDigits({ trainSize: 8000, seed });
-const runs: Run[] = ([['without BatchNorm', false], ['with BatchNorm', true]] as const).map(([name, batchNorm]) => {
+const runs: Run[] = (
+  [
+    ['without BatchNorm', false],
+    ['with BatchNorm', true],
+  ] as const
+).map(([name, batchNorm]) => {
   const net = makeNet(batchNorm);
   return { name, net, opt: new optim.SGD(net.parameters(), { lr }), curve: [], ms: 0, lastLoss: NaN };
 });
 
-console.log(`BatchNorm on MNIST (Ioffe & Szegedy 2015, Fig. 1a), ${train.labels.size} train / ${test.labels.size} test digits`);
-console.log(`3 x 100 sigmoid units, weights ~ N(0, ${initStd}^2), SGD lr ${lr}, batch ${batchSize}, ${steps} steps, test accuracy every ${evalEvery} steps\n`);
+console.log(
+  `BatchNorm on MNIST (Ioffe & Szegedy 2015, Fig. 1a), ${train.labels.size} train / ${test.labels.size} test digits`,
+);
+console.log(
+  `3 x 100 sigmoid units, weights ~ N(0, ${initStd}^2), SGD lr ${lr}, batch ${batchSize}, ${steps} steps, test accuracy every ${evalEvery} steps\n`,
+);
 
-const loader = new DataLoader([train.images, train.labels], { batchSize, shuffle: true, dropLast: true, generator: new Generator(seed + 2) });
+const loader = new DataLoader([train.images, train.labels], {
+  batchSize,
+  shuffle: true,
+  dropLast: true,
+  generator: new Generator(seed + 2),
+});
 const bar = new ProgressBar(steps);
 const evaluate = (step: number): void => {
   for (const r of runs) {
@@ -108,7 +124,10 @@ while (step < steps) {
     step++;
     if (step % evalEvery === 0 || step === steps) evaluate(step);
     const last = (r: Run): string => `${(100 * r.curve[r.curve.length - 1]![1]).toFixed(1)}%`;
-    bar.update(step, `step ${step}/${steps}  test acc: plain ${last(runs[0]!)}, BN ${last(runs[1]!)}  loss ${runs[0]!.lastLoss.toFixed(3)} / ${runs[1]!.lastLoss.toFixed(3)}`);
+    bar.update(
+      step,
+      `step ${step}/${steps}  test acc: plain ${last(runs[0]!)}, BN ${last(runs[1]!)}  loss ${runs[0]!.lastLoss.toFixed(3)} / ${runs[1]!.lastLoss.toFixed(3)}`,
+    );
     if (step === steps) break;
   }
 }
@@ -131,7 +150,9 @@ console.log(
     ),
 );
 const ahead = runs[1]!.curve.filter(([, a], i) => i > 0 && a > runs[0]!.curve[i]![1]).length;
-console.log(`\nthe BatchNorm net has the higher test accuracy at ${ahead} of the ${runs[1]!.curve.length - 1} evaluations after step 0`);
+console.log(
+  `\nthe BatchNorm net has the higher test accuracy at ${ahead} of the ${runs[1]!.curve.length - 1} evaluations after step 0`,
+);
 
 const svg = lineChart(
   [

@@ -16,7 +16,10 @@ const steps = numberFlag('steps', 2000);
 const firstReading = numberFlag('first', 200);
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** The JS heap in use and the memory of ArrayBuffers (tensor storage lives there, outside the heap), after a full GC. */
+/**
+ * The JS heap in use and the memory of ArrayBuffers (tensor storage lives there, outside the heap),
+ * after a full GC.
+ */
 function reading(): { heap: number; buffers: number } {
   if (gc !== undefined) {
     gc();
@@ -31,13 +34,25 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 manualSeed(0);
 const { train } = loadDigits({ trainSize: 8000, shape: 'image' });
 const net = new nn.Sequential(
-  new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(8 * 14 * 14, 10),
+  new nn.Conv2d(1, 8, 3, { padding: 1 }),
+  new nn.BatchNorm2d(8),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Flatten(),
+  new nn.Dropout(0.2),
+  new nn.Linear(8 * 14 * 14, 10),
 );
 const opt = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-const loader = new DataLoader([train.images, train.labels], { batchSize: 16, shuffle: true, dropLast: true, generator: new Generator(1) });
+const loader = new DataLoader([train.images, train.labels], {
+  batchSize: 16,
+  shuffle: true,
+  dropLast: true,
+  generator: new Generator(1),
+});
 
-console.log(`memory check: ${steps} training steps, heap compared after step ${firstReading} and step ${steps}${gc === undefined ? ' (no --expose-gc: readings include garbage)' : ''}`);
+console.log(
+  `memory check: ${steps} training steps, heap compared after step ${firstReading} and step ${steps}${gc === undefined ? ' (no --expose-gc: readings include garbage)' : ''}`,
+);
 let step = 0;
 let early = { heap: 0, buffers: 0 };
 let loss = NaN;
@@ -52,7 +67,9 @@ while (step < steps) {
     step++;
     if (step === firstReading) {
       early = reading();
-      console.log(`after step ${String(step).padStart(5)}: heap used ${mib(early.heap)}, array buffers ${mib(early.buffers)} (loss ${loss.toFixed(3)})`);
+      console.log(
+        `after step ${String(step).padStart(5)}: heap used ${mib(early.heap)}, array buffers ${mib(early.buffers)} (loss ${loss.toFixed(3)})`,
+      );
     }
     if (step === steps) break;
   }
@@ -60,8 +77,12 @@ while (step < steps) {
 const late = reading();
 const growth = late.heap / early.heap - 1;
 const bufferGrowth = late.buffers / early.buffers - 1;
-console.log(`after step ${String(step).padStart(5)}: heap used ${mib(late.heap)}, array buffers ${mib(late.buffers)} (loss ${loss.toFixed(3)})`);
-console.log(`growth: heap ${(100 * growth).toFixed(1)}%, array buffers ${(100 * bufferGrowth).toFixed(1)}% (limit 10% each), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `after step ${String(step).padStart(5)}: heap used ${mib(late.heap)}, array buffers ${mib(late.buffers)} (loss ${loss.toFixed(3)})`,
+);
+console.log(
+  `growth: heap ${(100 * growth).toFixed(1)}%, array buffers ${(100 * bufferGrowth).toFixed(1)}% (limit 10% each), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 if (!(growth <= 0.1 && bufferGrowth <= 0.1)) {
   console.log('FAIL: memory grew by more than 10% between the two readings');
   process.exit(1);

@@ -22,9 +22,15 @@ const PIXELS = 28 * 28;
  * returns the first `trainSize` as `train` and the rest as `test`. `shape` 'flat' gives images
  * [N, 784], 'image' gives [N, 1, 28, 28].
  */
-export function loadDigits(opts: { trainSize?: number; seed?: number; shape?: 'flat' | 'image' } = {}): { train: DigitSet; test: DigitSet } {
+export function loadDigits(opts: { trainSize?: number; seed?: number; shape?: 'flat' | 'image' } = {}): {
+  train: DigitSet;
+  test: DigitSet;
+} {
   const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-  const perDigit = Array.from({ length: 10 }, (_, d) => (JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data);
+  const perDigit = Array.from(
+    { length: 10 },
+    (_, d) => (JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data,
+  );
   const total = perDigit.reduce((n, raw) => n + raw.length / PIXELS, 0);
   const images = new Float32Array(total * PIXELS);
   const labels = new Float32Array(total);

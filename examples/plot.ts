@@ -50,23 +50,41 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   };
   const fmtY = opts.yFormat ?? ((v: number) => String(v));
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  parts.push(`<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">${escape(opts.title)}</text>`);
+  parts.push(
+    `<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">${escape(opts.title)}</text>`,
+  );
   for (const y of ticks(opts.yMin, opts.yMax, 6)) {
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}" stroke="#e4e4e4"/>`);
-    parts.push(`<text x="${M.left - 8}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end" fill="#444">${escape(fmtY(y))}</text>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}" stroke="#e4e4e4"/>`,
+    );
+    parts.push(
+      `<text x="${M.left - 8}" y="${(py(y) + 4).toFixed(1)}" text-anchor="end" fill="#444">${escape(fmtY(y))}</text>`,
+    );
   }
   for (const x of ticks(0, xMax, 8)) {
-    parts.push(`<line x1="${px(x).toFixed(1)}" x2="${px(x).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#f0f0f0"/>`);
+    parts.push(
+      `<line x1="${px(x).toFixed(1)}" x2="${px(x).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#f0f0f0"/>`,
+    );
     parts.push(`<text x="${px(x).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle" fill="#444">${x}</text>`);
   }
-  parts.push(`<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#888"/>`);
-  parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 16}" text-anchor="middle">${escape(opts.xLabel)}</text>`);
-  parts.push(`<text transform="translate(20 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(opts.yLabel)}</text>`);
+  parts.push(
+    `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" fill="none" stroke="#888"/>`,
+  );
+  parts.push(
+    `<text x="${(M.left + W - M.right) / 2}" y="${H - 16}" text-anchor="middle">${escape(opts.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(20 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(opts.yLabel)}</text>`,
+  );
   for (const s of series) {
     const pts = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-    parts.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"/>`);
+    parts.push(
+      `<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"/>`,
+    );
   }
   series.forEach((s, i) => {
     const y = H - M.bottom - 20 - (series.length - 1 - i) * 22;

@@ -6,7 +6,18 @@ export { Tensor, type GradFn, type BackwardOptions } from './autograd/tensor.js'
 export type { GraphNode, Storage } from './autograd/tensor.js';
 export type { RemovableHandle, TensorHook } from './autograd/hooks.js';
 export type { ForwardHook, ForwardPreHook, FullBackwardHook } from './layers/hooks.js';
-export { tensor, zeros, ones, full, arange, rand, randn, type CreateOptions, type RandomOptions, type TensorValues } from './autograd/creation.js';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  arange,
+  rand,
+  randn,
+  type CreateOptions,
+  type RandomOptions,
+  type TensorValues,
+} from './autograd/creation.js';
 export { zerosLike, onesLike, fullLike } from './autograd/creation.js';
 export { where } from './autograd/ops/compare.js';
 export { noGrad, isGradEnabled } from './autograd/gradMode.js';

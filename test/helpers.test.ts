@@ -5,7 +5,9 @@ import { expectClose, expectWithin } from './helpers.js';
 describe('expectClose / expectWithin', () => {
   it('passes within atol + rtol * |expected| and names the worst element otherwise', () => {
     expect(() => expectClose([1, 2], [1 + 5e-7, 2])).not.toThrow();
-    expect(() => expectClose([1, 2, 3], [1, 2.1, 3.5], {}, 'case')).toThrow(/case: 2 of 3 elements differ .*worst at flat index 2: actual 3, expected 3.5/);
+    expect(() => expectClose([1, 2, 3], [1, 2.1, 3.5], {}, 'case')).toThrow(
+      /case: 2 of 3 elements differ .*worst at flat index 2: actual 3, expected 3.5/,
+    );
   });
 
   it('matches NaN with NaN and an infinity with the same infinity only', () => {

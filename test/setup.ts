@@ -8,5 +8,6 @@ import { getBackend, setBackend } from '../src/index.js';
 const requested = process.env['TYPEGRAD_BACKEND'];
 if (requested !== undefined && requested !== '') {
   setBackend(requested);
-  if (getBackend() !== requested) throw new Error(`test setup: TYPEGRAD_BACKEND=${requested} but the backend is ${getBackend()}`);
+  if (getBackend() !== requested)
+    throw new Error(`test setup: TYPEGRAD_BACKEND=${requested} but the backend is ${getBackend()}`);
 }

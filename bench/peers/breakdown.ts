@@ -23,7 +23,12 @@ interface Part {
 }
 
 export const BREAKDOWN: Part[] = [
-  { name: 'BatchNorm2d', shape: [32, 64, 32, 32], view: [[32, 64, 1024], [0, 2], [1]], layer: () => new nn.BatchNorm2d(64) },
+  {
+    name: 'BatchNorm2d',
+    shape: [32, 64, 32, 32],
+    view: [[32, 64, 1024], [0, 2], [1]],
+    layer: () => new nn.BatchNorm2d(64),
+  },
   { name: 'LayerNorm', shape: [8, 512, 768], view: [[8, 512, 768], [2], [2]], layer: () => new nn.LayerNorm(768) },
 ];
 
@@ -43,7 +48,11 @@ export async function runBreakdown(part: Part, backend: 'wasm' | 'js'): Promise<
   const weight = new Float32Array(plan.paramSize).fill(1);
   const bias = new Float32Array(plan.paramSize);
   const y = new Float32Array(plan.size);
-  const stats = [new Float64Array(plan.statSize), new Float64Array(plan.statSize), new Float64Array(plan.statSize)] as const;
+  const stats = [
+    new Float64Array(plan.statSize),
+    new Float64Array(plan.statSize),
+    new Float64Array(plan.statSize),
+  ] as const;
   const sums = [new Float64Array(plan.statSize), new Float64Array(plan.statSize)] as const;
   const grads = [new Float64Array(plan.paramSize), new Float64Array(plan.paramSize)] as const;
   const layer = part.layer().train();
@@ -53,11 +62,20 @@ export async function runBreakdown(part: Part, backend: 'wasm' | 'js'): Promise<
     { name: 'memcpy', fn: () => copy.set(xs) },
     { name: 'moments', fn: () => k.moments(xs, plan, mean, m2, true) },
     { name: 'normalizeAffine', fn: () => k.normalizeAffine(xs, plan, mean, rstd, weight, bias, y) },
-    { name: 'normalizeAffine, new y', fn: () => k.normalizeAffine(xs, plan, mean, rstd, weight, bias, new Float32Array(plan.size)) },
+    {
+      name: 'normalizeAffine, new y',
+      fn: () => k.normalizeAffine(xs, plan, mean, rstd, weight, bias, new Float32Array(plan.size)),
+    },
     { name: 'normForward', fn: () => k.normForward(xs, plan, true, 1e-5, weight, bias, y, ...stats) },
     { name: 'forward', fn: () => noGrad(() => layer.forward(x)) },
-    { name: 'normBackwardReduce', fn: () => k.normBackwardReduce(xs, dys, plan, mean, rstd, weight, ...sums, ...grads) },
-    { name: 'normBackwardInput', fn: () => k.normBackwardInput(xs, dys, plan, mean, rstd, weight, sums[0], sums[1], y) },
+    {
+      name: 'normBackwardReduce',
+      fn: () => k.normBackwardReduce(xs, dys, plan, mean, rstd, weight, ...sums, ...grads),
+    },
+    {
+      name: 'normBackwardInput',
+      fn: () => k.normBackwardInput(xs, dys, plan, mean, rstd, weight, sums[0], sums[1], y),
+    },
     { name: 'normBackward', fn: () => k.normBackward(xs, dys, plan, mean, rstd, weight, 'centered', y, ...grads) },
     {
       name: 'fwd+bwd',

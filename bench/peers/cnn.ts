@@ -47,9 +47,16 @@ export interface CnnResult {
 
 function makeNet(): nn.Sequential {
   return new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10),
+    new nn.Conv2d(1, 8, 3, { padding: 1 }),
+    new nn.BatchNorm2d(8),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1 }),
+    new nn.BatchNorm2d(16),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 7 * 7, 10),
   );
 }
 
@@ -58,13 +65,18 @@ function toTfLayout(name: string, p: Float32Array, shape: readonly number[]): { 
   if (name.endsWith('weight') && shape.length === 4) {
     const [o, i, kh, kw] = shape as [number, number, number, number];
     const out = new Float32Array(p.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = p[((a * i + b) * kh + y) * kw + x]!;
+    for (let a = 0; a < o; a++)
+      for (let b = 0; b < i; b++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = p[((a * i + b) * kh + y) * kw + x]!;
     return { data: out, shape: [kh, kw, i, o] };
   }
   if (name === '9.weight') {
     const [outF, c, hw] = [shape[0]!, 16, 49];
     const out = new Float32Array(p.length);
-    for (let j = 0; j < outF; j++) for (let ch = 0; ch < c; ch++) for (let s = 0; s < hw; s++) out[(s * c + ch) * outF + j] = p[j * c * hw + ch * hw + s]!;
+    for (let j = 0; j < outF; j++)
+      for (let ch = 0; ch < c; ch++)
+        for (let s = 0; s < hw; s++) out[(s * c + ch) * outF + j] = p[j * c * hw + ch * hw + s]!;
     return { data: out, shape: [c * hw, outF] };
   }
   return { data: p, shape: [...shape] };
@@ -86,9 +98,15 @@ function convWithFilterGrad(tf: Tf): (x: TfTensor, w: TfTensor, b: TfTensor) => 
       gradFunc: (dy, [xs, ws]) => {
         const [n, h, wd, cin] = xs!.shape as [number, number, number, number];
         const cout = dy.shape[3]!;
-        const padded = tf.pad(xs!, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+        const padded = tf.pad(xs!, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
         const taps: TfTensor[] = [];
-        for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) taps.push(tf.slice(padded, [0, kh, kw, 0], [n, h, wd, cin]));
+        for (let kh = 0; kh < 3; kh++)
+          for (let kw = 0; kw < 3; kw++) taps.push(tf.slice(padded, [0, kh, kw, 0], [n, h, wd, cin]));
         const cols = tf.reshape(tf.concat(taps, 3), [n * h * wd, 9 * cin]);
         const dw = tf.reshape(tf.matMul(cols, tf.reshape(dy, [n * h * wd, cout]), true, false), [3, 3, cin, cout]);
         return [tf.conv2dTranspose(dy, ws!, xs!.shape, 1, 'same'), dw, tf.sum(dy, [0, 1, 2])];
@@ -122,12 +140,25 @@ export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
   const tfVars: TfTensor[] = [];
   const tfContender = async (backend: 'wasm' | 'cpu'): Promise<Contender> => {
     await tf.setBackend(backend);
-    const vars: TfVariable[] = init.map((p, i) => tf.variable(tf.tensor(p.data, p.shape), true, `${backend}_${named[i]![0]}`));
+    const vars: TfVariable[] = init.map((p, i) =>
+      tf.variable(tf.tensor(p.data, p.shape), true, `${backend}_${named[i]![0]}`),
+    );
     const velocity = init.map((p) => tf.variable(tf.tensor(new Float32Array(p.data.length), p.shape), false));
     const tx = tf.tensor(x.data as Float32Array, [BATCH, 28, 28, 1]);
     const onehot = tf.oneHot(tf.tensor(Int32Array.from(labels), [BATCH], 'int32'), 10);
     tfVars.push(...vars, ...velocity, tx, onehot);
-    const [c1w, c1b, g1, b1, c2w, c2b, g2, b2, fw, fb] = vars as [TfVariable, TfVariable, TfVariable, TfVariable, TfVariable, TfVariable, TfVariable, TfVariable, TfVariable, TfVariable];
+    const [c1w, c1b, g1, b1, c2w, c2b, g2, b2, fw, fb] = vars as [
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+      TfVariable,
+    ];
     const conv = convWithFilterGrad(tf);
     const block = (h: TfTensor, w: TfTensor, b: TfTensor, gamma: TfTensor, beta: TfTensor): TfTensor => {
       const z = conv(h, w, b);
@@ -151,14 +182,21 @@ export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
     const first = step();
     const name = `tfjs-${backend}`;
     checks.push(compare('loss', name, first.loss.dataSync(), [refLoss], 1e-4));
-    first.grads.forEach((g, i) => checks.push(compare(`d ${named[i]![0]}`, name, g.dataSync(), refGrads[i]!, GRAD_ATOL, GRAD_RTOL[backend])));
+    first.grads.forEach((g, i) =>
+      checks.push(compare(`d ${named[i]![0]}`, name, g.dataSync(), refGrads[i]!, GRAD_ATOL, GRAD_RTOL[backend])),
+    );
     tf.dispose([first.loss, ...first.grads]);
     return { name, setup: () => tf.setBackend(backend), fn: () => tf.tidy(() => step().loss).dispose() };
   };
   const tfWasm = await tfContender('wasm');
   const tfCpu = await tfContender('cpu');
   const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.contender))];
-  const contenders: Contender[] = [{ name: 'tg-wasm', fn: tgStep('wasm') }, { name: 'tg-js', fn: tgStep('js') }, tfWasm, tfCpu];
+  const contenders: Contender[] = [
+    { name: 'tg-wasm', fn: tgStep('wasm') },
+    { name: 'tg-js', fn: tgStep('js') },
+    tfWasm,
+    tfCpu,
+  ];
   const t = await interleave(contenders.filter((c) => !failed.includes(c.name)));
   tf.dispose(tfVars);
   setBackend('wasm');

@@ -50,7 +50,10 @@ export async function runMatmul(peers: Peers, size: [number, number, number], se
   };
   const tfWasm = await tfContender('wasm');
   const tfCpu = await tfContender('cpu');
-  const ortRun = await ortRunner(ort, matmulGraph(n, k, m), { A: { data: a.data as Float32Array, dims: [n, k] }, B: { data: b.data as Float32Array, dims: [k, m] } });
+  const ortRun = await ortRunner(ort, matmulGraph(n, k, m), {
+    A: { data: a.data as Float32Array, dims: [n, k] },
+    B: { data: b.data as Float32Array, dims: [k, m] },
+  });
   checks.push(compare('C', 'onnxruntime', await ortRun.run(), ref, 0, MATMUL_RTOL));
 
   const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.contender))];

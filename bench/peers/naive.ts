@@ -6,7 +6,15 @@
  */
 
 /** BatchNorm on [N, C, HW]: statistics per channel over N and HW. */
-export function naiveBatchNorm(x: Float32Array, n: number, c: number, hw: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
+export function naiveBatchNorm(
+  x: Float32Array,
+  n: number,
+  c: number,
+  hw: number,
+  w: Float32Array,
+  b: Float32Array,
+  eps: number,
+): Float32Array {
   const y = new Float32Array(x.length);
   const count = n * hw;
   for (let ch = 0; ch < c; ch++) {
@@ -16,16 +24,24 @@ export function naiveBatchNorm(x: Float32Array, n: number, c: number, hw: number
     let sq = 0;
     for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) sq += (x[(i * c + ch) * hw + j]! - mean) ** 2;
     const rstd = 1 / Math.sqrt(sq / count + eps);
-    for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) {
-      const at = (i * c + ch) * hw + j;
-      y[at] = (x[at]! - mean) * rstd * w[ch]! + b[ch]!;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < hw; j++) {
+        const at = (i * c + ch) * hw + j;
+        y[at] = (x[at]! - mean) * rstd * w[ch]! + b[ch]!;
+      }
   }
   return y;
 }
 
 /** LayerNorm (or RMSNorm when `centered` is false) over the last `d` elements of each row. */
-export function naiveLayerNorm(x: Float32Array, d: number, w: Float32Array, b: Float32Array | null, eps: number, centered = true): Float32Array {
+export function naiveLayerNorm(
+  x: Float32Array,
+  d: number,
+  w: Float32Array,
+  b: Float32Array | null,
+  eps: number,
+  centered = true,
+): Float32Array {
   const y = new Float32Array(x.length);
   for (let row = 0; row < x.length; row += d) {
     let sum = 0;
@@ -40,7 +56,16 @@ export function naiveLayerNorm(x: Float32Array, d: number, w: Float32Array, b: F
 }
 
 /** GroupNorm on [N, C, HW] with G groups (InstanceNorm is G = C): statistics per (n, group). */
-export function naiveGroupNorm(x: Float32Array, n: number, c: number, hw: number, groups: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
+export function naiveGroupNorm(
+  x: Float32Array,
+  n: number,
+  c: number,
+  hw: number,
+  groups: number,
+  w: Float32Array,
+  b: Float32Array,
+  eps: number,
+): Float32Array {
   const y = new Float32Array(x.length);
   const perGroup = (c / groups) * hw;
   for (let i = 0; i < n; i++) {

@@ -20,7 +20,14 @@
  */
 import { manualSeed, nn, noGrad, randn, setBackend, tensor, type Module, type Tensor } from '../../src/index.js';
 import { naiveBatchNorm, naiveGroupNorm, naiveLayerNorm } from './naive.js';
-import { batchNormGraph, groupNormGraph, instanceNormGraph, layerNormGraph, ortRunner, rmsNormGraph } from './ortModels.js';
+import {
+  batchNormGraph,
+  groupNormGraph,
+  instanceNormGraph,
+  layerNormGraph,
+  ortRunner,
+  rmsNormGraph,
+} from './ortModels.js';
 import type { Graph } from './onnx.js';
 import type { Peers, Tf, TfTensor } from './peers.js';
 import { compare, interleave, type Check, type Contender } from './timing.js';
@@ -196,9 +203,17 @@ export async function runNormCase(peers: Peers, c: NormCase, seed: number): Prom
   const tfOut = (data: Float32Array): Float32Array => (nhwc ? transposeNC(data, c.shape, false) : data);
   const tfShape = nhwc ? [c.shape[0]!, ...c.shape.slice(2), c.shape[1]!] : c.shape;
   const tfTensors: TfTensor[] = [];
-  const tfContenders = async (backend: 'wasm' | 'cpu', backward: boolean): Promise<{ fwd: Contender; bwd: Contender }> => {
+  const tfContenders = async (
+    backend: 'wasm' | 'cpu',
+    backward: boolean,
+  ): Promise<{ fwd: Contender; bwd: Contender }> => {
     await tf.setBackend(backend);
-    const [tx, tdy, tw, tb] = [tf.tensor(tfIn(x.data as Float32Array), tfShape), tf.tensor(tfIn(dy.data as Float32Array), tfShape), tf.tensor(w, [paramSize]), tf.tensor(b, [paramSize])];
+    const [tx, tdy, tw, tb] = [
+      tf.tensor(tfIn(x.data as Float32Array), tfShape),
+      tf.tensor(tfIn(dy.data as Float32Array), tfShape),
+      tf.tensor(w, [paramSize]),
+      tf.tensor(b, [paramSize]),
+    ];
     tfTensors.push(tx, tdy, tw, tb);
     // Gradients w.r.t. x, w and b (RMSNorm has no b: tf.grads rejects an input the output ignores).
     const args = layer.bias ? [tx, tw, tb] : [tx, tw];
@@ -210,7 +225,18 @@ export async function runNormCase(peers: Peers, c: NormCase, seed: number): Prom
     y.dispose();
     if (backward) {
       const g = tf.tidy(() => grads(args, tdy));
-      refGrads.forEach((ref, i) => checks.push(compare(gradNames[i]!, `${name} fwd+bwd`, i === 0 ? tfOut(g[i]!.dataSync()) : g[i]!.dataSync(), ref, GRAD_ATOL, GRAD_RTOL)));
+      refGrads.forEach((ref, i) =>
+        checks.push(
+          compare(
+            gradNames[i]!,
+            `${name} fwd+bwd`,
+            i === 0 ? tfOut(g[i]!.dataSync()) : g[i]!.dataSync(),
+            ref,
+            GRAD_ATOL,
+            GRAD_RTOL,
+          ),
+        ),
+      );
       tf.dispose(g);
     }
     return {
@@ -227,7 +253,9 @@ export async function runNormCase(peers: Peers, c: NormCase, seed: number): Prom
 
   // typegrad js, naive
   checks.push(compare('forward', 'tg-js', tg('js')() as Float32Array, refY, FWD_ATOL));
-  (tgBackward('js')() as Float32Array[]).forEach((g, i) => checks.push(compare(gradNames[i]!, 'tg-js fwd+bwd', g, refGrads[i]!, GRAD_ATOL, GRAD_RTOL)));
+  (tgBackward('js')() as Float32Array[]).forEach((g, i) =>
+    checks.push(compare(gradNames[i]!, 'tg-js fwd+bwd', g, refGrads[i]!, GRAD_ATOL, GRAD_RTOL)),
+  );
   checks.push(compare('forward', 'naive', naiveForward(c, x.data as Float32Array, w, b), refY, FWD_ATOL));
 
   const copy = new Float32Array(x.size);

@@ -67,7 +67,8 @@ export const field = {
 };
 
 /** A node attribute: one int, one float, or a list of either. */
-export type Attribute = { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] };
+export type Attribute =
+  { int: number } | { float: number } | { ints: readonly number[] } | { floats: readonly number[] };
 
 export function attributeProto(name: string, a: Attribute): Uint8Array {
   const parts = [field.string(1, name)];

@@ -19,14 +19,24 @@ export interface OrtRunner {
   run(): Promise<Float32Array>;
 }
 
-export async function ortRunner(ort: Ort, graph: Graph, feeds: Record<string, { data: Float32Array; dims: readonly number[] }>): Promise<OrtRunner> {
+export async function ortRunner(
+  ort: Ort,
+  graph: Graph,
+  feeds: Record<string, { data: Float32Array; dims: readonly number[] }>,
+): Promise<OrtRunner> {
   const session: OrtSession = await ort.InferenceSession.create(modelProto(graph), ORT_SESSION_OPTIONS);
   const tensors: Record<string, OrtTensor> = {};
   for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', f.data, f.dims);
   return { run: async () => (await session.run(tensors))['Y']!.data };
 }
 
-function oneNode(opset: number, node: Node, shape: readonly number[], params: Record<string, Float32Array>, outShape = shape): Graph {
+function oneNode(
+  opset: number,
+  node: Node,
+  shape: readonly number[],
+  params: Record<string, Float32Array>,
+  outShape = shape,
+): Graph {
   return {
     opset,
     nodes: [node],
@@ -45,27 +55,69 @@ export function batchNormGraph(shape: readonly number[], weight: Float32Array, b
     outputs: ['Y', 'running_mean', 'running_var'],
     attributes: { epsilon: { float: eps }, momentum: { float: 0.9 }, training_mode: { int: 1 } },
   };
-  return oneNode(15, node, shape, { scale: weight, B: bias, input_mean: new Float32Array(c), input_var: new Float32Array(c).fill(1) });
+  return oneNode(15, node, shape, {
+    scale: weight,
+    B: bias,
+    input_mean: new Float32Array(c),
+    input_var: new Float32Array(c).fill(1),
+  });
 }
 
 /** LayerNormalization over the trailing `normalizedRank` axes (weight and bias of that shape, flattened). */
-export function layerNormGraph(shape: readonly number[], normalizedRank: number, weight: Float32Array, bias: Float32Array, eps: number): Graph {
-  const node: Node = { opType: 'LayerNormalization', inputs: ['X', 'scale', 'B'], outputs: ['Y'], attributes: { axis: { int: -normalizedRank }, epsilon: { float: eps } } };
+export function layerNormGraph(
+  shape: readonly number[],
+  normalizedRank: number,
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+): Graph {
+  const node: Node = {
+    opType: 'LayerNormalization',
+    inputs: ['X', 'scale', 'B'],
+    outputs: ['Y'],
+    attributes: { axis: { int: -normalizedRank }, epsilon: { float: eps } },
+  };
   return oneNode(17, node, shape, { scale: weight, B: bias });
 }
 
-export function groupNormGraph(shape: readonly number[], numGroups: number, weight: Float32Array, bias: Float32Array, eps: number): Graph {
-  const node: Node = { opType: 'GroupNormalization', inputs: ['X', 'scale', 'B'], outputs: ['Y'], attributes: { num_groups: { int: numGroups }, epsilon: { float: eps } } };
+export function groupNormGraph(
+  shape: readonly number[],
+  numGroups: number,
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+): Graph {
+  const node: Node = {
+    opType: 'GroupNormalization',
+    inputs: ['X', 'scale', 'B'],
+    outputs: ['Y'],
+    attributes: { num_groups: { int: numGroups }, epsilon: { float: eps } },
+  };
   return oneNode(21, node, shape, { scale: weight, B: bias });
 }
 
-export function instanceNormGraph(shape: readonly number[], weight: Float32Array, bias: Float32Array, eps: number): Graph {
-  const node: Node = { opType: 'InstanceNormalization', inputs: ['X', 'scale', 'B'], outputs: ['Y'], attributes: { epsilon: { float: eps } } };
+export function instanceNormGraph(
+  shape: readonly number[],
+  weight: Float32Array,
+  bias: Float32Array,
+  eps: number,
+): Graph {
+  const node: Node = {
+    opType: 'InstanceNormalization',
+    inputs: ['X', 'scale', 'B'],
+    outputs: ['Y'],
+    attributes: { epsilon: { float: eps } },
+  };
   return oneNode(17, node, shape, { scale: weight, B: bias });
 }
 
 export function rmsNormGraph(shape: readonly number[], weight: Float32Array, eps: number): Graph {
-  const node: Node = { opType: 'RMSNormalization', inputs: ['X', 'scale'], outputs: ['Y'], attributes: { axis: { int: -1 }, epsilon: { float: eps } } };
+  const node: Node = {
+    opType: 'RMSNormalization',
+    inputs: ['X', 'scale'],
+    outputs: ['Y'],
+    attributes: { axis: { int: -1 }, epsilon: { float: eps } },
+  };
   return oneNode(23, node, shape, { scale: weight });
 }
 
@@ -88,5 +140,6 @@ export async function probeOrt(ort: Ort): Promise<void> {
   const b = Float32Array.from([1, 0, 0, 1, 1, 1]);
   const r = await ortRunner(ort, matmulGraph(2, 3, 2), { A: { data: a, dims: [2, 3] }, B: { data: b, dims: [3, 2] } });
   const y = Array.from(await r.run());
-  if (y.join() !== '4,5,10,11') throw new Error(`bench:peers: onnxruntime-node probe gave [${y}], expected [4,5,10,11]`);
+  if (y.join() !== '4,5,10,11')
+    throw new Error(`bench:peers: onnxruntime-node probe gave [${y}], expected [4,5,10,11]`);
 }

@@ -62,7 +62,9 @@ export interface Tf {
   slice(x: T, begin: number[], size: number[]): T;
   concat(tensors: T[], axis: number): T;
   conv2dTranspose(x: T, filter: T, outputShape: number[], strides: number, pad: Pad): T;
-  customGrad(f: (x: T, w: T, b: T, save: (saved: T[]) => void) => { value: T; gradFunc: (dy: T, saved: T[]) => T[] }): (x: T, w: T, b: T) => T;
+  customGrad(
+    f: (x: T, w: T, b: T, save: (saved: T[]) => void) => { value: T; gradFunc: (dy: T, saved: T[]) => T[] },
+  ): (x: T, w: T, b: T) => T;
   relu(a: T): T;
   maxPool(x: T, filterSize: number, strides: number, pad: Pad): T;
   oneHot(indices: T, depth: number): T;
@@ -104,7 +106,14 @@ export const ORT_SESSION_OPTIONS = {
 /** Registers tfjs-core's gradient functions (what `import '@tensorflow/tfjs'` does), see above. */
 function registerGradients(require: NodeJS.Require): void {
   const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  const bundle = buildSync({ entryPoints: [entry], bundle: true, format: 'cjs', platform: 'node', write: false, logLevel: 'error' });
+  const bundle = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    write: false,
+    logLevel: 'error',
+  });
   const module = { exports: {} };
   new Function('module', 'exports', 'require', bundle.outputFiles[0]!.text)(module, module.exports, require);
 }
@@ -114,7 +123,11 @@ export async function loadPeers(peersDir: string): Promise<Peers> {
   const require = createRequire(join(peersDir, 'package.json'));
   const tf = require('@tensorflow/tfjs-core') as Tf;
   require('@tensorflow/tfjs-backend-cpu');
-  const tfWasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(prefix: string): void; setThreadsCount(n: number): void; getThreadsCount(): number };
+  const tfWasm = require('@tensorflow/tfjs-backend-wasm') as {
+    setWasmPaths(prefix: string): void;
+    setThreadsCount(n: number): void;
+    getThreadsCount(): number;
+  };
   const ort = require('onnxruntime-node') as Ort;
 
   registerGradients(require);

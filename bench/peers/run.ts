@@ -11,10 +11,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = import.meta.dirname;
-const wanted = Object.keys((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+const wanted = Object.keys(
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+    .dependencies,
+);
 const missing = wanted.filter((name) => !existsSync(join(dir, 'node_modules', name, 'package.json')));
 if (missing.length > 0) {
-  console.log(`bench:peers: installing ${missing.join(', ')} into bench/peers/node_modules (npm install --ignore-scripts)`);
-  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', dir], { stdio: 'inherit', shell: process.platform === 'win32' });
+  console.log(
+    `bench:peers: installing ${missing.join(', ')} into bench/peers/node_modules (npm install --ignore-scripts)`,
+  );
+  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefix', dir], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
 }
 await import('./suite.js');

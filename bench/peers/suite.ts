@@ -30,11 +30,20 @@ function git(args: string[]): string {
   }
 }
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '?';
-const dirty = git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).map((l) => l.slice(3));
+const dirty = git(['status', '--porcelain', '--', 'src'])
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => l.slice(3));
 const commit = git(['log', '-1', '--format=%h %cI']).trim();
 console.log(`bench:peers ${new Date().toISOString()}`);
-console.log(`machine: ${availableParallelism()} cores (nproc), ${cpuModel}, Node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-console.log(`typegrad: commit ${commit}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', clean src/'}`);
+console.log(
+  `machine: ${availableParallelism()} cores (nproc), ${cpuModel}, Node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `typegrad: commit ${commit}${dirty.length ? `, with uncommitted changes in ${dirty.join(', ')}` : ', clean src/'}`,
+);
 const peers = await loadPeers(import.meta.dirname);
 for (const line of peers.description) console.log(`peer: ${line}`);
 console.log(
@@ -58,13 +67,16 @@ async function guarded<R>(where: string, fn: () => Promise<R>): Promise<R | null
   try {
     return await fn();
   } catch (e) {
-    failures.push(`${where}: threw ${e instanceof Error ? (e.stack ?? e.message).split('\n').slice(0, 4).join(' / ') : String(e)}`);
+    failures.push(
+      `${where}: threw ${e instanceof Error ? (e.stack ?? e.message).split('\n').slice(0, 4).join(' / ') : String(e)}`,
+    );
     process.exitCode = 1;
     return null;
   }
 }
 const cell = (t: Record<string, number>, name: string): string => (t[name] === undefined ? '-' : ms(t[name]!));
-const gflops = (size: readonly number[], v: number | undefined): string => (v === undefined ? '-' : ((2 * size[0]! * size[1]! * size[2]!) / v / 1e6).toFixed(1));
+const gflops = (size: readonly number[], v: number | undefined): string =>
+  v === undefined ? '-' : ((2 * size[0]! * size[1]! * size[2]!) / v / 1e6).toFixed(1);
 
 const norms: NormResult[] = [];
 if (only.includes('norms')) {
@@ -153,7 +165,12 @@ if (norms.length) {
   for (const { c, t } of norms) {
     const at = `${c.name} [${c.shape}]`;
     target((v) => v <= 0.5, per(t, 'tg-wasm', 'onnxruntime'), `forward <= 0.5x onnxruntime, ${at}`);
-    if (c.large) target((v) => v <= 3, per(t, 'tg-wasm', 'memcpy'), `forward within 3x memcpy, ${at} (tg / slice ${ratio(per(t, 'tg-wasm', 'slice'))})`);
+    if (c.large)
+      target(
+        (v) => v <= 3,
+        per(t, 'tg-wasm', 'memcpy'),
+        `forward within 3x memcpy, ${at} (tg / slice ${ratio(per(t, 'tg-wasm', 'slice'))})`,
+      );
     target((v) => v <= 2.5, per(t, 'tg-wasm fwd+bwd', 'tg-wasm'), `fwd+bwd <= 2.5x own forward, ${at}`);
     target((v) => v >= 4, per(t, 'tfjs-wasm fwd+bwd', 'tg-wasm fwd+bwd'), `fwd+bwd >= 4x faster than tfjs-wasm, ${at}`);
     target((v) => v >= 2, per(t, 'naive', 'tg-js'), `TS path >= 2x faster than naive, ${at}`);
@@ -174,12 +191,19 @@ if (matmuls.length) {
       'tg / ORT': ratio(per(t, 'onnxruntime', 'tg-wasm')),
     })),
   );
-  for (const { size, t } of matmuls) target((v) => v >= 0.7, per(t, 'tfjs-wasm', 'tg-wasm'), `matmul >= 0.7x tfjs-wasm GFLOP/s, ${size.join('x')}`);
+  for (const { size, t } of matmuls)
+    target((v) => v >= 0.7, per(t, 'tfjs-wasm', 'tg-wasm'), `matmul >= 0.7x tfjs-wasm GFLOP/s, ${size.join('x')}`);
 }
 if (cnn) {
   const t = cnn.t;
   console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): ms per step\n');
-  printTable(['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu'].map((name): Row => ({ contender: name, 'ms / step': cell(t, name), 'x tg-wasm': ratio(per(t, name, 'tg-wasm')) })));
+  printTable(
+    ['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu'].map((name): Row => ({
+      contender: name,
+      'ms / step': cell(t, name),
+      'x tg-wasm': ratio(per(t, name, 'tg-wasm')),
+    })),
+  );
   target((v) => v > 1, per(t, 'tfjs-wasm', 'tg-wasm'), 'CNN step faster than tfjs-wasm (tfjs-wasm / tg)');
 }
 
@@ -202,4 +226,8 @@ printTable(
 for (const f of failures) console.log(`FAILED: ${f}`);
 console.log('\nIssue 5 targets\n');
 for (const line of targets) console.log(`  ${line}`);
-console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average at the end ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(
+  `\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average at the end ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}`,
+);

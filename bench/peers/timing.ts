@@ -54,7 +54,10 @@ async function call(fn: () => unknown): Promise<number> {
 }
 
 /** Milliseconds per contender name (contenders have been called once already: the check). */
-export async function interleave(contenders: readonly Contender[], opts: TimingOptions = DEFAULT_TIMING): Promise<Record<string, number>> {
+export async function interleave(
+  contenders: readonly Contender[],
+  opts: TimingOptions = DEFAULT_TIMING,
+): Promise<Record<string, number>> {
   const calls = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const roundMedians = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const rounds = new Map<string, number>();
@@ -78,7 +81,8 @@ export async function interleave(contenders: readonly Contender[], opts: TimingO
     }
   }
   const result: Record<string, number> = {};
-  for (const c of contenders) result[c.name] = opts.stat === 'median' ? median(calls.get(c.name)!) : Math.min(...roundMedians.get(c.name)!);
+  for (const c of contenders)
+    result[c.name] = opts.stat === 'median' ? median(calls.get(c.name)!) : Math.min(...roundMedians.get(c.name)!);
   return result;
 }
 
@@ -102,7 +106,14 @@ export interface Check {
  * (the rtol term scales the bound for outputs such as weight gradients, which are sums over
  * thousands of elements). A length mismatch or a NaN fails.
  */
-export function compare(what: string, contender: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): Check {
+export function compare(
+  what: string,
+  contender: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+): Check {
   let diff = actual.length === expected.length ? 0 : Infinity;
   let scale = 0;
   for (let i = 0; i < expected.length && i < actual.length; i++) {

@@ -21,14 +21,26 @@ const ROOT = resolve(HERE, '..', '..');
 
 /** Bundles typegrad.js and main.js and copies index.html into `outDir`. */
 export async function buildBrowserExample(outDir: string): Promise<void> {
-  const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'error' } as const;
+  const common = {
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    logLevel: 'error',
+  } as const;
   await build({ ...common, entryPoints: [join(ROOT, 'src', 'index.ts')], outfile: join(outDir, 'typegrad.js') });
   await build({
     ...common,
     entryPoints: [join(HERE, 'main.ts')],
     outfile: join(outDir, 'main.js'),
     // The page loads the library from the file next to it, as a plain ES module import.
-    plugins: [{ name: 'typegrad-external', setup: (b) => b.onResolve({ filter: /^\.\/typegrad\.js$/ }, () => ({ path: './typegrad.js', external: true })) }],
+    plugins: [
+      {
+        name: 'typegrad-external',
+        setup: (b) => b.onResolve({ filter: /^\.\/typegrad\.js$/ }, () => ({ path: './typegrad.js', external: true })),
+      },
+    ],
   });
   copyFileSync(join(HERE, 'index.html'), join(outDir, 'index.html'));
 }

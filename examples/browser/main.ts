@@ -16,7 +16,11 @@ import { availableBackends, createRegression, runNormCases } from './shared.js';
 const STEPS = 300;
 const STEPS_PER_FRAME = 10;
 
-function draw(canvas: HTMLCanvasElement, series: { values: number[]; color: string; xs?: number[] }[], opts: { log: boolean; steps?: number }): void {
+function draw(
+  canvas: HTMLCanvasElement,
+  series: { values: number[]; color: string; xs?: number[] }[],
+  opts: { log: boolean; steps?: number },
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   const pad = 24;
@@ -53,7 +57,14 @@ async function main(): Promise<number[]> {
     for (let i = 0; i < STEPS_PER_FRAME && losses.length < STEPS; i++) losses.push(model.step());
     draw(lossCanvas, [{ values: losses, color: '#dc2626' }], { log: true, steps: STEPS });
     const { target, prediction } = model.predict();
-    draw(fitCanvas, [{ values: target, color: '#9ca3af' }, { values: prediction, color: '#2563eb' }], { log: false });
+    draw(
+      fitCanvas,
+      [
+        { values: target, color: '#9ca3af' },
+        { values: prediction, color: '#2563eb' },
+      ],
+      { log: false },
+    );
     status.textContent = `backend ${tg.getBackend()}  step ${losses.length}/${STEPS}  loss ${losses[losses.length - 1]!.toFixed(5)}`;
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }

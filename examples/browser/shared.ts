@@ -28,7 +28,12 @@ export const NORM_CASES: readonly NormCase[] = [
   { name: 'BatchNorm2d', make: (tg) => new tg.nn.BatchNorm2d(8), shape: [4, 8, 8, 8], mode: 'train' },
   { name: 'BatchNorm2d eval', make: (tg) => new tg.nn.BatchNorm2d(8), shape: [4, 8, 8, 8], mode: 'eval' },
   { name: 'BatchNorm3d', make: (tg) => new tg.nn.BatchNorm3d(2), shape: [2, 2, 3, 3, 3], mode: 'train' },
-  { name: 'InstanceNorm1d affine', make: (tg) => new tg.nn.InstanceNorm1d(3, { affine: true }), shape: [2, 3, 6], mode: 'train' },
+  {
+    name: 'InstanceNorm1d affine',
+    make: (tg) => new tg.nn.InstanceNorm1d(3, { affine: true }),
+    shape: [2, 3, 6],
+    mode: 'train',
+  },
   {
     name: 'InstanceNorm2d tracked',
     make: (tg) => new tg.nn.InstanceNorm2d(4, { affine: true, trackRunningStats: true }),
@@ -43,9 +48,19 @@ export const NORM_CASES: readonly NormCase[] = [
   },
   { name: 'InstanceNorm3d', make: (tg) => new tg.nn.InstanceNorm3d(2), shape: [1, 2, 3, 3, 3], mode: 'train' },
   { name: 'LayerNorm [64]', make: (tg) => new tg.nn.LayerNorm(64), shape: [16, 64], mode: 'train' },
-  { name: 'LayerNorm [4, 5] no bias', make: (tg) => new tg.nn.LayerNorm([4, 5], { bias: false }), shape: [3, 4, 5], mode: 'train' },
+  {
+    name: 'LayerNorm [4, 5] no bias',
+    make: (tg) => new tg.nn.LayerNorm([4, 5], { bias: false }),
+    shape: [3, 4, 5],
+    mode: 'train',
+  },
   { name: 'GroupNorm 4 of 8', make: (tg) => new tg.nn.GroupNorm(4, 8), shape: [2, 8, 8, 8], mode: 'train' },
-  { name: 'GroupNorm 2 of 6, no affine', make: (tg) => new tg.nn.GroupNorm(2, 6, { affine: false }), shape: [2, 6, 3], mode: 'train' },
+  {
+    name: 'GroupNorm 2 of 6, no affine',
+    make: (tg) => new tg.nn.GroupNorm(2, 6, { affine: false }),
+    shape: [2, 6, 3],
+    mode: 'train',
+  },
   { name: 'RMSNorm [32]', make: (tg) => new tg.nn.RMSNorm(32), shape: [16, 32], mode: 'train' },
 ];
 
@@ -123,12 +138,22 @@ export function createRegression(tg: TypegradModule, seed = 0): Regression {
   tg.manualSeed(seed);
   const n = 64;
   const hidden = 32;
-  const xs = tg.arange(n).mul(2 / (n - 1)).sub(1).reshape([n, 1]); // n points in [-1, 1]
-  const ys = tg.tensor(Array.from(xs.data, (v) => Math.sin(3 * v)), [n, 1]);
+  const xs = tg
+    .arange(n)
+    .mul(2 / (n - 1))
+    .sub(1)
+    .reshape([n, 1]); // n points in [-1, 1]
+  const ys = tg.tensor(
+    Array.from(xs.data, (v) => Math.sin(3 * v)),
+    [n, 1],
+  );
   const w1 = tg.randn([1, hidden]).mul(2).requiresGrad_();
   const b1 = tg.randn([hidden]).requiresGrad_();
   const norm = new tg.nn.LayerNorm(hidden);
-  const w2 = tg.randn([hidden, 1]).mul(1 / Math.sqrt(hidden)).requiresGrad_();
+  const w2 = tg
+    .randn([hidden, 1])
+    .mul(1 / Math.sqrt(hidden))
+    .requiresGrad_();
   const b2 = tg.zeros([1], { requiresGrad: true });
   const optimizer = new tg.optim.Adam([w1, b1, w2, b2, ...norm.parameters()], { lr: 0.02 });
   const forward = (): Tensor => norm.forward(xs.matmul(w1).add(b1)).tanh().matmul(w2).add(b2);

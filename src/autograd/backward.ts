@@ -86,7 +86,9 @@ function accumulateLeaf(leaf: Tensor, g: Tensor): void {
 /** Implements `Tensor.backward`. */
 export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) {
-    throw new Error('backward: this tensor does not require grad and has no grad function (did you call it inside noGrad, or on a detached tensor?)');
+    throw new Error(
+      'backward: this tensor does not require grad and has no grad function (did you call it inside noGrad, or on a detached tensor?)',
+    );
   }
   let seed: Tensor;
   if (grad === undefined) {
@@ -101,7 +103,9 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       throw new Error(`backward: grad must be a Tensor of shape ${fmtShape(root.shape)}, got ${describeValue(grad)}`);
     }
     if (!sameShape(grad.shape, root.shape)) {
-      throw new Error(`backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`);
+      throw new Error(
+        `backward: grad must have the output's shape ${fmtShape(root.shape)}, got ${fmtShape(grad.shape)}`,
+      );
     }
     seed = grad;
     takeOver(seed); // the caller keeps the seed: never adopt it, even if an op once handed it over

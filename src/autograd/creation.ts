@@ -94,7 +94,9 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
       return;
     }
     if (typeof values !== 'number') {
-      throw new Error(`tensor: values must be rectangular nested arrays of numbers or booleans; found ${describeValue(values)} where a number was expected at depth ${axis}`);
+      throw new Error(
+        `tensor: values must be rectangular nested arrays of numbers or booleans; found ${describeValue(values)} where a number was expected at depth ${axis}`,
+      );
     }
     out.values.push(values);
     return;
@@ -107,7 +109,8 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
   for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out);
 }
 
-const BAD_VALUES = 'tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array';
+const BAD_VALUES =
+  'tensor: values must be a number, a boolean, nested arrays or a Float32Array/Float64Array/Int32Array/Uint8Array';
 
 /**
  * A tensor from values (copied); the shape is inferred from the nesting, or, with `shape`, flat
@@ -226,7 +229,8 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts?: Create
   checkSize([n], 'arange', 'result shape');
   const integral = [start, stop, step].every(Number.isInteger);
   const inferred = integral ? 'int32' : 'float32';
-  const dtype = opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
+  const dtype =
+    opts?.dtype === undefined ? inferred : checkDtype(opts.dtype, 'arange', ['float32', 'float64', 'int32']);
   if (dtype === 'int32' && n > 0) {
     toInt32(start, 'arange');
     toInt32(start + (n - 1) * step, 'arange');
@@ -315,7 +319,8 @@ export function bernoulli(p: Tensor, opts: SampleOptions = {}): Tensor {
   if (!(p instanceof Tensor)) throw new Error(`bernoulli: p must be a Tensor of probabilities, got ${typeof p}`);
   for (let i = 0; i < p.size; i++) {
     const v = p.data[i]!;
-    if (!(v >= 0 && v <= 1)) throw new Error(`bernoulli: p must contain probabilities in [0, 1], got ${v} at flat index ${i}`);
+    if (!(v >= 0 && v <= 1))
+      throw new Error(`bernoulli: p must contain probabilities in [0, 1], got ${v} at flat index ${i}`);
   }
   const out = allocate(p.dtype, p.size);
   fillBernoulli(opts.generator ?? defaultGenerator, p.data, out);
@@ -353,8 +358,12 @@ export function randint(
   const high = twoBounds ? b : a;
   const shape = (twoBounds ? c : b) as readonly number[];
   const opts = ((twoBounds ? d : c) ?? {}) as RandintOptions;
-  for (const [name, v] of [['low', low], ['high', high]] as const) {
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`randint: ${name} must be an integer, got ${String(v)}`);
+  for (const [name, v] of [
+    ['low', low],
+    ['high', high],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new Error(`randint: ${name} must be an integer, got ${String(v)}`);
   }
   if (low >= high) throw new Error(`randint: expected low < high, got low=${low} >= high=${high}`);
   checkShape(shape, 'randint');
@@ -407,13 +416,17 @@ export interface MultinomialOptions extends SampleOptions {
 export function multinomial(probs: Tensor, numSamples: number, opts: MultinomialOptions = {}): Tensor {
   if (!(probs instanceof Tensor)) throw new Error(`multinomial: probs must be a Tensor, got ${typeof probs}`);
   if (probs.ndim !== 1 && probs.ndim !== 2) {
-    throw new Error(`multinomial: probs must be 1-d or 2-d (prob_dist must be 1 or 2 dim), got shape ${fmtShape(probs.shape)}`);
+    throw new Error(
+      `multinomial: probs must be 1-d or 2-d (prob_dist must be 1 or 2 dim), got shape ${fmtShape(probs.shape)}`,
+    );
   }
   if (probs.dtype !== 'float32' && probs.dtype !== 'float64') {
     throw new Error(`multinomial: probs must be a float32 or float64 tensor, got dtype '${probs.dtype}'`);
   }
   if (typeof numSamples !== 'number' || !Number.isInteger(numSamples) || numSamples <= 0) {
-    throw new Error(`multinomial: numSamples must be a positive integer (cannot sample n_sample <= 0 samples), got ${String(numSamples)}`);
+    throw new Error(
+      `multinomial: numSamples must be a positive integer (cannot sample n_sample <= 0 samples), got ${String(numSamples)}`,
+    );
   }
   const replacement = opts.replacement ?? false;
   const categories = probs.shape[probs.ndim - 1]!;
@@ -429,11 +442,14 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
     for (let c = 0; c < categories; c++) {
       const v = w[r * categories + c]!;
       if (!(v >= 0 && v < Infinity)) {
-        throw new Error(`multinomial: probability tensor contains either inf, nan or element < 0, got ${v} at flat index ${r * categories + c}`);
+        throw new Error(
+          `multinomial: probability tensor contains either inf, nan or element < 0, got ${v} at flat index ${r * categories + c}`,
+        );
       }
       total += v;
     }
-    if (!(total > 0)) throw new Error(`multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row ${r}`);
+    if (!(total > 0))
+      throw new Error(`multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row ${r}`);
   }
   const out = new Int32Array(rows * numSamples);
   multinomialRows(opts.generator ?? defaultGenerator, w, rows, categories, numSamples, replacement, out);

@@ -51,9 +51,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   const raise = checkBoolean(opts.raise ?? true, 'gradcheck', 'raise');
   if (typeof fn !== 'function') throw new Error(`gradcheck: fn must be a function, got ${describeValue(fn)}`);
   if (!Array.isArray(inputs)) {
-    throw new Error(
-      `gradcheck: inputs must be an array of Tensors, got ${describeValue(inputs)}`,
-    );
+    throw new Error(`gradcheck: inputs must be an array of Tensors, got ${describeValue(inputs)}`);
   }
   inputs.forEach((t, i) => checkTensor(t, 'gradcheck', `inputs[${i}]`));
   if (!inputs.some((t) => t.requiresGrad)) {

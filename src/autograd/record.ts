@@ -38,7 +38,10 @@ export function record(
  */
 export function recordPassThrough(x: Tensor, name: string, backward: (g: Tensor) => Tensor): Tensor {
   const out = new Tensor(x.storage.array, x.shape, false, {
-    base: x, strides: x.stride(), offset: x.storageOffset(), detached: true,
+    base: x,
+    strides: x.stride(),
+    offset: x.storageOffset(),
+    detached: true,
   });
   return record(out, name, [x], (g) => [backward(g)]);
 }

@@ -6,7 +6,15 @@
  * backward sit side by side; views are in ops/shape.ts, in-place ops in ops/inplace.ts.
  */
 import { checkBoolean } from '../tensor/check.js';
-import { allocate, describeValue, dtypeOf, isFloating, isTensorData, type DType, type TensorData } from '../tensor/dtype.js';
+import {
+  allocate,
+  describeValue,
+  dtypeOf,
+  isFloating,
+  isTensorData,
+  type DType,
+  type TensorData,
+} from '../tensor/dtype.js';
 import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
 import { checkShape, fmtShape, normalizeAxis, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { stridedCopy } from '../tensor/kernels/elementwise.js';
@@ -18,13 +26,40 @@ import { amin, logsumexp, max, mean, norm, prod, std, sum, variance, type VarOpt
 import { cumsum } from './ops/cumulative.js';
 import { normalFill, uniformFill, type FillOptions } from './ops/randomFill.js';
 import {
-  argExtreme, extremeAlong, sort, topk, type SortOptions, type TopkOptions, type ValuesIndices,
+  argExtreme,
+  extremeAlong,
+  sort,
+  topk,
+  type SortOptions,
+  type TopkOptions,
+  type ValuesIndices,
 } from './ops/sortSelect.js';
 import {
-  clamp, cos, expm1, log10, log1p, log2, reciprocal, rsqrt, sin, square, stepFunction,
+  clamp,
+  cos,
+  expm1,
+  log10,
+  log1p,
+  log2,
+  reciprocal,
+  rsqrt,
+  sin,
+  square,
+  stepFunction,
 } from './ops/unaryMath.js';
 import {
-  contiguous, expand, flatten, narrow, permute, reshape, select, slice, squeeze, transpose, unsqueeze, view,
+  contiguous,
+  expand,
+  flatten,
+  narrow,
+  permute,
+  reshape,
+  select,
+  slice,
+  squeeze,
+  transpose,
+  unsqueeze,
+  view,
 } from './ops/shape.js';
 import { add_, clamp_, copy_, div_, fill_, maskedFill_, mul_, sub_, zero_ } from './ops/inplace.js';
 import { addHook, retainOn, type RemovableHandle, type TensorHook } from './hooks.js';
@@ -124,7 +159,9 @@ export class Tensor {
     }
     checkShape(shape, 'Tensor');
     if (view === undefined && data.length !== sizeOf(shape)) {
-      throw new Error(`Tensor: data has ${data.length} elements, expected ${sizeOf(shape)} for shape ${fmtShape(shape)}`);
+      throw new Error(
+        `Tensor: data has ${data.length} elements, expected ${sizeOf(shape)} for shape ${fmtShape(shape)}`,
+      );
     }
     this.shape = Object.freeze([...shape]);
     this.numel = sizeOf(shape);
@@ -134,11 +171,12 @@ export class Tensor {
     this.viewStrides = view ? Object.freeze([...view.strides]) : null;
     this.base = view === undefined || view.detached ? null : (view.base.base ?? view.base);
     const array = this.storage.array;
-    this.contiguousData = view !== undefined && !isContiguousLayout(this.shape, view.strides)
-      ? null
-      : this.offset === 0 && this.numel === array.length
-        ? array
-        : array.subarray(this.offset, this.offset + this.numel);
+    this.contiguousData =
+      view !== undefined && !isContiguousLayout(this.shape, view.strides)
+        ? null
+        : this.offset === 0 && this.numel === array.length
+          ? array
+          : array.subarray(this.offset, this.offset + this.numel);
     this.requiresGrad = requiresGrad;
   }
 
@@ -238,31 +276,41 @@ export class Tensor {
    * @example
    * tensor([1, 2]).add(tensor([[10], [20]])); // [[11, 12], [21, 22]]
    */
-  add(other: Tensor | number): Tensor { return add(this, other); }
+  add(other: Tensor | number): Tensor {
+    return add(this, other);
+  }
   /**
    * `this - other` elementwise, with NumPy broadcasting.
    * @example
    * tensor([5, 7]).sub(1); // [4, 6]
    */
-  sub(other: Tensor | number): Tensor { return sub(this, other); }
+  sub(other: Tensor | number): Tensor {
+    return sub(this, other);
+  }
   /**
    * `this * other` elementwise, with NumPy broadcasting.
    * @example
    * tensor([[1, 2], [3, 4]]).mul(tensor([10, 100])); // [[10, 200], [30, 400]]
    */
-  mul(other: Tensor | number): Tensor { return mul(this, other); }
+  mul(other: Tensor | number): Tensor {
+    return mul(this, other);
+  }
   /**
    * `this / other` elementwise, with NumPy broadcasting.
    * @example
    * tensor([1, 2]).div(4); // [0.25, 0.5]
    */
-  div(other: Tensor | number): Tensor { return div(this, other); }
+  div(other: Tensor | number): Tensor {
+    return div(this, other);
+  }
   /**
    * `this ** p` elementwise; `p` is a number or a broadcastable tensor. d/dx = p x^(p-1).
    * @example
    * tensor([2, 3]).pow(2); // [4, 9]
    */
-  pow(p: Tensor | number): Tensor { return pow(this, p); }
+  pow(p: Tensor | number): Tensor {
+    return pow(this, p);
+  }
 
   // Elementwise functions --------------------------------------------------------------------
   /**
@@ -270,63 +318,84 @@ export class Tensor {
    * @example
    * tensor([1, -2]).neg(); // [-1, 2]
    */
-  neg(): Tensor { return neg(this); }
+  neg(): Tensor {
+    return neg(this);
+  }
   /**
    * The exponential `e^x`, elementwise.
    * @example
    * tensor([0, 1]).exp(); // [1, 2.7183]
    */
-  exp(): Tensor { return exp(this); }
+  exp(): Tensor {
+    return exp(this);
+  }
   /**
    * The natural logarithm `ln x`, elementwise.
    * @example
    * tensor([1, Math.E]).log(); // [0, 1]
    */
-  log(): Tensor { return log(this); }
+  log(): Tensor {
+    return log(this);
+  }
   /**
    * The square root, elementwise.
    * @example
    * tensor([4, 9]).sqrt(); // [2, 3]
    */
-  sqrt(): Tensor { return sqrt(this); }
+  sqrt(): Tensor {
+    return sqrt(this);
+  }
   /**
    * The absolute value `|x|`; its gradient is sign(x) (0 at 0, like torch).
    * @example
    * tensor([-1.5, 2]).abs(); // [1.5, 2]
    */
-  abs(): Tensor { return abs(this); }
+  abs(): Tensor {
+    return abs(this);
+  }
   /**
    * The rectifier `max(x, 0)`, elementwise.
    * @example
    * tensor([-1, 0.5]).relu(); // [0, 0.5]
    */
-  relu(): Tensor { return relu(this); }
+  relu(): Tensor {
+    return relu(this);
+  }
   /**
    * The logistic sigmoid `1 / (1 + e^-x)`, elementwise.
    * @example
    * tensor([0]).sigmoid(); // [0.5]
    */
-  sigmoid(): Tensor { return sigmoid(this); }
+  sigmoid(): Tensor {
+    return sigmoid(this);
+  }
   /**
    * The hyperbolic tangent, elementwise.
    * @example
    * tensor([0, 1]).tanh(); // [0, 0.7616]
    */
-  tanh(): Tensor { return tanh(this); }
+  tanh(): Tensor {
+    return tanh(this);
+  }
   /**
    * Exact GELU, `x * Phi(x)` with Phi the standard normal CDF (torch's default `approximate='none'`).
    * @example
    * tensor([0, 1]).gelu(); // [0, 0.8413]
    */
-  gelu(): Tensor { return gelu(this); }
+  gelu(): Tensor {
+    return gelu(this);
+  }
 
   // Linear algebra ---------------------------------------------------------------------------
   /**
-   * Matrix product `C[i, j] = sum_k A[i, k] B[k, j]`, with torch.matmul's rules for 1-D operands and broadcast batch dimensions.
+   * Matrix product `C[i, j] = sum_k A[i, k] B[k, j]`, with torch.matmul's rules for 1-D operands
+   * and broadcast batch dimensions.
    * @example
    * tensor([[1, 2], [3, 4]]).matmul(tensor([[1], [1]])); // [[3], [7]]
    */
-  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return matmul(this, other);
+  }
 
   // Reductions (on the shared axis-reduction kernel) ------------------------------------------
   /**
@@ -334,20 +403,27 @@ export class Tensor {
    * @example
    * tensor([[1, 2], [3, 4]]).sum(0); // [4, 6]
    */
-  sum(axes?: number | number[], keepDim = false): Tensor { return sum(this, axes, keepDim); }
+  sum(axes?: number | number[], keepDim = false): Tensor {
+    return sum(this, axes, keepDim);
+  }
   /**
    * Mean over `axes` (all axes by default): `sum(x) / n`, accumulated in float64.
    * @example
    * tensor([[1, 2], [3, 4]]).mean(-1, true); // [[1.5], [3.5]]
    */
-  mean(axes?: number | number[], keepDim = false): Tensor { return mean(this, axes, keepDim); }
+  mean(axes?: number | number[], keepDim = false): Tensor {
+    return mean(this, axes, keepDim);
+  }
   /**
-   * Variance over `axes`: `sum((x - mean)^2) / (n - correction)`, two-pass in float64; `correction` defaults to 1 (unbiased, like torch.var).
+   * Variance over `axes`: `sum((x - mean)^2) / (n - correction)`, two-pass in float64;
+   * `correction` defaults to 1 (unbiased, like torch.var).
    * @example
    * tensor([1, 2, 3, 4]).var(); // 1.6667
    * tensor([1, 2, 3, 4]).var(0, { correction: 0 }); // 1.25
    */
-  var(axes?: number | number[], opts?: VarOptions): Tensor { return variance(this, axes, opts); }
+  var(axes?: number | number[], opts?: VarOptions): Tensor {
+    return variance(this, axes, opts);
+  }
   /**
    * Like torch.max. With no argument or a list of axes: the maximum over those axes (all by default),
    * a Tensor, ties sharing the gradient (`amax`). With one axis `dim` (a number): `{ values, indices }`,
@@ -374,44 +450,58 @@ export class Tensor {
    * @example
    * arange(6).reshape([2, -1]); // shape [2, 3]
    */
-  reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor {
+    return reshape(this, shape);
+  }
   /**
    * Reorders axes: output axis i is input axis `axes[i]` (a view sharing storage).
    * @example
    * zeros([2, 3, 4]).permute([2, 0, 1]).shape; // [4, 2, 3]
    */
-  permute(axes: readonly number[]): Tensor { return permute(this, axes); }
+  permute(axes: readonly number[]): Tensor {
+    return permute(this, axes);
+  }
   /**
    * Swaps axes `a` and `b` (a view sharing storage).
    * @example
    * tensor([[1, 2, 3]]).transpose(0, 1); // [[1], [2], [3]]
    */
-  transpose(a: number, b: number): Tensor { return transpose(this, a, b); }
+  transpose(a: number, b: number): Tensor {
+    return transpose(this, a, b);
+  }
   /**
    * Merges axes `start..end` (inclusive; default all) into one; a view when the strides allow, else a copy.
    * @example
    * zeros([2, 3, 4]).flatten(1).shape; // [2, 12]
    */
-  flatten(start = 0, end = -1): Tensor { return flatten(this, start, end); }
+  flatten(start = 0, end = -1): Tensor {
+    return flatten(this, start, end);
+  }
   /**
    * Broadcasts to `shape`: size-1 axes repeat and new leading axes may be added; -1 keeps a size.
    * A view: the repeated axes have stride 0, so it cannot be written in place.
    * @example
    * tensor([[1], [2]]).expand([2, 3]); // [[1, 1, 1], [2, 2, 2]]
    */
-  expand(shape: readonly number[]): Tensor { return expand(this, shape); }
+  expand(shape: readonly number[]): Tensor {
+    return expand(this, shape);
+  }
   /**
    * Inserts a size-1 axis at `axis`; shares storage.
    * @example
    * zeros([3]).unsqueeze(0).shape; // [1, 3]
    */
-  unsqueeze(axis: number): Tensor { return unsqueeze(this, axis); }
+  unsqueeze(axis: number): Tensor {
+    return unsqueeze(this, axis);
+  }
   /**
    * Removes size-1 axes (only `axis`, if given); shares storage.
    * @example
    * zeros([1, 3, 1]).squeeze().shape; // [3]
    */
-  squeeze(axis?: number): Tensor { return squeeze(this, axis); }
+  squeeze(axis?: number): Tensor {
+    return squeeze(this, axis);
+  }
 
   /**
    * The same storage read as `shape` (one -1 inferred), like torch's `view`: throws when the
@@ -419,25 +509,33 @@ export class Tensor {
    * @example
    * arange(6).view([3, 2]).shape; // [3, 2]
    */
-  view(shape: readonly number[]): Tensor { return view(this, shape); }
+  view(shape: readonly number[]): Tensor {
+    return view(this, shape);
+  }
   /**
    * This tensor when contiguous, else a contiguous copy (differentiable).
    * @example
    * zeros([2, 3]).transpose(0, 1).contiguous().isContiguous(); // true
    */
-  contiguous(): Tensor { return contiguous(this); }
+  contiguous(): Tensor {
+    return contiguous(this);
+  }
   /**
    * The slice at index `i` of axis `dim`, with that axis removed (a view; negative i counts from the end).
    * @example
    * tensor([[1, 2], [3, 4]]).select(0, -1); // [3, 4]
    */
-  select(dim: number, i: number): Tensor { return select(this, dim, i); }
+  select(dim: number, i: number): Tensor {
+    return select(this, dim, i);
+  }
   /**
    * `length` elements from `start` along `dim` (a view).
    * @example
    * arange(5).narrow(0, 1, 3); // [1, 2, 3]
    */
-  narrow(dim: number, start: number, length: number): Tensor { return narrow(this, dim, start, length); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return narrow(this, dim, start, length);
+  }
   /**
    * Python's `x[start:end:step]` along `dim` (a view): negative bounds count from the end, bounds
    * out of range are clamped, null means the default; `step` must be positive, as in torch.
@@ -454,55 +552,82 @@ export class Tensor {
    * @example
    * const x = zeros([2]); x.add_(1); // x is [1, 1]
    */
-  add_(other: Tensor | number): this { add_(this, other); return this; }
+  add_(other: Tensor | number): this {
+    add_(this, other);
+    return this;
+  }
   /**
    * `this -= other` in place; returns this.
    * @example
    * ones([2]).sub_(tensor([1, 2])); // [0, -1]
    */
-  sub_(other: Tensor | number): this { sub_(this, other); return this; }
+  sub_(other: Tensor | number): this {
+    sub_(this, other);
+    return this;
+  }
   /**
    * `this *= other` in place; returns this.
    * @example
    * ones([2]).mul_(3); // [3, 3]
    */
-  mul_(other: Tensor | number): this { mul_(this, other); return this; }
+  mul_(other: Tensor | number): this {
+    mul_(this, other);
+    return this;
+  }
   /**
    * `this /= other` in place; returns this.
    * @example
    * ones([2]).div_(4); // [0.25, 0.25]
    */
-  div_(other: Tensor | number): this { div_(this, other); return this; }
+  div_(other: Tensor | number): this {
+    div_(this, other);
+    return this;
+  }
   /**
    * Sets every element to 0 in place; returns this.
    * @example
    * randn([3]).zero_(); // [0, 0, 0]
    */
-  zero_(): this { zero_(this); return this; }
+  zero_(): this {
+    zero_(this);
+    return this;
+  }
   /**
    * Sets every element to `value` (a number, a boolean or a 0-d tensor) in place; returns this.
    * @example
    * const x = zeros([2, 3]); x.select(0, 1).fill_(5); // x is [[0, 0, 0], [5, 5, 5]]
    */
-  fill_(value: Tensor | number | boolean): this { fill_(this, value); return this; }
+  fill_(value: Tensor | number | boolean): this {
+    fill_(this, value);
+    return this;
+  }
   /**
    * Copies `src` (broadcast to this shape, converted to this dtype) into this tensor; returns this.
    * @example
    * zeros([2, 2]).copy_(tensor([1, 2])); // [[1, 2], [1, 2]]
    */
-  copy_(src: Tensor): this { copy_(this, src); return this; }
+  copy_(src: Tensor): this {
+    copy_(this, src);
+    return this;
+  }
   /**
    * Clamps every element into [min, max] in place (either may be null); NaN stays NaN, as in torch.
    * @example
    * tensor([-2, 0.5, 3]).clamp_(0, 1); // [0, 0.5, 1]
    */
-  clamp_(min?: number | null, max?: number | null): this { clamp_(this, min, max); return this; }
+  clamp_(min?: number | null, max?: number | null): this {
+    clamp_(this, min, max);
+    return this;
+  }
   /**
    * Writes `value` wherever the bool `mask` (broadcast to this shape) is true, in place; returns this.
    * @example
    * const x = zeros([3]); x.maskedFill_(tensor([1, 0, 1]).to('bool'), 7); // x is [7, 0, 7]
    */
-  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this { maskedFill_(this, mask, value); return this; }
+  maskedFill_(mask: Tensor, value: number | boolean | Tensor): this {
+    maskedFill_(this, mask, value);
+    return this;
+  }
 
   // Conversion -------------------------------------------------------------------------------
   /**
@@ -510,7 +635,9 @@ export class Tensor {
    * @example
    * tensor([0.1]).to('float64').dtype; // 'float64'
    */
-  to(dtype: DType): Tensor { return toDtype(this, dtype); }
+  to(dtype: DType): Tensor {
+    return toDtype(this, dtype);
+  }
   /**
    * A tensor with the same values that belongs to no graph; shares storage and its version.
    * @example
@@ -518,7 +645,10 @@ export class Tensor {
    */
   detach(): Tensor {
     return new Tensor(this.storage.array, this.shape, false, {
-      base: this, strides: this.strides(), offset: this.offset, detached: true,
+      base: this,
+      strides: this.strides(),
+      offset: this.offset,
+      detached: true,
     });
   }
   /**
@@ -537,7 +667,9 @@ export class Tensor {
    */
   item(): number {
     if (this.size !== 1) {
-      throw new Error(`item: expected a tensor with exactly 1 element, got shape ${fmtShape(this.shape)} (${this.size} elements)`);
+      throw new Error(
+        `item: expected a tensor with exactly 1 element, got shape ${fmtShape(this.shape)} (${this.size} elements)`,
+      );
     }
     return this.data[0]!;
   }
@@ -587,25 +719,33 @@ export class Tensor {
    * x.at(null, -1);   // x[:, -1]
    * C.at(X);          // C[X]: one row of C per element of the int32 tensor X
    */
-  at(...indices: IndexEntry[]): Tensor { return at(this, indices); }
+  at(...indices: IndexEntry[]): Tensor {
+    return at(this, indices);
+  }
   /**
    * The positions `index` (1-d int32) of this tensor along `dim`.
    * @example
    * tensor([[1, 2], [3, 4]]).indexSelect(1, tensor([1, 1], undefined, { dtype: 'int32' })); // [[2, 2], [4, 4]]
    */
-  indexSelect(dim: number, index: Tensor): Tensor { return indexSelect(this, dim, index); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return indexSelect(this, dim, index);
+  }
   /**
    * `out[p] = this[p with axis dim replaced by index[p]]`; the result has index's shape.
    * @example
    * tensor([[1, 2], [3, 4]]).gather(1, tensor([[1], [0]], undefined, { dtype: 'int32' })); // [[2], [3]]
    */
-  gather(dim: number, index: Tensor): Tensor { return gather(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor {
+    return gather(this, dim, index);
+  }
   /**
    * A copy with `src[p]` added at `p with axis dim replaced by index[p]` (torch's scatter_add).
    * @example
    * zeros([3]).scatterAdd(0, tensor([0, 0, 2], undefined, { dtype: 'int32' }), ones([3])); // [2, 0, 1]
    */
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return scatterAdd(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return scatterAdd(this, dim, index, src);
+  }
   /**
    * A copy with `alpha * source[.., k, ..]` added at position `index[k]` along `dim` (torch's index_add).
    * @example
@@ -623,31 +763,41 @@ export class Tensor {
    * arange(5).split(2); // [[0, 1], [2, 3], [4]]
    * arange(5).split([1, 4]); // [[0], [1, 2, 3, 4]]
    */
-  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] { return split(this, sizeOrSizes, dim); }
+  split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
+    return split(this, sizeOrSizes, dim);
+  }
   /**
    * At most `chunks` pieces of `ceil(size / chunks)` along `dim`, like torch.chunk (views).
    * @example
    * arange(5).chunk(4).map((c) => c.size); // [2, 2, 1]
    */
-  chunk(chunks: number, dim = 0): Tensor[] { return chunk(this, chunks, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return chunk(this, chunks, dim);
+  }
   /**
    * The slices along `dim`, that axis removed (views).
    * @example
    * tensor([[1, 2], [3, 4]]).unbind(1); // [[1, 3], [2, 4]]
    */
-  unbind(dim = 0): Tensor[] { return unbind(this, dim); }
+  unbind(dim = 0): Tensor[] {
+    return unbind(this, dim);
+  }
   /**
    * Tiles the tensor `sizes[i]` times along each axis (extra leading sizes add axes).
    * @example
    * tensor([1, 2]).repeat(2, 2); // [[1, 2, 1, 2], [1, 2, 1, 2]]
    */
-  repeat(...sizes: number[]): Tensor { return repeat(this, sizes); }
+  repeat(...sizes: number[]): Tensor {
+    return repeat(this, sizes);
+  }
   /**
    * Reverses the order of elements along each of `dims`.
    * @example
    * tensor([[1, 2], [3, 4]]).flip([0, 1]); // [[4, 3], [2, 1]]
    */
-  flip(dims: number | readonly number[]): Tensor { return flip(this, dims); }
+  flip(dims: number | readonly number[]): Tensor {
+    return flip(this, dims);
+  }
   /**
    * Shifts elements along `dims`, wrapping around; without `dims` over the flattened tensor.
    * @example
@@ -661,13 +811,17 @@ export class Tensor {
    * @example
    * ones([3, 3]).tril(); // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
    */
-  tril(k = 0): Tensor { return tril(this, k); }
+  tril(k = 0): Tensor {
+    return tril(this, k);
+  }
   /**
    * Upper triangle of the last two axes: keeps `[i, j]` with `j - i >= k`, zeros the rest.
    * @example
    * ones([3, 3]).triu(1); // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
    */
-  triu(k = 0): Tensor { return triu(this, k); }
+  triu(k = 0): Tensor {
+    return triu(this, k);
+  }
 
   /**
    * Makes backward fill `.grad` of this non-leaf tensor too (a no-op on a leaf), like torch's `retain_grad`.
@@ -698,7 +852,10 @@ export class Tensor {
    * const w = randn([3, 2]).mul(0.1).requiresGrad_(); // a scaled leaf that trains
    */
   requiresGrad_(value = true): this {
-    if (!this.isLeaf) throw new Error(`requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by '${this.gradFn!.name}'`);
+    if (!this.isLeaf)
+      throw new Error(
+        `requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by '${this.gradFn!.name}'`,
+      );
     this.requiresGrad = checkBoolean(value, 'requiresGrad_', 'value');
     return this;
   }
@@ -709,177 +866,235 @@ export class Tensor {
    * @example
    * tensor([1, 2, 3]).eq(2).toArray(); // [false, true, false]
    */
-  eq(other: Tensor | number): Tensor { return compare('eq', this, other, 'eq'); }
+  eq(other: Tensor | number): Tensor {
+    return compare('eq', this, other, 'eq');
+  }
   /**
    * `this != other` elementwise, as a bool tensor (true where either side is NaN).
    * @example
    * tensor([1, NaN]).ne(tensor([1, NaN])).toArray(); // [false, true]
    */
-  ne(other: Tensor | number): Tensor { return compare('ne', this, other, 'ne'); }
+  ne(other: Tensor | number): Tensor {
+    return compare('ne', this, other, 'ne');
+  }
   /**
    * `this < other` elementwise, as a bool tensor.
    * @example
    * tensor([1, 2, 3]).lt(2).toArray(); // [true, false, false]
    */
-  lt(other: Tensor | number): Tensor { return compare('lt', this, other, 'lt'); }
+  lt(other: Tensor | number): Tensor {
+    return compare('lt', this, other, 'lt');
+  }
   /**
    * `this <= other` elementwise, as a bool tensor.
    * @example
    * tensor([1, 2, 3]).le(2).toArray(); // [true, true, false]
    */
-  le(other: Tensor | number): Tensor { return compare('le', this, other, 'le'); }
+  le(other: Tensor | number): Tensor {
+    return compare('le', this, other, 'le');
+  }
   /**
    * `this > other` elementwise, as a bool tensor.
    * @example
    * tensor([1, 2, 3]).gt(2).toArray(); // [false, false, true]
    */
-  gt(other: Tensor | number): Tensor { return compare('gt', this, other, 'gt'); }
+  gt(other: Tensor | number): Tensor {
+    return compare('gt', this, other, 'gt');
+  }
   /**
    * `this >= other` elementwise, as a bool tensor.
    * @example
    * tensor([1, 2, 3]).ge(2).toArray(); // [false, true, true]
    */
-  ge(other: Tensor | number): Tensor { return compare('ge', this, other, 'ge'); }
+  ge(other: Tensor | number): Tensor {
+    return compare('ge', this, other, 'ge');
+  }
   /**
    * Logical and of the truth values (non-zero is true), broadcast, as a bool tensor.
    * @example
    * tensor([true, true]).logicalAnd(tensor([true, false])).toArray(); // [true, false]
    */
-  logicalAnd(other: Tensor): Tensor { return logical('logicalAnd', this, other, 'logicalAnd'); }
+  logicalAnd(other: Tensor): Tensor {
+    return logical('logicalAnd', this, other, 'logicalAnd');
+  }
   /**
    * Logical or of the truth values, broadcast, as a bool tensor.
    * @example
    * tensor([0, 2]).logicalOr(tensor([0, 0])).toArray(); // [false, true]
    */
-  logicalOr(other: Tensor): Tensor { return logical('logicalOr', this, other, 'logicalOr'); }
+  logicalOr(other: Tensor): Tensor {
+    return logical('logicalOr', this, other, 'logicalOr');
+  }
   /**
    * Logical exclusive or of the truth values, broadcast, as a bool tensor.
    * @example
    * tensor([true, true]).logicalXor(tensor([true, false])).toArray(); // [false, true]
    */
-  logicalXor(other: Tensor): Tensor { return logical('logicalXor', this, other, 'logicalXor'); }
+  logicalXor(other: Tensor): Tensor {
+    return logical('logicalXor', this, other, 'logicalXor');
+  }
   /**
    * Logical not: true where the element is zero (torch's `~mask` for bool tensors).
    * @example
    * tensor([true, false]).logicalNot().toArray(); // [false, true]
    */
-  logicalNot(): Tensor { return predicate('logicalNot', this); }
+  logicalNot(): Tensor {
+    return predicate('logicalNot', this);
+  }
   /**
    * True where the element is NaN.
    * @example
    * tensor([1, NaN]).isnan().toArray(); // [false, true]
    */
-  isnan(): Tensor { return predicate('isnan', this); }
+  isnan(): Tensor {
+    return predicate('isnan', this);
+  }
   /**
    * True where the element is +Infinity or -Infinity.
    * @example
    * tensor([1, -Infinity, NaN]).isinf().toArray(); // [false, true, false]
    */
-  isinf(): Tensor { return predicate('isinf', this); }
+  isinf(): Tensor {
+    return predicate('isinf', this);
+  }
   /**
    * True where the element is neither NaN nor infinite.
    * @example
    * tensor([1, Infinity, NaN]).isfinite().toArray(); // [true, false, false]
    */
-  isfinite(): Tensor { return predicate('isfinite', this); }
+  isfinite(): Tensor {
+    return predicate('isfinite', this);
+  }
   /**
    * Whether any element along `axes` (all by default) is non-zero, as a bool tensor.
    * @example
    * tensor([[0, 1], [0, 0]]).any(1).toArray(); // [true, false]
    */
-  any(axes?: number | number[], keepDim = false): Tensor { return any(this, axes, keepDim); }
+  any(axes?: number | number[], keepDim = false): Tensor {
+    return any(this, axes, keepDim);
+  }
   /**
    * Whether every element along `axes` (all by default) is non-zero, as a bool tensor.
    * @example
    * tensor([[1, 1], [0, 1]]).all(1).toArray(); // [true, false]
    */
-  all(axes?: number | number[], keepDim = false): Tensor { return all(this, axes, keepDim); }
+  all(axes?: number | number[], keepDim = false): Tensor {
+    return all(this, axes, keepDim);
+  }
   /**
    * This tensor with `value` wherever the bool `mask` (broadcast to this shape) is true; keeps
    * this tensor's dtype. Differentiable in this tensor (and in a 0-d tensor value).
    * @example
    * tensor([1, 2, 3]).maskedFill(tensor([true, false, true]), 0); // [0, 2, 0]
    */
-  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return maskedFill(this, mask, value); }
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor {
+    return maskedFill(this, mask, value);
+  }
   // Toolbox: elementwise math, clamping, more reductions (ops/unaryMath.ts, ops/reduce.ts) -----
   /**
    * The sine, elementwise. d/dx = cos x.
    * @example
    * tensor([0, Math.PI / 2]).sin(); // [0, 1]
    */
-  sin(): Tensor { return sin(this); }
+  sin(): Tensor {
+    return sin(this);
+  }
   /**
    * The cosine, elementwise. d/dx = -sin x.
    * @example
    * tensor([0, Math.PI]).cos(); // [1, -1]
    */
-  cos(): Tensor { return cos(this); }
+  cos(): Tensor {
+    return cos(this);
+  }
   /**
    * The base-2 logarithm, elementwise.
    * @example
    * tensor([1, 8]).log2(); // [0, 3]
    */
-  log2(): Tensor { return log2(this); }
+  log2(): Tensor {
+    return log2(this);
+  }
   /**
    * The base-10 logarithm, elementwise.
    * @example
    * tensor([1, 100]).log10(); // [0, 2]
    */
-  log10(): Tensor { return log10(this); }
+  log10(): Tensor {
+    return log10(this);
+  }
   /**
    * `ln(1 + x)`, accurate for small x, elementwise.
    * @example
    * tensor([1e-10]).log1p(); // [1e-10]
    */
-  log1p(): Tensor { return log1p(this); }
+  log1p(): Tensor {
+    return log1p(this);
+  }
   /**
    * `e^x - 1`, accurate for small x, elementwise.
    * @example
    * tensor([1e-10]).expm1(); // [1e-10]
    */
-  expm1(): Tensor { return expm1(this); }
+  expm1(): Tensor {
+    return expm1(this);
+  }
   /**
    * `x^2`, elementwise.
    * @example
    * tensor([-3, 2]).square(); // [9, 4]
    */
-  square(): Tensor { return square(this); }
+  square(): Tensor {
+    return square(this);
+  }
   /**
    * `1 / sqrt(x)`, elementwise.
    * @example
    * tensor([4, 0.25]).rsqrt(); // [0.5, 2]
    */
-  rsqrt(): Tensor { return rsqrt(this); }
+  rsqrt(): Tensor {
+    return rsqrt(this);
+  }
   /**
    * `1 / x`, elementwise.
    * @example
    * tensor([2, -4]).reciprocal(); // [0.5, -0.25]
    */
-  reciprocal(): Tensor { return reciprocal(this); }
+  reciprocal(): Tensor {
+    return reciprocal(this);
+  }
   /**
    * 1 for x > 0, -1 for x < 0, else 0 (also for NaN, like torch.sign); gradient 0.
    * @example
    * tensor([-2, 0, 3]).sign(); // [-1, 0, 1]
    */
-  sign(): Tensor { return stepFunction('sign', this); }
+  sign(): Tensor {
+    return stepFunction('sign', this);
+  }
   /**
    * Rounds down to an integer, elementwise; gradient 0 (torch's convention).
    * @example
    * tensor([-1.5, 1.5]).floor(); // [-2, 1]
    */
-  floor(): Tensor { return stepFunction('floor', this); }
+  floor(): Tensor {
+    return stepFunction('floor', this);
+  }
   /**
    * Rounds up to an integer, elementwise; gradient 0.
    * @example
    * tensor([-1.5, 1.5]).ceil(); // [-1, 2]
    */
-  ceil(): Tensor { return stepFunction('ceil', this); }
+  ceil(): Tensor {
+    return stepFunction('ceil', this);
+  }
   /**
    * Rounds to the nearest integer, halves to even like torch.round; gradient 0.
    * @example
    * tensor([0.5, 1.5, 2.5, -0.5]).round(); // [0, 2, 2, -0]
    */
-  round(): Tensor { return stepFunction('round', this); }
+  round(): Tensor {
+    return stepFunction('round', this);
+  }
   /**
    * Limits every element to [min, max] (either may be omitted with null/undefined; numbers or broadcastable
    * tensors), like torch.clamp: NaN propagates, min > max gives max, the gradient is 1 inside [min, max] inclusive.
@@ -887,31 +1102,41 @@ export class Tensor {
    * tensor([-2, 0.5, 3]).clamp(0, 1); // [0, 0.5, 1]
    * tensor([-2, 3]).clamp(null, 0);   // [-2, 0]
    */
-  clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor { return clamp(this, min, max); }
+  clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor {
+    return clamp(this, min, max);
+  }
   /**
    * Standard deviation over `axes` (all by default), `sqrt(var)` with var's `correction` (default 1, like torch.std).
    * @example
    * tensor([1, 2, 3, 4]).std(); // 1.2910
    */
-  std(axes?: number | number[], opts?: VarOptions): Tensor { return std(this, axes, opts); }
+  std(axes?: number | number[], opts?: VarOptions): Tensor {
+    return std(this, axes, opts);
+  }
   /**
    * Product of all elements, or along `dim` (torch.prod), in float64; the gradient is exact with zeros.
    * @example
    * tensor([[1, 2], [3, 4]]).prod(1); // [2, 12]
    */
-  prod(dim?: number, keepDim = false): Tensor { return prod(this, dim, keepDim); }
+  prod(dim?: number, keepDim = false): Tensor {
+    return prod(this, dim, keepDim);
+  }
   /**
    * Running sums along `dim`: `y[k] = x[0] + ... + x[k]` (torch.cumsum), in float64.
    * @example
    * tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
    */
-  cumsum(dim: number): Tensor { return cumsum(this, dim); }
+  cumsum(dim: number): Tensor {
+    return cumsum(this, dim);
+  }
   /**
    * `log(sum(exp(x)))` over `dim` (an axis or several), computed stably like torch.logsumexp.
    * @example
    * tensor([[0, 0], [1, 1]]).logsumexp(1); // [0.6931, 1.6931]
    */
-  logsumexp(dim: number | number[], keepDim = false): Tensor { return logsumexp(this, dim, keepDim); }
+  logsumexp(dim: number | number[], keepDim = false): Tensor {
+    return logsumexp(this, dim, keepDim);
+  }
   /**
    * The vector p-norm over `dim` (all axes by default), like torch.linalg.vector_norm:
    * p = 2 (default), 1, Infinity, -Infinity, 0 (non-zero count) or any other number.
@@ -919,19 +1144,25 @@ export class Tensor {
    * tensor([3, -4]).norm();          // 5
    * tensor([3, -4]).norm(Infinity);  // 4
    */
-  norm(p = 2, dim?: number | number[], keepDim = false): Tensor { return norm(this, p, dim, keepDim); }
+  norm(p = 2, dim?: number | number[], keepDim = false): Tensor {
+    return norm(this, p, dim, keepDim);
+  }
   /**
    * Maximum over `axes` (all by default), like torch.amax: a tensor; the gradient is shared evenly among ties.
    * @example
    * tensor([[1, 5], [7, 2]]).amax(1); // [5, 7]
    */
-  amax(axes?: number | number[], keepDim = false): Tensor { return max(this, axes, keepDim, 'amax'); }
+  amax(axes?: number | number[], keepDim = false): Tensor {
+    return max(this, axes, keepDim, 'amax');
+  }
   /**
    * Minimum over `axes` (all by default), like torch.amin: a tensor; the gradient is shared evenly among ties.
    * @example
    * tensor([[1, 5], [7, 2]]).amin(1); // [1, 2]
    */
-  amin(axes?: number | number[], keepDim = false): Tensor { return amin(this, axes, keepDim); }
+  amin(axes?: number | number[], keepDim = false): Tensor {
+    return amin(this, axes, keepDim);
+  }
   /**
    * Like torch.min: no argument or a list of axes gives the minimum over them (`amin`); one axis `dim`
    * gives `{ values, indices }` (see `max`).
@@ -951,20 +1182,26 @@ export class Tensor {
    * tensor([[1, 5, 5], [7, 2, 0]]).argmax(1); // [1, 0]
    * tensor([[1, 5], [7, 2]]).argmax();        // 2 (flat index)
    */
-  argmax(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'max', dim, keepDim); }
+  argmax(dim?: number, keepDim = false): Tensor {
+    return argExtreme(this, 'max', dim, keepDim);
+  }
   /**
    * The int32 position of the minimum along `dim`, or in the flattened tensor (torch.argmin).
    * @example
    * tensor([[1, 5], [7, 0]]).argmin(1); // [0, 1]
    */
-  argmin(dim?: number, keepDim = false): Tensor { return argExtreme(this, 'min', dim, keepDim); }
+  argmin(dim?: number, keepDim = false): Tensor {
+    return argExtreme(this, 'min', dim, keepDim);
+  }
   /**
    * The `k` largest (or, with `largest: false`, smallest) elements along `dim` (default -1) and their int32
    * positions, in order (torch.topk); equal values come in index order. The values are differentiable.
    * @example
    * tensor([1, 9, 3, 7]).topk(2); // { values: [9, 7], indices: [1, 3] }
    */
-  topk(k: number, dim = -1, opts?: TopkOptions): ValuesIndices { return topk(this, k, dim, opts); }
+  topk(k: number, dim = -1, opts?: TopkOptions): ValuesIndices {
+    return topk(this, k, dim, opts);
+  }
   /**
    * The elements sorted along `dim` (default -1), ascending unless `descending`, and the int32 positions
    * they came from (torch.sort): stable, NaN sorted as the largest. The values are differentiable.
@@ -972,20 +1209,28 @@ export class Tensor {
    * tensor([3, 1, 2]).sort();                        // { values: [1, 2, 3], indices: [1, 2, 0] }
    * tensor([3, 1, 2]).sort(0, { descending: true }); // { values: [3, 2, 1], indices: [0, 2, 1] }
    */
-  sort(dim = -1, opts?: SortOptions): ValuesIndices { return sort(this, dim, opts); }
+  sort(dim = -1, opts?: SortOptions): ValuesIndices {
+    return sort(this, dim, opts);
+  }
   /**
    * Fills this tensor in place with samples of N(mean, std^2) and returns it (torch's normal_); not
    * allowed on a tensor that requires grad unless inside `noGrad`.
    * @example
    * zeros([3, 3]).normal_(0, 0.02);
    */
-  normal_(mean = 0, std = 1, opts?: FillOptions): this { normalFill(this, mean, std, opts); return this; }
+  normal_(mean = 0, std = 1, opts?: FillOptions): this {
+    normalFill(this, mean, std, opts);
+    return this;
+  }
   /**
    * Fills this tensor in place with samples of U[from, to) and returns it (torch's uniform_).
    * @example
    * zeros([2, 2]).uniform_(-1, 1);
    */
-  uniform_(from = 0, to = 1, opts?: FillOptions): this { uniformFill(this, from, to, opts); return this; }
+  uniform_(from = 0, to = 1, opts?: FillOptions): this {
+    uniformFill(this, from, to, opts);
+    return this;
+  }
 }
 
 /** One storage array shared by a tensor and its views, with the version that in-place writes bump. */

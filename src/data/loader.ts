@@ -80,7 +80,8 @@ export class DataLoader<T extends Tensor[]> implements Iterable<T> {
       throw new Error(`DataLoader: tensors must be a non-empty array of Tensors, got ${describeValue(tensors)}`);
     }
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new Error(`DataLoader: tensors[${i}] must be a Tensor, got ${describeValue(t)}`);
+      if (!(t instanceof Tensor))
+        throw new Error(`DataLoader: tensors[${i}] must be a Tensor, got ${describeValue(t)}`);
       if (t.ndim === 0) throw new Error(`DataLoader: tensors[${i}] must have a first (sample) dimension, got shape []`);
       if (t.shape[0] !== tensors[0]!.shape[0]) {
         throw new Error(
@@ -90,7 +91,8 @@ export class DataLoader<T extends Tensor[]> implements Iterable<T> {
       }
     });
     const batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`DataLoader: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`DataLoader: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     if (opts.generator !== undefined && !(opts.generator instanceof Generator)) {
       throw new Error(`DataLoader: generator must be a Generator, got ${describeValue(opts.generator)}`);
     }

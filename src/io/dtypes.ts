@@ -11,9 +11,19 @@ import { quote } from '../tensor/records.js';
 
 /** Bytes per element of each safetensors dtype typegrad reads. */
 export const DTYPE_SIZES = {
-  F64: 8, F32: 4, F16: 2, BF16: 2,
-  I64: 8, I32: 4, I16: 2, I8: 1,
-  U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 } as const;
 
 /** A safetensors dtype name typegrad can read (`'F32'`, `'BF16'`, `'I64'`, ...). */
@@ -67,7 +77,13 @@ export function loadedDtype(dtype: SafetensorsDtype): 'float32' | 'int32' | 'boo
  * Int32Array (I64, U64 and U32 values outside int32's range throw, naming the tensor `name` and the
  * element), BOOL into a Uint8Array of 0/1.
  */
-export function decodeElements(bytes: Uint8Array, begin: number, count: number, dtype: SafetensorsDtype, name = ''): TensorData {
+export function decodeElements(
+  bytes: Uint8Array,
+  begin: number,
+  count: number,
+  dtype: SafetensorsDtype,
+  name = '',
+): TensorData {
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, count * DTYPE_SIZES[dtype]);
   const le = true;
   if (loadedDtype(dtype) === 'int32') {
@@ -82,10 +98,18 @@ export function decodeElements(bytes: Uint8Array, begin: number, count: number, 
   }
   const out = new Float32Array(count);
   switch (dtype) {
-    case 'F32': for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, le); break;
-    case 'F64': for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, le); break;
-    case 'F16': for (let i = 0; i < count; i++) out[i] = halfToNumber(view.getUint16(2 * i, le)); break;
-    case 'BF16': for (let i = 0; i < count; i++) out[i] = bfloat16ToNumber(view.getUint16(2 * i, le)); break;
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, le);
+      break;
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, le);
+      break;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = halfToNumber(view.getUint16(2 * i, le));
+      break;
+    case 'BF16':
+      for (let i = 0; i < count; i++) out[i] = bfloat16ToNumber(view.getUint16(2 * i, le));
+      break;
   }
   return out;
 }
@@ -94,14 +118,22 @@ export function decodeElements(bytes: Uint8Array, begin: number, count: number, 
 function readInteger(view: DataView, i: number, dtype: SafetensorsDtype): number | bigint {
   const le = true;
   switch (dtype) {
-    case 'I64': return view.getBigInt64(8 * i, le);
-    case 'U64': return view.getBigUint64(8 * i, le);
-    case 'I32': return view.getInt32(4 * i, le);
-    case 'U32': return view.getUint32(4 * i, le);
-    case 'I16': return view.getInt16(2 * i, le);
-    case 'U16': return view.getUint16(2 * i, le);
-    case 'I8': return view.getInt8(i);
-    default: return view.getUint8(i);
+    case 'I64':
+      return view.getBigInt64(8 * i, le);
+    case 'U64':
+      return view.getBigUint64(8 * i, le);
+    case 'I32':
+      return view.getInt32(4 * i, le);
+    case 'U32':
+      return view.getUint32(4 * i, le);
+    case 'I16':
+      return view.getInt16(2 * i, le);
+    case 'U16':
+      return view.getUint16(2 * i, le);
+    case 'I8':
+      return view.getInt8(i);
+    default:
+      return view.getUint8(i);
   }
 }
 
@@ -117,21 +149,35 @@ function checkedInt32(v: number | bigint, i: number, dtype: SafetensorsDtype, na
  * Writes `data` as little-endian `dtype` elements into `bytes` at byte `begin`. I64 needs integral
  * values; `name` is the tensor's key, for the error that says otherwise. BOOL writes 0 or 1.
  */
-export function encodeElements(data: TensorData, dtype: WrittenDtype, bytes: Uint8Array, begin: number, name: string): void {
+export function encodeElements(
+  data: TensorData,
+  dtype: WrittenDtype,
+  bytes: Uint8Array,
+  begin: number,
+  name: string,
+): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, data.length * DTYPE_SIZES[dtype]);
   const le = true;
   switch (dtype) {
-    case 'F32': for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, le); break;
-    case 'F64': for (let i = 0; i < data.length; i++) view.setFloat64(8 * i, data[i]!, le); break;
+    case 'F32':
+      for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, le);
+      break;
+    case 'F64':
+      for (let i = 0; i < data.length; i++) view.setFloat64(8 * i, data[i]!, le);
+      break;
     case 'I64':
       for (let i = 0; i < data.length; i++) {
         const v = data[i]!;
         if (!Number.isInteger(v)) {
-          throw new Error(`saveSafetensors: "${name}" is saved as I64 (PyTorch stores it as int64), so its elements must be integers; element ${i} is ${v}`);
+          throw new Error(
+            `saveSafetensors: "${name}" is saved as I64 (PyTorch stores it as int64), so its elements must be integers; element ${i} is ${v}`,
+          );
         }
         view.setBigInt64(8 * i, BigInt(v), le);
       }
       break;
-    case 'BOOL': for (let i = 0; i < data.length; i++) view.setUint8(i, data[i] !== 0 ? 1 : 0); break;
+    case 'BOOL':
+      for (let i = 0; i < data.length; i++) view.setUint8(i, data[i] !== 0 ? 1 : 0);
+      break;
   }
 }

@@ -13,7 +13,11 @@ export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsCont
  * Writes a state dict (and optional string metadata) to `path` as a safetensors file.
  * @example saveSafetensorsFile('model.safetensors', model.stateDict(), { format: 'pt' });
  */
-export function saveSafetensorsFile(path: string, stateDict: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensorsFile(
+  path: string,
+  stateDict: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
   checkPath(path, 'saveSafetensorsFile');
   const bytes = saveSafetensors(stateDict, metadata);
   try {

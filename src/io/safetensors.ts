@@ -26,7 +26,15 @@
 import { Tensor } from '../autograd/tensor.js';
 import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.js';
 import { fmtShape, sizeOf } from '../tensor/shape.js';
-import { DTYPE_SIZES, WRITE_RANK, decodeElements, encodeElements, isKnownDtype, type SafetensorsDtype, type WrittenDtype } from './dtypes.js';
+import {
+  DTYPE_SIZES,
+  WRITE_RANK,
+  decodeElements,
+  encodeElements,
+  isKnownDtype,
+  type SafetensorsDtype,
+  type WrittenDtype,
+} from './dtypes.js';
 
 /** The reference implementation refuses headers longer than this (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -92,21 +100,25 @@ export function saveSafetensors(stateDict: Record<string, Tensor>, metadata?: Re
     if (!(t instanceof Tensor)) {
       throw new Error(`${where}: stateDict[${quote(name)}] must be a Tensor, got ${describe(t)}`);
     }
-    if (name === METADATA_KEY) throw new Error(`${where}: a tensor may not be named "${METADATA_KEY}" (the key is reserved for metadata)`);
+    if (name === METADATA_KEY)
+      throw new Error(`${where}: a tensor may not be named "${METADATA_KEY}" (the key is reserved for metadata)`);
     return { name, t, dtype: dtypeForSaving(name, t) };
   });
   entries.sort((a, b) => WRITE_RANK[b.dtype] - WRITE_RANK[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   // The header, built as text so that the key order is exactly the layout order.
   const fields: string[] = [];
-  if (metadata !== undefined) fields.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(checkMetadata(metadata, where))}`);
+  if (metadata !== undefined)
+    fields.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(checkMetadata(metadata, where))}`);
   let dataBytes = 0;
   const begins: number[] = [];
   for (const { name, t, dtype } of entries) {
     const begin = dataBytes;
     dataBytes += t.size * DTYPE_SIZES[dtype];
     begins.push(begin);
-    fields.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype, shape: [...t.shape], data_offsets: [begin, dataBytes] })}`);
+    fields.push(
+      `${JSON.stringify(name)}:${JSON.stringify({ dtype, shape: [...t.shape], data_offsets: [begin, dataBytes] })}`,
+    );
   }
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerBytes = json.length + ((8 - (json.length % 8)) % 8);
@@ -179,13 +191,17 @@ function checkCoverage(sorted: Entry[], dataBytes: number, where: string): void 
       throw new Error(`${where}: tensors ${quote(a.name)} ${ra} and ${quote(b.name)} ${rb} overlap`);
     }
     if (e.begin > covered) {
-      throw new Error(`${where}: bytes [${covered}, ${e.begin}) of the data section belong to no tensor; data_offsets must cover it without holes`);
+      throw new Error(
+        `${where}: bytes [${covered}, ${e.begin}) of the data section belong to no tensor; data_offsets must cover it without holes`,
+      );
     }
     covered = e.end;
     previous = e;
   }
   if (covered !== dataBytes) {
-    throw new Error(`${where}: the tensors cover ${covered} bytes but the data section has ${dataBytes}; bytes [${covered}, ${dataBytes}) belong to no tensor`);
+    throw new Error(
+      `${where}: the tensors cover ${covered} bytes but the data section has ${dataBytes}; bytes [${covered}, ${dataBytes}) belong to no tensor`,
+    );
   }
 }
 
@@ -231,7 +247,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   const where = 'loadSafetensors';
   if (!(bytes instanceof Uint8Array)) throw new Error(`${where}: bytes must be a Uint8Array, got ${describe(bytes)}`);
   if (bytes.length < 8) {
-    throw new Error(`${where}: the file is truncated: it has ${bytes.length} bytes, expected at least 8 (the header length)`);
+    throw new Error(
+      `${where}: the file is truncated: it has ${bytes.length} bytes, expected at least 8 (the header length)`,
+    );
   }
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
@@ -239,7 +257,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   const headerBytes = Number(declared);
   if (8 + headerBytes > bytes.length) {
-    throw new Error(`${where}: header length ${headerBytes} runs past the end of the file; expected at most ${bytes.length - 8} (file of ${bytes.length} bytes)`);
+    throw new Error(
+      `${where}: header length ${headerBytes} runs past the end of the file; expected at most ${bytes.length - 8} (file of ${bytes.length} bytes)`,
+    );
   }
   let text: string;
   try {
@@ -256,7 +276,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   } catch (e) {
     const reason = String((e as Error).message).slice(0, 120);
     const start = JSON.stringify(text.slice(0, 40));
-    throw new Error(`${where}: the header is not valid JSON (${reason}); it begins ${start}`);
+    throw new Error(`${where}: the header is not valid JSON (${reason}); it begins ${start}`, { cause: e });
   }
   if (!isPlainObject(header)) {
     throw new Error(`${where}: the header must be a JSON object, got ${describe(header)}`);

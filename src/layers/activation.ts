@@ -93,9 +93,7 @@ abstract class AlongDim extends Module {
   constructor(dim: number) {
     super();
     if (!Number.isInteger(dim)) {
-      throw new Error(
-        `${new.target.name}: dim must be an integer axis, got ${describeValue(dim)}`,
-      );
+      throw new Error(`${new.target.name}: dim must be an integer axis, got ${describeValue(dim)}`);
     }
     this.dim = dim;
   }
@@ -198,7 +196,10 @@ export class Softplus extends Module {
 
   constructor(beta = 1, threshold = 20) {
     super();
-    for (const [name, v] of [['beta', beta], ['threshold', threshold]] as const) {
+    for (const [name, v] of [
+      ['beta', beta],
+      ['threshold', threshold],
+    ] as const) {
       if (typeof v !== 'number' || Number.isNaN(v)) {
         throw new Error(`Softplus: ${name} must be a number, got ${describeValue(v)}`);
       }

@@ -108,9 +108,13 @@ export function attend(
 }
 
 function checkInput(t: unknown, arg: string): Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`scaledDotProductAttention: ${arg} must be a Tensor, got ${describeValue(t)}`);
+  if (!(t instanceof Tensor))
+    throw new Error(`scaledDotProductAttention: ${arg} must be a Tensor, got ${describeValue(t)}`);
   floatData(t, 'scaledDotProductAttention', arg);
-  if (t.ndim < 2) throw new Error(`scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ${fmtShape(t.shape)}`);
+  if (t.ndim < 2)
+    throw new Error(
+      `scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ${fmtShape(t.shape)}`,
+    );
   return t;
 }
 
@@ -135,13 +139,19 @@ export function scaledDotProductAttention(
   const E = query.shape[query.ndim - 1]!;
   const S = key.shape[key.ndim - 2]!;
   if (key.shape[key.ndim - 1] !== E) {
-    throw new Error(`${where}: key's last axis must equal query's (E = ${E}), got query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}`);
+    throw new Error(
+      `${where}: key's last axis must equal query's (E = ${E}), got query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}`,
+    );
   }
   if (value.shape[value.ndim - 2] !== S) {
-    throw new Error(`${where}: value's length axis (-2) must equal key's (S = ${S}), got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`);
+    throw new Error(
+      `${where}: value's length axis (-2) must equal key's (S = ${S}), got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+    );
   }
   if (key.dtype !== query.dtype || value.dtype !== query.dtype) {
-    throw new Error(`${where}: query, key and value must have the same dtype, got '${query.dtype}', '${key.dtype}' and '${value.dtype}'`);
+    throw new Error(
+      `${where}: query, key and value must have the same dtype, got '${query.dtype}', '${key.dtype}' and '${value.dtype}'`,
+    );
   }
   const { attnMask = null, isCausal = false, dropoutP = 0, scale = null } = opts;
   checkProbability(dropoutP, where);
@@ -152,17 +162,22 @@ export function scaledDotProductAttention(
   let bias: Tensor | null = null;
   if (isCausal) {
     if (attnMask !== null) {
-      throw new Error(`${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask should not be set when is_causal=True")`);
+      throw new Error(
+        `${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask should not be set when is_causal=True")`,
+      );
     }
     bias = causalBias(L, S, dtype);
   } else if (attnMask !== null) {
-    if (!(attnMask instanceof Tensor)) throw new Error(`${where}: attnMask must be a Tensor or null, got ${describeValue(attnMask)}`);
+    if (!(attnMask instanceof Tensor))
+      throw new Error(`${where}: attnMask must be a Tensor or null, got ${describeValue(attnMask)}`);
     if (attnMask.dtype !== 'bool' && attnMask.dtype !== dtype) {
       throw new Error(`${where}: attnMask must be bool or of query's dtype '${dtype}', got dtype '${attnMask.dtype}'`);
     }
     const scoresShape = [...broadcastShapes(query.shape.slice(0, -2), key.shape.slice(0, -2), where), L, S];
     if (!sameShape(broadcastShapes(scoresShape, attnMask.shape, where), scoresShape)) {
-      throw new Error(`${where}: attnMask ${fmtShape(attnMask.shape)} must broadcast to the scores' shape ${fmtShape(scoresShape)}`);
+      throw new Error(
+        `${where}: attnMask ${fmtShape(attnMask.shape)} must broadcast to the scores' shape ${fmtShape(scoresShape)}`,
+      );
     }
     bias = attnMask.dtype === 'bool' ? boolMaskToBias(attnMask, true, dtype) : attnMask;
   }

@@ -19,7 +19,7 @@ abstract class IndexedModules<M extends Module> extends Module implements Iterab
     if (!(module instanceof Module)) {
       throw new Error(
         `${this.constructor.name}: every element must be a Module` +
-        `, got ${describeValue(module)} at index ${this.list.length}`,
+          `, got ${describeValue(module)} at index ${this.list.length}`,
       );
     }
     // A field named by the index: the auto-registration of Module gives it the key '0', '1', ...
@@ -43,7 +43,9 @@ abstract class IndexedModules<M extends Module> extends Module implements Iterab
   at(index: number): M {
     const n = this.list.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {
-      throw new Error(`${this.constructor.name}: index must be an integer in [${-n}, ${n - 1}], got ${describeValue(index)}`);
+      throw new Error(
+        `${this.constructor.name}: index must be an integer in [${-n}, ${n - 1}], got ${describeValue(index)}`,
+      );
     }
     return this.list[index < 0 ? index + n : index]!;
   }
@@ -125,7 +127,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
     if (m === undefined) {
       throw new Error(
         `ModuleDict: no module under key "${String(key)}"` +
-        `; keys: ${[...this.store.keys()].map((k) => `"${k}"`).join(', ')}`,
+          `; keys: ${[...this.store.keys()].map((k) => `"${k}"`).join(', ')}`,
       );
     }
     return m;
@@ -134,15 +136,10 @@ export class ModuleDict<M extends Module = Module> extends Module {
   /** Puts `module` under `key` (replacing any, keeping its place); returns this. */
   set(key: string, module: M): this {
     if (typeof key !== 'string' || key === '' || key.includes('.')) {
-      throw new Error(
-        `ModuleDict: key must be a non-empty string without "."` +
-        `, got ${describeValue(key)}`,
-      );
+      throw new Error(`ModuleDict: key must be a non-empty string without "."` + `, got ${describeValue(key)}`);
     }
     if (!(module instanceof Module)) {
-      throw new Error(
-        `ModuleDict: the value under "${key}" must be a Module, got ${describeValue(module)}`,
-      );
+      throw new Error(`ModuleDict: the value under "${key}" must be a Module, got ${describeValue(module)}`);
     }
     this.store.set(key, module);
     return this;

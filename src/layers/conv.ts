@@ -22,9 +22,7 @@ export interface Conv2dModuleOptions extends Conv2dOptions {
 
 function checkChannels(value: number, argName: string): void {
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(
-      `Conv2d: ${argName} must be a positive integer, got ${describeValue(value)}`,
-    );
+    throw new Error(`Conv2d: ${argName} must be a positive integer, got ${describeValue(value)}`);
   }
 }
 
@@ -62,8 +60,10 @@ export class Conv2d extends Module {
     checkChannels(outChannels, 'outChannels');
     const groups = opts.groups ?? 1;
     checkChannels(groups, 'groups');
-    if (inChannels % groups !== 0) throw new Error(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
-    if (outChannels % groups !== 0) throw new Error(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    if (inChannels % groups !== 0)
+      throw new Error(`Conv2d: inChannels (${inChannels}) must be divisible by groups (${groups})`);
+    if (outChannels % groups !== 0)
+      throw new Error(`Conv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     if ((opts.paddingMode ?? 'zeros') !== 'zeros') {
       throw new Error(
         `Conv2d: paddingMode must be 'zeros' (the only mode implemented), got ${describeValue(opts.paddingMode)}`,
@@ -76,7 +76,9 @@ export class Conv2d extends Module {
     this.dilation = pair(opts.dilation ?? 1, 'Conv2d', 'dilation', 1);
     const padding = opts.padding ?? 0;
     if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
-      throw new Error(`Conv2d: padding='same' is not supported for strided convolutions; expected stride 1, got [${this.stride.join(', ')}]`);
+      throw new Error(
+        `Conv2d: padding='same' is not supported for strided convolutions; expected stride 1, got [${this.stride.join(', ')}]`,
+      );
     }
     this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'Conv2d', 'padding', 0);
     this.groups = groups;

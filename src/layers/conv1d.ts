@@ -42,13 +42,13 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) {
     throw new Error(
       `${where}: input must be a Tensor of shape [N, C, L] or [C, L]` +
-      `, got ${x instanceof Tensor ? fmtShape(x.shape) : describeValue(x)}`,
+        `, got ${x instanceof Tensor ? fmtShape(x.shape) : describeValue(x)}`,
     );
   }
   if (!(weight instanceof Tensor) || weight.ndim !== 3) {
     throw new Error(
       `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize]` +
-      `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : describeValue(weight)}`,
+        `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : describeValue(weight)}`,
     );
   }
   const stride = checkInt(opts.stride ?? 1, 'stride', 1, where);
@@ -132,8 +132,10 @@ export class Conv1d extends Module {
 
   protected override extraRepr(): string {
     const { inChannels, outChannels, kernelSize, stride, padding, dilation, groups } = this;
-    return `${inChannels}, ${outChannels}, kernelSize=${kernelSize}, stride=${stride}, padding=${padding}, ` +
-      `dilation=${dilation}, groups=${groups}, bias=${this.bias !== null}`;
+    return (
+      `${inChannels}, ${outChannels}, kernelSize=${kernelSize}, stride=${stride}, padding=${padding}, ` +
+      `dilation=${dilation}, groups=${groups}, bias=${this.bias !== null}`
+    );
   }
 
   /** x [N, inChannels, L] (or [inChannels, L]) -> [N, outChannels, Lo]. */

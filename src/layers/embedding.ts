@@ -50,7 +50,8 @@ function checkUnsupported(opts: EmbeddingModuleOptions): void {
 }
 
 function checkSize(value: number, argName: string): void {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`Embedding: ${argName} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`Embedding: ${argName} must be a non-negative integer, got ${value}`);
 }
 
 /**
@@ -81,7 +82,9 @@ export class Embedding extends Module {
     this.paddingIdx = normalizePaddingIdx(opts.paddingIdx, numEmbeddings, 'Embedding');
     this.weight = opts.weight ?? this.initialWeight();
     if (opts.weight !== undefined && `${opts.weight.shape}` !== `${numEmbeddings},${embeddingDim}`) {
-      throw new Error(`Embedding: weight must have shape [${numEmbeddings}, ${embeddingDim}], got ${fmtShape(opts.weight.shape)}`);
+      throw new Error(
+        `Embedding: weight must have shape [${numEmbeddings}, ${embeddingDim}], got ${fmtShape(opts.weight.shape)}`,
+      );
     }
     this.registerParameter('weight');
   }
@@ -103,10 +106,13 @@ export class Embedding extends Module {
    * emb.forward(tensor(Int32Array.of(1))); // [[4, 5.1, 6.3]]
    */
   static fromPretrained(weight: Tensor, opts: FromPretrainedOptions = {}): Embedding {
-    if (!(weight instanceof Tensor)) throw new Error(`Embedding.fromPretrained: weight must be a Tensor, got ${describeValue(weight)}`);
+    if (!(weight instanceof Tensor))
+      throw new Error(`Embedding.fromPretrained: weight must be a Tensor, got ${describeValue(weight)}`);
     floatData(weight, 'Embedding.fromPretrained', 'weight');
     if (weight.ndim !== 2) {
-      throw new Error(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${fmtShape(weight.shape)}`);
+      throw new Error(
+        `Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${fmtShape(weight.shape)}`,
+      );
     }
     const [rows, cols] = weight.shape as [number, number];
     const { freeze = true, ...rest } = opts;

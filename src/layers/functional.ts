@@ -15,7 +15,13 @@ export {
 } from './norm/functional.js';
 export { linear } from './linear.js';
 export { conv2d, type Conv2dOptions, type IntPair } from '../autograd/ops/conv.js';
-export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from '../autograd/ops/pool.js';
+export {
+  maxPool2d,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+} from '../autograd/ops/pool.js';
 export { dropout, type DropoutOptions } from '../autograd/ops/dropout.js';
 export { softmax, logSoftmax } from '../autograd/ops/softmax.js';
 export {

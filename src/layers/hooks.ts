@@ -89,7 +89,11 @@ export function callWithHooks(
 }
 
 /** The pass-through nodes that let full backward hooks see gradInput and gradOutput. */
-function backwardHookNodes(module: Module, hooks: FullBackwardHook[], inputs: unknown[]): {
+function backwardHookNodes(
+  module: Module,
+  hooks: FullBackwardHook[],
+  inputs: unknown[],
+): {
   inputs: unknown[];
   output: (y: Tensor) => Tensor;
 } {

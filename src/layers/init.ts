@@ -27,9 +27,22 @@ import { fmtShape } from '../tensor/shape.js';
  * @example calculateGain('leakyRelu', 0.2)
  */
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
-  | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'convTranspose1d'
+  | 'convTranspose2d'
+  | 'convTranspose3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leakyRelu'
+  | 'leaky_relu'
+  | 'selu';
 
 /**
  * Which fan the Kaiming initialisers keep the variance of: 'fanIn' (the forward pass, default) or
@@ -91,7 +104,8 @@ function checkTensor(t: Tensor, where: string): void {
 }
 
 function checkNumber(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -103,9 +117,17 @@ function checkNumber(v: unknown, name: string, where: string): number {
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'sigmoid':
-    case 'convTranspose1d': case 'convTranspose2d': case 'convTranspose3d':
-    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d':
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'sigmoid':
+    case 'convTranspose1d':
+    case 'convTranspose2d':
+    case 'convTranspose3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
       return 1;
     case 'tanh':
       return 5 / 3;
@@ -137,7 +159,7 @@ export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.shape.length < 2) {
     throw new Error(
       `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions` +
-      `, got shape ${fmtShape(t.shape)}`,
+        `, got shape ${fmtShape(t.shape)}`,
     );
   }
   let receptive = 1;

@@ -26,12 +26,16 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   checkTensor(x, 'linear', 'input');
   checkTensor(weight, 'linear', 'weight');
   if (weight.ndim !== 1 && weight.ndim !== 2) {
-    throw new Error(`linear: weight must have shape [outFeatures, inFeatures] or [inFeatures], got ${fmtShape(weight.shape)}`);
+    throw new Error(
+      `linear: weight must have shape [outFeatures, inFeatures] or [inFeatures], got ${fmtShape(weight.shape)}`,
+    );
   }
   const inFeatures = weight.shape[weight.ndim - 1]!;
   const b = checkOptionalTensor(bias, 'linear', 'bias');
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
-    throw new Error(`linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got input ${fmtShape(x.shape)}`);
+    throw new Error(
+      `linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got input ${fmtShape(x.shape)}`,
+    );
   }
   const outShape = [...x.shape.slice(0, -1), ...weight.shape.slice(0, -1)];
   checkSize(outShape, 'linear', 'output shape');
@@ -40,7 +44,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   for (let i = 1; b !== null && fits && i <= b.ndim; i++) {
     fits = b.shape[b.ndim - i] === 1 || b.shape[b.ndim - i] === outShape[outShape.length - i];
   }
-  if (!fits) throw new Error(`linear: bias of shape ${fmtShape(b!.shape)} must broadcast to the output shape ${fmtShape(outShape)}`);
+  if (!fits)
+    throw new Error(
+      `linear: bias of shape ${fmtShape(b!.shape)} must broadcast to the output shape ${fmtShape(outShape)}`,
+    );
   return linearOp(x, weight, b);
 }
 

@@ -139,7 +139,11 @@ export class BCEWithLogitsLoss extends Module {
 
   /** The loss of `logits` given probability `targets` of the same shape. */
   forward(logits: Tensor, targets: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(logits, targets, { weight: this.weight, posWeight: this.posWeight, reduction: this.reduction });
+    return binaryCrossEntropyWithLogits(logits, targets, {
+      weight: this.weight,
+      posWeight: this.posWeight,
+      reduction: this.reduction,
+    });
   }
 }
 

@@ -19,7 +19,12 @@ import { describe, emptyRecord, isPlainObject, quote } from '../tensor/records.j
 import { fmtShape } from '../tensor/shape.js';
 import { isParameter, markParameter } from './parameter.js';
 import {
-  callWithHooks, HookList, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type ModuleHooks,
+  callWithHooks,
+  HookList,
+  type ForwardHook,
+  type ForwardPreHook,
+  type FullBackwardHook,
+  type ModuleHooks,
 } from './hooks.js';
 
 /**
@@ -81,7 +86,9 @@ export abstract class Module {
   private readonly bufferEntries: (Entry & { persistent: boolean })[] = [];
   private readonly childEntries: Entry[] = [];
   private readonly hooks: ModuleHooks = {
-    forwardPre: new HookList(), forward: new HookList(), fullBackward: new HookList(),
+    forwardPre: new HookList(),
+    forward: new HookList(),
+    fullBackward: new HookList(),
   };
 
   constructor() {
@@ -191,7 +198,6 @@ export abstract class Module {
     return null;
   }
 
-
   private read<T>(field: string): T | null {
     return ((this as unknown as Record<string, unknown>)[field] ?? null) as T | null;
   }
@@ -200,7 +206,8 @@ export abstract class Module {
    * The text between the parentheses of this module's `toString()`, like torch's `extra_repr`:
    * its constructor arguments. Empty by default.
    * @example
-   * new nn.BatchNorm2d(64).toString(); // 'BatchNorm2d(64, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)'
+   * new nn.BatchNorm2d(64).toString();
+   * // 'BatchNorm2d(64, eps=0.00001, momentum=0.1, affine=true, trackRunningStats=true)'
    */
   protected extraRepr(): string {
     return '';
@@ -363,7 +370,8 @@ export abstract class Module {
   /**
    * Every buffer with its dotted name (non-persistent ones included), each tensor once.
    * @example
-   * new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name); // ['running_mean', 'running_var', 'num_batches_tracked']
+   * new nn.BatchNorm1d(4).namedBuffers().map(([name]) => name);
+   * // ['running_mean', 'running_var', 'num_batches_tracked']
    */
   namedBuffers(): [string, Tensor][] {
     return this.namedTensors((m) => m.bufferEntries);
@@ -445,7 +453,9 @@ export abstract class Module {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const optional = new Set(
-      this.namedModules('', false).flatMap(([prefix, m]) => m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`))),
+      this.namedModules('', false).flatMap(([prefix, m]) =>
+        m.optionalStateKeys().map((k) => (prefix === '' ? k : `${prefix}.${k}`)),
+      ),
     );
     const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(sd, k) && !optional.has(k));
     const unexpectedKeys = Object.keys(sd).filter((k) => !Object.hasOwn(own, k));
@@ -462,7 +472,9 @@ export abstract class Module {
       if (!(src instanceof Tensor)) {
         problems.push(`while copying the parameter named ${quote(k)}: expected a Tensor, got ${describe(src)}`);
       } else if (src.shape.join(',') !== target.shape.join(',')) {
-        problems.push(`size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(target.shape)}`);
+        problems.push(
+          `size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(target.shape)}`,
+        );
       } else {
         const [m, key] = owners.get(k)!;
         const problem = m.loadedValueProblem(key, src);
@@ -471,10 +483,13 @@ export abstract class Module {
     }
     if (strict) {
       if (missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.map((k) => `"${k}"`).join(', ')}`);
-      if (unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
+      if (unexpectedKeys.length > 0)
+        problems.push(`unexpected keys: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}`);
     }
     if (problems.length > 0) {
-      throw new Error(`loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`);
+      throw new Error(
+        `loadStateDict: error(s) loading state dict for ${this.constructor.name}:\n  ${problems.join('\n  ')}`,
+      );
     }
     for (const [k, target] of Object.entries(own)) {
       if (!Object.hasOwn(sd, k)) continue;

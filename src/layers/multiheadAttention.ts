@@ -80,7 +80,8 @@ export interface MultiheadAttentionOutput {
 const WHERE = 'MultiheadAttention';
 
 function checkPositive(value: number, argName: string): void {
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${WHERE}: ${argName} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${WHERE}: ${argName} must be a positive integer, got ${value}`);
 }
 
 /** Rows start..start+count-1 of a parameter, differentiably: the embedding gather with indices start.. */
@@ -94,7 +95,8 @@ function rows(p: Tensor, start: number, count: number): Tensor {
 /** A mask as an additive float bias (bool: true -> -inf), or null. */
 function maskBias(mask: Tensor | null | undefined, arg: string, dtype: 'float32' | 'float64'): Tensor | null {
   if (mask === null || mask === undefined) return null;
-  if (!(mask instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor or null, got ${describeValue(mask)}`);
+  if (!(mask instanceof Tensor))
+    throw new Error(`${WHERE}: ${arg} must be a Tensor or null, got ${describeValue(mask)}`);
   if (mask.dtype === 'bool') return boolMaskToBias(mask, false, dtype);
   floatData(mask, WHERE, `${arg} (bool or floating)`);
   return mask.to(dtype);
@@ -143,7 +145,9 @@ export class MultiheadAttention extends Module {
     checkPositive(embedDim, 'embedDim');
     checkPositive(numHeads, 'numHeads');
     if (embedDim % numHeads !== 0) {
-      throw new Error(`${WHERE}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads}) (torch: "embed_dim must be divisible by num_heads")`);
+      throw new Error(
+        `${WHERE}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads}) (torch: "embed_dim must be divisible by num_heads")`,
+      );
     }
     if (opts.addBiasKV === true) throw new Error(`${WHERE}: addBiasKV is not supported, got true`);
     if (opts.addZeroAttn === true) throw new Error(`${WHERE}: addZeroAttn is not supported, got true`);
@@ -181,9 +185,10 @@ export class MultiheadAttention extends Module {
   /** The three projections' weights and biases [Wq, Wk, Wv], [bq, bk, bv]. */
   private projections(): { w: Tensor[]; b: (Tensor | null)[] } {
     const E = this.embedDim;
-    const w = this.inProjWeight !== null
-      ? [0, 1, 2].map((i) => rows(this.inProjWeight!, i * E, E))
-      : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
+    const w =
+      this.inProjWeight !== null
+        ? [0, 1, 2].map((i) => rows(this.inProjWeight!, i * E, E))
+        : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
     const b = [0, 1, 2].map((i) => (this.inProjBias === null ? null : rows(this.inProjBias, i * E, E)));
     return { w, b };
   }
@@ -200,16 +205,24 @@ export class MultiheadAttention extends Module {
     value: Tensor,
     opts: MultiheadAttentionForwardOptions = {},
   ): MultiheadAttentionOutput {
-    for (const [arg, t] of [['query', query], ['key', key], ['value', value]] as const) {
+    for (const [arg, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
       if (!(t instanceof Tensor)) throw new Error(`${WHERE}: ${arg} must be a Tensor, got ${describeValue(t)}`);
       floatData(t, WHERE, arg);
     }
     const batched = query.ndim === 3;
     if (query.ndim !== 2 && query.ndim !== 3) {
-      throw new Error(`${WHERE}: query should be unbatched 2D or batched 3D tensor, got a ${query.ndim}-D query ${fmtShape(query.shape)}`);
+      throw new Error(
+        `${WHERE}: query should be unbatched 2D or batched 3D tensor, got a ${query.ndim}-D query ${fmtShape(query.shape)}`,
+      );
     }
     if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
-      throw new Error(`${WHERE}: key and value must be ${query.ndim}-D like query ${fmtShape(query.shape)}, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`);
+      throw new Error(
+        `${WHERE}: key and value must be ${query.ndim}-D like query ${fmtShape(query.shape)}, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+      );
     }
     // to [L, N, E] ([S, N, kdim], [S, N, vdim])
     const seqFirst = (t: Tensor): Tensor => (!batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
@@ -218,12 +231,19 @@ export class MultiheadAttention extends Module {
     const S = k0.shape[0]!;
     const H = this.numHeads;
     const hd = this.headDim;
-    if (E !== this.embedDim) throw new Error(`${WHERE}: was expecting embedding dimension of ${this.embedDim}, got query ${fmtShape(query.shape)}`);
+    if (E !== this.embedDim)
+      throw new Error(
+        `${WHERE}: was expecting embedding dimension of ${this.embedDim}, got query ${fmtShape(query.shape)}`,
+      );
     if (k0.shape[2] !== this.kdim || v0.shape[2] !== this.vdim) {
-      throw new Error(`${WHERE}: key and value must have ${this.kdim} and ${this.vdim} features, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`);
+      throw new Error(
+        `${WHERE}: key and value must have ${this.kdim} and ${this.vdim} features, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+      );
     }
     if (k0.shape[0] !== v0.shape[0] || k0.shape[1] !== N || v0.shape[1] !== N) {
-      throw new Error(`${WHERE}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must match query ${fmtShape(query.shape)} in batch and each other in length`);
+      throw new Error(
+        `${WHERE}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must match query ${fmtShape(query.shape)} in batch and each other in length`,
+      );
     }
     const bias = this.mergedMask(opts, L, S, N, batched, q0.dtype as 'float32' | 'float64');
     const { w, b } = this.projections();
@@ -253,21 +273,27 @@ export class MultiheadAttention extends Module {
   ): Tensor | null {
     const H = this.numHeads;
     if ((opts.isCausal ?? false) && (opts.attnMask === null || opts.attnMask === undefined)) {
-      throw new Error(`${WHERE}: isCausal is a hint and needs attnMask (torch: "Need attn_mask if specifying the is_causal hint")`);
+      throw new Error(
+        `${WHERE}: isCausal is a hint and needs attnMask (torch: "Need attn_mask if specifying the is_causal hint")`,
+      );
     }
     let attn = maskBias(opts.attnMask, 'attnMask', dtype);
     if (attn !== null) {
       const heads = batched ? N * H : H;
       if (attn.ndim === 3 && `${attn.shape}` === `${heads},${L},${S}`) attn = attn.reshape([N, H, L, S]);
       else if (attn.ndim !== 2 || `${attn.shape}` !== `${L},${S}`) {
-        throw new Error(`${WHERE}: attnMask must be [${L}, ${S}] or [${heads}, ${L}, ${S}], got ${fmtShape(attn.shape)}`);
+        throw new Error(
+          `${WHERE}: attnMask must be [${L}, ${S}] or [${heads}, ${L}, ${S}], got ${fmtShape(attn.shape)}`,
+        );
       }
     }
     let pad = maskBias(opts.keyPaddingMask, 'keyPaddingMask', dtype);
     if (pad !== null) {
       const want = batched ? `${N},${S}` : `${S}`;
       if (`${pad.shape}` !== want) {
-        throw new Error(`${WHERE}: keyPaddingMask must be [${batched ? `${N}, ` : ''}${S}], got ${fmtShape(pad.shape)}`);
+        throw new Error(
+          `${WHERE}: keyPaddingMask must be [${batched ? `${N}, ` : ''}${S}], got ${fmtShape(pad.shape)}`,
+        );
       }
       pad = pad.reshape([N, 1, 1, S]);
     }

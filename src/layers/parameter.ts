@@ -106,7 +106,11 @@ export function defaultInitBound(fanIn: number): number {
  * from the seeded default generator (or `generator`).
  * @example uniformParameter([10, 784], defaultInitBound(784))
  */
-export function uniformParameter(shape: readonly number[], bound: number, generator: Generator = defaultGenerator): Tensor {
+export function uniformParameter(
+  shape: readonly number[],
+  bound: number,
+  generator: Generator = defaultGenerator,
+): Tensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = (2 * generator.uniform() - 1) * bound;
   return markParameter(new Tensor(data, shape, true));

@@ -37,8 +37,7 @@ function gradsOf(params: GradParams, where: string): FloatArray[] {
   const list = params instanceof Tensor ? [params] : iterable ? [...params] : null;
   if (list === null) {
     throw new Error(
-      `${where}: parameters must be a Tensor or an iterable of Tensors` +
-      `, got ${describeValue(params)}`,
+      `${where}: parameters must be a Tensor or an iterable of Tensors` + `, got ${describeValue(params)}`,
     );
   }
   const grads: FloatArray[] = [];
@@ -97,7 +96,10 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
   }
   const grads = gradsOf(params, where);
   if (grads.length === 0) return 0;
-  const total = vectorNorm(grads.map((g) => vectorNorm(g, p)), p);
+  const total = vectorNorm(
+    grads.map((g) => vectorNorm(g, p)),
+    p,
+  );
   if ((opts.errorIfNonfinite ?? false) && !Number.isFinite(total)) {
     throw new Error(
       `${where}: the total norm of order ${p} for gradients from parameters is non-finite (${total}), ` +

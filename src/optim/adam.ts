@@ -50,14 +50,25 @@ export type AdamOptions = Partial<AdamGroupOptions>;
 
 /** The update shared by Adam and AdamW; `decoupled` picks where weight decay goes. */
 abstract class AdamBase extends Optimizer<AdamGroupOptions> {
-  protected constructor(name: string, params: Params<AdamGroupOptions>, options: AdamOptions | undefined, weightDecay: number, private readonly decoupled: boolean) {
+  protected constructor(
+    name: string,
+    params: Params<AdamGroupOptions>,
+    options: AdamOptions | undefined,
+    weightDecay: number,
+    private readonly decoupled: boolean,
+  ) {
     const given = options === undefined ? {} : options;
     if (given === null || typeof given !== 'object') {
-      throw new Error(
-        `${name}: options must be an object, got ${describeValue(given)}`,
-      );
+      throw new Error(`${name}: options must be an object, got ${describeValue(given)}`);
     }
-    const defaults: AdamGroupOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false };
+    const defaults: AdamGroupOptions = {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay,
+      amsgrad: false,
+      maximize: false,
+    };
     for (const key of Object.keys(defaults) as (keyof AdamGroupOptions)[]) {
       if (given[key] !== undefined) (defaults as unknown as Record<string, unknown>)[key] = given[key];
     }

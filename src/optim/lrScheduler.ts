@@ -119,7 +119,7 @@ export abstract class LRScheduler {
       } else if (!initialLrs.has(group)) {
         throw new Error(
           `${this.name}: param group ${i} has no initial learning rate` +
-          `; resume (lastEpoch >= 0) only with an optimizer a scheduler has driven`,
+            `; resume (lastEpoch >= 0) only with an optimizer a scheduler has driven`,
         );
       }
     });
@@ -217,7 +217,8 @@ export abstract class LRScheduler {
       return [...(v as number[])];
     };
     for (const key of ['lastEpoch', 'stepCount']) {
-      if (!Number.isInteger(sd[key])) throw new Error(`${where}: ${key} must be an integer, got ${describeValue(sd[key])}`);
+      if (!Number.isInteger(sd[key]))
+        throw new Error(`${where}: ${key} must be an integer, got ${describeValue(sd[key])}`);
     }
     this.loadOptions(sd, where);
     this.baseLrs = lrList('baseLrs');
@@ -532,7 +533,8 @@ export class LambdaLR extends LRScheduler {
       this.lrLambdas = new Array<(step: number) => number>(groups).fill(f as (step: number) => number);
     }
     this.lrLambdas.forEach((fn, i) => {
-      if (typeof fn !== 'function') throw new Error(`LambdaLR: lrLambda ${i} must be a function, got ${describeValue(fn)}`);
+      if (typeof fn !== 'function')
+        throw new Error(`LambdaLR: lrLambda ${i} must be a function, got ${describeValue(fn)}`);
     });
     this.start(opts.lastEpoch);
   }
@@ -768,7 +770,7 @@ export class SequentialLR extends LRScheduler {
       if (s.optimizer !== optimizer) {
         throw new Error(
           `${where}: expects all schedulers to belong to the same optimizer` +
-          `, but schedulers[${i}] (${s.name}) has a different one`,
+            `, but schedulers[${i}] (${s.name}) has a different one`,
         );
       }
     });
@@ -776,7 +778,7 @@ export class SequentialLR extends LRScheduler {
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw new Error(
         `${where}: expects one milestone fewer than schedulers` +
-        `; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} milestones`,
+          `; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} milestones`,
       );
     }
     this.schedulers = [...schedulers];

@@ -126,7 +126,12 @@ export abstract class Optimizer<O extends object> {
    * @param defaults every option's value where a group does not set it
    * @param given the options object the user passed, checked for unknown names
    */
-  protected constructor(protected readonly name: string, params: Params<O>, readonly defaults: O, given: object) {
+  protected constructor(
+    protected readonly name: string,
+    params: Params<O>,
+    readonly defaults: O,
+    given: object,
+  ) {
     checkKnownOptions(given, defaults, name);
     this.validate(defaults, name);
     if (params instanceof Tensor || !Array.isArray(params)) {
@@ -166,7 +171,10 @@ export abstract class Optimizer<O extends object> {
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     group.params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new Error(`${where}: params[${i}] must be a Tensor, got ${describeValue(p)}`);
-      if (!p.isLeaf) throw new Error(`${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`);
+      if (!p.isLeaf)
+        throw new Error(
+          `${where}: params[${i}] is not a leaf tensor (made by '${p.gradFn!.name}'); only leaves can be optimized`,
+        );
       if (!p.isContiguous()) {
         // updates write p.data, which for a non-contiguous view is a copy: they would be lost
         throw new Error(
@@ -174,7 +182,8 @@ export abstract class Optimizer<O extends object> {
             'call contiguous() before requiresGrad_()',
         );
       }
-      if (seen.has(p)) throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
+      if (seen.has(p))
+        throw new Error(`${where}: params[${i}] appears more than once among the optimizer's parameters`);
       seen.add(p);
     });
     const options = { ...copyOptions(this.defaults), ...copyOptions(group as object) } as O;
@@ -246,7 +255,9 @@ export abstract class Optimizer<O extends object> {
       throw new Error(`${where}: state must be a plain object of index -> state, got ${describe(sd.state)}`);
     }
     if (sd.param_groups.length !== this.paramGroups.length) {
-      throw new Error(`${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      throw new Error(
+        `${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const byId = new Map<string, Tensor>();
     const options = sd.param_groups.map((saved: unknown, g) => {
@@ -361,8 +372,6 @@ export function checkNonNegative(value: unknown, option: string, where: string):
 /** Throws unless `value` is a boolean, naming the option. */
 export function checkBoolean(value: unknown, option: string, where: string): void {
   if (typeof value !== 'boolean') {
-    throw new Error(
-      `${where}: ${option} must be true or false, got ${describeValue(value)}`,
-    );
+    throw new Error(`${where}: ${option} must be true or false, got ${describeValue(value)}`);
   }
 }

@@ -22,7 +22,8 @@ import type { StateSchema } from './optimizer.js';
 /**
  * The options of every SGD parameter group.
  * @example
- * new optim.SGD([{ params: backbone.parameters(), lr: 0.01 }, { params: head.parameters() }], { lr: 0.1, momentum: 0.9 });
+ * const groups = [{ params: backbone.parameters(), lr: 0.01 }, { params: head.parameters() }];
+ * new optim.SGD(groups, { lr: 0.1, momentum: 0.9 });
  */
 export interface SGDGroupOptions {
   /** Learning rate. */
@@ -56,11 +57,16 @@ export type SGDOptions = Pick<SGDGroupOptions, 'lr'> & Partial<SGDGroupOptions>;
 export class SGD extends Optimizer<SGDGroupOptions> {
   constructor(params: Params<SGDGroupOptions>, options: SGDOptions) {
     if (options === null || typeof options !== 'object') {
-      throw new Error(
-        `SGD: options must be an object with at least lr, got ${describeValue(options)}`,
-      );
+      throw new Error(`SGD: options must be an object with at least lr, got ${describeValue(options)}`);
     }
-    const defaults: SGDGroupOptions = { lr: options.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+    const defaults: SGDGroupOptions = {
+      lr: options.lr,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+    };
     for (const key of Object.keys(defaults) as (keyof SGDGroupOptions)[]) {
       if (options[key] !== undefined) (defaults as unknown as Record<string, unknown>)[key] = options[key];
     }
@@ -79,7 +85,9 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     checkBoolean(o.nesterov, 'nesterov', where);
     checkBoolean(o.maximize, 'maximize', where);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new Error(`${where}: nesterov requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
+      throw new Error(
+        `${where}: nesterov requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}`,
+      );
     }
   }
 

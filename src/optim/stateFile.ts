@@ -68,7 +68,7 @@ export function loadOptimizerState(
   if (metadata['format'] !== FORMAT) {
     throw new Error(
       `${where}: not an optimizer state file (metadata format is ${JSON.stringify(metadata['format'])}` +
-      `, expected "${FORMAT}")`,
+        `, expected "${FORMAT}")`,
     );
   }
   if (metadata['optimizer'] !== opt.constructor.name) {

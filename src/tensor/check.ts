@@ -94,9 +94,7 @@ export function describeValue(v: unknown): string {
 /** Throws unless `value` is true or false; returns it. */
 export function checkBoolean(value: unknown, where: string, argName: string): boolean {
   if (typeof value !== 'boolean') {
-    throw new Error(
-      `${where}: ${argName} must be true or false, got ${describeValue(value)}`,
-    );
+    throw new Error(`${where}: ${argName} must be true or false, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -104,7 +102,11 @@ export function checkBoolean(value: unknown, where: string, argName: string): bo
 /** Throws unless `value` is an integer (a number without fraction) at least `min`; returns it. */
 export function checkInteger(value: unknown, where: string, argName: string, min = -Infinity): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    const named: Record<number, string> = { [-Infinity]: 'an integer', 0: 'a non-negative integer', 1: 'a positive integer' };
+    const named: Record<number, string> = {
+      [-Infinity]: 'an integer',
+      0: 'a non-negative integer',
+      1: 'a positive integer',
+    };
     const what = named[min] ?? `an integer >= ${min}`;
     throw new Error(`${where}: ${argName} must be ${what}, got ${describeValue(value)}`);
   }

@@ -69,9 +69,7 @@ export function checkShape(shape: Shape, where: string, argName = 'shape'): void
   }
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new Error(
-        `${where}: ${argName} must contain finite non-negative integers, got ${describeValue(shape)}`,
-      );
+      throw new Error(`${where}: ${argName} must contain finite non-negative integers, got ${describeValue(shape)}`);
     }
   }
   checkSize(shape, where, argName);

@@ -29,7 +29,12 @@ import type { Kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { mergesRuns, runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
 import * as js from '../tensor/kernels/axisReduce.js';
-import { composeNormBackward, composeNormForward, momentsByRuns, type UnfusedNormKernels } from '../tensor/kernels/normCompose.js';
+import {
+  composeNormBackward,
+  composeNormForward,
+  momentsByRuns,
+  type UnfusedNormKernels,
+} from '../tensor/kernels/normCompose.js';
 import * as jsFused from '../tensor/kernels/normFused.js';
 import {
   batchedMatmul as refBatchedMatmul,
@@ -91,7 +96,9 @@ interface RunBuffers {
 /** Reserves the run buffers of a call: chunks of about CHUNK_ELEMENTS when `chunked`, else all of x. */
 function allocRuns(arena: Arena, plan: AxisPlan, opts: { withDy: boolean; chunked: boolean }): RunBuffers {
   const nRuns = plan.runStat.length;
-  const runsPerChunk = opts.chunked ? Math.max(1, Math.min(nRuns, Math.floor(CHUNK_ELEMENTS / Math.max(plan.inner, 1)))) : nRuns;
+  const runsPerChunk = opts.chunked
+    ? Math.max(1, Math.min(nRuns, Math.floor(CHUNK_ELEMENTS / Math.max(plan.inner, 1))))
+    : nRuns;
   const chunkBytes = runsPerChunk * plan.inner * 4;
   return {
     x: arena.alloc(chunkBytes),
@@ -151,7 +158,13 @@ function allocSplitStats(arena: Arena, statSize: number): SplitStats {
  * rstd32[s] = f32(rstd[s]). False when a value would leave the float32 range, in which case the
  * caller runs the TypeScript kernel.
  */
-function putSplitStats(arena: Arena, at: SplitStats, mean: Float64Array, rstd: Float64Array, statSize: number): boolean {
+function putSplitStats(
+  arena: Arena,
+  at: SplitStats,
+  mean: Float64Array,
+  rstd: Float64Array,
+  statSize: number,
+): boolean {
   const hi = arena.f32(at.hi, statSize);
   const lo = arena.f32(at.lo, statSize);
   const rs = arena.f32(at.rstd, statSize);
@@ -194,7 +207,13 @@ function allocBackwardSums(arena: Arena, statSize: number, paramSize: number): B
 }
 
 /** After `commit`: copies the float64 statistics in and zeroes the four sums. */
-function putBackwardSums(arena: Arena, at: BackwardSums, mean: Float64Array, rstd: Float64Array, statSize: number): void {
+function putBackwardSums(
+  arena: Arena,
+  at: BackwardSums,
+  mean: Float64Array,
+  rstd: Float64Array,
+  statSize: number,
+): void {
   arena.f64(at.mean, statSize).set(mean.subarray(0, statSize));
   arena.f64(at.rstd, statSize).set(rstd.subarray(0, statSize));
   arena.f64(at.sumDxhat, (at.end - at.sumDxhat) / 8).fill(0);
@@ -244,8 +263,18 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     arena.f64(meanAt, mean.length).fill(0);
     arena.f64(m2At, m2.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
-      norm.moments(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, plan.statSize, plan.count,
-        centered ? 1 : 0, meanAt, m2At),
+      norm.moments(
+        at.x,
+        plan.inner,
+        runs,
+        at.runStat + 4 * first,
+        plan.innerStat,
+        plan.statSize,
+        plan.count,
+        centered ? 1 : 0,
+        meanAt,
+        m2At,
+      ),
     );
     mean.set(arena.f64(meanAt, mean.length));
     m2.set(arena.f64(m2At, m2.length));
@@ -265,14 +294,43 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
     // y overwrites x in the arena, chunk by chunk.
-    streamRuns(arena, plan, at, { x }, (first, runs) =>
-      norm.normalize(at.x, at.x, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
-        plan.innerStat, plan.innerParam, stats.hi, stats.lo, stats.rstd, wAt, bAt),
+    streamRuns(
+      arena,
+      plan,
+      at,
+      { x },
+      (first, runs) =>
+        norm.normalize(
+          at.x,
+          at.x,
+          plan.inner,
+          runs,
+          at.runStat + 4 * first,
+          at.runParam + 4 * first,
+          plan.innerStat,
+          plan.innerParam,
+          stats.hi,
+          stats.lo,
+          stats.rstd,
+          wAt,
+          bAt,
+        ),
       { into: y, from: at.x },
     );
   };
 
-  const normBackwardReduce: Kernels['normBackwardReduce'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias) => {
+  const normBackwardReduce: Kernels['normBackwardReduce'] = (
+    x,
+    dy,
+    plan,
+    mean,
+    rstd,
+    weight,
+    sumDxhat,
+    sumDxhatXhat,
+    dweight,
+    dbias,
+  ) => {
     const fallback = (): void =>
       js.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
     if (!(isF32(x) && isF32(dy) && isF32(weight)) || tooSmall(plan)) return fallback();
@@ -288,9 +346,24 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     putBackwardSums(arena, sums, mean, rstd, statSize);
     putParam(arena, wAt, weight, paramSize, 1);
     streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
-      norm.backward_reduce(at.x, at.dy, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
-        plan.innerStat, plan.innerParam, sums.mean, sums.rstd, wAt, sums.sumDxhat, sums.sumDxhatXhat, sums.dweight,
-        sums.dbias, (wantStat ? 1 : 0) | (wantParam ? 2 : 0)),
+      norm.backward_reduce(
+        at.x,
+        at.dy,
+        plan.inner,
+        runs,
+        at.runStat + 4 * first,
+        at.runParam + 4 * first,
+        plan.innerStat,
+        plan.innerParam,
+        sums.mean,
+        sums.rstd,
+        wAt,
+        sums.sumDxhat,
+        sums.sumDxhatXhat,
+        sums.dweight,
+        sums.dbias,
+        (wantStat ? 1 : 0) | (wantParam ? 2 : 0),
+      ),
     );
     copySumsOut(arena, sumDxhat, sums.sumDxhat, statSize);
     copySumsOut(arena, sumDxhatXhat, sums.sumDxhatXhat, statSize);
@@ -298,7 +371,17 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     copySumsOut(arena, dbias, sums.dbias, paramSize);
   };
 
-  const normBackwardInput: Kernels['normBackwardInput'] = (x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx) => {
+  const normBackwardInput: Kernels['normBackwardInput'] = (
+    x,
+    dy,
+    plan,
+    mean,
+    rstd,
+    weight,
+    sumDxhat,
+    sumDxhatXhat,
+    dx,
+  ) => {
     const fallback = (): void => js.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
     if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
     const { norm, arena } = wasmRuntime();
@@ -322,9 +405,30 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     }
     putParam(arena, wAt, weight, paramSize, 1);
     // dx overwrites dy in the arena, chunk by chunk.
-    streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
-      norm.backward_input(at.x, at.dy, at.dy, plan.inner, runs, at.runStat + 4 * first, at.runParam + 4 * first,
-        plan.innerStat, plan.innerParam, stats.hi, stats.lo, stats.rstd, k1At, k2At, wAt, sumDxhatXhat === null ? 0 : 1),
+    streamRuns(
+      arena,
+      plan,
+      at,
+      { x, dy },
+      (first, runs) =>
+        norm.backward_input(
+          at.x,
+          at.dy,
+          at.dy,
+          plan.inner,
+          runs,
+          at.runStat + 4 * first,
+          at.runParam + 4 * first,
+          plan.innerStat,
+          plan.innerParam,
+          stats.hi,
+          stats.lo,
+          stats.rstd,
+          k1At,
+          k2At,
+          wAt,
+          sumDxhatXhat === null ? 0 : 1,
+        ),
       { into: dx, from: at.dy },
     );
   };
@@ -356,8 +460,13 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   type StatChunks = ReturnType<typeof statChunks>;
 
   /** Writes the run tables, then calls `body(firstRun, runs, firstStat, stats)` per chunk. */
-  const forEachStatChunk = (arena: Arena, plan: AxisPlan, k: number, at: StatChunks,
-    body: (firstRun: number, runs: number, firstStat: number, stats: number) => void): void => {
+  const forEachStatChunk = (
+    arena: Arena,
+    plan: AxisPlan,
+    k: number,
+    at: StatChunks,
+    body: (firstRun: number, runs: number, firstStat: number, stats: number) => void,
+  ): void => {
     const nRuns = plan.runStat.length;
     const local = arena.i32(at.localStat, at.runsPerChunk);
     for (let r = 0; r < at.runsPerChunk; r++) local[r] = Math.floor(r / k);
@@ -409,8 +518,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         return;
       }
       // y overwrites the chunk of x in the arena.
-      norm.normalize(at.x, at.x, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
-        chunkStats.hi, chunkStats.lo, chunkStats.rstd, wAt, bAt);
+      norm.normalize(
+        at.x,
+        at.x,
+        inner,
+        runs,
+        at.localStat,
+        at.runParam + 4 * first,
+        0,
+        plan.innerParam,
+        chunkStats.hi,
+        chunkStats.lo,
+        chunkStats.rstd,
+        wAt,
+        bAt,
+      );
       y.set(arena.f32(at.x, end - begin), begin);
     });
     if (!inRange) js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
@@ -447,9 +569,24 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       const end = begin + runs * inner;
       arena.f32(at.x, end - begin).set(x.subarray(begin, end));
       arena.f32(at.dy, end - begin).set(dy.subarray(begin, end));
-      norm.backward_reduce(at.x, at.dy, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
-        sums.mean + 8 * s0, sums.rstd + 8 * s0, wAt, sums.sumDxhat + 8 * s0, sums.sumDxhatXhat + 8 * s0,
-        sums.dweight, sums.dbias, (wantStat ? 1 : 0) | (wantParam ? 2 : 0));
+      norm.backward_reduce(
+        at.x,
+        at.dy,
+        inner,
+        runs,
+        at.localStat,
+        at.runParam + 4 * first,
+        0,
+        plan.innerParam,
+        sums.mean + 8 * s0,
+        sums.rstd + 8 * s0,
+        wAt,
+        sums.sumDxhat + 8 * s0,
+        sums.sumDxhatXhat + 8 * s0,
+        sums.dweight,
+        sums.dbias,
+        (wantStat ? 1 : 0) | (wantParam ? 2 : 0),
+      );
       if (dx === null || !inRange) return;
       // k1 = mean(dxhat * xhat), k2 = mean(dxhat): the two terms' statistics, rounded to float32.
       for (let s = s0; s < s0 + n; s++) {
@@ -461,9 +598,24 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       }
       if (!inRange) return;
       // dx overwrites the chunk of dy in the arena.
-      norm.backward_input(at.x, at.dy, at.dy, inner, runs, at.localStat, at.runParam + 4 * first, 0, plan.innerParam,
-        stats.hi + 4 * s0, stats.lo + 4 * s0, stats.rstd + 4 * s0, k1At + 4 * s0, k2At + 4 * s0, wAt,
-        statsMode === 'constant' ? 0 : 1);
+      norm.backward_input(
+        at.x,
+        at.dy,
+        at.dy,
+        inner,
+        runs,
+        at.localStat,
+        at.runParam + 4 * first,
+        0,
+        plan.innerParam,
+        stats.hi + 4 * s0,
+        stats.lo + 4 * s0,
+        stats.rstd + 4 * s0,
+        k1At + 4 * s0,
+        k2At + 4 * s0,
+        wAt,
+        statsMode === 'constant' ? 0 : 1,
+      );
       dx.set(arena.f32(at.dy, end - begin), begin);
     });
     copySumsOut(arena, dweight, sums.dweight, paramSize);
@@ -518,7 +670,12 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
    * itself, or a transposed copy at `scratch`). NT and TN differ only in `prepare`.
    */
   const gemm2d = (
-    a: FloatArray, b: FloatArray, out: FloatArray, n: number, k: number, m: number,
+    a: FloatArray,
+    b: FloatArray,
+    out: FloatArray,
+    n: number,
+    k: number,
+    m: number,
     prepare: (m: MatmulExports, at: { a: number; b: number; bp: number; scratch: number }) => number,
     fallback: () => void,
   ): void => {
@@ -541,18 +698,36 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
 
   // c = a b^T, a [n, k], b [m, k]: the panels of b^T are packed straight from b.
   const matmulNT: Kernels['matmulNT'] = (a, b, out, n, k, m) =>
-    gemm2d(a, b, out, n, k, m, (mm, at) => {
-      mm.pack_bt(at.b, k, m, at.bp);
-      return at.a;
-    }, () => refMatmulNT(a, b, out, n, k, m));
+    gemm2d(
+      a,
+      b,
+      out,
+      n,
+      k,
+      m,
+      (mm, at) => {
+        mm.pack_bt(at.b, k, m, at.bp);
+        return at.a;
+      },
+      () => refMatmulNT(a, b, out, n, k, m),
+    );
 
   // c = a^T b, a [k, n], b [k, m]: b is packed as usual, a^T [n, k] written to scratch.
   const matmulTN: Kernels['matmulTN'] = (a, b, out, n, k, m) =>
-    gemm2d(a, b, out, n, k, m, (mm, at) => {
-      mm.pack_b(at.b, k, m, at.bp);
-      mm.transpose(at.a, k, n, at.scratch);
-      return at.scratch;
-    }, () => refMatmulTN(a, b, out, n, k, m));
+    gemm2d(
+      a,
+      b,
+      out,
+      n,
+      k,
+      m,
+      (mm, at) => {
+        mm.pack_b(at.b, k, m, at.bp);
+        mm.transpose(at.a, k, n, at.scratch);
+        return at.scratch;
+      },
+      () => refMatmulTN(a, b, out, n, k, m),
+    );
 
   return {
     name: 'wasm',

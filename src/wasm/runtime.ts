@@ -32,22 +32,67 @@ interface WasmApi {
 export interface NormExports {
   reduce_sum(x: number, inner: number, nRuns: number, runStat: number, innerStat: number, out: number): void;
   moments(
-    x: number, inner: number, nRuns: number, runStat: number, innerStat: number,
-    statSize: number, count: number, centered: number, mean: number, m2: number,
+    x: number,
+    inner: number,
+    nRuns: number,
+    runStat: number,
+    innerStat: number,
+    statSize: number,
+    count: number,
+    centered: number,
+    mean: number,
+    m2: number,
   ): void;
   normalize(
-    x: number, y: number, inner: number, nRuns: number, runStat: number, runParam: number,
-    innerStat: number, innerParam: number, hi: number, lo: number, rstd: number, weight: number, bias: number,
+    x: number,
+    y: number,
+    inner: number,
+    nRuns: number,
+    runStat: number,
+    runParam: number,
+    innerStat: number,
+    innerParam: number,
+    hi: number,
+    lo: number,
+    rstd: number,
+    weight: number,
+    bias: number,
   ): void;
   backward_reduce(
-    x: number, dy: number, inner: number, nRuns: number, runStat: number, runParam: number,
-    innerStat: number, innerParam: number, mean: number, rstd: number, weight: number,
-    sumDxhat: number, sumDxhatXhat: number, dweight: number, dbias: number, flags: number,
+    x: number,
+    dy: number,
+    inner: number,
+    nRuns: number,
+    runStat: number,
+    runParam: number,
+    innerStat: number,
+    innerParam: number,
+    mean: number,
+    rstd: number,
+    weight: number,
+    sumDxhat: number,
+    sumDxhatXhat: number,
+    dweight: number,
+    dbias: number,
+    flags: number,
   ): void;
   backward_input(
-    x: number, dy: number, dx: number, inner: number, nRuns: number, runStat: number, runParam: number,
-    innerStat: number, innerParam: number, hi: number, lo: number, rstd: number, k1: number, k2: number,
-    weight: number, useXhat: number,
+    x: number,
+    dy: number,
+    dx: number,
+    inner: number,
+    nRuns: number,
+    runStat: number,
+    runParam: number,
+    innerStat: number,
+    innerParam: number,
+    hi: number,
+    lo: number,
+    rstd: number,
+    k1: number,
+    k2: number,
+    weight: number,
+    useXhat: number,
   ): void;
 }
 
@@ -94,7 +139,8 @@ const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasm
  * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
  * own modules, so it checks exactly the instructions they use.
  */
-export const wasmSimdSupported: boolean = wasmApi !== undefined && moduleBytes.every((bytes) => wasmApi.validate(bytes));
+export const wasmSimdSupported: boolean =
+  wasmApi !== undefined && moduleBytes.every((bytes) => wasmApi.validate(bytes));
 
 /** Buffer layout of one kernel call in the shared memory. */
 export class Arena {
@@ -157,7 +203,7 @@ let runtime: WasmRuntime | null = null;
 export function wasmRuntime(): WasmRuntime {
   if (runtime === null) {
     if (wasmApi === undefined || !wasmSimdSupported) {
-      throw new Error('wasm backend: this JavaScript engine has no WebAssembly SIMD; use setBackend(\'js\')');
+      throw new Error("wasm backend: this JavaScript engine has no WebAssembly SIMD; use setBackend('js')");
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });

@@ -3,7 +3,7 @@
  * deep graphs, freed graphs and retainGraph, and the errors of backward().
  */
 import { describe, expect, it } from 'vitest';
-import { noGrad, tensor, Tensor } from '../../src/index.js';
+import { noGrad, tensor, type Tensor } from '../../src/index.js';
 import { sumToShape } from '../../src/autograd/backward.js';
 import { expectClose } from '../helpers.js';
 import { randomTensor } from './fixtures.js';
@@ -32,7 +32,12 @@ describe('gradients', () => {
     const x = leaf([0.5, -1]);
     const h = x.mul(2);
     h.add(h.exp()).sum().backward(); // d/dx [2x + e^(2x)] = 2 + 2 e^(2x)
-    expectClose(x.grad!, [0.5, -1].map((v) => 2 + 2 * Math.exp(2 * v)), { rtol: 1e-6 }, 'diamond'); // float32 exp and products
+    expectClose(
+      x.grad!,
+      [0.5, -1].map((v) => 2 + 2 * Math.exp(2 * v)),
+      { rtol: 1e-6 },
+      'diamond',
+    ); // float32 exp and products
   });
 
   it('flow only to inputs that require grad', () => {
@@ -105,7 +110,9 @@ describe('leaves, non-leaves and requiresGrad', () => {
     const x = tensor([1]);
     expect(x.requiresGrad_()).toBe(x);
     expect(x.requiresGrad).toBe(true);
-    expect(() => x.mul(2).requiresGrad_(false)).toThrow(/requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by 'mul'/);
+    expect(() => x.mul(2).requiresGrad_(false)).toThrow(
+      /requiresGrad_: only leaf tensors can change requiresGrad; this tensor was made by 'mul'/,
+    );
   });
 });
 
@@ -122,7 +129,9 @@ describe('graphs', () => {
     const x = leaf([1, 2]);
     const z = x.mul(x).sum();
     z.backward();
-    expect(() => z.backward()).toThrow(/backward: trying to backward through the graph a second time \(op 'sum'\).*retainGraph: true/);
+    expect(() => z.backward()).toThrow(
+      /backward: trying to backward through the graph a second time \(op 'sum'\).*retainGraph: true/,
+    );
   });
 
   it('with { retainGraph: true } the graph can be walked again and the gradients add up', () => {
@@ -147,7 +156,9 @@ describe('errors', () => {
 
   it('a gradient of the wrong shape is rejected, showing both shapes', () => {
     const y = randomTensor([2, 3], 1).mul(2);
-    expect(() => y.backward(tensor([1, 2, 3, 4, 5, 6], [3, 2]))).toThrow(/backward: grad must have the output's shape \[2, 3\], got \[3, 2\]/);
+    expect(() => y.backward(tensor([1, 2, 3, 4, 5, 6], [3, 2]))).toThrow(
+      /backward: grad must have the output's shape \[2, 3\], got \[3, 2\]/,
+    );
   });
 
   it('backward on a tensor outside any graph says why', () => {
@@ -159,7 +170,10 @@ describe('errors', () => {
 
 describe('sumToShape', () => {
   it('sums over leading axes and over axes where the target has size 1', () => {
-    const g = tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+    const g = tensor(
+      Array.from({ length: 24 }, (_, i) => i),
+      [2, 3, 4],
+    );
     // g[n, m, k] = 12n + 4m + k; to [3, 1] sums over n and k: 8 * 4m + 4 * (0 + 12) + 2 * (0 + 1 + 2 + 3)
     expect(Array.from(sumToShape(g, [3, 1]).data)).toEqual([0, 1, 2].map((m) => 32 * m + 48 + 12));
     expect(sumToShape(g, []).item()).toBe(276);
@@ -171,6 +185,8 @@ describe('sumToShape', () => {
 describe('backward checks its grad argument', () => {
   it('throws naming the expected shape when grad is not a Tensor', () => {
     const y = tensor([1, 2], undefined, { requiresGrad: true }).mul(2);
-    expect(() => y.backward([1, 1] as unknown as Tensor)).toThrow('backward: grad must be a Tensor of shape [2], got [1, 1] (array)');
+    expect(() => y.backward([1, 1] as unknown as Tensor)).toThrow(
+      'backward: grad must be a Tensor of shape [2], got [1, 1] (array)',
+    );
   });
 });

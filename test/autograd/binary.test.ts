@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { broadcastPairArb } from '../tensor/arbitraries.js';
-import { broadcastShape, broadcastSource, numel, randomValues, refBinary, refSumToShape, unravel } from '../tensor/reference.js';
+import {
+  broadcastShape,
+  broadcastSource,
+  numel,
+  randomValues,
+  refBinary,
+  refSumToShape,
+  unravel,
+} from '../tensor/reference.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor, toFloat32 } from './fixtures.js';
 
 type OpName = 'add' | 'sub' | 'mul' | 'div';
@@ -75,8 +83,14 @@ describe.each(OPS)('$name', (op) => {
 
   it('gradcheck with a number operand and with only one side requiring grad', () => {
     expectGradcheck((a) => apply(op.name, a!, 0.7), [randomTensor([2, 3, 4], 6)]);
-    expectGradcheck((a, b) => apply(op.name, a!, b!), [randomTensor([2, 3, 4], 7, { requiresGrad: false }), randomTensor([3, 1], 8, bValues)]);
-    expectGradcheck((a, b) => apply(op.name, a!, b!), [randomTensor([2, 3, 4], 7), randomTensor([1], 8, { ...bValues, requiresGrad: false })]);
+    expectGradcheck(
+      (a, b) => apply(op.name, a!, b!),
+      [randomTensor([2, 3, 4], 7, { requiresGrad: false }), randomTensor([3, 1], 8, bValues)],
+    );
+    expectGradcheck(
+      (a, b) => apply(op.name, a!, b!),
+      [randomTensor([2, 3, 4], 7), randomTensor([1], 8, { ...bValues, requiresGrad: false })],
+    );
   });
 
   it('gradients equal the reference: upstream grad times the local derivative, summed over broadcast axes', () => {
@@ -93,8 +107,18 @@ describe.each(OPS)('$name', (op) => {
         };
         // float64 throughout, so only the summation order differs: ~1e-16 per term, 1e-12 is ample
         const tol = { rtol: 1e-12, atol: 1e-12 };
-        expectClose(a.grad!, refSumToShape((i) => g[i]! * op.da(...at(i)), outShape, aShape), tol, 'grad a');
-        expectClose(b.grad!, refSumToShape((i) => g[i]! * op.db(...at(i)), outShape, bShape), tol, 'grad b');
+        expectClose(
+          a.grad!,
+          refSumToShape((i) => g[i]! * op.da(...at(i)), outShape, aShape),
+          tol,
+          'grad a',
+        );
+        expectClose(
+          b.grad!,
+          refSumToShape((i) => g[i]! * op.db(...at(i)), outShape, bShape),
+          tol,
+          'grad b',
+        );
         expect(a.grad!.shape).toEqual(aShape);
         expect(b.grad!.shape).toEqual(bShape);
       }),
@@ -124,7 +148,9 @@ describe.each(OPS)('$name', (op) => {
 
   it('rejects shapes that do not broadcast, naming both shapes and the dimension', () => {
     expect(() => apply(op.name, randomTensor([2, 3], 1), randomTensor([4], 2))).toThrow(
-      new RegExp(`${op.name}: shapes \\[2, 3\\] and \\[4\\] cannot be broadcast \\(dimension -1 is 3 vs 4; expected equal sizes or 1\\)`),
+      new RegExp(
+        `${op.name}: shapes \\[2, 3\\] and \\[4\\] cannot be broadcast \\(dimension -1 is 3 vs 4; expected equal sizes or 1\\)`,
+      ),
     );
     expect(() => apply(op.name, randomTensor([2, 3, 4], 1), randomTensor([2, 4], 2))).toThrow(
       /shapes \[2, 3, 4\] and \[2, 4\] cannot be broadcast \(dimension -2 is 3 vs 2/,
@@ -149,7 +175,14 @@ describe('broadcasting in backward', () => {
 
   it('a 0-d operand receives the sum of everything', () => {
     const s = tensor(2, undefined, { requiresGrad: true });
-    const x = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     x.mul(s).sum().backward();
     expect(s.grad!.shape).toEqual([]);
     expect(s.grad!.item()).toBe(10);

@@ -31,6 +31,8 @@ describe('to', () => {
   });
 
   it('rejects an unknown dtype, naming it', () => {
-    expect(() => tensor([1]).to('int8' as never)).toThrow(/to: dtype must be one of 'bool', 'int32', 'float32', 'float64', got "int8" \(string\)/);
+    expect(() => tensor([1]).to('int8' as never)).toThrow(
+      /to: dtype must be one of 'bool', 'int32', 'float32', 'float64', got "int8" \(string\)/,
+    );
   });
 });

@@ -19,7 +19,10 @@ function bool(t: FixtureTensor): Tensor {
 }
 
 describe('comparisons', () => {
-  const a = tensor([[1, 2, 3], [4, 5, 6]]);
+  const a = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const b = tensor([3, 2, 1]);
   const cases: [string, (x: Tensor, y: Tensor | number) => Tensor, (p: number, q: number) => boolean][] = [
     ['eq', (x, y) => x.eq(y), (p, q) => p === q],
@@ -34,12 +37,30 @@ describe('comparisons', () => {
     const out = op(x, b);
     expect(out.dtype).toBe('bool');
     expect(out.requiresGrad).toBe(false);
-    expect(out.toArray()).toEqual([[1, 2, 3], [4, 5, 6]].map((row) => row.map((v, j) => f(v, [3, 2, 1][j]!))));
-    expect(op(a, 2).toArray()).toEqual([[1, 2, 3], [4, 5, 6]].map((row) => row.map((v) => f(v, 2))));
+    expect(out.toArray()).toEqual(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ].map((row) => row.map((v, j) => f(v, [3, 2, 1][j]!))),
+    );
+    expect(op(a, 2).toArray()).toEqual(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ].map((row) => row.map((v) => f(v, 2))),
+    );
   });
   it('compares in the promoted dtype: float32 0.1 equals a float64 0-d 0.1 (both become float32)', () => {
-    expect(tensor([0.1]).eq(tensor(0.1, undefined, { dtype: 'float64' })).toArray()).toEqual([true]);
-    expect(tensor([0.1], undefined, { dtype: 'float64' }).eq(tensor([0.1])).toArray()).toEqual([false]);
+    expect(
+      tensor([0.1])
+        .eq(tensor(0.1, undefined, { dtype: 'float64' }))
+        .toArray(),
+    ).toEqual([true]);
+    expect(
+      tensor([0.1], undefined, { dtype: 'float64' })
+        .eq(tensor([0.1]))
+        .toArray(),
+    ).toEqual([false]);
   });
   it('rejects a non-tensor, non-number other', () => {
     expect(() => a.eq('1' as never)).toThrow(/eq: other must be a Tensor or a number, got "1" \(string\)/);
@@ -51,9 +72,18 @@ describe('logical ops', () => {
   it('treat non-zero (NaN too) as true and broadcast', () => {
     const x = tensor([[0, 1, NaN]]);
     const y = tensor([[1], [0]]);
-    expect(x.logicalAnd(y).toArray()).toEqual([[false, true, true], [false, false, false]]);
-    expect(x.logicalOr(y).toArray()).toEqual([[true, true, true], [false, true, true]]);
-    expect(x.logicalXor(y).toArray()).toEqual([[true, false, false], [false, true, true]]);
+    expect(x.logicalAnd(y).toArray()).toEqual([
+      [false, true, true],
+      [false, false, false],
+    ]);
+    expect(x.logicalOr(y).toArray()).toEqual([
+      [true, true, true],
+      [false, true, true],
+    ]);
+    expect(x.logicalXor(y).toArray()).toEqual([
+      [true, false, false],
+      [false, true, true],
+    ]);
     expect(x.logicalNot().toArray()).toEqual([[true, false, false]]);
   });
   it('name a non-tensor argument', () => {
@@ -103,7 +133,9 @@ describe('where', () => {
     expect(() => where(tensor([1, 0]), 1, 2)).toThrow(/where: condition must be a bool tensor, got dtype 'float32'/);
     expect(() => where([true] as never, 1, 2)).toThrow(/where: condition must be a Tensor, got \[true\] \(array\)/);
     expect(() => where(tensor([true, false]), tensor([1, 2, 3]), 0)).toThrow(/where/);
-    expect(() => where(tensor([true]), 'a' as never, 0)).toThrow(/where: input must be a Tensor or a number, got "a" \(string\)/);
+    expect(() => where(tensor([true]), 'a' as never, 0)).toThrow(
+      /where: input must be a Tensor or a number, got "a" \(string\)/,
+    );
   });
 });
 
@@ -119,7 +151,10 @@ describe('maskedFill', () => {
     expectClose(value.grad!, f64(c['dval']!), { rtol: 1e-14, atol: 0 });
   });
   it('gradcheck in float64', () => {
-    const mask = tensor([[true, false, false], [false, true, false]]);
+    const mask = tensor([
+      [true, false, false],
+      [false, true, false],
+    ]);
     expectGradcheck((x) => x.maskedFill(mask, -1), [randomTensor([2, 3], 3, { dtype: 'float64' })]);
     expectGradcheck(
       (x, v) => x.maskedFill(tensor([false, true, true]), v!),
@@ -143,16 +178,31 @@ describe('maskedFill', () => {
   });
   it('needs a bool mask that broadcasts to self, and a scalar or 0-d value', () => {
     const x = tensor([[1, 2, 3]]);
-    expect(() => x.maskedFill(tensor([1, 0, 1]), 0)).toThrow(/maskedFill: mask must be a bool tensor, got dtype 'float32'/);
-    expect(() => x.maskedFill(tensor([[true], [false]]), 0)).toThrow(/maskedFill: mask of shape \[2, 1\] must broadcast to self's shape \[1, 3\]/);
-    expect(() => x.maskedFill(tensor([true]), tensor([1, 2]))).toThrow(/maskedFill: value must be a number, a boolean or a 0-d tensor, got a tensor of shape \[2\]/);
-    expect(() => x.maskedFill(tensor([true]), 'a' as never)).toThrow(/maskedFill: value must be a number, a boolean or a 0-d tensor, got "a" \(string\)/);
+    expect(() => x.maskedFill(tensor([1, 0, 1]), 0)).toThrow(
+      /maskedFill: mask must be a bool tensor, got dtype 'float32'/,
+    );
+    expect(() => x.maskedFill(tensor([[true], [false]]), 0)).toThrow(
+      /maskedFill: mask of shape \[2, 1\] must broadcast to self's shape \[1, 3\]/,
+    );
+    expect(() => x.maskedFill(tensor([true]), tensor([1, 2]))).toThrow(
+      /maskedFill: value must be a number, a boolean or a 0-d tensor, got a tensor of shape \[2\]/,
+    );
+    expect(() => x.maskedFill(tensor([true]), 'a' as never)).toThrow(
+      /maskedFill: value must be a number, a boolean or a 0-d tensor, got "a" \(string\)/,
+    );
   });
 });
 
 describe('any / all / is*', () => {
   it('reduce over axes with keepDim; results are bool and record nothing', () => {
-    const x = tensor([[0, 0], [0, 3]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [0, 0],
+        [0, 3],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     expect(x.any().toArray()).toBe(true);
     expect(x.all().toArray()).toBe(false);
     expect(x.any([0, 1], true).shape).toEqual([1, 1]);

@@ -9,7 +9,12 @@ describe('tensor()', () => {
   it('infers the shape of numbers and nested arrays', () => {
     expect(tensor(3).shape).toEqual([]);
     expect(tensor([1, 2, 3]).shape).toEqual([3]);
-    expect(tensor([[1, 2, 3], [4, 5, 6]]).shape).toEqual([2, 3]);
+    expect(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).shape,
+    ).toEqual([2, 3]);
     expect(tensor([[[1], [2]]]).shape).toEqual([1, 2, 1]);
     expect(tensor([]).shape).toEqual([0]);
     expect(tensor([[], []]).shape).toEqual([2, 0]);
@@ -34,7 +39,10 @@ describe('tensor()', () => {
   });
 
   it('does not keep references into nested input arrays', () => {
-    const values = [[1, 2], [3, 4]];
+    const values = [
+      [1, 2],
+      [3, 4],
+    ];
     const t = tensor(values);
     values[0]![0] = 99;
     expect(t.data[0]).toBe(1);
@@ -47,24 +55,37 @@ describe('tensor()', () => {
   });
 
   it('rejects ragged nested arrays, saying where and what was expected', () => {
-    expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: values must be rectangular; expected 2 entries at depth 1, got 1/);
+    expect(() => tensor([[1, 2], [3]])).toThrow(
+      /tensor: values must be rectangular; expected 2 entries at depth 1, got 1/,
+    );
     expect(() => tensor([[1, 2], 3] as never)).toThrow(/expected 2 entries at depth 1, got 3/);
-    expect(() => tensor([1, [2]] as never)).toThrow(/tensor: values must be rectangular nested arrays of numbers or booleans; found \[2\] \(array\) where a number was expected at depth 1/);
+    expect(() => tensor([1, [2]] as never)).toThrow(
+      /tensor: values must be rectangular nested arrays of numbers or booleans; found \[2\] \(array\) where a number was expected at depth 1/,
+    );
     expect(() => tensor([[[1, 2]], [[3]]])).toThrow(/expected 2 entries at depth 2, got 1/);
   });
 
   it('rejects non-numeric values and a shape that does not fit', () => {
-    expect(() => tensor('1' as never)).toThrow(/tensor: values must be a number, a boolean, nested arrays or a Float32Array\/Float64Array\/Int32Array\/Uint8Array, got "1" \(string\)/);
+    expect(() => tensor('1' as never)).toThrow(
+      /tensor: values must be a number, a boolean, nested arrays or a Float32Array\/Float64Array\/Int32Array\/Uint8Array, got "1" \(string\)/,
+    );
     expect(() => tensor([1, 'a'] as never)).toThrow(/found "a" \(string\) where a number was expected/);
     expect(() => tensor([1, 2, 3], [2, 2])).toThrow(/tensor: shape \[2, 2\] needs 4 values, got 3/);
-    expect(() => tensor([1, 2], [2, -1])).toThrow(/tensor: shape must contain finite non-negative integers, got \[2, -1\]/);
-    expect(() => tensor([1], undefined, { dtype: 'int8' as never })).toThrow(/tensor: dtype must be one of 'bool', 'int32', 'float32', 'float64', got "int8" \(string\)/);
+    expect(() => tensor([1, 2], [2, -1])).toThrow(
+      /tensor: shape must contain finite non-negative integers, got \[2, -1\]/,
+    );
+    expect(() => tensor([1], undefined, { dtype: 'int8' as never })).toThrow(
+      /tensor: dtype must be one of 'bool', 'int32', 'float32', 'float64', got "int8" \(string\)/,
+    );
   });
 });
 
 describe('zeros, ones, full', () => {
   it('fill a shape with a value', () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3]).toArray()).toEqual([1, 1, 1]);
     expect(full([2], 2.5, { dtype: 'float64' }).toArray()).toEqual([2.5, 2.5]);
     expect(zeros([]).shape).toEqual([]);
@@ -99,12 +120,16 @@ describe('arange', () => {
   it('rejects a zero step, a step away from end, and non-finite bounds', () => {
     expect(() => arange(0, 5, 0)).toThrow(/arange: step must be non-zero, got 0/);
     expect(() => arange(0, 5, -1)).toThrow(/arange: step \(-1\) must move from start \(0\) towards end \(5\)/);
-    expect(() => arange(Infinity)).toThrow(/arange: start, end and step must be finite numbers, got start=0, end=Infinity, step=1/);
+    expect(() => arange(Infinity)).toThrow(
+      /arange: start, end and step must be finite numbers, got start=0, end=Infinity, step=1/,
+    );
   });
 });
 
 describe('full checks its value', () => {
   it('throws naming value and its type for a non-number', () => {
-    expect(() => full([2], 'a' as unknown as number)).toThrow('full: value must be a number or a boolean, got "a" (string)');
+    expect(() => full([2], 'a' as unknown as number)).toThrow(
+      'full: value must be a number or a boolean, got "a" (string)',
+    );
   });
 });

@@ -5,7 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  arange, full, functional, gradcheck, nn, ones, onesLike, rand, randn, tensor, Tensor, zeros, zerosLike, fullLike,
+  arange,
+  full,
+  functional,
+  gradcheck,
+  nn,
+  ones,
+  onesLike,
+  rand,
+  randn,
+  tensor,
+  Tensor,
+  zeros,
+  zerosLike,
+  fullLike,
 } from '../../src/index.js';
 import { checkIndexTensor } from '../../src/autograd/dtypeCheck.js';
 
@@ -61,7 +74,9 @@ describe('creation functions and { dtype }', () => {
     expect(() => tensor([NaN], undefined, { dtype: 'int32' })).toThrow(
       'tensor: value NaN cannot be converted to int32 (must be finite and within [-2^31, 2^31 - 1])',
     );
-    expect(() => tensor([2 ** 31], undefined, { dtype: 'int32' })).toThrow(/value 2147483648 cannot be converted to int32/);
+    expect(() => tensor([2 ** 31], undefined, { dtype: 'int32' })).toThrow(
+      /value 2147483648 cannot be converted to int32/,
+    );
     expect(() => tensor([1, Infinity]).to('int32')).toThrow(/to: value Infinity cannot be converted to int32/);
   });
   it('zeros, ones, full, arange and the *Like functions take a dtype', () => {
@@ -76,15 +91,23 @@ describe('creation functions and { dtype }', () => {
     expect(onesLike(tensor([1.5]), { dtype: 'float64' }).dtype).toBe('float64');
     expect(fullLike(tensor([true, false]), 0).toArray()).toEqual([false, false]);
     expect(() => arange(2 ** 31, 2 ** 31 + 2)).toThrow(/arange: value 2147483648 cannot be converted to int32/);
-    expect(() => arange(3, undefined, 1, { dtype: 'bool' })).toThrow(/arange: dtype must be one of 'float32', 'float64', 'int32', got "bool" \(string\)/);
+    expect(() => arange(3, undefined, 1, { dtype: 'bool' })).toThrow(
+      /arange: dtype must be one of 'float32', 'float64', 'int32', got "bool" \(string\)/,
+    );
   });
   it('random and requiresGrad creation need a floating dtype', () => {
-    expect(() => randn([2], { dtype: 'int32' })).toThrow(`randn: dtype must be one of 'float32', 'float64', got "int32" (string)`);
-    expect(() => rand([2], { dtype: 'bool' })).toThrow(`rand: dtype must be one of 'float32', 'float64', got "bool" (string)`);
+    expect(() => randn([2], { dtype: 'int32' })).toThrow(
+      `randn: dtype must be one of 'float32', 'float64', got "int32" (string)`,
+    );
+    expect(() => rand([2], { dtype: 'bool' })).toThrow(
+      `rand: dtype must be one of 'float32', 'float64', got "bool" (string)`,
+    );
     expect(() => zeros([2], { dtype: 'int32', requiresGrad: true })).toThrow(
       "zeros: only tensors of floating dtype can require gradients, got dtype 'int32'",
     );
-    expect(() => tensor([1], undefined, { dtype: 'bool', requiresGrad: true })).toThrow(/tensor: only tensors of floating dtype/);
+    expect(() => tensor([1], undefined, { dtype: 'bool', requiresGrad: true })).toThrow(
+      /tensor: only tensors of floating dtype/,
+    );
   });
 });
 
@@ -108,12 +131,25 @@ describe('conversions', () => {
 });
 
 describe('int32 and bool through the other ops', () => {
-  const i = tensor([[1, 2], [3, 4]], undefined, { dtype: 'int32' });
+  const i = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    undefined,
+    { dtype: 'int32' },
+  );
   it('shape ops keep the dtype', () => {
     expect(i.reshape([4]).dtype).toBe('int32');
-    expect(i.transpose(0, 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(i.transpose(0, 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(i.transpose(0, 1).dtype).toBe('int32');
-    expect(tensor([true, false]).expand([2, 2]).toArray()).toEqual([[true, false], [true, false]]);
+    expect(tensor([true, false]).expand([2, 2]).toArray()).toEqual([
+      [true, false],
+      [true, false],
+    ]);
     expect(i.clone().dtype).toBe('int32');
   });
   it('int32 arithmetic wraps like torch int32 (mul exact in the low 32 bits)', () => {
@@ -122,13 +158,18 @@ describe('int32 and bool through the other ops', () => {
     expect(big.add(1).toArray()).toEqual([65538, -2147483648]);
   });
   it('sum of int32 throws outside int32 (torch sums to int64)', () => {
-    expect(() => tensor([2147483647, 1], undefined, { dtype: 'int32' }).sum()).toThrow(/sum: value 2147483648 cannot be converted to int32/);
+    expect(() => tensor([2147483647, 1], undefined, { dtype: 'int32' }).sum()).toThrow(
+      /sum: value 2147483648 cannot be converted to int32/,
+    );
   });
   it('mean, var and integer exponents follow torch', () => {
     expect(() => i.mean()).toThrow("mean: input must have a floating dtype ('float32' or 'float64'), got 'int32'");
     expect(() => i.var()).toThrow(/var: input must have a floating dtype .*got 'int32'/);
     expect(() => i.pow(-1)).toThrow('pow: integers to negative integer powers are not allowed, got exponent -1');
-    expect(i.pow(tensor([-1, 2], undefined, { dtype: 'int32' })).toArray()).toEqual([[1, 4], [0, 16]]);
+    expect(i.pow(tensor([-1, 2], undefined, { dtype: 'int32' })).toArray()).toEqual([
+      [1, 4],
+      [0, 16],
+    ]);
   });
   it('pow of an int32 base to a float64 exponent tensor: float64 result, d/dp = x^p ln x (gradcheck)', () => {
     const base = tensor([2, 3, 5], undefined, { dtype: 'int32' });
@@ -137,32 +178,89 @@ describe('int32 and bool through the other ops', () => {
     expect(gradcheck((q) => base.pow(q!), [p], { rtol: 1e-6, atol: 1e-8 })).toBe(true);
   });
   it('matmul: int32 @ int32 works, bool and mixed int/float throw', () => {
-    expect(i.matmul(i).toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(i.matmul(i).toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
     expect(i.matmul(i).dtype).toBe('int32');
-    expect(() => i.matmul(tensor([[1, 0], [0, 1]]))).toThrow("matmul: operands must both be floating or both int32, got 'int32' and 'float32'");
+    expect(() =>
+      i.matmul(
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+      ),
+    ).toThrow("matmul: operands must both be floating or both int32, got 'int32' and 'float32'");
     expect(() => tensor([[true]]).matmul(tensor([[true]]))).toThrow(/got 'bool' and 'bool'/);
   });
   it.each([
     ['softmax', () => functional.softmax(arange(3), 0), /softmax: x must have a floating dtype .*got 'int32'/],
-    ['logSoftmax', () => functional.logSoftmax(tensor([true]), 0), /logSoftmax: x must have a floating dtype .*got 'bool'/],
-    ['layerNorm', () => new nn.LayerNorm(2).forward(ones([1, 2], { dtype: 'int32' })), /layerNorm: input must have a floating dtype .*got 'int32'/],
-    ['batchNorm', () => new nn.BatchNorm1d(2).forward(ones([3, 2], { dtype: 'int32' })), /must have a floating dtype .*got 'int32'/],
-    ['linear', () => new nn.Linear(2, 1).forward(ones([1, 2], { dtype: 'int32' })), /matmul: operands must both be floating or both int32/],
-    ['conv2d', () => functional.conv2d(zeros([1, 1, 3, 3], { dtype: 'int32' }), randn([1, 1, 2, 2])), /conv2d: input must have a floating dtype .*got 'int32'/],
-    ['maxPool2d', () => functional.maxPool2d(zeros([1, 1, 2, 2], { dtype: 'int32' }), 2), /maxPool2d: input must have a floating dtype/],
-    ['avgPool2d', () => functional.avgPool2d(zeros([1, 1, 2, 2], { dtype: 'bool' }), 2), /avgPool2d: input must have a floating dtype .*got 'bool'/],
-    ['mseLoss', () => functional.mseLoss(arange(2), arange(2)), /mseLoss: input must have a floating dtype .*got 'int32'/],
-    ['crossEntropy', () => functional.crossEntropy(zeros([1, 2], { dtype: 'int32' }), [0]), /crossEntropy: input must have a floating dtype/],
+    [
+      'logSoftmax',
+      () => functional.logSoftmax(tensor([true]), 0),
+      /logSoftmax: x must have a floating dtype .*got 'bool'/,
+    ],
+    [
+      'layerNorm',
+      () => new nn.LayerNorm(2).forward(ones([1, 2], { dtype: 'int32' })),
+      /layerNorm: input must have a floating dtype .*got 'int32'/,
+    ],
+    [
+      'batchNorm',
+      () => new nn.BatchNorm1d(2).forward(ones([3, 2], { dtype: 'int32' })),
+      /must have a floating dtype .*got 'int32'/,
+    ],
+    [
+      'linear',
+      () => new nn.Linear(2, 1).forward(ones([1, 2], { dtype: 'int32' })),
+      /matmul: operands must both be floating or both int32/,
+    ],
+    [
+      'conv2d',
+      () => functional.conv2d(zeros([1, 1, 3, 3], { dtype: 'int32' }), randn([1, 1, 2, 2])),
+      /conv2d: input must have a floating dtype .*got 'int32'/,
+    ],
+    [
+      'maxPool2d',
+      () => functional.maxPool2d(zeros([1, 1, 2, 2], { dtype: 'int32' }), 2),
+      /maxPool2d: input must have a floating dtype/,
+    ],
+    [
+      'avgPool2d',
+      () => functional.avgPool2d(zeros([1, 1, 2, 2], { dtype: 'bool' }), 2),
+      /avgPool2d: input must have a floating dtype .*got 'bool'/,
+    ],
+    [
+      'mseLoss',
+      () => functional.mseLoss(arange(2), arange(2)),
+      /mseLoss: input must have a floating dtype .*got 'int32'/,
+    ],
+    [
+      'crossEntropy',
+      () => functional.crossEntropy(zeros([1, 2], { dtype: 'int32' }), [0]),
+      /crossEntropy: input must have a floating dtype/,
+    ],
     ['dropout', () => functional.dropout(arange(2), 0.5), /dropout: input must have a floating dtype .*got 'int32'/],
     ['gelu', () => arange(2).gelu(), /gelu: input must have a floating dtype .*got 'int32'/],
-    ['neg bool', () => tensor([true]).neg(), /neg: not supported with a bool tensor; to invert a mask, use logicalNot\(\) instead/],
-    ['sub bool', () => tensor([true]).sub(tensor([true])), /sub: not supported with two bool tensors; use logicalXor\(\) instead/],
+    [
+      'neg bool',
+      () => tensor([true]).neg(),
+      /neg: not supported with a bool tensor; to invert a mask, use logicalNot\(\) instead/,
+    ],
+    [
+      'sub bool',
+      () => tensor([true]).sub(tensor([true])),
+      /sub: not supported with two bool tensors; use logicalXor\(\) instead/,
+    ],
     ['abs bool', () => tensor([true]).abs(), /abs: not implemented for bool tensors, got dtype 'bool'/],
   ])('float-only op %s throws naming itself and the dtype', (_, fn, message) => {
     expect(fn).toThrow(message);
   });
   it('crossEntropy takes int32 class indices', () => {
-    const logits = tensor([[2, 0, -1], [0, 3, 1]]);
+    const logits = tensor([
+      [2, 0, -1],
+      [0, 3, 1],
+    ]);
     const a = functional.crossEntropy(logits, tensor([0, 1], undefined, { dtype: 'int32' })).item();
     const b = functional.crossEntropy(logits, [0, 1]).item();
     expect(a).toBe(b);
@@ -178,6 +276,8 @@ describe('checkIndexTensor (for the index ops)', () => {
     expect(() => checkIndexTensor('gather', 'index', tensor([1]))).toThrow(
       "gather: expected index to have dtype 'int32' (torch: Long), got 'float32'",
     );
-    expect(() => checkIndexTensor('gather', 'index', [1])).toThrow('gather: index must be an int32 Tensor, got [1] (array)');
+    expect(() => checkIndexTensor('gather', 'index', [1])).toThrow(
+      'gather: index must be an int32 Tensor, got [1] (array)',
+    );
   });
 });

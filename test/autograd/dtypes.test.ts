@@ -9,7 +9,7 @@
  * from torch's float32 libm by an ulp or two, so float results are compared with rtol 1e-6.
  */
 import { describe, expect, it } from 'vitest';
-import { tensor, Tensor, type DType } from '../../src/index.js';
+import { tensor, type Tensor, type DType } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 
 const fx = loadFixture('dtypes');
@@ -41,7 +41,22 @@ type Result = { ok: true; out: FixtureTensor } | { ok: false; error: string };
 type BinaryCase = { op: string; a: string; kind: string; b: string } & Result;
 type UnaryCase = { op: string; a: string } & Result;
 
-const methods = ['add', 'sub', 'mul', 'div', 'pow', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'] as const;
+const methods = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalXor',
+] as const;
 
 function callBinary(op: string, a: Tensor, b: Tensor | number): Tensor {
   if (!(methods as readonly string[]).includes(op)) throw new Error(`unknown op ${op}`);
@@ -71,11 +86,27 @@ describe('binary ops: the promotion table against torch', () => {
 describe('unary ops and reductions on int32 and bool', () => {
   const cases = fx['unary'] as UnaryCase[];
   const run: Record<string, (x: Tensor) => Tensor> = {
-    neg: (x) => x.neg(), abs: (x) => x.abs(), exp: (x) => x.exp(), log: (x) => x.log(), sqrt: (x) => x.sqrt(),
-    sigmoid: (x) => x.sigmoid(), tanh: (x) => x.tanh(), relu: (x) => x.relu(), gelu: (x) => x.gelu(),
-    sum: (x) => x.sum(), max: (x) => x.max(), mean: (x) => x.mean(), var: (x) => x.var(),
-    isnan: (x) => x.isnan(), isinf: (x) => x.isinf(), isfinite: (x) => x.isfinite(), logicalNot: (x) => x.logicalNot(),
-    any: (x) => x.any(), all: (x) => x.all(), powInt: (x) => x.pow(3), powFloat: (x) => x.pow(0.5),
+    neg: (x) => x.neg(),
+    abs: (x) => x.abs(),
+    exp: (x) => x.exp(),
+    log: (x) => x.log(),
+    sqrt: (x) => x.sqrt(),
+    sigmoid: (x) => x.sigmoid(),
+    tanh: (x) => x.tanh(),
+    relu: (x) => x.relu(),
+    gelu: (x) => x.gelu(),
+    sum: (x) => x.sum(),
+    max: (x) => x.max(),
+    mean: (x) => x.mean(),
+    var: (x) => x.var(),
+    isnan: (x) => x.isnan(),
+    isinf: (x) => x.isinf(),
+    isfinite: (x) => x.isfinite(),
+    logicalNot: (x) => x.logicalNot(),
+    any: (x) => x.any(),
+    all: (x) => x.all(),
+    powInt: (x) => x.pow(3),
+    powFloat: (x) => x.pow(0.5),
   };
   it.each(Object.keys(run))('%s', (op) => {
     const selected = cases.filter((c) => c.op === op);
@@ -86,7 +117,10 @@ describe('unary ops and reductions on int32 and bool', () => {
       const x = ours(inputs['A']![c.a] as FixtureTensor);
       const what = `${op}(${c.a})`;
       if (c.ok) expectMatches(run[op]!(x), c.out, what);
-      else expect(() => run[op]!(x), `${what} should throw like torch: ${c.error}`).toThrow(new RegExp(`^(${op.replace(/Int|Float/, '')}): `));
+      else
+        expect(() => run[op]!(x), `${what} should throw like torch: ${c.error}`).toThrow(
+          new RegExp(`^(${op.replace(/Int|Float/, '')}): `),
+        );
     }
   });
 });
@@ -128,7 +162,11 @@ describe('conversions and integer ops', () => {
     const v = ours(c['v']!);
     expectMatches(v.to('int32'), c['int32']!, 'to(int32)');
     expectMatches(v.to('bool'), c['bool']!, 'to(bool)');
-    expectMatches(tensor([16777217, -3], undefined, { dtype: 'int32' }).to('float32'), c['intToFloat']!, 'int -> float32');
+    expectMatches(
+      tensor([16777217, -3], undefined, { dtype: 'int32' }).to('float32'),
+      c['intToFloat']!,
+      'int -> float32',
+    );
   });
   it('int32 matmul and sums (torch: int64 sums)', () => {
     const i = fx['intOps'] as Record<string, FixtureTensor>;

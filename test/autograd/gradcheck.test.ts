@@ -12,16 +12,30 @@ import { expectInputsUnchanged, randomTensor } from './fixtures.js';
  * (relative error `error / 2x`). Forward math in the input's dtype, like a real op.
  */
 function squareWithWrongGrad(x: Tensor, wrongAt: number, error: number): Tensor {
-  const out = new Tensor(x.data.map((v) => v * v), x.shape);
+  const out = new Tensor(
+    x.data.map((v) => v * v),
+    x.shape,
+  );
   return record(out, 'badSquare', [x], (g) => {
-    const local = new Tensor(x.data.map((v, i) => 2 * v + (i === wrongAt ? error : 0)), x.shape);
+    const local = new Tensor(
+      x.data.map((v, i) => 2 * v + (i === wrongAt ? error : 0)),
+      x.shape,
+    );
     return [g.mul(local)];
   });
 }
 
 /** x^2 whose backward forgets its input entirely. */
 function squareWithoutGrad(x: Tensor): Tensor {
-  return record(new Tensor(x.data.map((v) => v * v), x.shape), 'noGradSquare', [x], () => [null]);
+  return record(
+    new Tensor(
+      x.data.map((v) => v * v),
+      x.shape,
+    ),
+    'noGradSquare',
+    [x],
+    () => [null],
+  );
 }
 
 const inputs = () => [randomTensor([3], 81, { minAbs: 0.5 }), randomTensor([2, 3], 82, { minAbs: 0.5 })];
@@ -59,25 +73,28 @@ describe('gradcheck', () => {
     expect(gradcheck(fn as never, x(), { rtol: 1e-6, atol: 1e-8, raise: false })).toBe(false);
   });
 
-  it('evaluates fn in float64 on copies: the caller\'s tensors and grads are untouched', () => {
+  it("evaluates fn in float64 on copies: the caller's tensors and grads are untouched", () => {
     const xs = inputs();
     const seen: string[] = [];
     expectInputsUnchanged(xs, () =>
-      gradcheck(
-        (a, b) => {
-          seen.push(a!.dtype, b!.dtype);
-          return a!.mul(b!);
-        },
-        xs,
-      ),
+      gradcheck((a, b) => {
+        seen.push(a!.dtype, b!.dtype);
+        return a!.mul(b!);
+      }, xs),
     );
     expect(new Set(seen)).toEqual(new Set(['float64']));
     expect(xs.map((t) => t.grad)).toEqual([null, null]);
   });
 
   it('rejects calls with nothing to check', () => {
-    expect(() => gradcheck((x) => x!.mul(2), [tensor([1])])).toThrow(/gradcheck: at least one input must have requiresGrad = true, got none/);
-    expect(() => gradcheck(() => tensor([1]), [randomTensor([1], 84)])).toThrow(/gradcheck: fn output does not depend on any input that requires grad/);
-    expect(() => gradcheck((() => 3) as never, [randomTensor([1], 84)])).toThrow(/gradcheck: fn must return a Tensor, got 3/);
+    expect(() => gradcheck((x) => x!.mul(2), [tensor([1])])).toThrow(
+      /gradcheck: at least one input must have requiresGrad = true, got none/,
+    );
+    expect(() => gradcheck(() => tensor([1]), [randomTensor([1], 84)])).toThrow(
+      /gradcheck: fn output does not depend on any input that requires grad/,
+    );
+    expect(() => gradcheck((() => 3) as never, [randomTensor([1], 84)])).toThrow(
+      /gradcheck: fn must return a Tensor, got 3/,
+    );
   });
 });

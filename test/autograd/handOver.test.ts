@@ -59,7 +59,12 @@ describe('a leaf adopts a handed-over gradient', () => {
     F.layerNorm(x, [6]).backward(dy);
     expectClose(x.grad!, ref, TOL, 'first');
     F.layerNorm(x, [6]).backward(dy);
-    expectClose(x.grad!, ref.map((v) => 2 * v), TOL, 'second');
+    expectClose(
+      x.grad!,
+      ref.map((v) => 2 * v),
+      TOL,
+      'second',
+    );
   });
 
   it('one handed-over tensor given to two leaves (add) is adopted by one and copied by the other', () => {
@@ -72,8 +77,18 @@ describe('a leaf adopts a handed-over gradient', () => {
     expectClose(b.grad!, ref, TOL, 'b');
     // A second backward adds in place into each .grad: neither may see the other's addition.
     F.layerNorm(a.add(b), [6]).backward(dy);
-    expectClose(a.grad!, ref.map((v) => 2 * v), TOL, 'a twice');
-    expectClose(b.grad!, ref.map((v) => 2 * v), TOL, 'b twice');
+    expectClose(
+      a.grad!,
+      ref.map((v) => 2 * v),
+      TOL,
+      'a twice',
+    );
+    expectClose(
+      b.grad!,
+      ref.map((v) => 2 * v),
+      TOL,
+      'b twice',
+    );
   });
 
   it('a view of a handed-over gradient (reshape) is copied, not adopted', () => {
@@ -84,8 +99,18 @@ describe('a leaf adopts a handed-over gradient', () => {
     F.layerNorm(a.reshape([4, 6]).add(b), [6]).backward(dy);
     expect(a.grad!.data).not.toBe(b.grad!.data);
     F.layerNorm(a.reshape([4, 6]).add(b), [6]).backward(dy);
-    expectClose(a.grad!, ref.map((v) => 2 * v), TOL, 'a twice');
-    expectClose(b.grad!, ref.map((v) => 2 * v), TOL, 'b twice');
+    expectClose(
+      a.grad!,
+      ref.map((v) => 2 * v),
+      TOL,
+      'a twice',
+    );
+    expectClose(
+      b.grad!,
+      ref.map((v) => 2 * v),
+      TOL,
+      'b twice',
+    );
   });
 
   it("the user's seed gradient is never adopted", () => {
@@ -111,8 +136,22 @@ describe('a leaf adopts a handed-over gradient', () => {
   });
 
   it('matmul gradients of two leaves that share nothing are right across two backwards', () => {
-    const a = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
-    const b = tensor([[5, 6], [7, 8]], undefined, { requiresGrad: true });
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
+    const b = tensor(
+      [
+        [5, 6],
+        [7, 8],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     for (let k = 1; k <= 2; k++) {
       a.matmul(b).sum().backward();
       // d/da = ones @ b^T: row sums of b; d/db = a^T @ ones: column sums of a.
@@ -135,7 +174,7 @@ describe('what is and is not adopted', () => {
   /** An op whose backward returns `grads()` (fresh per call unless the test shares one). */
   const op = (inputs: Tensor[], grads: () => (Tensor | null)[]) => record(tensor([0]), 'test op', inputs, grads);
 
-  it('a handed-over gradient becomes the leaf\'s .grad itself (no copy)', () => {
+  it("a handed-over gradient becomes the leaf's .grad itself (no copy)", () => {
     const a = tensor([1, 2], undefined, { requiresGrad: true });
     const given = handOver(tensor([5, 6]));
     op([a], () => [given]).backward(tensor([1]));
@@ -161,7 +200,7 @@ describe('what is and is not adopted', () => {
     expect(Array.from(b.grad!.data)).toEqual([5, 6]);
   });
 
-  it('a leaf reached twice adopts the engine\'s sum of both gradients', () => {
+  it("a leaf reached twice adopts the engine's sum of both gradients", () => {
     const a = tensor([1, 2], undefined, { requiresGrad: true });
     op([a, a], () => [handOver(tensor([1, 2])), handOver(tensor([10, 20]))]).backward(tensor([1]));
     expect(Array.from(a.grad!.data)).toEqual([11, 22]);
@@ -186,7 +225,12 @@ describe('what is and is not adopted', () => {
     F.layerNorm(x, [4]).backward(dy);
     F.layerNorm(x, [4]).backward(dy); // accumulates in place into the new .grad
     expect(Array.from(kept.data)).toEqual(before);
-    expectClose(x.grad!, before.map((v) => 2 * v), TOL, 'two steps');
+    expectClose(
+      x.grad!,
+      before.map((v) => 2 * v),
+      TOL,
+      'two steps',
+    );
   });
 
   it('retainGraph: a second backward through the same graph accumulates into the adopted .grad', () => {
@@ -197,10 +241,15 @@ describe('what is and is not adopted', () => {
     y.backward(dy, { retainGraph: true });
     const once = Array.from(x.grad!.data);
     y.backward(dy);
-    expectClose(x.grad!, once.map((v) => 2 * v), TOL, 'retained');
+    expectClose(
+      x.grad!,
+      once.map((v) => 2 * v),
+      TOL,
+      'retained',
+    );
   });
 
-  it('conv2d: the input adopts im2col\'s gradient and the bias the engine\'s reduced sum', () => {
+  it("conv2d: the input adopts im2col's gradient and the bias the engine's reduced sum", () => {
     manualSeed(7);
     const x = randn([2, 2, 5, 5]).requiresGrad_();
     const conv = new nn.Conv2d(2, 3, 3, { groups: 1 });

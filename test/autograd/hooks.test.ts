@@ -156,7 +156,11 @@ describe('module hooks (fixture: Linear with pre-, forward and full backward hoo
     const lin = new nn.Linear(2, 1);
     const calls: [(Tensor | null)[], (Tensor | null)[]][] = [];
     lin.registerFullBackwardHook((_m, gi, go) => void calls.push([gi, go]));
-    lin.call(tensor([[1, 2]])).mul(3).sum().backward();
+    lin
+      .call(tensor([[1, 2]]))
+      .mul(3)
+      .sum()
+      .backward();
     expect(calls.length).toBe(1);
     expect(calls[0]![0]).toEqual([null]);
     expect(calls[0]![1][0]!.toArray()).toEqual([[3]]);

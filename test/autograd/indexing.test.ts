@@ -89,13 +89,35 @@ describe('gradcheck (float64)', () => {
     expectGradcheck((t, s) => t!.indexAdd(0, index, s!, { alpha: -1.5 }).tanh(), [x([3, 2], 2), x([3, 2], 3)]);
   });
   it('gather and scatterAdd', () => {
-    const index = int32([[0, 2], [1, 1], [2, 0]]);
+    const index = int32([
+      [0, 2],
+      [1, 1],
+      [2, 0],
+    ]);
     expectGradcheck((t) => t!.gather(1, index).exp(), [x([3, 4], 4)]);
     expectGradcheck((t, s) => t!.scatterAdd(0, index, s!).tanh(), [x([3, 2], 5), x([3, 2], 6)]);
   });
   it('at: embedding rows, mask, separated tensor indices, slices and ints', () => {
-    expectGradcheck((c) => c!.at(int32([[4, 0, 4], [1, 4, 2]])).tanh(), [x([5, 3], 7)]);
-    const mask = tensor([[1, 0, 1], [0, 1, 1]], undefined, { dtype: 'bool' });
+    expectGradcheck(
+      (c) =>
+        c!
+          .at(
+            int32([
+              [4, 0, 4],
+              [1, 4, 2],
+            ]),
+          )
+          .tanh(),
+      [x([5, 3], 7)],
+    );
+    const mask = tensor(
+      [
+        [1, 0, 1],
+        [0, 1, 1],
+      ],
+      undefined,
+      { dtype: 'bool' },
+    );
     expectGradcheck((t) => t!.at(mask).exp(), [x([2, 3, 2], 8)]);
     expectGradcheck((t) => t!.at(int32([1, 0, 1]), null, int32([-1])).exp(), [x([2, 3, 4], 9)]);
     expectGradcheck((t) => t!.at({ start: 1 }, -1, { step: 2 }).exp(), [x([3, 2, 5], 10)]);
@@ -135,30 +157,28 @@ function refBasic(
 
 describe('semantics', () => {
   it('property: ints, nulls and slices match the reference', () => {
-    const arb = fc
-      .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 })
-      .chain((shape) =>
-        fc.record({
-          shape: fc.constant(shape),
-          entries: fc.tuple(
-            ...shape.map((n) =>
-              fc.oneof(
-                fc.integer({ min: -n, max: n - 1 }),
-                fc.constant(null),
-                fc.record(
-                  {
-                    start: fc.integer({ min: -6, max: 6 }),
-                    end: fc.integer({ min: -6, max: 6 }),
-                    step: fc.integer({ min: 1, max: 3 }),
-                  },
-                  { requiredKeys: [] },
-                ),
+    const arb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        entries: fc.tuple(
+          ...shape.map((n) =>
+            fc.oneof(
+              fc.integer({ min: -n, max: n - 1 }),
+              fc.constant(null),
+              fc.record(
+                {
+                  start: fc.integer({ min: -6, max: 6 }),
+                  end: fc.integer({ min: -6, max: 6 }),
+                  step: fc.integer({ min: 1, max: 3 }),
+                },
+                { requiredKeys: [] },
               ),
             ),
           ),
-          count: fc.nat({ max: shape.length }),
-        }),
-      );
+        ),
+        count: fc.nat({ max: shape.length }),
+      }),
+    );
     fc.assert(
       fc.property(arb, ({ shape, entries, count }) => {
         const x = randomTensor(shape, 30, { requiresGrad: false });
@@ -178,7 +198,13 @@ describe('semantics', () => {
       [(x, i) => x.indexSelect(0, i), [2, 0, 0]],
       [(x, i) => x.gather(0, i), [2, 0, 0]],
       // src = x[:2] scattered to 0, 0; g = [1, 5, 7]: dsrc = g[index] = [1, 1] (the written index would give [7, 1])
-      [(x, i) => zeros([3]).scatterAdd(0, i, x.at({ end: 2 })).mul(tensor([1, 5, 7])), [1, 1, 0]],
+      [
+        (x, i) =>
+          zeros([3])
+            .scatterAdd(0, i, x.at({ end: 2 }))
+            .mul(tensor([1, 5, 7])),
+        [1, 1, 0],
+      ],
     ];
     for (const [op, expected] of cases) {
       const x = randomTensor([3], 34);
@@ -230,7 +256,18 @@ describe('errors like torch', () => {
     expect(() => x.at(null, null, int32([4]))).toThrow(/at: index 4 is out of bounds for dimension 2 with size 4/);
     expect(() => x.at(tensor([0.5]))).toThrow(/at: expected indices\[0\] to have dtype 'int32'.*got 'float32'/);
     expect(() => x.at(0, 0, 0, 0)).toThrow(/at: too many indices for tensor of dimension 3 \(got 4\)/);
-    expect(() => x.at(tensor([[1, 1, 1, 1], [1, 1, 1, 1]], undefined, { dtype: 'bool' }))).toThrow(
+    expect(() =>
+      x.at(
+        tensor(
+          [
+            [1, 1, 1, 1],
+            [1, 1, 1, 1],
+          ],
+          undefined,
+          { dtype: 'bool' },
+        ),
+      ),
+    ).toThrow(
       'at: the shape of the mask [2, 4] at indices[0] does not match the shape of the indexed tensor [2, 3, 4] ' +
         'at dimension 0',
     );

@@ -29,10 +29,14 @@ interface InplaceCase {
 
 function runInplace(c: InplaceCase, x: Tensor): Tensor {
   switch (c.op) {
-    case 'zero_': return x.zero_();
-    case 'clamp_': return x.clamp_(c.min, c.max);
-    case 'copy_': return x.copy_(operand(c.other!) as Tensor);
-    default: return x[c.op](operand(c.other!));
+    case 'zero_':
+      return x.zero_();
+    case 'clamp_':
+      return x.clamp_(c.min, c.max);
+    case 'copy_':
+      return x.copy_(operand(c.other!) as Tensor);
+    default:
+      return x[c.op](operand(c.other!));
   }
 }
 
@@ -52,7 +56,11 @@ describe('in-place results against torch (fixture)', () => {
 });
 
 describe('writes through views (fixture)', () => {
-  const f12 = (): Tensor => tensor(Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+  const f12 = (): Tensor =>
+    tensor(
+      Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+    );
   const run: Record<string, () => Tensor> = {
     'select(0,1).fill_(5)': () => {
       const x = f12();
@@ -90,11 +98,14 @@ describe('writes through views (fixture)', () => {
     });
   }
 
-  it('the base sees a view\'s write and the view sees the base\'s', () => {
+  it("the base sees a view's write and the view sees the base's", () => {
     const x = zeros([2, 3]);
     const row = x.select(0, 1);
     row.fill_(5);
-    expect(x.toArray()).toEqual([[0, 0, 0], [5, 5, 5]]);
+    expect(x.toArray()).toEqual([
+      [0, 0, 0],
+      [5, 5, 5],
+    ]);
     x.mul_(2);
     expect(row.toArray()).toEqual([10, 10, 10]);
     expect([x.version, row.version]).toEqual([2, 2]); // one counter for the storage
@@ -103,11 +114,14 @@ describe('writes through views (fixture)', () => {
   it('reads the argument before writing, even when it overlaps self', () => {
     const x = arange(4).reshape([2, 2]).contiguous();
     x.add_(x.transpose(0, 1));
-    expect(x.toArray()).toEqual([[0, 3], [3, 6]]);
+    expect(x.toArray()).toEqual([
+      [0, 3],
+      [3, 6],
+    ]);
   });
 });
 
-describe('in-place errors (torch\'s messages)', () => {
+describe("in-place errors (torch's messages)", () => {
   const errorList = cases['versionErrors'] as { name: string; error: string }[];
   const errors = Object.fromEntries(errorList.map((e) => [e.name, e.error]));
 
@@ -121,7 +135,7 @@ describe('in-place errors (torch\'s messages)', () => {
   it('on an expanded view (elements sharing memory)', () => {
     expect(() => zeros([3, 1]).expand([3, 4]).add_(1)).toThrow(`add_: ${errors['expanded']}`);
   });
-  it('when the argument does not broadcast to self\'s shape', () => {
+  it("when the argument does not broadcast to self's shape", () => {
     expect(() => zeros([3]).add_(zeros([2, 3]))).toThrow(`add_: ${errors['broadcast']}`);
     expect(() => zeros([3]).copy_(zeros([2]))).toThrow('copy_: shapes [3] and [2] cannot be broadcast');
   });
@@ -155,8 +169,13 @@ describe('in-place errors (torch\'s messages)', () => {
 
 describe('gradients through in-place ops on non-leaves (fixture)', () => {
   interface GradCase {
-    op: string; x: FixtureTensor; other?: FixtureTensor | number; min?: number; max?: number;
-    gx: FixtureTensor; gother?: FixtureTensor;
+    op: string;
+    x: FixtureTensor;
+    other?: FixtureTensor | number;
+    min?: number;
+    max?: number;
+    gx: FixtureTensor;
+    gother?: FixtureTensor;
   }
   for (const c of cases['nonleafInplace'] as GradCase[]) {
     it(c.op, () => {
@@ -204,7 +223,10 @@ describe('gradients through in-place ops on non-leaves (fixture)', () => {
     const buf = zeros([2]);
     buf.copy_(w);
     expect([buf.requiresGrad, buf.gradFn?.name]).toEqual([true, 'copy_']);
-    buf.mul(tensor([3, 4])).sum().backward();
+    buf
+      .mul(tensor([3, 4]))
+      .sum()
+      .backward();
     expect(w.grad!.toArray()).toEqual([3, 4]);
   });
 });
@@ -214,7 +236,7 @@ describe('saved tensors are checked against in-place writes', () => {
   const errors = Object.fromEntries(errorList.map((e) => [e.name, e.error]));
   const torchTail = (msg: string): string => msg.slice(msg.indexOf(']]') + 2, msg.indexOf(' Hint:'));
 
-  it('mul: a saved non-leaf written after the forward (torch\'s message)', () => {
+  it("mul: a saved non-leaf written after the forward (torch's message)", () => {
     const w = tensor([1, 2, 3], undefined, { requiresGrad: true });
     const a = w.mul(2);
     const b = a.mul(w);
@@ -222,19 +244,27 @@ describe('saved tensors are checked against in-place writes', () => {
     const tail = torchTail(errors['mul saved non-leaf']!); // ", which is output 0 of Mul, is at version 1; ..."
     expect(() => b.sum().backward()).toThrow(`modified by an inplace operation: [float32 [3]]${tail}`);
   });
-  it('exp: its saved output written in place (torch\'s message)', () => {
+  it("exp: its saved output written in place (torch's message)", () => {
     const a = tensor([1, 2, 3], undefined, { requiresGrad: true }).exp();
     a.add_(1);
     expect(() => a.sum().backward()).toThrow(`[float32 [3]]${torchTail(errors['exp saved output']!)}`);
   });
   it('each op that saves its input', () => {
     const ops: [string, (t: Tensor) => Tensor][] = [
-      ['log', (t) => t.log()], ['abs', (t) => t.abs()], ['relu', (t) => t.relu()], ['gelu', (t) => t.gelu()],
-      ['pow', (t) => t.pow(3)], ['pow tensor', (t) => t.pow(t.detach())], ['var', (t) => t.var()],
+      ['log', (t) => t.log()],
+      ['abs', (t) => t.abs()],
+      ['relu', (t) => t.relu()],
+      ['gelu', (t) => t.gelu()],
+      ['pow', (t) => t.pow(3)],
+      ['pow tensor', (t) => t.pow(t.detach())],
+      ['var', (t) => t.var()],
       ['max', (t) => t.max()],
-      ['div', (t) => tensor([1, 1, 1]).div(t)], ['softplus', (t) => functional.softplus(t)],
-      ['layerNorm', (t) => functional.layerNorm(t, [3])], ['leakyRelu', (t) => functional.leakyRelu(t)],
-      ['silu', (t) => functional.silu(t)], ['elu', (t) => functional.elu(t)],
+      ['div', (t) => tensor([1, 1, 1]).div(t)],
+      ['softplus', (t) => functional.softplus(t)],
+      ['layerNorm', (t) => functional.layerNorm(t, [3])],
+      ['leakyRelu', (t) => functional.leakyRelu(t)],
+      ['silu', (t) => functional.silu(t)],
+      ['elu', (t) => functional.elu(t)],
     ];
     for (const [name, f] of ops) {
       const x = tensor([1, 2, 3], undefined, { requiresGrad: true }).mul(1);
@@ -245,8 +275,12 @@ describe('saved tensors are checked against in-place writes', () => {
   });
   it('each op that saves its output', () => {
     const ops: [string, (t: Tensor) => Tensor][] = [
-      ['exp', (t) => t.exp()], ['sqrt', (t) => t.sqrt()], ['sigmoid', (t) => t.sigmoid()], ['tanh', (t) => t.tanh()],
-      ['softmax', (t) => functional.softmax(t, 0)], ['logSoftmax', (t) => functional.logSoftmax(t, 0)],
+      ['exp', (t) => t.exp()],
+      ['sqrt', (t) => t.sqrt()],
+      ['sigmoid', (t) => t.sigmoid()],
+      ['tanh', (t) => t.tanh()],
+      ['softmax', (t) => functional.softmax(t, 0)],
+      ['logSoftmax', (t) => functional.logSoftmax(t, 0)],
     ];
     for (const [name, f] of ops) {
       const y = f(tensor([1, 2, 3], undefined, { requiresGrad: true }));
@@ -351,8 +385,13 @@ describe('optimizers and views', () => {
 
 describe('in-place ops on int32 and bool tensors (fixture)', () => {
   interface DtypeCase {
-    name: string; out?: FixtureTensor; version?: number; error?: string;
-    x?: FixtureTensor; gx?: FixtureTensor; gv?: FixtureTensor;
+    name: string;
+    out?: FixtureTensor;
+    version?: number;
+    error?: string;
+    x?: FixtureTensor;
+    gx?: FixtureTensor;
+    gv?: FixtureTensor;
   }
   const dtypeCases = cases['dtypeInplace'] as DtypeCase[];
   const i32 = (): Tensor => tensor([1, -2, 3], undefined, { dtype: 'int32' });
@@ -383,7 +422,12 @@ describe('in-place ops on int32 and bool tensors (fixture)', () => {
   };
   // torch's dtype names in these messages -> typegrad's (int32 stands where torch has int64)
   const torchNames: Record<string, string> = {
-    Float: 'float32', Int: 'int32', int: 'int32', Long: 'int32', Bool: 'bool', bool: 'bool',
+    Float: 'float32',
+    Int: 'int32',
+    int: 'int32',
+    Long: 'int32',
+    Bool: 'bool',
+    bool: 'bool',
   };
   for (const c of dtypeCases.filter((d) => d.name in run)) {
     it(c.name, () => {
@@ -418,7 +462,7 @@ describe('in-place ops on int32 and bool tensors (fixture)', () => {
   });
 });
 
-describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixture)', () => {
+describe("in-place writes through views of non-leaves (torch's CopySlices; fixture)", () => {
   type ViewCase = { name: string; gx?: FixtureTensor; go?: FixtureTensor };
   const vi = cases['viewInplace'] as { x: FixtureTensor; o: FixtureTensor; cases: ViewCase[] };
   const byName = Object.fromEntries(vi.cases.map((c) => [c.name, c]));
@@ -427,7 +471,7 @@ describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixt
   // float32 chains of a few ops in a different order from torch: agree to a few ulps
   const tol = { rtol: 1e-5, atol: 1e-6 };
 
-  it('select(...).mul_(other): gradients of the base\'s input and of other', () => {
+  it("select(...).mul_(other): gradients of the base's input and of other", () => {
     const [xs, os] = [x(), o()];
     const h = xs.mul(1.5);
     h.select(0, 1).mul_(os);
@@ -463,7 +507,9 @@ describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixt
   it('two in-place ops in a row on a strided slice', () => {
     const [xs, os] = [x(), o()];
     const h = xs.mul(1.5);
-    h.slice(1, null, null, 2).add_(os.slice(0, 0, 2)).div_(os.slice(0, 2));
+    h.slice(1, null, null, 2)
+      .add_(os.slice(0, 0, 2))
+      .div_(os.slice(0, 2));
     h.mul(h).sum().backward();
     expectClose(xs.grad!, byName['slice.add_.div_']!.gx!.data, tol);
     expectClose(os.grad!, byName['slice.add_.div_']!.go!.data, tol);
@@ -471,27 +517,40 @@ describe('in-place writes through views of non-leaves (torch\'s CopySlices; fixt
   it('gradcheck through writes into views (float64)', () => {
     const a = (): Tensor => randomTensor([3, 4], 31, { dtype: 'float64' });
     const b = (): Tensor => randomTensor([4], 32, { dtype: 'float64', minAbs: 0.5, maxAbs: 2, positive: true });
-    expectGradcheck((p, q) => {
-      const h = p!.mul(1);
-      h.select(0, 2).mul_(q!);
-      h.narrow(1, 1, 2).transpose(0, 1).div_(q!.slice(0, 0, 2).unsqueeze(1));
-      return h.tanh();
-    }, [a(), b()]);
-    expectGradcheck((p, q) => {
-      const h = p!.mul(1);
-      const stale = h.select(1, 0);
-      h.slice(0, 1).copy_(q!.expand([2, 4]));
-      return stale.unsqueeze(1).mul(h);
-    }, [a(), b()]);
+    expectGradcheck(
+      (p, q) => {
+        const h = p!.mul(1);
+        h.select(0, 2).mul_(q!);
+        h.narrow(1, 1, 2)
+          .transpose(0, 1)
+          .div_(q!.slice(0, 0, 2).unsqueeze(1));
+        return h.tanh();
+      },
+      [a(), b()],
+    );
+    expectGradcheck(
+      (p, q) => {
+        const h = p!.mul(1);
+        const stale = h.select(1, 0);
+        h.slice(0, 1).copy_(q!.expand([2, 4]));
+        return stale.unsqueeze(1).mul(h);
+      },
+      [a(), b()],
+    );
   });
 });
 
 describe('every in-place op bumps the version a saved tensor is checked against', () => {
   const bool = (v: number[]): Tensor => tensor(v, undefined, { dtype: 'bool' });
   const writes: [string, (t: Tensor) => unknown][] = [
-    ['add_', (t) => t.add_(1)], ['sub_', (t) => t.sub_(tensor([1, 2]))], ['mul_', (t) => t.mul_(2)],
-    ['div_', (t) => t.div_(2)], ['zero_', (t) => t.zero_()], ['fill_', (t) => t.fill_(3)],
-    ['copy_', (t) => t.copy_(tensor([5, 6]))], ['clamp_', (t) => t.clamp_(0, 1)],
+    ['add_', (t) => t.add_(1)],
+    ['sub_', (t) => t.sub_(tensor([1, 2]))],
+    ['mul_', (t) => t.mul_(2)],
+    ['div_', (t) => t.div_(2)],
+    ['zero_', (t) => t.zero_()],
+    ['fill_', (t) => t.fill_(3)],
+    ['copy_', (t) => t.copy_(tensor([5, 6]))],
+    ['clamp_', (t) => t.clamp_(0, 1)],
     ['maskedFill_', (t) => t.maskedFill_(bool([1, 0]), 0)],
   ];
   for (const [name, write] of writes) {

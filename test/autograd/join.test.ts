@@ -24,22 +24,37 @@ const toTensor = (f: FixtureTensor, requiresGrad = false): Tensor =>
 /** The op of each fixture case, called the way a typegrad user would. */
 function run(name: string, xs: Tensor[], args: Record<string, unknown>): Tensor[] {
   const a = args as {
-    dim: number; size: number | number[]; chunks: number; sizes: number[]; dims: number[];
-    shifts: number | number[]; k: number;
+    dim: number;
+    size: number | number[];
+    chunks: number;
+    sizes: number[];
+    dims: number[];
+    shifts: number | number[];
+    k: number;
   };
   const op = name.split('_')[0]!;
   const x = xs[0]!;
   switch (op) {
-    case 'cat': return [cat(xs, a.dim)];
-    case 'stack': return [stack(xs, a.dim)];
-    case 'split': return x.split(a.size, a.dim);
-    case 'chunk': return x.chunk(a.chunks, a.dim);
-    case 'unbind': return x.unbind(a.dim);
-    case 'repeat': return [x.repeat(...a.sizes)];
-    case 'flip': return [x.flip(a.dims)];
-    case 'roll': return [x.roll(a.shifts, a.dims)];
-    case 'tril': return [x.tril(a.k)];
-    case 'triu': return [x.triu(a.k)];
+    case 'cat':
+      return [cat(xs, a.dim)];
+    case 'stack':
+      return [stack(xs, a.dim)];
+    case 'split':
+      return x.split(a.size, a.dim);
+    case 'chunk':
+      return x.chunk(a.chunks, a.dim);
+    case 'unbind':
+      return x.unbind(a.dim);
+    case 'repeat':
+      return [x.repeat(...a.sizes)];
+    case 'flip':
+      return [x.flip(a.dims)];
+    case 'roll':
+      return [x.roll(a.shifts, a.dims)];
+    case 'tril':
+      return [x.tril(a.k)];
+    case 'triu':
+      return [x.triu(a.k)];
   }
   throw new Error(`no op for fixture case ${name}`);
 }
@@ -75,8 +90,20 @@ describe('gradcheck (float64)', () => {
       return p!.mul(q!.sum(1, true)).tanh();
     };
     expectGradcheck(splitUse, [f64([2, 4], 5)]);
-    expectGradcheck((x) => { const cs = x!.chunk(3); return cs[0]!.mul(cs[2]!.exp()).sum(0); }, [f64([5, 2], 6)]);
-    expectGradcheck((x) => { const [r0, , r2] = x!.unbind(0); return r0!.mul(r2!); }, [f64([3, 4], 7)]);
+    expectGradcheck(
+      (x) => {
+        const cs = x!.chunk(3);
+        return cs[0]!.mul(cs[2]!.exp()).sum(0);
+      },
+      [f64([5, 2], 6)],
+    );
+    expectGradcheck(
+      (x) => {
+        const [r0, , r2] = x!.unbind(0);
+        return r0!.mul(r2!);
+      },
+      [f64([3, 4], 7)],
+    );
   });
   it('repeat, flip, roll, tril, triu', () => {
     expectGradcheck((x) => x!.repeat(2, 1, 3).tanh(), [f64([2, 3], 8)]);
@@ -92,7 +119,9 @@ describe('semantics', () => {
   it('chunk: pieces of ceil(n / chunks), possibly fewer pieces (reference over n, chunks)', () => {
     for (let n = 0; n <= 13; n++) {
       for (let chunks = 1; chunks <= 7; chunks++) {
-        const sizes = arange(n).chunk(chunks).map((c) => c.size);
+        const sizes = arange(n)
+          .chunk(chunks)
+          .map((c) => c.size);
         // reference: torch's rule written out
         const size = Math.ceil(n / chunks);
         const expected = n === 0 ? new Array<number>(chunks).fill(0) : [];
@@ -138,7 +167,9 @@ describe('semantics', () => {
     const b = ones([1], { dtype: 'float64', requiresGrad: true });
     const y = cat([a, b]);
     expect(y.dtype).toBe('float64');
-    y.mul(tensor([1, 2, 3], undefined, { dtype: 'float64' })).sum().backward();
+    y.mul(tensor([1, 2, 3], undefined, { dtype: 'float64' }))
+      .sum()
+      .backward();
     expect(a.grad!.dtype).toBe('float32');
     expect(Array.from(a.grad!.data)).toEqual([1, 2]);
     expect(Array.from(b.grad!.data)).toEqual([3]);
@@ -153,11 +184,24 @@ describe('semantics', () => {
     expect(stack([b, b]).dtype).toBe('bool');
     expect(i.flip(0).dtype).toBe('int32');
     expect(i.repeat(2).toArray()).toEqual([1, 2, 1, 2]);
-    expect(tensor([[true, true], [true, true]]).tril().toArray()).toEqual([[true, false], [true, true]]);
+    expect(
+      tensor([
+        [true, true],
+        [true, true],
+      ])
+        .tril()
+        .toArray(),
+    ).toEqual([
+      [true, false],
+      [true, true],
+    ]);
   });
 
   it('roll without dims rolls the flattened tensor; flip with no dims copies', () => {
-    expect(arange(6).reshape([2, 3]).roll(-2).toArray()).toEqual([[2, 3, 4], [5, 0, 1]]);
+    expect(arange(6).reshape([2, 3]).roll(-2).toArray()).toEqual([
+      [2, 3, 4],
+      [5, 0, 1],
+    ]);
     const x = arange(3);
     const f = x.flip([]);
     expect(f.data).not.toBe(x.data);

@@ -100,12 +100,25 @@ describe('linear: float32, equal to x.matmul(W^T).add(b)', () => {
       expect(fast.y.gradFn!.name).toBe('linear');
       // Output o of y is (row, unit) = (o / outF, o % outF); of dx (row, feature); of dW (unit, feature).
       const yS = absSums(n * outF, inF, (o, p) => X[Math.floor(o / outF) * inF + p]! * W[(o % outF) * inF + p]!);
-      expectSame(fast.y, old.y, inF, yS.map((s, o) => s + bias(o % outF)), 'y');
+      expectSame(
+        fast.y,
+        old.y,
+        inF,
+        yS.map((s, o) => s + bias(o % outF)),
+        'y',
+      );
       const dxS = absSums(n * inF, outF, (o, p) => G[Math.floor(o / inF) * outF + p]! * W[p * inF + (o % inF)]!);
       expectSame(fast.dx, old.dx, outF, dxS, 'dx');
       const dwS = absSums(outF * inF, n, (o, p) => G[p * outF + Math.floor(o / inF)]! * X[p * inF + (o % inF)]!);
       expectSame(fast.dw, old.dw, n, dwS, 'dW');
-      if (b !== null) expectSame(fast.db!, old.db!, n, absSums(outF, n, (o, p) => G[p * outF + o]!), 'db');
+      if (b !== null)
+        expectSame(
+          fast.db!,
+          old.db!,
+          n,
+          absSums(outF, n, (o, p) => G[p * outF + o]!),
+          'db',
+        );
     });
   }
 
@@ -168,15 +181,34 @@ describe('linear: gradients are handed over', () => {
     const once = [x, fc.w, fc.b].map((t) => Array.from(t.grad!.data));
     linear(x, fc.w, fc.b).backward(g);
     [x, fc.w, fc.b].forEach((t, k) => {
-      expectWithin(t.grad!.data, once[k]!.map((v) => 2 * v), (i) => 1e-6 * Math.abs(once[k]![i]!), `grad ${k}`);
+      expectWithin(
+        t.grad!.data,
+        once[k]!.map((v) => 2 * v),
+        (i) => 1e-6 * Math.abs(once[k]![i]!),
+        `grad ${k}`,
+      );
     });
   });
 });
 
 describe('linear: outside the one-op path, the composition as before', () => {
-  it('a 1-D weight, a broadcast bias and int32 operands give the composition\'s results', () => {
-    const x = tensor([[1, 2], [3, 4]]);
-    expect(Array.from(F.linear(x, tensor([[1, 1], [1, 0]]), tensor([10])).data)).toEqual([13, 11, 17, 13]);
+  it("a 1-D weight, a broadcast bias and int32 operands give the composition's results", () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      Array.from(
+        F.linear(
+          x,
+          tensor([
+            [1, 1],
+            [1, 0],
+          ]),
+          tensor([10]),
+        ).data,
+      ),
+    ).toEqual([13, 11, 17, 13]);
     expect(() => linear(x, tensor([1, 1]))).toThrow(/transpose/);
     const xi = tensor([[1, 2]], undefined, { dtype: 'int32' });
     const wi = tensor([[3, 4]], undefined, { dtype: 'int32' });
@@ -185,7 +217,7 @@ describe('linear: outside the one-op path, the composition as before', () => {
     expect(Array.from(yi.data)).toEqual([11]);
   });
 
-  it('a size mismatch throws matmul\'s error from the op, the layer\'s own from F.linear', () => {
+  it("a size mismatch throws matmul's error from the op, the layer's own from F.linear", () => {
     const x = randomTensor([2, 3], 50);
     const w = randomTensor([4, 5], 51);
     expect(() => linear(x, w)).toThrow('matmul: inner dimensions must match');

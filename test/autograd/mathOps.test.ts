@@ -26,7 +26,21 @@ const OPS: Record<string, (inputs: Input[], params: Params) => Tensor> = {
   logsumexp: ([x], p) => (x as Tensor).logsumexp(p.dim as number | number[], p.keepDim),
   norm: ([x], p) => (x as Tensor).norm(p.p, p.dim ?? undefined, p.keepDim),
 };
-for (const name of ['sin', 'cos', 'log2', 'log10', 'log1p', 'expm1', 'square', 'rsqrt', 'sign', 'floor', 'ceil', 'round', 'reciprocal'] as const) {
+for (const name of [
+  'sin',
+  'cos',
+  'log2',
+  'log10',
+  'log1p',
+  'expm1',
+  'square',
+  'rsqrt',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'reciprocal',
+] as const) {
   OPS[name] = ([x]) => (x as Tensor)[name]();
 }
 
@@ -79,7 +93,10 @@ describe('against PyTorch (test/fixtures/math_ops.py)', () => {
     for (const op of ['sign', 'floor', 'ceil', 'round'] as const) {
       const c = cases.find(([name]) => name === `${op} float32 special values`)![1];
       const out = Array.from(OPS[op]!([toTensor(c.inputs[0] as FixtureTensor)], {}).data);
-      expect(out.map((v) => (Object.is(v, -0) ? '-0' : v)), op).toEqual(Array.from(c.out.data).map((v) => (Object.is(v, -0) ? '-0' : v)));
+      expect(
+        out.map((v) => (Object.is(v, -0) ? '-0' : v)),
+        op,
+      ).toEqual(Array.from(c.out.data).map((v) => (Object.is(v, -0) ? '-0' : v)));
     }
   });
 });
@@ -88,8 +105,15 @@ describe('gradcheck (float64)', () => {
   const smooth = { maxAbs: 2 };
   const positive = { minAbs: 0.2, maxAbs: 3, positive: true };
   it.each([
-    ['sin', smooth], ['cos', smooth], ['log2', positive], ['log10', positive], ['log1p', positive],
-    ['expm1', smooth], ['square', smooth], ['rsqrt', positive], ['reciprocal', { minAbs: 0.3, maxAbs: 2 }],
+    ['sin', smooth],
+    ['cos', smooth],
+    ['log2', positive],
+    ['log10', positive],
+    ['log1p', positive],
+    ['expm1', smooth],
+    ['square', smooth],
+    ['rsqrt', positive],
+    ['reciprocal', { minAbs: 0.3, maxAbs: 2 }],
   ] as const)('%s', (name, domain) => {
     expectGradcheck((x) => x![name](), [randomTensor([2, 3, 4], 101, domain)]);
   });
@@ -139,10 +163,34 @@ describe('gradcheck (float64)', () => {
   });
 
   it('prod along an axis with zeros: gradient of the exact zero cases (one zero, two zeros)', () => {
-    const x = tensor([[2, 0, 3], [0, 0, 5], [1, 2, 3]], undefined, { dtype: 'float64', requiresGrad: true });
+    const x = tensor(
+      [
+        [2, 0, 3],
+        [0, 0, 5],
+        [1, 2, 3],
+      ],
+      undefined,
+      { dtype: 'float64', requiresGrad: true },
+    );
     x.prod(1).sum().backward();
-    expect(x.grad!.toArray()).toEqual([[0, 6, 0], [0, 0, 0], [6, 3, 2]]);
-    expectGradcheck((t) => t!.prod(1), [tensor([[2, 0, 3], [1, 2, 3]], undefined, { dtype: 'float64', requiresGrad: true })]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 6, 0],
+      [0, 0, 0],
+      [6, 3, 2],
+    ]);
+    expectGradcheck(
+      (t) => t!.prod(1),
+      [
+        tensor(
+          [
+            [2, 0, 3],
+            [1, 2, 3],
+          ],
+          undefined,
+          { dtype: 'float64', requiresGrad: true },
+        ),
+      ],
+    );
   });
 });
 
@@ -153,7 +201,8 @@ describe('float64 references written from the formulas', () => {
         shape: fc.constant(shape),
         axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
         seed: fc.nat(),
-      }));
+      }),
+    );
     fc.assert(
       fc.property(shapeAxis, ({ shape, axis, seed }) => {
         const x = randomTensor(shape, seed, { dtype: 'float64', requiresGrad: false });
@@ -162,13 +211,33 @@ describe('float64 references written from the formulas', () => {
         const rows = groups(v, shape, axes);
         const red = (f: (row: number[]) => number): number[] => rows.map(f);
         const tol = { rtol: 1e-12, atol: 1e-14 };
-        expectClose(x.prod(axis), red((r) => r.reduce((a, b) => a * b, 1)), tol, 'prod');
-        expectClose(x.logsumexp(axis), red((r) => Math.log(r.reduce((a, b) => a + Math.exp(b), 0))), tol, 'logsumexp');
-        expectClose(x.norm(3, axis), red((r) => r.reduce((a, b) => a + Math.abs(b) ** 3, 0) ** (1 / 3)), tol, 'norm 3');
-        expectClose(x.std(axis, { correction: 0 }), red((r) => {
-          const m = r.reduce((a, b) => a + b, 0) / r.length;
-          return Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / r.length);
-        }), tol, 'std');
+        expectClose(
+          x.prod(axis),
+          red((r) => r.reduce((a, b) => a * b, 1)),
+          tol,
+          'prod',
+        );
+        expectClose(
+          x.logsumexp(axis),
+          red((r) => Math.log(r.reduce((a, b) => a + Math.exp(b), 0))),
+          tol,
+          'logsumexp',
+        );
+        expectClose(
+          x.norm(3, axis),
+          red((r) => r.reduce((a, b) => a + Math.abs(b) ** 3, 0) ** (1 / 3)),
+          tol,
+          'norm 3',
+        );
+        expectClose(
+          x.std(axis, { correction: 0 }),
+          red((r) => {
+            const m = r.reduce((a, b) => a + b, 0) / r.length;
+            return Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / r.length);
+          }),
+          tol,
+          'std',
+        );
         expect(x.prod(axis, true).shape).toEqual(reducedShape(shape, axes, true));
         // cumsum: the last element of each running sum is the row's sum; check every prefix
         const cs = x.cumsum(axis);
@@ -197,7 +266,11 @@ describe('float64 references written from the formulas', () => {
   });
 
   it('logsumexp of large values does not overflow, and of empty rows is -inf like torch', () => {
-    expect(tensor([[1000, 1000]]).logsumexp(1).item()).toBeCloseTo(1000 + Math.LN2, 3);
+    expect(
+      tensor([[1000, 1000]])
+        .logsumexp(1)
+        .item(),
+    ).toBeCloseTo(1000 + Math.LN2, 3);
     expect(Array.from(tensor([], [2, 0]).logsumexp(1).data)).toEqual([-Infinity, -Infinity]);
   });
 
@@ -218,22 +291,65 @@ describe('float64 references written from the formulas', () => {
 });
 
 describe('errors name the function, the argument, expected and given', () => {
-  const x = tensor([[1, 2], [3, 4]]);
+  const x = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   it.each([
     ['clamp without bounds', () => x.clamp(), /clamp: at least one of min or max must be given, got neither/],
-    ['clamp with a string bound', () => x.clamp('1' as unknown as number), /clamp: min must be a Tensor or a number, got "1" \(string\)/],
-    ['clamp bounds that do not broadcast', () => x.clamp(tensor([1, 2, 3])), /clamp: shapes \[2, 2\] and \[3\] cannot be broadcast/],
-    ['maximum with a string', () => maximum(x, 'a' as unknown as number), /maximum: other must be a Tensor or a number, got "a" \(string\)/],
-    ['std with a negative correction', () => x.std(0, { correction: -1 }), /std: correction must be a finite number >= 0, got -1/],
+    [
+      'clamp with a string bound',
+      () => x.clamp('1' as unknown as number),
+      /clamp: min must be a Tensor or a number, got "1" \(string\)/,
+    ],
+    [
+      'clamp bounds that do not broadcast',
+      () => x.clamp(tensor([1, 2, 3])),
+      /clamp: shapes \[2, 2\] and \[3\] cannot be broadcast/,
+    ],
+    [
+      'maximum with a string',
+      () => maximum(x, 'a' as unknown as number),
+      /maximum: other must be a Tensor or a number, got "a" \(string\)/,
+    ],
+    [
+      'std with a negative correction',
+      () => x.std(0, { correction: -1 }),
+      /std: correction must be a finite number >= 0, got -1/,
+    ],
     ['std with a bad axis', () => x.std(2), /std: axes must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/],
-    ['prod with a list of axes', () => x.prod([0, 1] as unknown as number), /prod: dim must be one axis \(a number\), got 0,1/],
+    [
+      'prod with a list of axes',
+      () => x.prod([0, 1] as unknown as number),
+      /prod: dim must be one axis \(a number\), got 0,1/,
+    ],
     ['prod with a bad axis', () => x.prod(-3), /prod: axes must be an integer in \[-2, 1\].*got -3/],
-    ['cumsum with a bad dim', () => x.cumsum(2), /cumsum: dim must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/],
-    ['cumsum without dim', () => (x.cumsum as (d?: number) => Tensor)(), /cumsum: dim must be an axis \(a number\), got undefined/],
-    ['logsumexp without dim', () => (x.logsumexp as (d?: number) => Tensor)(), /logsumexp: dim must be an axis or a list of axes, got undefined/],
+    [
+      'cumsum with a bad dim',
+      () => x.cumsum(2),
+      /cumsum: dim must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/,
+    ],
+    [
+      'cumsum without dim',
+      () => (x.cumsum as (d?: number) => Tensor)(),
+      /cumsum: dim must be an axis \(a number\), got undefined/,
+    ],
+    [
+      'logsumexp without dim',
+      () => (x.logsumexp as (d?: number) => Tensor)(),
+      /logsumexp: dim must be an axis or a list of axes, got undefined/,
+    ],
     ['norm with a string p', () => x.norm('fro' as unknown as number), /norm: p must be a number, got string/],
-    ['inf norm of an empty tensor', () => tensor([]).norm(Infinity), /norm: cannot compute the inf norm on an empty tensor because the operation does not have an identity/],
-    ['-1 norm of an empty tensor', () => tensor([], [2, 0]).norm(-1, 1), /norm: cannot compute the -1 norm on an empty tensor/],
+    [
+      'inf norm of an empty tensor',
+      () => tensor([]).norm(Infinity),
+      /norm: cannot compute the inf norm on an empty tensor because the operation does not have an identity/,
+    ],
+    [
+      '-1 norm of an empty tensor',
+      () => tensor([], [2, 0]).norm(-1, 1),
+      /norm: cannot compute the -1 norm on an empty tensor/,
+    ],
   ])('%s', (_, f, message) => {
     expect(f).toThrow(message);
   });

@@ -38,8 +38,14 @@ describe('matmul', () => {
   });
 
   it('gradcheck with only one operand requiring grad', () => {
-    expectGradcheck((a, b) => a!.matmul(b!), [randomTensor([2, 3, 4], 65, { requiresGrad: false }), randomTensor([4, 2], 66)]);
-    expectGradcheck((a, b) => a!.matmul(b!), [randomTensor([2, 3, 4], 65), randomTensor([1, 4, 2], 66, { requiresGrad: false })]);
+    expectGradcheck(
+      (a, b) => a!.matmul(b!),
+      [randomTensor([2, 3, 4], 65, { requiresGrad: false }), randomTensor([4, 2], 66)],
+    );
+    expectGradcheck(
+      (a, b) => a!.matmul(b!),
+      [randomTensor([2, 3, 4], 65), randomTensor([1, 4, 2], 66, { requiresGrad: false })],
+    );
   });
 
   it('accumulates in float64: a sum that cancels exactly in float64 but not in float32', () => {
@@ -50,7 +56,11 @@ describe('matmul', () => {
   });
 
   it('empty inner dimension gives zeros, empty outer dimensions give empty results', () => {
-    expect(zeros([2, 0]).matmul(zeros([0, 3])).toArray()).toEqual([
+    expect(
+      zeros([2, 0])
+        .matmul(zeros([0, 3]))
+        .toArray(),
+    ).toEqual([
       [0, 0, 0],
       [0, 0, 0],
     ]);
@@ -71,14 +81,18 @@ describe('matmul', () => {
     expect(() => randomTensor([2, 3], 1).matmul(randomTensor([4, 5], 2))).toThrow(
       /matmul: inner dimensions must match: a is \[2, 3\] \(k = 3\) but b is \[4, 5\] \(k = 4\)/,
     );
-    expect(() => randomTensor([3], 1).matmul(randomTensor([4], 2))).toThrow(/a is \[3\] \(k = 3\) but b is \[4\] \(k = 4\)/);
+    expect(() => randomTensor([3], 1).matmul(randomTensor([4], 2))).toThrow(
+      /a is \[3\] \(k = 3\) but b is \[4\] \(k = 4\)/,
+    );
   });
 
   it('rejects batch dims that do not broadcast, 0-d operands and non-tensors', () => {
     expect(() => randomTensor([2, 3, 4], 1).matmul(randomTensor([3, 4, 5], 2))).toThrow(
       /matmul \(batch dimensions\): shapes \[2\] and \[3\] cannot be broadcast/,
     );
-    expect(() => tensor(2).matmul(randomTensor([2], 1))).toThrow(/matmul: both operands need at least 1 dimension, got \[\] and \[2\]/);
+    expect(() => tensor(2).matmul(randomTensor([2], 1))).toThrow(
+      /matmul: both operands need at least 1 dimension, got \[\] and \[2\]/,
+    );
     expect(() => randomTensor([2], 1).matmul(3 as never)).toThrow(/matmul: other must be a Tensor, got 3/);
   });
 });

@@ -7,7 +7,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  bernoulli, full, Generator, manualSeed, multinomial, noGrad, randint, randperm, tensor, zeros, type Tensor,
+  bernoulli,
+  full,
+  Generator,
+  manualSeed,
+  multinomial,
+  noGrad,
+  randint,
+  randperm,
+  tensor,
+  zeros,
+  type Tensor,
 } from '../../src/index.js';
 import { loadFixture } from '../fixtures/load.js';
 
@@ -132,12 +142,28 @@ describe('bernoulli', () => {
 describe('errors, for the calls where torch errors too (test/fixtures/random_ops.py)', () => {
   const leaf = (): Tensor => zeros([3], { requiresGrad: true });
   const CASES: [string, () => unknown, RegExp][] = [
-    ['bernoulli p > 1', () => bernoulli(tensor([0.5, 1.5])), /bernoulli: p must contain probabilities in \[0, 1\], got 1.5 at flat index 1/],
-    ['bernoulli p NaN', () => bernoulli(tensor([0.5, NaN])), /bernoulli: p must contain probabilities in \[0, 1\], got NaN at flat index 1/],
+    [
+      'bernoulli p > 1',
+      () => bernoulli(tensor([0.5, 1.5])),
+      /bernoulli: p must contain probabilities in \[0, 1\], got 1.5 at flat index 1/,
+    ],
+    [
+      'bernoulli p NaN',
+      () => bernoulli(tensor([0.5, NaN])),
+      /bernoulli: p must contain probabilities in \[0, 1\], got NaN at flat index 1/,
+    ],
     ['normal_ negative std', () => zeros([3]).normal_(0, -1), /normal_: std must be >= 0, got -1/],
     ['uniform_ from > to', () => zeros([3]).uniform_(1, 0), /uniform_: expected from <= to, got from=1 > to=0/],
-    ['uniform_ infinite to', () => zeros([3]).uniform_(0, Infinity), /uniform_: from and to must be finite, got from=0, to=Infinity/],
-    ['normal_ on a leaf that requires grad', () => leaf().normal_(), /normal_: cannot fill a tensor that requires grad in place while grad mode is on \(a leaf\)/],
+    [
+      'uniform_ infinite to',
+      () => zeros([3]).uniform_(0, Infinity),
+      /uniform_: from and to must be finite, got from=0, to=Infinity/,
+    ],
+    [
+      'normal_ on a leaf that requires grad',
+      () => leaf().normal_(),
+      /normal_: cannot fill a tensor that requires grad in place while grad mode is on \(a leaf\)/,
+    ],
   ];
   it.each(CASES)('%s', (name, call, message) => {
     expect(fixture.errors[name], `torch raises for "${name}"`).toEqual(expect.any(String));
@@ -146,9 +172,15 @@ describe('errors, for the calls where torch errors too (test/fixtures/random_ops
 
   it('bad argument types name the argument', () => {
     expect(() => zeros([2]).normal_('0' as unknown as number)).toThrow(/normal_: mean must be a number, got string/);
-    expect(() => zeros([2]).uniform_(0, null as unknown as number)).toThrow(/uniform_: to must be a number, got object/);
-    expect(() => bernoulli([0.5] as unknown as Tensor)).toThrow(/bernoulli: p must be a Tensor of probabilities, got object/);
-    expect(() => zeros([2], { dtype: 'int32' }).normal_()).toThrow(/normal_: self must have a floating dtype \('float32' or 'float64'\), got 'int32'/);
+    expect(() => zeros([2]).uniform_(0, null as unknown as number)).toThrow(
+      /uniform_: to must be a number, got object/,
+    );
+    expect(() => bernoulli([0.5] as unknown as Tensor)).toThrow(
+      /bernoulli: p must be a Tensor of probabilities, got object/,
+    );
+    expect(() => zeros([2], { dtype: 'int32' }).normal_()).toThrow(
+      /normal_: self must have a floating dtype \('float32' or 'float64'\), got 'int32'/,
+    );
   });
 });
 
@@ -192,10 +224,19 @@ describe('randint, randperm, multinomial', () => {
 
   it('multinomial: shapes and dtype as torch; frequencies follow the unnormalised weights', () => {
     manualSeed(15);
-    expect(multinomial(tensor([1, 2]), 3, { replacement: true }).shape).toEqual(fixture.shapes['multinomial 1-d, 3 samples with replacement']!.shape);
+    expect(multinomial(tensor([1, 2]), 3, { replacement: true }).shape).toEqual(
+      fixture.shapes['multinomial 1-d, 3 samples with replacement']!.shape,
+    );
     expect(multinomial(full([3, 4], 1), 2).shape).toEqual(fixture.shapes['multinomial 2-d, 2 samples']!.shape);
     expect(multinomial(full([0, 4], 1), 2).shape).toEqual(fixture.shapes['multinomial 0 rows']!.shape);
-    const draws = multinomial(tensor([[2, 0, 8], [1, 1, 0]]), 20_000, { replacement: true });
+    const draws = multinomial(
+      tensor([
+        [2, 0, 8],
+        [1, 1, 0],
+      ]),
+      20_000,
+      { replacement: true },
+    );
     expect([draws.shape, draws.dtype]).toEqual([[2, 20_000], 'int32']);
     const freq = (row: number, c: number): number =>
       draws.data.subarray(row * 20_000, (row + 1) * 20_000).filter((v) => v === c).length / 20_000;
@@ -217,14 +258,53 @@ describe('randint, randperm, multinomial', () => {
 
 describe('integer sampling errors, where torch errors too', () => {
   const CASES: [string, () => unknown, RegExp][] = [
-    ['multinomial negative weight', () => multinomial(tensor([1, -1]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got -1 at flat index 1/],
-    ['multinomial inf weight', () => multinomial(tensor([1, Infinity]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got Infinity/],
-    ['multinomial nan weight', () => multinomial(tensor([1, NaN]), 1), /multinomial: probability tensor contains either inf, nan or element < 0, got NaN/],
-    ['multinomial zero-sum row', () => multinomial(tensor([[1, 1], [0, 0]]), 1), /multinomial: invalid multinomial distribution \(sum of probabilities <= 0\) in row 1/],
-    ['multinomial too many samples without replacement', () => multinomial(tensor([1, 1]), 3), /multinomial: cannot sample numSamples > probs.size\(-1\) samples without replacement, got numSamples=3 > 2/],
-    ['multinomial zero samples', () => multinomial(tensor([1, 1]), 0), /multinomial: numSamples must be a positive integer \(cannot sample n_sample <= 0 samples\), got 0/],
-    ['multinomial 0-d probs', () => multinomial(tensor(1), 1), /multinomial: probs must be 1-d or 2-d \(prob_dist must be 1 or 2 dim\), got shape \[\]/],
-    ['multinomial 3-d probs', () => multinomial(full([2, 2, 2], 1), 1), /multinomial: probs must be 1-d or 2-d.*got shape \[2, 2, 2\]/],
+    [
+      'multinomial negative weight',
+      () => multinomial(tensor([1, -1]), 1),
+      /multinomial: probability tensor contains either inf, nan or element < 0, got -1 at flat index 1/,
+    ],
+    [
+      'multinomial inf weight',
+      () => multinomial(tensor([1, Infinity]), 1),
+      /multinomial: probability tensor contains either inf, nan or element < 0, got Infinity/,
+    ],
+    [
+      'multinomial nan weight',
+      () => multinomial(tensor([1, NaN]), 1),
+      /multinomial: probability tensor contains either inf, nan or element < 0, got NaN/,
+    ],
+    [
+      'multinomial zero-sum row',
+      () =>
+        multinomial(
+          tensor([
+            [1, 1],
+            [0, 0],
+          ]),
+          1,
+        ),
+      /multinomial: invalid multinomial distribution \(sum of probabilities <= 0\) in row 1/,
+    ],
+    [
+      'multinomial too many samples without replacement',
+      () => multinomial(tensor([1, 1]), 3),
+      /multinomial: cannot sample numSamples > probs.size\(-1\) samples without replacement, got numSamples=3 > 2/,
+    ],
+    [
+      'multinomial zero samples',
+      () => multinomial(tensor([1, 1]), 0),
+      /multinomial: numSamples must be a positive integer \(cannot sample n_sample <= 0 samples\), got 0/,
+    ],
+    [
+      'multinomial 0-d probs',
+      () => multinomial(tensor(1), 1),
+      /multinomial: probs must be 1-d or 2-d \(prob_dist must be 1 or 2 dim\), got shape \[\]/,
+    ],
+    [
+      'multinomial 3-d probs',
+      () => multinomial(full([2, 2, 2], 1), 1),
+      /multinomial: probs must be 1-d or 2-d.*got shape \[2, 2, 2\]/,
+    ],
     ['randint low >= high', () => randint(5, 2, [3]), /randint: expected low < high, got low=5 >= high=2/],
     ['randint high <= 0 (one-bound form)', () => randint(0, [3]), /randint: expected low < high, got low=0 >= high=0/],
     ['randint fractional high', () => randint(2.5, [3]), /randint: high must be an integer, got 2.5/],
@@ -236,7 +316,9 @@ describe('integer sampling errors, where torch errors too', () => {
   });
 
   it('randint rejects a range outside int32 and a bad shape', () => {
-    expect(() => randint(0, 2 ** 31 + 1, [1])).toThrow(/randint: \[low, high\) must fit in int32, got low=0, high=2147483649/);
+    expect(() => randint(0, 2 ** 31 + 1, [1])).toThrow(
+      /randint: \[low, high\) must fit in int32, got low=0, high=2147483649/,
+    );
     expect(() => randint(0, 2, [-1])).toThrow(/randint: shape must contain finite non-negative integers, got \[-1\]/);
   });
 });

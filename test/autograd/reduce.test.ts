@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { full, tensor, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { reductionArb } from '../tensor/arbitraries.js';
-import { mulberry32, refMax, refMean, refReduce, refSum, refVar, type Reducer, type RefArray } from '../tensor/reference.js';
+import {
+  mulberry32,
+  refMax,
+  refMean,
+  refReduce,
+  refSum,
+  refVar,
+  type Reducer,
+  type RefArray,
+} from '../tensor/reference.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from './fixtures.js';
 
 type Axes = number | number[] | undefined;
@@ -37,7 +46,10 @@ const ROUNDED_ONCE = { rtol: 2 ** -23, atol: 1e-12 };
 function expectMatchesReference(out: Tensor, ref: RefArray, label: string): void {
   expect(out.shape, `${label} shape`).toEqual(ref.shape);
   const finite = ref.data.map(Number.isFinite);
-  expect(Array.from(out.data).filter((_, i) => !finite[i]), `${label} non-finite`).toEqual(ref.data.filter((_, i) => !finite[i]));
+  expect(
+    Array.from(out.data).filter((_, i) => !finite[i]),
+    `${label} non-finite`,
+  ).toEqual(ref.data.filter((_, i) => !finite[i]));
   expectClose(
     Array.from(out.data).filter((_, i) => finite[i]),
     ref.data.filter((_, i) => finite[i]),
@@ -62,7 +74,11 @@ describe.each(REDUCTIONS)('$label', (r) => {
 
   it.each(AXIS_SETS)('over %s, with and without keepDim, equals the reference', (_, axes) => {
     for (const keepDim of [false, true]) {
-      expectMatchesReference(r.run(x, axes, keepDim), refReduce([...x.data], x.shape, axes, keepDim, r.ref), `keepDim ${keepDim}`);
+      expectMatchesReference(
+        r.run(x, axes, keepDim),
+        refReduce([...x.data], x.shape, axes, keepDim, r.ref),
+        `keepDim ${keepDim}`,
+      );
     }
   });
 
@@ -99,9 +115,13 @@ describe.each(REDUCTIONS)('$label', (r) => {
   it('names the op and the valid range for a bad axis, and rejects repeated axes', () => {
     const name = r.label.split(' ')[0]!;
     const t = randomTensor([2, 3, 4], 46);
-    expect(() => r.run(t, [0, 5], false)).toThrow(new RegExp(`${name}: axes must be an integer in \\[-3, 2\\] for a tensor of rank 3, got 5`));
+    expect(() => r.run(t, [0, 5], false)).toThrow(
+      new RegExp(`${name}: axes must be an integer in \\[-3, 2\\] for a tensor of rank 3, got 5`),
+    );
     expect(() => r.run(t, -4, false)).toThrow(/axes.*\[-3, 2\].*got -4/);
-    expect(() => r.run(t, [1, -2], false)).toThrow(new RegExp(`${name}: axes must not repeat an axis, got \\[1, -2\\]`));
+    expect(() => r.run(t, [1, -2], false)).toThrow(
+      new RegExp(`${name}: axes must not repeat an axis, got \\[1, -2\\]`),
+    );
   });
 });
 
@@ -113,7 +133,14 @@ describe('reduction details', () => {
   });
 
   it('amax shares the gradient evenly among ties, like torch.amax', () => {
-    const x = tensor([[1, 3, 3], [5, 2, 5]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 3, 3],
+        [5, 2, 5],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     x.amax(1).sum().backward();
     expect(x.grad!.toArray()).toEqual([
       [0, 0.5, 0.5],
@@ -136,7 +163,9 @@ describe('reduction details', () => {
   });
 
   it('var rejects a negative or non-finite correction, naming it', () => {
-    expect(() => tensor([1, 2]).var(0, { correction: -1 })).toThrow(/var: correction must be a finite number >= 0, got -1/);
+    expect(() => tensor([1, 2]).var(0, { correction: -1 })).toThrow(
+      /var: correction must be a finite number >= 0, got -1/,
+    );
     expect(() => tensor([1, 2]).var(0, { correction: NaN })).toThrow(/var: correction .*got NaN/);
   });
 });

@@ -16,7 +16,9 @@ describe('reshape', () => {
     const x = arange(24).reshape([2, 3, 4]);
     expect(x.reshape([6, -1]).shape).toEqual([6, 4]);
     expect(x.reshape([-1]).toArray()).toEqual(Array.from({ length: 24 }, (_, i) => i));
-    expect(x.reshape([4, 6]).toArray()).toEqual(Array.from({ length: 4 }, (_, r) => Array.from({ length: 6 }, (_, c) => r * 6 + c)));
+    expect(x.reshape([4, 6]).toArray()).toEqual(
+      Array.from({ length: 4 }, (_, r) => Array.from({ length: 6 }, (_, c) => r * 6 + c)),
+    );
     expect(tensor(5).reshape([1, 1]).shape).toEqual([1, 1]);
     expect(tensor([5]).reshape([]).shape).toEqual([]);
   });
@@ -32,9 +34,15 @@ describe('reshape', () => {
 
   it('rejects a wrong size, two -1s and non-integers, naming the shapes', () => {
     const x = x234();
-    expect(() => x.reshape([5, 5])).toThrow(/reshape: shape \[5, 5\] has 25 elements, expected 24 to match input shape \[2, 3, 4\]/);
-    expect(() => x.reshape([5, -1])).toThrow(/reshape: shape \[5, -1\] is invalid for input of size 24 \(shape \[2, 3, 4\]\)/);
-    expect(() => x.reshape([-1, -1])).toThrow(/reshape: shape must contain non-negative integers and at most one -1, got \[-1, -1\]/);
+    expect(() => x.reshape([5, 5])).toThrow(
+      /reshape: shape \[5, 5\] has 25 elements, expected 24 to match input shape \[2, 3, 4\]/,
+    );
+    expect(() => x.reshape([5, -1])).toThrow(
+      /reshape: shape \[5, -1\] is invalid for input of size 24 \(shape \[2, 3, 4\]\)/,
+    );
+    expect(() => x.reshape([-1, -1])).toThrow(
+      /reshape: shape must contain non-negative integers and at most one -1, got \[-1, -1\]/,
+    );
     expect(() => x.reshape([2.5, 4])).toThrow(/reshape: shape .*got \[2\.5, 4\]/);
     expect(() => x.reshape(24 as unknown as number[])).toThrow(/reshape: shape must be an array of integers, got 24/);
   });
@@ -115,7 +123,9 @@ describe('permute and transpose', () => {
     expect(() => x.permute([0, 0, 1])).toThrow(/permute: axes must be a permutation of 0\.\.2, got \[0, 0, 1\]/);
     expect(() => x.permute([0, -3, 1])).toThrow(/permute: axes must be a permutation of 0\.\.2, got \[0, -3, 1\]/);
     expect(() => x.permute([1, 0])).toThrow(/permute: axes must list each of the 3 axes once, got \[1, ?0\]/);
-    expect(() => x.permute([0, 1, 3])).toThrow(/permute: axes must be an integer in \[-3, 2\] for a tensor of rank 3, got 3/);
+    expect(() => x.permute([0, 1, 3])).toThrow(
+      /permute: axes must be an integer in \[-3, 2\] for a tensor of rank 3, got 3/,
+    );
     expect(() => x.transpose(0, 3)).toThrow(/transpose: b must be an integer in \[-3, 2\].*got 3/);
   });
 });
@@ -144,7 +154,9 @@ describe('flatten, unsqueeze, squeeze', () => {
     expect(x.unsqueeze(3).shape).toEqual([2, 3, 4, 1]);
     expect(x.unsqueeze(-1).shape).toEqual([2, 3, 4, 1]);
     expect(x.unsqueeze(-4).shape).toEqual([1, 2, 3, 4]);
-    expect(() => x.unsqueeze(4)).toThrow(/unsqueeze: axis must be an integer in \[-4, 3\] for a tensor of rank 3, got 4/);
+    expect(() => x.unsqueeze(4)).toThrow(
+      /unsqueeze: axis must be an integer in \[-4, 3\] for a tensor of rank 3, got 4/,
+    );
     expect(() => x.unsqueeze(-5)).toThrow(/unsqueeze: axis .*\[-4, 3\].*got -5/);
     expect(() => x.unsqueeze(0.5)).toThrow(/unsqueeze: axis .*got 0\.5/);
     expect(tensor(1).unsqueeze(-1).shape).toEqual([1]);
@@ -172,7 +184,9 @@ describe('expand', () => {
     const x = randomTensor([3, 1], 57);
     const y = x.expand([2, 3, 4]);
     expect(y.shape).toEqual([2, 3, 4]);
-    expect(Array.from(y.data)).toEqual(Array.from({ length: 24 }, (_, i) => x.data[broadcastSource(unravel(i, [2, 3, 4]), [3, 1])]));
+    expect(Array.from(y.data)).toEqual(
+      Array.from({ length: 24 }, (_, i) => x.data[broadcastSource(unravel(i, [2, 3, 4]), [3, 1])]),
+    );
     expect(x.expand([-1, 5]).shape).toEqual([3, 5]);
     expect(tensor(7).expand([2, 2]).toArray()).toEqual([
       [7, 7],
@@ -189,7 +203,9 @@ describe('expand', () => {
 
   it('rejects a size that is neither equal nor expanded from 1, fewer axes, and -1 on a new axis', () => {
     const x = randomTensor([3, 1], 59);
-    expect(() => x.expand([4, 2])).toThrow(/expand: cannot expand shape \[3, 1\] to \[4, 2\] \(each size must match or be 1\)/);
+    expect(() => x.expand([4, 2])).toThrow(
+      /expand: cannot expand shape \[3, 1\] to \[4, 2\] \(each size must match or be 1\)/,
+    );
     expect(() => x.expand([3])).toThrow(/expand: cannot expand shape \[3, 1\] to \[3\]/);
     expect(() => x.expand([-1, 3, 1])).toThrow(/expand: cannot expand shape \[3, 1\] to \[-1, 3, 1\]/);
   });
@@ -214,7 +230,9 @@ describe('0-d tensors and empty tensors, like torch', () => {
     const s = tensor(3);
     expect([s.squeeze(0).shape, s.squeeze(-1).shape, s.transpose(0, -1).shape]).toEqual([[], [], []]);
     expect(() => s.squeeze(1)).toThrow(/squeeze: axis must be an integer in \[-1, 0\] for a tensor of rank 0, got 1/);
-    expect(() => s.transpose(0, -2)).toThrow(/transpose: b must be an integer in \[-1, 0\] for a tensor of rank 0, got -2/);
+    expect(() => s.transpose(0, -2)).toThrow(
+      /transpose: b must be an integer in \[-1, 0\] for a tensor of rank 0, got -2/,
+    );
   });
 
   it('an empty tensor of any rank prints as [] with its size', () => {

@@ -65,7 +65,10 @@ describe('against PyTorch (selection cases of test/fixtures/math_ops.py)', () =>
     // selections copy elements: bit for bit, the sign of zero included
     expect(values.shape).toEqual(c.out!.shape);
     expect(bits(values.data)).toEqual(bits(c.out!.data));
-    values.mul(tensor(c.w!.data, c.w!.shape, { dtype: 'float64' })).sum().backward();
+    values
+      .mul(tensor(c.w!.data, c.w!.shape, { dtype: 'float64' }))
+      .sum()
+      .backward();
     expectClose(x.grad!.data, c.grads![0]!.data, { rtol: 0, atol: 0 }, 'gradient');
   });
 });
@@ -134,7 +137,10 @@ describe('gradients', () => {
 
 describe('the max/min migration: max() and max(axes[]) are still amax', () => {
   it('max() reduces everything to a 0-d tensor, max([axes]) reduces those axes, max(dim) selects', () => {
-    const t = tensor([[1, 5], [7, 2]]);
+    const t = tensor([
+      [1, 5],
+      [7, 2],
+    ]);
     expect(t.max().item()).toBe(7);
     expect(t.min().item()).toBe(1);
     expect(t.max([1]).toArray()).toEqual([5, 7]);
@@ -145,7 +151,10 @@ describe('the max/min migration: max() and max(axes[]) are still amax', () => {
 
   it("the result also destructures like torch's (values, indices) tuple", () => {
     const [v, i] = tensor([3, 1, 2]).sort();
-    expect([v!.toArray(), i!.toArray()]).toEqual([[1, 2, 3], [1, 2, 0]]);
+    expect([v!.toArray(), i!.toArray()]).toEqual([
+      [1, 2, 3],
+      [1, 2, 0],
+    ]);
     const [mv, mi] = tensor([[1, 5]]).max(1);
     expect([mv!.toArray(), mi!.toArray()]).toEqual([[5], [1]]);
   });
@@ -166,13 +175,37 @@ describe('edge cases and errors', () => {
   });
 
   it.each([
-    ['argmax of an empty tensor without dim', () => tensor([]).argmax(), /argmax: cannot take the argmax of an empty tensor without a dim \(input shape \[0\]\)/],
-    ['max over an empty dim', () => tensor([], [2, 0]).max(1), /max: cannot reduce over dim 1 of size 0 \(input shape \[2, 0\]\)/],
-    ['argmin with a bad dim', () => tensor([1, 2]).argmin(1), /argmin: dim must be an integer in \[-1, 0\] for a tensor of rank 1, got 1/],
-    ['topk with k too large', () => tensor([1, 2, 3]).topk(4), /topk: k must be an integer in \[0, 3\] \(the size of dim -1\), got 4/],
+    [
+      'argmax of an empty tensor without dim',
+      () => tensor([]).argmax(),
+      /argmax: cannot take the argmax of an empty tensor without a dim \(input shape \[0\]\)/,
+    ],
+    [
+      'max over an empty dim',
+      () => tensor([], [2, 0]).max(1),
+      /max: cannot reduce over dim 1 of size 0 \(input shape \[2, 0\]\)/,
+    ],
+    [
+      'argmin with a bad dim',
+      () => tensor([1, 2]).argmin(1),
+      /argmin: dim must be an integer in \[-1, 0\] for a tensor of rank 1, got 1/,
+    ],
+    [
+      'topk with k too large',
+      () => tensor([1, 2, 3]).topk(4),
+      /topk: k must be an integer in \[0, 3\] \(the size of dim -1\), got 4/,
+    ],
     ['topk with a negative k', () => tensor([1, 2, 3]).topk(-1), /topk: k must be an integer in \[0, 3\].*got -1/],
-    ['sort with a bad dim', () => tensor([[1]]).sort(2), /sort: dim must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/],
-    ['sort with a non-number dim', () => tensor([1]).sort('0' as unknown as number), /sort: dim must be an axis \(a number\), got 0/],
+    [
+      'sort with a bad dim',
+      () => tensor([[1]]).sort(2),
+      /sort: dim must be an integer in \[-2, 1\] for a tensor of rank 2, got 2/,
+    ],
+    [
+      'sort with a non-number dim',
+      () => tensor([1]).sort('0' as unknown as number),
+      /sort: dim must be an axis \(a number\), got 0/,
+    ],
   ])('%s', (_, f, message) => {
     expect(f).toThrow(message);
   });
@@ -182,7 +215,11 @@ describe('dtypes', () => {
   it('int32 and bool tensors sort, select and arg-reduce in their own dtype', () => {
     const i = tensor([3, 1, 2, 1], undefined, { dtype: 'int32' });
     const s = i.sort();
-    expect([s.values.dtype, Array.from(s.values.data), Array.from(s.indices.data)]).toEqual(['int32', [1, 1, 2, 3], [1, 3, 2, 0]]);
+    expect([s.values.dtype, Array.from(s.values.data), Array.from(s.indices.data)]).toEqual([
+      'int32',
+      [1, 1, 2, 3],
+      [1, 3, 2, 0],
+    ]);
     expect([i.argmax().item(), i.argmin().item(), i.max(0).values.dtype]).toEqual([0, 1, 'int32']);
     expect(Array.from(i.topk(2).values.data)).toEqual([3, 2]);
     const b = tensor([0, 1, 1], undefined, { dtype: 'bool' });

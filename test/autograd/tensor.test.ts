@@ -7,7 +7,10 @@ import { tensor, Tensor } from '../../src/index.js';
 
 describe('Tensor', () => {
   it('exposes shape, ndim, size and dtype; the shape is frozen', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect([t.shape, t.ndim, t.size, t.dtype]).toEqual([[2, 3], 2, 6, 'float32']);
     expect(Object.isFrozen(t.shape)).toBe(true);
     expect(t.data).toBeInstanceOf(Float32Array);
@@ -18,7 +21,9 @@ describe('Tensor', () => {
     const data = new Float32Array(6);
     expect(new Tensor(data, [2, 3]).data).toBe(data);
     expect(() => new Tensor(data, [4, 2])).toThrow(/Tensor: data has 6 elements, expected 8 for shape \[4, 2\]/);
-    expect(() => new Tensor(data, [6, -1])).toThrow(/Tensor: shape must contain finite non-negative integers, got \[6, -1\]/);
+    expect(() => new Tensor(data, [6, -1])).toThrow(
+      /Tensor: shape must contain finite non-negative integers, got \[6, -1\]/,
+    );
   });
 
   it('item() returns the value of a one-element tensor of any rank', () => {
@@ -27,9 +32,12 @@ describe('Tensor', () => {
   });
 
   it('item() on several elements names the shape and count', () => {
-    expect(() => tensor([[1, 2, 3], [4, 5, 6]]).item()).toThrow(
-      /item: expected a tensor with exactly 1 element, got shape \[2, 3\] \(6 elements\)/,
-    );
+    expect(() =>
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).item(),
+    ).toThrow(/item: expected a tensor with exactly 1 element, got shape \[2, 3\] \(6 elements\)/);
     expect(() => tensor([]).item()).toThrow(/got shape \[0\] \(0 elements\)/);
   });
 

@@ -98,7 +98,9 @@ describe('special values and conventions', () => {
 
   it('gelu gradient is Phi(x) + x phi(x)', () => {
     const xs = [-3, -1, -0.25, 0, 0.5, 2];
-    const ref = xs.map((x) => 0.5 * (1 + refErf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI));
+    const ref = xs.map(
+      (x) => 0.5 * (1 + refErf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI),
+    );
     // computed in float64 (erf to 1e-13) and stored once as float32: one float32 ulp
     expectClose(gradAt('gelu', xs), toFloat32(ref), { rtol: 2 ** -23, atol: 0 }, 'gelu grad');
   });

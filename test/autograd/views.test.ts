@@ -29,25 +29,40 @@ const cases = loadFixture('views');
 function apply(x: Tensor, [name, ...args]: Op): Tensor {
   const n = args as number[];
   switch (name) {
-    case 'select': return x.select(n[0]!, n[1]!);
-    case 'narrow': return x.narrow(n[0]!, n[1]!, n[2]!);
+    case 'select':
+      return x.select(n[0]!, n[1]!);
+    case 'narrow':
+      return x.narrow(n[0]!, n[1]!, n[2]!);
     case 'slice':
       return x.slice(n[0]!, args[1] as number | null, args[2] as number | null, (args[3] as number | null) ?? 1);
-    case 'transpose': return x.transpose(n[0]!, n[1]!);
-    case 'permute': return x.permute(args[0] as number[]);
-    case 'expand': return x.expand(args[0] as number[]);
-    case 'view': return x.view(args[0] as number[]);
-    case 'reshape': return x.reshape(args[0] as number[]);
-    case 'flatten': return x.flatten(...(args as number[]));
-    case 'squeeze': return x.squeeze(...(args as number[]));
-    case 'unsqueeze': return x.unsqueeze(n[0]!);
-    default: throw new Error(`unknown fixture op ${name}`);
+    case 'transpose':
+      return x.transpose(n[0]!, n[1]!);
+    case 'permute':
+      return x.permute(args[0] as number[]);
+    case 'expand':
+      return x.expand(args[0] as number[]);
+    case 'view':
+      return x.view(args[0] as number[]);
+    case 'reshape':
+      return x.reshape(args[0] as number[]);
+    case 'flatten':
+      return x.flatten(...(args as number[]));
+    case 'squeeze':
+      return x.squeeze(...(args as number[]));
+    case 'unsqueeze':
+      return x.unsqueeze(n[0]!);
+    default:
+      throw new Error(`unknown fixture op ${name}`);
   }
 }
 
 describe('views against torch (fixture)', () => {
   for (const c of cases['views'] as ViewCase[]) {
-    const opText = (o: Op): string => `${o[0]}(${o.slice(1).map((a) => JSON.stringify(a)).join(', ')})`;
+    const opText = (o: Op): string =>
+      `${o[0]}(${o
+        .slice(1)
+        .map((a) => JSON.stringify(a))
+        .join(', ')})`;
     const label = `${JSON.stringify(c.shape)} ${c.ops.map(opText).join('.')}`;
     it(label, () => {
       const size = c.shape.reduce((p, d) => p * d, 1);
@@ -85,7 +100,10 @@ describe('slice: Python semantics', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 3 }),
-        fc.nat(), bound, bound, fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        bound,
+        bound,
+        fc.integer({ min: 1, max: 4 }),
         (shape, dimSeed, start, end, step) => {
           const dim = dimSeed % shape.length;
           const x = arange(shape.reduce((p, d) => p * d, 1)).reshape(shape);
@@ -143,7 +161,7 @@ describe('views share storage', () => {
     expect(t.toArray()).toEqual(Array.from({ length: 4 }, () => [1, 1, 1]));
   });
 
-  it('a contiguous view\'s data is a subarray of the storage (no copy)', () => {
+  it("a contiguous view's data is a subarray of the storage (no copy)", () => {
     const x = arange(12).reshape([3, 4]);
     const row = x.select(0, 1);
     expect(row.data.buffer).toBe(x.data.buffer);
@@ -168,7 +186,11 @@ describe('views share storage', () => {
     const c = x.transpose(0, 1).contiguous();
     expect(c.isContiguous()).toBe(true);
     expect(c.storage).not.toBe(x.storage);
-    expect(c.toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(c.toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 
   it('reshape views when it can and copies when it cannot; view throws instead', () => {
@@ -210,13 +232,34 @@ describe('gradients of views', () => {
     expectGradcheck((t) => t!.view([4, 6]).mul(t!.view([-1, 6])), [x()]);
     expectGradcheck((t) => t!.transpose(0, 2).contiguous().view([-1]).tanh(), [x()]);
     expectGradcheck((t) => t!.permute([2, 0, 1]).select(0, 1).expand([2, 3, 4]), [x()]);
-    expectGradcheck((t) => t!.narrow(2, 0, 1).squeeze().unsqueeze(0).mul(t!.narrow(2, 1, 1).squeeze(2)), [x()]);
+    expectGradcheck(
+      (t) =>
+        t!
+          .narrow(2, 0, 1)
+          .squeeze()
+          .unsqueeze(0)
+          .mul(t!.narrow(2, 1, 1).squeeze(2)),
+      [x()],
+    );
     expectGradcheck((t) => t!.transpose(0, 1).reshape([4, 6]), [x()]); // the copying reshape
   });
   it('a selected gradient lands in the right place', () => {
-    const t = tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true });
-    t.select(1, 0).mul(tensor([10, 100])).sum().backward();
-    expect(t.grad!.toArray()).toEqual([[10, 0], [100, 0]]);
+    const t = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
+    t.select(1, 0)
+      .mul(tensor([10, 100]))
+      .sum()
+      .backward();
+    expect(t.grad!.toArray()).toEqual([
+      [10, 0],
+      [100, 0],
+    ]);
     const u = tensor([0, 1, 2, 3, 4]).requiresGrad_();
     u.slice(0, 1, null, 2).sum().backward();
     expect(u.grad!.toArray()).toEqual([0, 1, 0, 1, 0]);

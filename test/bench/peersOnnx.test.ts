@@ -54,7 +54,14 @@ describe('bench/peers ONNX writer', () => {
     const scale = Float32Array.from([1.5, -2, 0.25]);
     const bytes = modelProto({
       opset: 17,
-      nodes: [{ opType: 'LayerNormalization', inputs: ['X', 'scale'], outputs: ['Y'], attributes: { axis: { int: -1 }, epsilon: { float: 1e-5 }, perm: { ints: [2, 0] } } }],
+      nodes: [
+        {
+          opType: 'LayerNormalization',
+          inputs: ['X', 'scale'],
+          outputs: ['Y'],
+          attributes: { axis: { int: -1 }, epsilon: { float: 1e-5 }, perm: { ints: [2, 0] } },
+        },
+      ],
       inputs: [{ name: 'X', dims: [2, 3] }],
       outputs: [{ name: 'Y', dims: [2, 3] }],
       initializers: [{ name: 'scale', dims: [3], float32: scale }],
@@ -92,7 +99,9 @@ describe('bench/peers ONNX writer', () => {
       expect(text(info.get(1)![0])).toBe(name);
       const tensorType = sub(sub(info.get(2)![0]).get(1)![0]);
       expect(tensorType.get(1)).toEqual([1n]); // elem_type FLOAT
-      const dims = sub(tensorType.get(2)![0]).get(1)!.map((d) => sub(d).get(1)![0]);
+      const dims = sub(tensorType.get(2)![0])
+        .get(1)!
+        .map((d) => sub(d).get(1)![0]);
       expect(dims).toEqual([2n, 3n]);
     }
   });

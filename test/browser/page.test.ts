@@ -22,13 +22,25 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowserExample, serveDirectory } from '../../examples/browser/build.js';
-import { availableBackends, createRegression, NORM_CASES, runNormCases, type NormResult } from '../../examples/browser/shared.js';
+import {
+  availableBackends,
+  createRegression,
+  NORM_CASES,
+  runNormCases,
+  type NormResult,
+} from '../../examples/browser/shared.js';
 import * as typegrad from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 let dir: string;
@@ -120,7 +132,11 @@ describe('browser example (headless Chromium)', () => {
           ['x', actual.x, expected.x],
           ['y', actual.y, expected.y],
           ['dx', actual.dx, expected.dx],
-          ...Object.keys(expected.extras).map((k): [string, number[], number[]] => [k, actual.extras[k] ?? [], expected.extras[k]!]),
+          ...Object.keys(expected.extras).map((k): [string, number[], number[]] => [
+            k,
+            actual.extras[k] ?? [],
+            expected.extras[k]!,
+          ]),
         ];
         expect(Object.keys(actual.extras).sort()).toEqual(Object.keys(expected.extras).sort());
         for (const [field, a, e] of fields) {
@@ -129,7 +145,10 @@ describe('browser example (headless Chromium)', () => {
         }
         // Not vacuous: the backward pass produced a gradient everywhere it should.
         expect(expected.dx.length, expected.name).toBe(expected.x.length);
-        expect(expected.dx.some((v) => v !== 0), expected.name).toBe(true);
+        expect(
+          expected.dx.some((v) => v !== 0),
+          expected.name,
+        ).toBe(true);
       });
       expect(problems).toEqual([]);
     }
@@ -140,7 +159,10 @@ describe('browser example (headless Chromium)', () => {
     const inPage = await page.evaluate(() => window.typegradPage.backends());
     const previous = typegrad.getBackend();
     for (const backend of nodeBackends().filter((b) => inPage.includes(b))) {
-      const browserLosses = await page.evaluate(([b, n]) => window.typegradPage.regressionLosses(b, n), [backend, steps] as const);
+      const browserLosses = await page.evaluate(([b, n]) => window.typegradPage.regressionLosses(b, n), [
+        backend,
+        steps,
+      ] as const);
       typegrad.setBackend(backend);
       try {
         const model = createRegression(typegrad);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arange, DataLoader, Generator, manualSeed, tensor, Tensor } from '../../src/index.js';
+import { arange, DataLoader, Generator, manualSeed, tensor, type Tensor } from '../../src/index.js';
 
 /** Inputs [n, 2] whose row i is [i, 100 + i], and targets [n] equal to i: ids that travel together. */
 function data(n: number): [Tensor, Tensor] {
@@ -24,24 +24,43 @@ describe('DataLoader', () => {
     expect(loader.length).toBe(3);
     const shapes: number[][][] = [];
     for (const [x, y] of loader) shapes.push([[...x.shape], [...y.shape]]);
-    expect(shapes).toEqual([[[4, 2], [4]], [[4, 2], [4]], [[2, 2], [2]]]);
-    expect(pass(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(shapes).toEqual([
+      [[4, 2], [4]],
+      [[4, 2], [4]],
+      [[2, 2], [2]],
+    ]);
+    expect(pass(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
   });
 
   it('dropLast leaves out the incomplete batch', () => {
     const loader = new DataLoader(data(10), { batchSize: 4, dropLast: true });
     expect(loader.length).toBe(2);
-    expect(pass(loader)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(pass(loader)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
     expect(new DataLoader(data(3), { batchSize: 4, dropLast: true }).length).toBe(0);
     expect(pass(new DataLoader(data(3), { batchSize: 4 }))).toEqual([[0, 1, 2]]);
   });
 
   it('batchSize defaults to 1 and the batch keeps the trailing shape and the dtype', () => {
-    const images = tensor(Array.from({ length: 24 }, (_, i) => i), [3, 2, 2, 2], { dtype: 'float64' });
+    const images = tensor(
+      Array.from({ length: 24 }, (_, i) => i),
+      [3, 2, 2, 2],
+      { dtype: 'float64' },
+    );
     const loader = new DataLoader([images]);
     expect(loader.length).toBe(3);
     const batches = [...loader].map(([b]) => b);
-    expect(batches.map((b) => b.shape)).toEqual([[1, 2, 2, 2], [1, 2, 2, 2], [1, 2, 2, 2]]);
+    expect(batches.map((b) => b.shape)).toEqual([
+      [1, 2, 2, 2],
+      [1, 2, 2, 2],
+      [1, 2, 2, 2],
+    ]);
     expect(batches[2]!.dtype).toBe('float64');
     expect(Array.from(batches[2]!.data)).toEqual([16, 17, 18, 19, 20, 21, 22, 23]);
   });
@@ -66,7 +85,9 @@ describe('DataLoader', () => {
       [expected[i], expected[j]] = [expected[j]!, expected[i]!];
     }
     expect(ids).toEqual(expected);
-    expect(pass(new DataLoader(data(8), { batchSize: 3, shuffle: true, generator: new Generator(42) })).flat()).toEqual(expected);
+    expect(pass(new DataLoader(data(8), { batchSize: 3, shuffle: true, generator: new Generator(42) })).flat()).toEqual(
+      expected,
+    );
   });
 
   it('without a generator it shuffles with the default one that manualSeed resets', () => {
@@ -93,19 +114,36 @@ describe('DataLoader', () => {
     const [x, y] = data(4);
     const loader = new DataLoader([x, y], { batchSize: 2, shuffle: true, generator: new Generator(0) });
     for (const [bx] of loader) bx.data.fill(-1);
-    expect(x.toArray()).toEqual([[0, 100], [1, 101], [2, 102], [3, 103]]);
+    expect(x.toArray()).toEqual([
+      [0, 100],
+      [1, 101],
+      [2, 102],
+      [3, 103],
+    ]);
   });
 
   it('rejects bad arguments, naming them', () => {
     const [x, y] = data(4);
-    expect(() => new DataLoader([] as Tensor[])).toThrow('DataLoader: tensors must be a non-empty array of Tensors, got [] (array)');
-    expect(() => new DataLoader([x, [1, 2] as unknown as Tensor])).toThrow('DataLoader: tensors[1] must be a Tensor, got [1, 2] (array)');
-    expect(() => new DataLoader([tensor(3)])).toThrow('DataLoader: tensors[0] must have a first (sample) dimension, got shape []');
+    expect(() => new DataLoader([] as Tensor[])).toThrow(
+      'DataLoader: tensors must be a non-empty array of Tensors, got [] (array)',
+    );
+    expect(() => new DataLoader([x, [1, 2] as unknown as Tensor])).toThrow(
+      'DataLoader: tensors[1] must be a Tensor, got [1, 2] (array)',
+    );
+    expect(() => new DataLoader([tensor(3)])).toThrow(
+      'DataLoader: tensors[0] must have a first (sample) dimension, got shape []',
+    );
     expect(() => new DataLoader([x, arange(5)])).toThrow(
       'DataLoader: every tensor must have the same first dimension; tensors[0] has 4 samples (shape [4, 2]), tensors[1] has 5 (shape [5])',
     );
-    expect(() => new DataLoader([x, y], { batchSize: 0 })).toThrow('DataLoader: batchSize must be a positive integer, got 0');
-    expect(() => new DataLoader([x, y], { batchSize: 1.5 })).toThrow('DataLoader: batchSize must be a positive integer, got 1.5');
-    expect(() => new DataLoader([x, y], { generator: {} as Generator })).toThrow('DataLoader: generator must be a Generator, got an object');
+    expect(() => new DataLoader([x, y], { batchSize: 0 })).toThrow(
+      'DataLoader: batchSize must be a positive integer, got 0',
+    );
+    expect(() => new DataLoader([x, y], { batchSize: 1.5 })).toThrow(
+      'DataLoader: batchSize must be a positive integer, got 1.5',
+    );
+    expect(() => new DataLoader([x, y], { generator: {} as Generator })).toThrow(
+      'DataLoader: generator must be a Generator, got an object',
+    );
   });
 });

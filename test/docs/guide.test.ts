@@ -81,14 +81,17 @@ function expectedOutput(code: string): string[] {
 
 /** Points `typegrad` imports at the sources and relative imports at absolute paths. */
 function rewriteImports(code: string, markdownDir: string): string {
-  return code.replace(/(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g, (whole, lead: string, q: string, spec: string) => {
-    let target: string;
-    if (spec === 'typegrad') target = join(ROOT, 'src', 'index.ts');
-    else if (spec === 'typegrad/node') target = join(ROOT, 'src', 'io', 'node.ts');
-    else if (spec.startsWith('./') || spec.startsWith('../')) target = resolve(markdownDir, spec);
-    else return whole;
-    return `${lead}${q}${target.split('\\').join('/')}${q}`;
-  });
+  return code.replace(
+    /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\2/g,
+    (whole, lead: string, q: string, spec: string) => {
+      let target: string;
+      if (spec === 'typegrad') target = join(ROOT, 'src', 'index.ts');
+      else if (spec === 'typegrad/node') target = join(ROOT, 'src', 'io', 'node.ts');
+      else if (spec.startsWith('./') || spec.startsWith('../')) target = resolve(markdownDir, spec);
+      else return whole;
+      return `${lead}${q}${target.split('\\').join('/')}${q}`;
+    },
+  );
 }
 
 /** Index of the first position >= from where `lines` (blank lines skipped) match `source`, or -1. */
@@ -101,8 +104,7 @@ function findRun(source: string[], lines: string[], from: number): number {
       else if (source[k] === lines[j]) {
         j++;
         k++;
-      }
-      else break;
+      } else break;
     }
     if (j === lines.length) return i;
   }
@@ -122,7 +124,10 @@ function backendPrelude(): string {
 
 function markdownFiles(): string[] {
   const guide = existsSync(GUIDE_DIR)
-    ? readdirSync(GUIDE_DIR).filter((f) => f.endsWith('.md')).sort().map((f) => join(GUIDE_DIR, f))
+    ? readdirSync(GUIDE_DIR)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => join(GUIDE_DIR, f))
     : [];
   return [...guide, join(ROOT, 'README.md')];
 }
@@ -173,12 +178,20 @@ describe('docs: every ```ts sample runs', () => {
     });
     let stdout: string;
     try {
-      stdout = execFileSync(process.execPath, ['--enable-source-maps', outfile], { encoding: 'utf8', cwd: work, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      stdout = execFileSync(process.execPath, ['--enable-source-maps', outfile], {
+        encoding: 'utf8',
+        cwd: work,
+        timeout: 60_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
-      throw new Error(`${b.file}:${b.line} failed to run:\n${err.stderr || err.message}\nstdout:\n${err.stdout ?? ''}`, {
-        cause: e,
-      });
+      throw new Error(
+        `${b.file}:${b.line} failed to run:\n${err.stderr || err.message}\nstdout:\n${err.stdout ?? ''}`,
+        {
+          cause: e,
+        },
+      );
     }
     const expected = expectedOutput(b.code);
     if (expected.length > 0) {
@@ -191,12 +204,22 @@ describe('docs: every ```ts sample runs', () => {
   it.each(excerpts.map((b) => [`${b.file}:${b.line} quotes ${b.excerptOf}`, b] as const))('%s', (_name, b) => {
     const path = join(ROOT, b.excerptOf!);
     expect(existsSync(path), `${b.file}:${b.line}: excerpt source ${b.excerptOf} must exist`).toBe(true);
-    const source = readFileSync(path, 'utf8').split('\n').map((l) => l.trim());
-    const pieces = b.code.split(/^\s*\/\/ \.\.\.\s*$/m).map((p) => p.split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+    const source = readFileSync(path, 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    const pieces = b.code.split(/^\s*\/\/ \.\.\.\s*$/m).map((p) =>
+      p
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+    );
     let from = 0;
     for (const piece of pieces) {
       const at = findRun(source, piece, from);
-      expect(at, `${b.file}:${b.line}: this excerpt is no longer in ${b.excerptOf}:\n${piece.join('\n')}`).toBeGreaterThanOrEqual(0);
+      expect(
+        at,
+        `${b.file}:${b.line}: this excerpt is no longer in ${b.excerptOf}:\n${piece.join('\n')}`,
+      ).toBeGreaterThanOrEqual(0);
       from = at + piece.length;
     }
   });
@@ -228,7 +251,10 @@ describe('docs: every ```ts sample runs', () => {
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     try {
-      execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (e) {
       const err = e as { stdout?: string; message: string };
       throw new Error(`guide samples do not type-check:\n${err.stdout || err.message}`, { cause: e });

@@ -45,7 +45,11 @@ describe('one LayerNorm call, module to kernel and back', () => {
 
     // The same numbers as the reference functions called directly.
     const index = elementIndex(plan);
-    const [mean, variance, rstd] = [0, 1, 2].map(() => new Float64Array(3)) as [Float64Array, Float64Array, Float64Array];
+    const [mean, variance, rstd] = [0, 1, 2].map(() => new Float64Array(3)) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     const yRef = new Float32Array(18);
     const [xd, wd, bd] = [x.data, ln.weight!.data, ln.bias!.data] as Float32Array[];
     normForwardReference(xd!, index, true, 1e-5, wd!, bd!, yRef, mean, variance, rstd);

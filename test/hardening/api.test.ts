@@ -70,7 +70,9 @@ describe('describeValue: how messages print values', () => {
   });
 
   it('abbreviates long arrays and strings', () => {
-    expect(describeValue(Array.from({ length: 1e6 }, (_, i) => i))).toBe('[0, 1, 2, 3, 4, 5, ..., 999998, 999999] (1000000 entries) (array)');
+    expect(describeValue(Array.from({ length: 1e6 }, (_, i) => i))).toBe(
+      '[0, 1, 2, 3, 4, 5, ..., 999998, 999999] (1000000 entries) (array)',
+    );
     expect(describeValue('x'.repeat(1000)).length).toBeLessThan(60);
   });
 });
@@ -117,9 +119,17 @@ describe('sizes are checked before anything is allocated', () => {
 
   it('a shape of a million axes prints abbreviated', () => {
     const shape = new Array<number>(1e6).fill(10);
-    expectErrors([['zeros', () => zeros(shape), 'zeros: shape [10, 10, 10, 10, 10, 10, ..., 10, 10] (1000000 entries) has Infinity']]);
+    expectErrors([
+      [
+        'zeros',
+        () => zeros(shape),
+        'zeros: shape [10, 10, 10, 10, 10, 10, ..., 10, 10] (1000000 entries) has Infinity',
+      ],
+    ]);
     const bad = [...new Array<number>(1e6).fill(1), -1];
-    expectErrors([['zeros negative', () => zeros(bad), 'zeros: shape must contain finite non-negative integers, got [1, 1, 1, 1']]);
+    expectErrors([
+      ['zeros negative', () => zeros(bad), 'zeros: shape must contain finite non-negative integers, got [1, 1, 1, 1'],
+    ]);
   });
 
   it('sizes up to the bound pass the check (small real allocations)', () => {
@@ -231,7 +241,11 @@ describe('tensor arguments are checked at the boundary', () => {
     ];
     const bad: unknown[] = [undefined, null, 5, '5', [1, 2], new Float32Array(2), { shape: [2] }];
     const rows: Row[] = modules.flatMap(([name, m]) =>
-      bad.map((v): Row => [`${m.constructor.name}.forward(${describeValue(v)})`, () => m.forward(v as never), `${name}: `]),
+      bad.map((v): Row => [
+        `${m.constructor.name}.forward(${describeValue(v)})`,
+        () => m.forward(v as never),
+        `${name}: `,
+      ]),
     );
     expectErrors(rows.map(([label, call]) => [label, call, /^\w+: (input|x) must be a Tensor, got /]));
     expectErrors(rows);
@@ -247,7 +261,15 @@ describe('tensor arguments are checked at the boundary', () => {
       ['div', () => t.div(undefined as never), 'div: other must be a Tensor or a number, got undefined'],
       ['pow', () => t.pow('2' as never), 'pow: p must be a Tensor or a number, got "2" (string)'],
       ['matmul', () => t.matmul([[1]] as never), 'matmul: other must be a Tensor, got [array] (array)'],
-      ['backward', () => t.requiresGrad_().mul(2).backward('g' as never), 'backward: grad must be a Tensor'],
+      [
+        'backward',
+        () =>
+          t
+            .requiresGrad_()
+            .mul(2)
+            .backward('g' as never),
+        'backward: grad must be a Tensor',
+      ],
       ['conv2d weight', () => F.conv2d(img, null as never), 'conv2d: weight must be a Tensor, got null'],
       [
         'conv2d bias',
@@ -310,9 +332,21 @@ describe('tensor arguments are checked at the boundary', () => {
       const opt = make(p);
       const name = opt.constructor.name;
       p.grad = new Float32Array(3) as never;
-      expectErrors([[`${name} Float32Array grad`, () => opt.step(), `${name}.step: the gradient of a parameter of shape [3] must be a Tensor of shape [3], got a Float32Array of length 3`]]);
+      expectErrors([
+        [
+          `${name} Float32Array grad`,
+          () => opt.step(),
+          `${name}.step: the gradient of a parameter of shape [3] must be a Tensor of shape [3], got a Float32Array of length 3`,
+        ],
+      ]);
       p.grad = zeros([3, 1]);
-      expectErrors([[`${name} wrong shape`, () => opt.step(), `${name}.step: the gradient of a parameter of shape [3] must have shape [3], got shape [3, 1]`]]);
+      expectErrors([
+        [
+          `${name} wrong shape`,
+          () => opt.step(),
+          `${name}.step: the gradient of a parameter of shape [3] must have shape [3], got shape [3, 1]`,
+        ],
+      ]);
       p.grad = [1, 2, 3] as never;
       expectErrors([[`${name} array grad`, () => opt.step(), 'got [1, 2, 3] (array)']]);
       expect(Array.from(p.data)).toEqual([0, 0, 0]); // nothing was updated
@@ -390,7 +424,10 @@ describe('options are validated (no silent acceptance)', () => {
       ],
       [
         'backward retainGraph',
-        () => zeros([1], { requiresGrad: true }).sum().backward(undefined, { retainGraph: 1 as never }),
+        () =>
+          zeros([1], { requiresGrad: true })
+            .sum()
+            .backward(undefined, { retainGraph: 1 as never }),
         'backward: retainGraph must be true or false, got 1',
       ],
       [
@@ -400,7 +437,8 @@ describe('options are validated (no silent acceptance)', () => {
       ],
       [
         'gradcheck raise',
-        () => gradcheck((t) => t.sum(), [zeros([1], { requiresGrad: true, dtype: 'float64' })], { raise: 'no' as never }),
+        () =>
+          gradcheck((t) => t.sum(), [zeros([1], { requiresGrad: true, dtype: 'float64' })], { raise: 'no' as never }),
         'gradcheck: raise must be true or false',
       ],
     ]);
@@ -498,7 +536,9 @@ describe('options arguments must be objects (a default parameter does not cover 
     ['NLLLoss', () => new nn.NLLLoss(null as never)],
     ['MSELoss', () => new nn.MSELoss(null as never)],
     ['BCEWithLogitsLoss', () => new nn.BCEWithLogitsLoss(null as never)],
-  ] as [string, () => unknown][])('%s', (name, call) => expectErrors([[name, call, new RegExp(`^${name}: options must be an object, got `)]]));
+  ] as [string, () => unknown][])('%s', (name, call) =>
+    expectErrors([[name, call, new RegExp(`^${name}: options must be an object, got `)]]),
+  );
 
   it('gradcheck checks fn and inputs; rand/randn check the generator', () => {
     expectErrors([
@@ -603,7 +643,11 @@ describe('messages say the called function and print values with their type', ()
         () => F.binaryCrossEntropyWithLogits(t, t, { posWeight: zeros([4]) }),
         /^binaryCrossEntropyWithLogits: /,
       ],
-      ['bce weight grows', () => F.binaryCrossEntropyWithLogits(t, t, { weight: zeros([2, 4, 3]) }), 'binaryCrossEntropyWithLogits: weight of shape [2, 4, 3] must broadcast to the logits\' shape [4, 3]'],
+      [
+        'bce weight grows',
+        () => F.binaryCrossEntropyWithLogits(t, t, { weight: zeros([2, 4, 3]) }),
+        "binaryCrossEntropyWithLogits: weight of shape [2, 4, 3] must broadcast to the logits' shape [4, 3]",
+      ],
     ]);
   });
 });
@@ -618,7 +662,18 @@ describe("one value per channel or group: torch's _verify_batch_size / _verify_s
       ['module, eval', () => new nn.GroupNorm(2, 2).eval().forward(zeros([1, 2])), `groupNorm: ${msg} [1, 2]`],
     ]);
     // torch's product skips G: [2, 2] with G = 2 has one value per group but passes (output = bias).
-    expect(Array.from(F.groupNorm(tensor([[1, 2], [3, 4]]), 2, { bias: tensor([5, 6]) }).data)).toEqual([5, 6, 5, 6]);
+    expect(
+      Array.from(
+        F.groupNorm(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          2,
+          { bias: tensor([5, 6]) },
+        ).data,
+      ),
+    ).toEqual([5, 6, 5, 6]);
     expect(F.groupNorm(zeros([1, 4]), 2).shape).toEqual([1, 4]);
   });
 
@@ -630,7 +685,13 @@ describe("one value per channel or group: torch's _verify_batch_size / _verify_s
     ]);
     expect(F.batchNorm(zeros([1, 3]), zeros([3]), ones([3])).shape).toEqual([1, 3]);
     // torch 2.13: "batch_norm eps must be positive during training"; 0 is fine in evaluation.
-    expectErrors([['eps 0', () => F.batchNorm(zeros([2, 3]), null, null, { training: true, eps: 0 }), 'batchNorm: eps must be positive when training, got 0']]);
+    expectErrors([
+      [
+        'eps 0',
+        () => F.batchNorm(zeros([2, 3]), null, null, { training: true, eps: 0 }),
+        'batchNorm: eps must be positive when training, got 0',
+      ],
+    ]);
     expect(F.batchNorm(zeros([1, 3]), zeros([3]), ones([3]), { eps: 0 }).shape).toEqual([1, 3]);
     expect(F.batchNorm(zeros([0, 3]), null, null, { training: true }).shape).toEqual([0, 3]);
   });

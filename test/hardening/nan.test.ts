@@ -19,7 +19,15 @@ interface NanCase {
 
 const cases = loadFixture('nan_propagation') as Record<string, NanCase>;
 
-const colWeight = (dtype: DType): Tensor => tensor([[0, 1], [0, 2]], undefined, { dtype });
+const colWeight = (dtype: DType): Tensor =>
+  tensor(
+    [
+      [0, 1],
+      [0, 2],
+    ],
+    undefined,
+    { dtype },
+  );
 const conv = (dtype: DType): Tensor => tensor([0, 1, 1, 0], [1, 1, 2, 2], { dtype });
 
 /** The op of each fixture case, written with typegrad's API. */
@@ -111,7 +119,12 @@ describe('NaN and Inf through the large (wasm-sized) norm and matmul kernels', (
   it('layerNorm: a row with NaN or Inf is NaN in y and in dx; the other rows stay finite', () => {
     const x = poisonedInput();
     const y = F.layerNorm(x, [feats]);
-    y.backward(tensor(Float32Array.from({ length: rows * feats }, (_, i) => Math.cos(i)), [rows, feats]));
+    y.backward(
+      tensor(
+        Float32Array.from({ length: rows * feats }, (_, i) => Math.cos(i)),
+        [rows, feats],
+      ),
+    );
     for (let r = 0; r < rows; r++) {
       const bad = r in poisoned;
       for (let f = 0; f < feats; f++) {
@@ -139,7 +152,10 @@ describe('NaN and Inf through the large (wasm-sized) norm and matmul kernels', (
 
   it('matmul: a NaN row is NaN, a +Inf row (B > 0) is +Inf, the rest finite', () => {
     const x = poisonedInput();
-    const b = tensor(Float32Array.from({ length: feats * 32 }, (_, i) => 0.5 + (i % 7) / 7), [feats, 32]);
+    const b = tensor(
+      Float32Array.from({ length: feats * 32 }, (_, i) => 0.5 + (i % 7) / 7),
+      [feats, 32],
+    );
     const y = x.matmul(b);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < 32; j++) {

@@ -11,10 +11,23 @@ describe('typegrad/node safetensors file helpers', () => {
 
   it('writes a file that reads back with the same tensors and metadata', () => {
     const path = join(dir, 'model.safetensors');
-    saveSafetensorsFile(path, { w: tensor([[1, 2], [3, 4]]), 'bn.num_batches_tracked': tensor(5) }, { format: 'pt' });
+    saveSafetensorsFile(
+      path,
+      {
+        w: tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        'bn.num_batches_tracked': tensor(5),
+      },
+      { format: 'pt' },
+    );
     const { tensors, metadata } = readSafetensorsFile(path);
     expect(metadata).toEqual({ format: 'pt' });
-    expect(tensors['w']!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensors['w']!.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(loadSafetensorsFile(path)['bn.num_batches_tracked']!.item()).toBe(5);
     // The first 8 bytes on disk are the little-endian header length.
     const raw = readFileSync(path);

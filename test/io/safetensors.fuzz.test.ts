@@ -47,11 +47,21 @@ function sources(): Uint8Array[] {
   const seq = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
   const saved = [
     saveSafetensors(
-      { w: tensor(seq(12, (i) => i / 3 - 2), [3, 4]), b: tensor([0.5, -0.5, 1e-40]), s: tensor(7) },
+      {
+        w: tensor(
+          seq(12, (i) => i / 3 - 2),
+          [3, 4],
+        ),
+        b: tensor([0.5, -0.5, 1e-40]),
+        s: tensor(7),
+      },
       { format: 'pt' },
     ),
     saveSafetensors({
-      'layer.0.weight': tensor(seq(6, (i) => Math.sin(i)), [2, 3]),
+      'layer.0.weight': tensor(
+        seq(6, (i) => Math.sin(i)),
+        [2, 3],
+      ),
       'bn.num_batches_tracked': tensor(3),
       'bn.running_var': tensor([1, 2, 3]).to('float64'),
       empty: tensor([], [0, 5]),
@@ -76,8 +86,24 @@ function sources(): Uint8Array[] {
 }
 
 const DTYPES: unknown[] = [
-  'F32', 'F64', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U64', 'U32', 'U16', 'U8', 'BOOL',
-  'F8_E4M3', '', 'f32', 3, null,
+  'F32',
+  'F64',
+  'F16',
+  'BF16',
+  'I64',
+  'I32',
+  'I16',
+  'I8',
+  'U64',
+  'U32',
+  'U16',
+  'U8',
+  'BOOL',
+  'F8_E4M3',
+  '',
+  'f32',
+  3,
+  null,
 ];
 const BIG = [0, 1, 2, 3, 7, 8, 255, 4096, 2 ** 31, 2 ** 32 + 4, 2 ** 53 - 1, 2 ** 53, 1e300, -1, -8, 0.5, NaN];
 
@@ -102,96 +128,143 @@ function editHeader(src: Uint8Array, rnd: () => number, edit: HeaderEdit): Uint8
 const INSERTS = ['{', '}', '[', ']', '"', ',', ':', '\\', '0', '-', 'e9', ' ', '\u0000', '\u00e9'];
 
 const MUTATIONS: [string, Mutation][] = [
-  ['byte flips', (src, rnd) => {
-    const b = src.slice();
-    for (let k = 1 + int(rnd, 4); k > 0; k--) b[int(rnd, b.length)] ^= 1 + int(rnd, 255);
-    return { bytes: b, kind: 'flip' };
-  }],
-  ['header-byte flip', (src, rnd) => {
-    const b = src.slice();
-    const n = Number(new DataView(b.buffer).getBigUint64(0, true));
-    b[8 + int(rnd, n)] ^= 1 + int(rnd, 255);
-    return { bytes: b, kind: 'header flip' };
-  }],
+  [
+    'byte flips',
+    (src, rnd) => {
+      const b = src.slice();
+      for (let k = 1 + int(rnd, 4); k > 0; k--) b[int(rnd, b.length)] ^= 1 + int(rnd, 255);
+      return { bytes: b, kind: 'flip' };
+    },
+  ],
+  [
+    'header-byte flip',
+    (src, rnd) => {
+      const b = src.slice();
+      const n = Number(new DataView(b.buffer).getBigUint64(0, true));
+      b[8 + int(rnd, n)] ^= 1 + int(rnd, 255);
+      return { bytes: b, kind: 'header flip' };
+    },
+  ],
   ['truncation', (src, rnd) => ({ bytes: src.slice(0, int(rnd, src.length)), kind: 'truncate' })],
-  ['appended bytes', (src, rnd) => {
-    const b = new Uint8Array(src.length + 1 + int(rnd, 16));
-    b.set(src);
-    for (let i = src.length; i < b.length; i++) b[i] = int(rnd, 256);
-    return { bytes: b, kind: 'append' };
-  }],
-  ['length-field edit', (src, rnd) => {
-    const b = src.slice();
-    const view = new DataView(b.buffer);
-    const n = view.getBigUint64(0, true);
-    const choices = [n + 1n, n - 1n, n + 8n, 0n, 1n, BigInt(b.length), 2n ** 64n - 1n, 2n ** 63n];
-    choices.push(BigInt(int(rnd, 2 ** 30)));
-    view.setBigUint64(0, BigInt.asUintN(64, pick(rnd, choices)), true);
-    return { bytes: b, kind: 'length' };
-  }],
-  ['data_offsets edit', (src, rnd) => ({
-    bytes: editHeader(src, rnd, (h, names) => {
-      const e = h[pick(rnd, names)]!;
-      const [b0, e0] = e.data_offsets as number[];
-      const random = [pick(rnd, BIG), pick(rnd, BIG)];
-      e.data_offsets = pick(rnd, [[b0, e0! + 4], [b0! + 1, e0], [e0, b0], random, [b0], [b0, e0, 0], 'x', null]);
+  [
+    'appended bytes',
+    (src, rnd) => {
+      const b = new Uint8Array(src.length + 1 + int(rnd, 16));
+      b.set(src);
+      for (let i = src.length; i < b.length; i++) b[i] = int(rnd, 256);
+      return { bytes: b, kind: 'append' };
+    },
+  ],
+  [
+    'length-field edit',
+    (src, rnd) => {
+      const b = src.slice();
+      const view = new DataView(b.buffer);
+      const n = view.getBigUint64(0, true);
+      const choices = [n + 1n, n - 1n, n + 8n, 0n, 1n, BigInt(b.length), 2n ** 64n - 1n, 2n ** 63n];
+      choices.push(BigInt(int(rnd, 2 ** 30)));
+      view.setBigUint64(0, BigInt.asUintN(64, pick(rnd, choices)), true);
+      return { bytes: b, kind: 'length' };
+    },
+  ],
+  [
+    'data_offsets edit',
+    (src, rnd) => ({
+      bytes: editHeader(src, rnd, (h, names) => {
+        const e = h[pick(rnd, names)]!;
+        const [b0, e0] = e.data_offsets as number[];
+        const random = [pick(rnd, BIG), pick(rnd, BIG)];
+        e.data_offsets = pick(rnd, [[b0, e0! + 4], [b0! + 1, e0], [e0, b0], random, [b0], [b0, e0, 0], 'x', null]);
+      }),
+      kind: 'offsets',
     }),
-    kind: 'offsets',
-  })],
-  ['overlapping tensors', (src, rnd) => ({
-    bytes: editHeader(src, rnd, (h, names) => {
-      h[pick(rnd, names)]!.data_offsets = h[pick(rnd, names)]!.data_offsets;
+  ],
+  [
+    'overlapping tensors',
+    (src, rnd) => ({
+      bytes: editHeader(src, rnd, (h, names) => {
+        h[pick(rnd, names)]!.data_offsets = h[pick(rnd, names)]!.data_offsets;
+      }),
+      kind: 'overlap',
     }),
-    kind: 'overlap',
-  })],
-  ['dtype edit', (src, rnd) => ({
-    bytes: editHeader(src, rnd, (h, names) => {
-      h[pick(rnd, names)]!.dtype = pick(rnd, DTYPES);
+  ],
+  [
+    'dtype edit',
+    (src, rnd) => ({
+      bytes: editHeader(src, rnd, (h, names) => {
+        h[pick(rnd, names)]!.dtype = pick(rnd, DTYPES);
+      }),
+      kind: 'dtype',
     }),
-    kind: 'dtype',
-  })],
-  ['shape edit', (src, rnd) => ({
-    bytes: editHeader(src, rnd, (h, names) => {
-      const e = h[pick(rnd, names)]!;
-      const shape = e.shape as number[];
-      e.shape = pick(rnd, [
-        [...shape, pick(rnd, BIG)], shape.slice(1), [pick(rnd, BIG)], [2 ** 53 - 1, 2 ** 53 - 1], [0, 2 ** 53 - 1],
-        Array(1000).fill(1), [[1]], ['2'], 4, null, {}, [...shape].reverse(),
-      ]);
+  ],
+  [
+    'shape edit',
+    (src, rnd) => ({
+      bytes: editHeader(src, rnd, (h, names) => {
+        const e = h[pick(rnd, names)]!;
+        const shape = e.shape as number[];
+        e.shape = pick(rnd, [
+          [...shape, pick(rnd, BIG)],
+          shape.slice(1),
+          [pick(rnd, BIG)],
+          [2 ** 53 - 1, 2 ** 53 - 1],
+          [0, 2 ** 53 - 1],
+          Array(1000).fill(1),
+          [[1]],
+          ['2'],
+          4,
+          null,
+          {},
+          [...shape].reverse(),
+        ]);
+      }),
+      kind: 'shape',
     }),
-    kind: 'shape',
-  })],
-  ['entry edit', (src, rnd) => ({
-    bytes: editHeader(src, rnd, (h, names) => {
-      const name = pick(rnd, names);
-      const e = h[name]! as unknown as Record<string, unknown>;
-      const choice = int(rnd, 6);
-      if (choice === 0) delete e[pick(rnd, ['dtype', 'shape', 'data_offsets'])];
-      else if (choice === 1) e['extra'] = [1, { x: 2 }]; // unknown fields are ignored, as the reference does
-      else if (choice === 2) (h as Record<string, unknown>)[name] = pick(rnd, [null, 3, 'F32', [], [1, 2]]);
-      else if (choice === 3) (h as Record<string, unknown>)['__metadata__'] = pick(rnd, [null, [], { k: 1 }, {}]);
-      else if (choice === 4) delete h[name];
-      else (h as Record<string, unknown>)['__proto__'] = h[name]; // an ordinary (own) key of the parsed header
+  ],
+  [
+    'entry edit',
+    (src, rnd) => ({
+      bytes: editHeader(src, rnd, (h, names) => {
+        const name = pick(rnd, names);
+        const e = h[name]! as unknown as Record<string, unknown>;
+        const choice = int(rnd, 6);
+        if (choice === 0) delete e[pick(rnd, ['dtype', 'shape', 'data_offsets'])];
+        else if (choice === 1)
+          e['extra'] = [1, { x: 2 }]; // unknown fields are ignored, as the reference does
+        else if (choice === 2) (h as Record<string, unknown>)[name] = pick(rnd, [null, 3, 'F32', [], [1, 2]]);
+        else if (choice === 3) (h as Record<string, unknown>)['__metadata__'] = pick(rnd, [null, [], { k: 1 }, {}]);
+        else if (choice === 4) delete h[name];
+        else (h as Record<string, unknown>)['__proto__'] = h[name]; // an ordinary (own) key of the parsed header
+      }),
+      kind: 'entry',
     }),
-    kind: 'entry',
-  })],
-  ['text edits of the header', (src, rnd) => {
-    const { header, data } = split(src);
-    const at = int(rnd, header.length + 1);
-    const kind = int(rnd, 7);
-    const close = header.lastIndexOf('}');
-    const first = /"([^"]+)":\{"dtype/.exec(header);
-    const again = first === null ? '' : `"${first[1]}":${JSON.stringify(JSON.parse(header)[first[1]!])}`;
-    const text =
-      kind === 0 ? header.slice(0, at) + header.slice(at + 1 + int(rnd, 4))
-      : kind === 1 ? header.slice(0, at) + pick(rnd, INSERTS) + header.slice(at)
-      : kind === 2 ? `\ufeff${header}`
-      : kind === 3 && first !== null ? `${header.slice(0, close)},${again}}`
-      : kind === 4 ? `{"deep":${'['.repeat(20_000)}${']'.repeat(20_000)},${header.slice(1)}`
-      : kind === 5 ? header.replace(/"shape":\[/, `"shape":[${'['.repeat(1 + int(rnd, 20_000))}`)
-      : header.replace(/\d+/, pick(rnd, ['1e3', '1.0', '-0', '00', '99999999999999999999']));
-    return { bytes: file(text, data), kind: `text ${kind}` };
-  }],
+  ],
+  [
+    'text edits of the header',
+    (src, rnd) => {
+      const { header, data } = split(src);
+      const at = int(rnd, header.length + 1);
+      const kind = int(rnd, 7);
+      const close = header.lastIndexOf('}');
+      const first = /"([^"]+)":\{"dtype/.exec(header);
+      const again = first === null ? '' : `"${first[1]}":${JSON.stringify(JSON.parse(header)[first[1]!])}`;
+      const text =
+        kind === 0
+          ? header.slice(0, at) + header.slice(at + 1 + int(rnd, 4))
+          : kind === 1
+            ? header.slice(0, at) + pick(rnd, INSERTS) + header.slice(at)
+            : kind === 2
+              ? `\ufeff${header}`
+              : kind === 3 && first !== null
+                ? `${header.slice(0, close)},${again}}`
+                : kind === 4
+                  ? `{"deep":${'['.repeat(20_000)}${']'.repeat(20_000)},${header.slice(1)}`
+                  : kind === 5
+                    ? header.replace(/"shape":\[/, `"shape":[${'['.repeat(1 + int(rnd, 20_000))}`)
+                    : header.replace(/\d+/, pick(rnd, ['1e3', '1.0', '-0', '00', '99999999999999999999']));
+      return { bytes: file(text, data), kind: `text ${kind}` };
+    },
+  ],
 ];
 
 /** Checks one outcome as the file comment says; returns 'ok' or 'error' for the tallies. */
@@ -201,10 +274,11 @@ function check(src: Uint8Array, mutated: Uint8Array, label: string): 'ok' | 'err
   try {
     result = readSafetensors(mutated);
   } catch (e) {
-    if (!(e instanceof Error) || e.constructor !== Error) throw new Error(`${label}: threw ${String(e)}`);
-    if (!e.message.startsWith('loadSafetensors: ')) throw new Error(`${label}: no prefix: ${e.message.slice(0, 200)}`);
-    if (e.message.length > 400) throw new Error(`${label}: message of ${e.message.length} characters`);
-    if (!same(mutated, before)) throw new Error(`${label}: input modified`);
+    if (!(e instanceof Error) || e.constructor !== Error) throw new Error(`${label}: threw ${String(e)}`, { cause: e });
+    if (!e.message.startsWith('loadSafetensors: '))
+      throw new Error(`${label}: no prefix: ${e.message.slice(0, 200)}`, { cause: e });
+    if (e.message.length > 400) throw new Error(`${label}: message of ${e.message.length} characters`, { cause: e });
+    if (!same(mutated, before)) throw new Error(`${label}: input modified`, { cause: e });
     return 'error';
   }
   if (!same(mutated, before)) throw new Error(`${label}: input modified`);

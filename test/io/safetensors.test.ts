@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Module, Tensor, loadSafetensors, saveSafetensors, tensor, zeros } from '../../src/index.js';
+import { Module, type Tensor, loadSafetensors, saveSafetensors, tensor, zeros } from '../../src/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { bfloat16ToNumber, halfToNumber } from '../../src/io/dtypes.js';
 
@@ -38,16 +38,16 @@ describe('saveSafetensors / loadSafetensors round trip', () => {
   const sd = {
     'layer.weight': tensor(special, [2, 5]),
     'layer.bias': tensor([0.5, -0.5]),
-    'scalar': tensor(7.25),
-    'empty': zeros([0, 3]),
+    scalar: tensor(7.25),
+    empty: zeros([0, 3]),
     'bn.num_batches_tracked': tensor(12),
-    'double': tensor([Math.PI, 1 / 3], undefined, { dtype: 'float64' }),
+    double: tensor([Math.PI, 1 / 3], undefined, { dtype: 'float64' }),
   };
 
   it('gives back the same shapes and bitwise the same float32 data, with the metadata', () => {
-    const bytes = saveSafetensors(sd, { format: 'pt', 'ünïcode': 'välue' });
+    const bytes = saveSafetensors(sd, { format: 'pt', ünïcode: 'välue' });
     const { tensors, metadata } = readSafetensors(bytes);
-    expect(metadata).toEqual({ format: 'pt', 'ünïcode': 'välue' });
+    expect(metadata).toEqual({ format: 'pt', ünïcode: 'välue' });
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(sd).sort());
     for (const name of ['layer.weight', 'layer.bias', 'scalar', 'empty'] as const) {
       expect(tensors[name]!.shape, name).toEqual(sd[name].shape);
@@ -71,7 +71,14 @@ describe('saveSafetensors / loadSafetensors round trip', () => {
     expect(text.length % 8).toBe(0);
     expect(text.startsWith('{')).toBe(true);
     const header = JSON.parse(text) as Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>;
-    expect(Object.keys(header)).toEqual(['bn.num_batches_tracked', 'double', 'empty', 'layer.bias', 'layer.weight', 'scalar']);
+    expect(Object.keys(header)).toEqual([
+      'bn.num_batches_tracked',
+      'double',
+      'empty',
+      'layer.bias',
+      'layer.weight',
+      'scalar',
+    ]);
     expect(header['bn.num_batches_tracked']).toEqual({ dtype: 'I64', shape: [], data_offsets: [0, 8] });
     expect(header['double']).toEqual({ dtype: 'F64', shape: [2], data_offsets: [8, 24] });
     expect(header['empty']).toEqual({ dtype: 'F32', shape: [0, 3], data_offsets: [24, 24] });
@@ -141,7 +148,10 @@ describe('a safetensors file built byte by byte from the specification', () => {
     const got = (k: string): [number[], readonly number[]] => [Array.from(tensors[k]!.data), tensors[k]!.shape];
     expect(got('a.i64')).toEqual([[5, -3], [2]]);
     expect(got('b.f64')).toEqual([[1.5], []]);
-    expect(got('c.f16')).toEqual([[1, -2, 2 ** -24, 65504], [2, 2]]);
+    expect(got('c.f16')).toEqual([
+      [1, -2, 2 ** -24, 65504],
+      [2, 2],
+    ]);
     expect(got('d.bf16')).toEqual([[1, -0.5, 3.140625], [3]]);
     expect(got('e.f32')).toEqual([[0.25], [1]]);
     expect(got('f.i32')).toEqual([[-7], [1, 1]]);
@@ -196,14 +206,19 @@ describe('a safetensors file built byte by byte from the specification', () => {
     expect(Array.from(t['u16']!.data)).toEqual([65535]);
     expect(Array.from(t['u32']!.data)).toEqual([0x7fffff00]);
     const tooBig = file({ u32: { dtype: 'U32', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0x80]);
-    expect(() => loadSafetensors(tooBig)).toThrow(/tensor "u32" \(U32\) has element 0 = 2147483648, outside int32's range/);
+    expect(() => loadSafetensors(tooBig)).toThrow(
+      /tensor "u32" \(U32\) has element 0 = 2147483648, outside int32's range/,
+    );
     expect(Array.from(t['u64']!.data)).toEqual([256]);
   });
 });
 
 describe('loading into a Module', () => {
   class Affine extends Module {
-    weight = tensor([[1, 2], [3, 4]]);
+    weight = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     bias = tensor([0, 0]);
     runningMean = zeros([2]);
     numBatchesTracked = zeros([]);
@@ -254,42 +269,108 @@ describe('loadSafetensors rejects malformed files with a clear error', () => {
   const f32 = (shape: number[], offsets: [number, number]) => ({ dtype: 'F32', shape, data_offsets: offsets });
   const cases: [string, Uint8Array, RegExp][] = [
     ['a file shorter than 8 bytes', new Uint8Array(5), /truncated: it has 5 bytes, expected at least 8/],
-    ['a header length beyond the file', (() => { const b = file('{}'); b[0] = 100; return b; })(), /header length 100 runs past the end of the file; expected at most 2/],
-    ['an absurd header length', (() => { const b = file('{}'); b[5] = 1; return b; })(), /header length 1099511627778 is too large; expected at most 100000000/],
+    [
+      'a header length beyond the file',
+      (() => {
+        const b = file('{}');
+        b[0] = 100;
+        return b;
+      })(),
+      /header length 100 runs past the end of the file; expected at most 2/,
+    ],
+    [
+      'an absurd header length',
+      (() => {
+        const b = file('{}');
+        b[5] = 1;
+        return b;
+      })(),
+      /header length 1099511627778 is too large; expected at most 100000000/,
+    ],
     ['invalid UTF-8 in the header', file('{}').map((v, i) => (i === 9 ? 0xff : v)), /not valid UTF-8/],
     ['invalid JSON', file('{"a": '), /the header is not valid JSON .*it begins "\{\\"a\\": "/],
     ['a header that is not an object', file('[1, 2]'), /the header must be a JSON object, got \[1, 2\] \(array\)/],
     ['non-string metadata', file({ __metadata__: { epoch: 3 } }), /__metadata__ values must be strings; "epoch" is 3/],
-    ['an unknown dtype', file({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, [0]), /tensor "w": unknown dtype "F8_E4M3"; expected one of F64, F32/],
-    ['a bad shape', file({ w: f32([-1], [0, 4]) }, [0, 0, 0, 0]),
-      /tensor "w": shape must be an array of non-negative integers, got \[-1\] \(array\)/],
-    ['malformed data_offsets', file({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, [0, 0, 0, 0]), /data_offsets must be \[begin, end\]/],
+    [
+      'an unknown dtype',
+      file({ w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, [0]),
+      /tensor "w": unknown dtype "F8_E4M3"; expected one of F64, F32/,
+    ],
+    [
+      'a bad shape',
+      file({ w: f32([-1], [0, 4]) }, [0, 0, 0, 0]),
+      /tensor "w": shape must be an array of non-negative integers, got \[-1\] \(array\)/,
+    ],
+    [
+      'malformed data_offsets',
+      file({ w: { dtype: 'F32', shape: [1], data_offsets: [0] } }, [0, 0, 0, 0]),
+      /data_offsets must be \[begin, end\]/,
+    ],
     ['begin after end', file({ w: f32([0], [4, 0]) }, [0, 0, 0, 0]), /data_offsets \[4, 0\] must have begin <= end/],
-    ['data_offsets out of range', file({ w: f32([2], [0, 8]) }, [0, 0, 0, 0]), /tensor "w": data_offsets \[0, 8\] are out of range; the data section has 4 bytes/],
-    ['a byte size that does not match the shape', file({ w: f32([2, 2], [0, 8]) }, new Array(8).fill(0)),
-      /tensor "w": data_offsets \[0, 8\] span 8 bytes, expected 16 \(4 elements of F32, 4 bytes each, for shape \[2, 2\]\)/],
-    ['overlapping tensors', file({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, new Array(12).fill(0)), /tensors "a" \[0, 8\] and "b" \[4, 12\] overlap/],
-    ['a hole between tensors', file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, new Array(12).fill(0)), /bytes \[4, 8\) of the data section belong to no tensor/],
-    ['trailing bytes no tensor covers', file({ a: f32([1], [0, 4]) }, new Array(6).fill(0)), /the tensors cover 4 bytes but the data section has 6; bytes \[4, 6\) belong to no tensor/],
+    [
+      'data_offsets out of range',
+      file({ w: f32([2], [0, 8]) }, [0, 0, 0, 0]),
+      /tensor "w": data_offsets \[0, 8\] are out of range; the data section has 4 bytes/,
+    ],
+    [
+      'a byte size that does not match the shape',
+      file({ w: f32([2, 2], [0, 8]) }, new Array(8).fill(0)),
+      /tensor "w": data_offsets \[0, 8\] span 8 bytes, expected 16 \(4 elements of F32, 4 bytes each, for shape \[2, 2\]\)/,
+    ],
+    [
+      'overlapping tensors',
+      file({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, new Array(12).fill(0)),
+      /tensors "a" \[0, 8\] and "b" \[4, 12\] overlap/,
+    ],
+    [
+      'a hole between tensors',
+      file({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, new Array(12).fill(0)),
+      /bytes \[4, 8\) of the data section belong to no tensor/,
+    ],
+    [
+      'trailing bytes no tensor covers',
+      file({ a: f32([1], [0, 4]) }, new Array(6).fill(0)),
+      /the tensors cover 4 bytes but the data section has 6; bytes \[4, 6\) belong to no tensor/,
+    ],
   ];
   it.each(cases)('%s', (_, bytes, message) => {
     expect(() => loadSafetensors(bytes)).toThrow(message);
   });
 
   it('a non-Uint8Array argument', () => {
-    expect(() => loadSafetensors([1, 2, 3] as unknown as Uint8Array)).toThrow(/bytes must be a Uint8Array, got \[1, 2, 3\] \(array\)/);
+    expect(() => loadSafetensors([1, 2, 3] as unknown as Uint8Array)).toThrow(
+      /bytes must be a Uint8Array, got \[1, 2, 3\] \(array\)/,
+    );
   });
 });
 
 describe('saveSafetensors rejects what it cannot write', () => {
   it.each([
-    ['a value that is not a Tensor', () => saveSafetensors({ w: [1, 2] as unknown as Tensor }), /stateDict\["w"\] must be a Tensor, got \[1, 2\] \(array\)/],
-    ['a tensor named __metadata__', () => saveSafetensors({ __metadata__: tensor([1]) }), /may not be named "__metadata__"/],
-    ['a non-integer num_batches_tracked', () => saveSafetensors({ 'bn.num_batches_tracked': tensor(2.5) }),
-      /"bn.num_batches_tracked" is saved as I64 .* element 0 is 2.5/],
-    ['non-string metadata', () => saveSafetensors({}, { epoch: 3 as unknown as string }), /__metadata__ values must be strings; "epoch" is 3/],
-    ['a state dict that is not an object', () => saveSafetensors(null as unknown as Record<string, Tensor>),
-      /stateDict must be a plain object of name -> Tensor, got null/],
+    [
+      'a value that is not a Tensor',
+      () => saveSafetensors({ w: [1, 2] as unknown as Tensor }),
+      /stateDict\["w"\] must be a Tensor, got \[1, 2\] \(array\)/,
+    ],
+    [
+      'a tensor named __metadata__',
+      () => saveSafetensors({ __metadata__: tensor([1]) }),
+      /may not be named "__metadata__"/,
+    ],
+    [
+      'a non-integer num_batches_tracked',
+      () => saveSafetensors({ 'bn.num_batches_tracked': tensor(2.5) }),
+      /"bn.num_batches_tracked" is saved as I64 .* element 0 is 2.5/,
+    ],
+    [
+      'non-string metadata',
+      () => saveSafetensors({}, { epoch: 3 as unknown as string }),
+      /__metadata__ values must be strings; "epoch" is 3/,
+    ],
+    [
+      'a state dict that is not an object',
+      () => saveSafetensors(null as unknown as Record<string, Tensor>),
+      /stateDict must be a plain object of name -> Tensor, got null/,
+    ],
   ])('%s', (_, fn, message) => {
     expect(fn).toThrow(message);
   });

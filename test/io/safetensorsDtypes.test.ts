@@ -13,7 +13,16 @@ const bytesOf = (b64: string): Uint8Array => new Uint8Array(Buffer.from(b64, 'ba
 describe('loading what torch wrote', () => {
   const { tensors, metadata } = readSafetensors(bytesOf(fx['file'] as string));
   const expected = fx['tensors'] as Record<string, FixtureTensor>;
-  const dtypes: Record<string, string> = { i64: 'int32', i32: 'int32', i16: 'int32', i8: 'int32', u8: 'int32', mask: 'bool', f32: 'float32', counter: 'int32' };
+  const dtypes: Record<string, string> = {
+    i64: 'int32',
+    i32: 'int32',
+    i16: 'int32',
+    i8: 'int32',
+    u8: 'int32',
+    mask: 'bool',
+    f32: 'float32',
+    counter: 'int32',
+  };
 
   it.each(Object.keys(dtypes))('%s', (name) => {
     const t = tensors[name]!;
@@ -32,7 +41,7 @@ describe('loading what torch wrote', () => {
 });
 
 describe('writing for torch', () => {
-  it('re-saving the loaded int64/bool/float32 tensors reproduces torch\'s bytes exactly', () => {
+  it("re-saving the loaded int64/bool/float32 tensors reproduces torch's bytes exactly", () => {
     const torchBytes = bytesOf(fx['sameBytes'] as string);
     const loaded = loadSafetensors(torchBytes);
     expect(loaded['i64']!.dtype).toBe('int32');
@@ -41,7 +50,9 @@ describe('writing for torch', () => {
   it('int32 is written as I64 and bool as BOOL, and both round-trip', () => {
     const sd = { idx: tensor([3, -1, 2147483647], undefined, { dtype: 'int32' }), mask: tensor([[true, false]]) };
     const bytes = saveSafetensors(sd);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));
+    const header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))),
+    );
     expect(header['idx'].dtype).toBe('I64');
     expect(header['mask'].dtype).toBe('BOOL');
     const back = loadSafetensors(bytes);
@@ -53,7 +64,12 @@ describe('writing for torch', () => {
     const bnDtypes = fx['bnDtypes'] as Record<string, string>;
     expect(bnDtypes['num_batches_tracked']).toBe('int64');
     const bn = new nn.BatchNorm1d(2);
-    bn.forward(tensor([[1, 2], [3, 5]]));
+    bn.forward(
+      tensor([
+        [1, 2],
+        [3, 5],
+      ]),
+    );
     const bytes = saveSafetensors(bn.stateDict());
     const loaded = loadSafetensors(bytes);
     expect(loaded['num_batches_tracked']!.dtype).toBe('int32');

@@ -13,7 +13,11 @@ const CASES: [string, () => Module, (v: number) => number][] = [
   ['Tanh', () => new nn.Tanh(), Math.tanh],
   ['Sigmoid', () => new nn.Sigmoid(), (v) => 1 / (1 + Math.exp(-v))],
   ['GELU', () => new nn.GELU(), (v) => 0.5 * v * (1 + erf(v / Math.SQRT2))],
-  ["GELU approximate 'tanh'", () => new nn.GELU({ approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+  [
+    "GELU approximate 'tanh'",
+    () => new nn.GELU({ approximate: 'tanh' }),
+    (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+  ],
 ];
 
 describe('activation modules', () => {
@@ -35,6 +39,8 @@ describe('activation modules', () => {
   });
 
   it('GELU rejects an unknown approximation', () => {
-    expect(() => new nn.GELU({ approximate: 'erf' as 'none' })).toThrow(`GELU: approximate must be 'none' or 'tanh', got "erf" (string)`);
+    expect(() => new nn.GELU({ approximate: 'erf' as 'none' })).toThrow(
+      `GELU: approximate must be 'none' or 'tanh', got "erf" (string)`,
+    );
   });
 });

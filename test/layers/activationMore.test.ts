@@ -8,9 +8,12 @@ import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from '../autograd/fixtures.js';
 
-const fixture = loadFixture('modules') as { activations: Record<string, { x: FixtureTensor; y: FixtureTensor; upstream: FixtureTensor; dx: FixtureTensor }> };
+const fixture = loadFixture('modules') as {
+  activations: Record<string, { x: FixtureTensor; y: FixtureTensor; upstream: FixtureTensor; dx: FixtureTensor }>;
+};
 
-const f64 = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
+const f64 = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
 
 const FNS: Record<string, (x: Tensor) => Tensor> = {
   'LeakyReLU()': (x) => new nn.LeakyReLU().forward(x),
@@ -24,7 +27,8 @@ const FNS: Record<string, (x: Tensor) => Tensor> = {
 };
 
 describe('activations against torch (float64)', () => {
-  it('covers every fixture case', () => expect(Object.keys(FNS).sort()).toEqual(Object.keys(fixture.activations).sort()));
+  it('covers every fixture case', () =>
+    expect(Object.keys(FNS).sort()).toEqual(Object.keys(fixture.activations).sort()));
 
   it.each(Object.keys(FNS))('%s: values and gradient', (name) => {
     const c = fixture.activations[name]!;

@@ -11,7 +11,7 @@
  * the softmax's exp on scores of size ~3, so rtol 1e-4 with atol 1e-5 for values of order 1.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, Generator, nn, tensor, Tensor, type DType } from '../../src/index.js';
+import { functional as F, Generator, nn, tensor, type Tensor, type DType } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from '../autograd/fixtures.js';
@@ -147,21 +147,33 @@ describe('functional.scaledDotProductAttention', () => {
     expect(() => sdpa(q, k, v, { attnMask: tensor(new Uint8Array(15).fill(1), [3, 5]), isCausal: true })).toThrow(
       'scaledDotProductAttention: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask should not be set when is_causal=True")',
     );
-    expect(() => sdpa(q, randomTensor([2, 5, 3], 12), v)).toThrow("scaledDotProductAttention: key's last axis must equal query's (E = 4), got query [2, 3, 4], key [2, 5, 3]");
-    expect(() => sdpa(q, k, randomTensor([2, 4, 6], 13))).toThrow("scaledDotProductAttention: value's length axis (-2) must equal key's (S = 5)");
-    expect(() => sdpa(randomTensor([4], 14), k, v)).toThrow('scaledDotProductAttention: query must have at least 2 dimensions [..., length, features], got [4]');
+    expect(() => sdpa(q, randomTensor([2, 5, 3], 12), v)).toThrow(
+      "scaledDotProductAttention: key's last axis must equal query's (E = 4), got query [2, 3, 4], key [2, 5, 3]",
+    );
+    expect(() => sdpa(q, k, randomTensor([2, 4, 6], 13))).toThrow(
+      "scaledDotProductAttention: value's length axis (-2) must equal key's (S = 5)",
+    );
+    expect(() => sdpa(randomTensor([4], 14), k, v)).toThrow(
+      'scaledDotProductAttention: query must have at least 2 dimensions [..., length, features], got [4]',
+    );
     expect(() => sdpa(q, k, v, { attnMask: tensor(new Int32Array(15), [3, 5]) })).toThrow(
       "scaledDotProductAttention: attnMask must be bool or of query's dtype 'float32', got dtype 'int32'",
     );
-    expect(() => sdpa(q, k, v, { attnMask: randomTensor([3, 5], 16, { dtype: 'float64' }) })).toThrow("got dtype 'float64'");
+    expect(() => sdpa(q, k, v, { attnMask: randomTensor([3, 5], 16, { dtype: 'float64' }) })).toThrow(
+      "got dtype 'float64'",
+    );
     expect(() => sdpa(q, k, v, { attnMask: randomTensor([2, 2, 3, 5], 17) })).toThrow(
       "scaledDotProductAttention: attnMask [2, 2, 3, 5] must broadcast to the scores' shape [2, 3, 5]",
     );
     expect(() => sdpa(q.to('float64'), k, v)).toThrow(
       "scaledDotProductAttention: query, key and value must have the same dtype, got 'float64', 'float32' and 'float32'",
     );
-    expect(() => sdpa(q, k, v, { dropoutP: 1.5 })).toThrow('scaledDotProductAttention: dropout probability p must be in [0, 1], got 1.5');
-    expect(() => sdpa(q, k, v, { scale: NaN })).toThrow('scaledDotProductAttention: scale must be a finite number or null, got NaN');
+    expect(() => sdpa(q, k, v, { dropoutP: 1.5 })).toThrow(
+      'scaledDotProductAttention: dropout probability p must be in [0, 1], got 1.5',
+    );
+    expect(() => sdpa(q, k, v, { scale: NaN })).toThrow(
+      'scaledDotProductAttention: scale must be a finite number or null, got NaN',
+    );
     expect(() => sdpa(q, k, v, { attnMask: tensor(new Uint8Array(8), [2, 4]) })).toThrow('[2, 3, 5]');
   });
 });
@@ -208,7 +220,8 @@ describe('nn.MultiheadAttention', () => {
       expectClose(v.grad!, c.dv.data, TOL.float32, `${c.name}: dvalue`);
       const params = Object.fromEntries(m.namedParameters());
       expect(Object.keys(params).sort(), c.name).toEqual(Object.keys(c.dparams).sort());
-      for (const [key, g] of Object.entries(c.dparams)) expectClose(params[key]!.grad!, g.data, TOL.float32, `${c.name}: d${key}`);
+      for (const [key, g] of Object.entries(c.dparams))
+        expectClose(params[key]!.grad!, g.data, TOL.float32, `${c.name}: d${key}`);
     }
   });
 
@@ -246,13 +259,18 @@ describe('nn.MultiheadAttention', () => {
     expect(Array.from(m.inProjBias!.data).every((x) => x === 0)).toBe(true);
     expect(Array.from(m.outProj.bias!.data).every((x) => x === 0)).toBe(true);
     expect(Math.max(...Array.from(m.outProj.weight.data, Math.abs))).toBeLessThanOrEqual(1 / 4); // Linear's 1/sqrt(16)
-    expect(Object.keys(new nn.MultiheadAttention(4, 2, { bias: false }).stateDict())).toEqual(['in_proj_weight', 'out_proj.weight']);
+    expect(Object.keys(new nn.MultiheadAttention(4, 2, { bias: false }).stateDict())).toEqual([
+      'in_proj_weight',
+      'out_proj.weight',
+    ]);
     expect(m.parameters().every((p) => nn.isParameter(p))).toBe(true);
     const x = randomTensor([3, 2, 16], 35, { requiresGrad: false });
     // call (torch's m(x)) passes the arguments through and returns forward's { output, weights }
     expect(Array.from(m.call(x, x, x).output.data)).toEqual(Array.from(m.forward(x, x, x).output.data));
     // torch prints no arguments for MultiheadAttention, only its out_proj child
-    expect(String(new nn.MultiheadAttention(4, 2))).toBe('MultiheadAttention(\n  (out_proj): Linear(inFeatures=4, outFeatures=4, bias=true)\n)');
+    expect(String(new nn.MultiheadAttention(4, 2))).toBe(
+      'MultiheadAttention(\n  (out_proj): Linear(inFeatures=4, outFeatures=4, bias=true)\n)',
+    );
   });
 
   it('applies dropout to the weights only in training', () => {
@@ -268,15 +286,31 @@ describe('nn.MultiheadAttention', () => {
     expect(() => new nn.MultiheadAttention(10, 3)).toThrow(
       'MultiheadAttention: embedDim (10) must be divisible by numHeads (3) (torch: "embed_dim must be divisible by num_heads")',
     );
-    expect(() => new nn.MultiheadAttention(4, 2, { addBiasKV: true })).toThrow('MultiheadAttention: addBiasKV is not supported, got true');
-    expect(() => new nn.MultiheadAttention(4, 0)).toThrow('MultiheadAttention: numHeads must be a positive integer, got 0');
+    expect(() => new nn.MultiheadAttention(4, 2, { addBiasKV: true })).toThrow(
+      'MultiheadAttention: addBiasKV is not supported, got true',
+    );
+    expect(() => new nn.MultiheadAttention(4, 0)).toThrow(
+      'MultiheadAttention: numHeads must be a positive integer, got 0',
+    );
     const m = new nn.MultiheadAttention(4, 2);
     const x = randomTensor([3, 2, 4], 31);
-    expect(() => m.forward(randomTensor([3, 2, 5], 32), x, x)).toThrow('MultiheadAttention: was expecting embedding dimension of 4, got query [3, 2, 5]');
-    expect(() => m.forward(randomTensor([4], 33), x, x)).toThrow('MultiheadAttention: query should be unbatched 2D or batched 3D tensor, got a 1-D query [4]');
-    expect(() => m.forward(x, x, randomTensor([2, 2, 4], 34))).toThrow('MultiheadAttention: key [3, 2, 4] and value [2, 2, 4] must match query [3, 2, 4]');
-    expect(() => m.forward(x, x, x, { attnMask: tensor(new Uint8Array(6), [2, 3]) })).toThrow('MultiheadAttention: attnMask must be [3, 3] or [4, 3, 3], got [2, 3]');
-    expect(() => m.forward(x, x, x, { keyPaddingMask: tensor(new Uint8Array(3), [3]) })).toThrow('MultiheadAttention: keyPaddingMask must be [2, 3], got [3]');
-    expect(() => m.forward(x, x, x, { isCausal: true })).toThrow('MultiheadAttention: isCausal is a hint and needs attnMask');
+    expect(() => m.forward(randomTensor([3, 2, 5], 32), x, x)).toThrow(
+      'MultiheadAttention: was expecting embedding dimension of 4, got query [3, 2, 5]',
+    );
+    expect(() => m.forward(randomTensor([4], 33), x, x)).toThrow(
+      'MultiheadAttention: query should be unbatched 2D or batched 3D tensor, got a 1-D query [4]',
+    );
+    expect(() => m.forward(x, x, randomTensor([2, 2, 4], 34))).toThrow(
+      'MultiheadAttention: key [3, 2, 4] and value [2, 2, 4] must match query [3, 2, 4]',
+    );
+    expect(() => m.forward(x, x, x, { attnMask: tensor(new Uint8Array(6), [2, 3]) })).toThrow(
+      'MultiheadAttention: attnMask must be [3, 3] or [4, 3, 3], got [2, 3]',
+    );
+    expect(() => m.forward(x, x, x, { keyPaddingMask: tensor(new Uint8Array(3), [3]) })).toThrow(
+      'MultiheadAttention: keyPaddingMask must be [2, 3], got [3]',
+    );
+    expect(() => m.forward(x, x, x, { isCausal: true })).toThrow(
+      'MultiheadAttention: isCausal is a hint and needs attnMask',
+    );
   });
 });

@@ -15,7 +15,15 @@ describe('Sequential', () => {
   it('has torch state-dict keys: index.name, skipping modules without state', () => {
     expect(Object.keys(mlp().stateDict())).toEqual(['0.weight', '0.bias', '3.weight', '3.bias']);
     const nested = new nn.Sequential(new nn.Sequential(new nn.Linear(2, 2)), new nn.BatchNorm1d(2));
-    expect(Object.keys(nested.stateDict())).toEqual(['0.0.weight', '0.0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+    expect(Object.keys(nested.stateDict())).toEqual([
+      '0.0.weight',
+      '0.0.bias',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+    ]);
   });
 
   it('applies its modules in order', () => {
@@ -34,7 +42,9 @@ describe('Sequential', () => {
     expect(seq.at(-1)).toBe(seq.get(3));
     expect([...seq].map((m) => m.constructor.name)).toEqual(['Linear', 'ReLU', 'Dropout', 'Linear']);
     expect(() => seq.at(4)).toThrow('Sequential: index must be an integer in [-4, 3], got 4');
-    expect(() => new nn.Sequential({} as nn.Module)).toThrow('Sequential: every element must be a Module, got an object at index 0');
+    expect(() => new nn.Sequential({} as nn.Module)).toThrow(
+      'Sequential: every element must be a Module, got an object at index 0',
+    );
   });
 
   it('propagates train() and eval() to its children', () => {

@@ -4,7 +4,7 @@
  * across stride / padding / dilation / groups, the default initialisation, state-dict keys, errors.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, manualSeed, nn, Tensor } from '../../src/index.js';
+import { functional as F, manualSeed, nn, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from '../autograd/fixtures.js';
 
@@ -24,11 +24,30 @@ interface Case {
   opts: F.Conv2dOptions;
 }
 
-function sym(name: string, x: Case['x'], o: number, k: number | [number, number], s: number | [number, number], p: number | [number, number], d: number | [number, number], groups: number, bias = true): Case {
+function sym(
+  name: string,
+  x: Case['x'],
+  o: number,
+  k: number | [number, number],
+  s: number | [number, number],
+  p: number | [number, number],
+  d: number | [number, number],
+  groups: number,
+  bias = true,
+): Case {
   const pr = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
   const pp = pr(p);
   return {
-    name, x, o, k: pr(k), stride: pr(s), padBefore: pp, padTotal: [2 * pp[0], 2 * pp[1]], dilation: pr(d), groups, bias,
+    name,
+    x,
+    o,
+    k: pr(k),
+    stride: pr(s),
+    padBefore: pp,
+    padTotal: [2 * pp[0], 2 * pp[1]],
+    dilation: pr(d),
+    groups,
+    bias,
     opts: { stride: s, padding: p, dilation: d, groups },
   };
 }
@@ -45,7 +64,15 @@ const CASES: Case[] = [
   sym('1x1 kernel', [2, 3, 4, 4], 5, 1, 1, 0, 1, 1),
   {
     name: "padding 'same' with an even kernel (extra row/column after)",
-    x: [1, 2, 5, 6], o: 2, k: [2, 4], stride: [1, 1], padBefore: [0, 1], padTotal: [1, 3], dilation: [1, 1], groups: 1, bias: true,
+    x: [1, 2, 5, 6],
+    o: 2,
+    k: [2, 4],
+    stride: [1, 1],
+    padBefore: [0, 1],
+    padTotal: [1, 3],
+    dilation: [1, 1],
+    groups: 1,
+    bias: true,
     opts: { padding: 'same' },
   },
 ];
@@ -123,13 +150,25 @@ describe('conv2d', () => {
 
   it('names the argument in its errors', () => {
     const x = randomTensor([1, 6, 5, 5], 1);
-    expect(() => F.conv2d(x, randomTensor([4, 4, 3, 3], 2), null, { groups: 1 })).toThrow(/input has 6 channels but weight \[4, 4, 3, 3\] with groups=1 expects 4/);
-    expect(() => F.conv2d(x, randomTensor([3, 3, 3, 3], 2), null, { groups: 2 })).toThrow(/weight.shape\[0\] \(3\) must be divisible by groups \(2\)/);
-    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), randomTensor([3], 3))).toThrow(/bias must be null or a Tensor of shape \[4\], got shape \[3\]/);
+    expect(() => F.conv2d(x, randomTensor([4, 4, 3, 3], 2), null, { groups: 1 })).toThrow(
+      /input has 6 channels but weight \[4, 4, 3, 3\] with groups=1 expects 4/,
+    );
+    expect(() => F.conv2d(x, randomTensor([3, 3, 3, 3], 2), null, { groups: 2 })).toThrow(
+      /weight.shape\[0\] \(3\) must be divisible by groups \(2\)/,
+    );
+    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), randomTensor([3], 3))).toThrow(
+      /bias must be null or a Tensor of shape \[4\], got shape \[3\]/,
+    );
     expect(() => F.conv2d(x, randomTensor([4, 6, 7, 7], 2))).toThrow(/smaller than the dilated kernel 7x7/);
-    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { stride: 0 })).toThrow(/stride must be an integer >= 1 or a pair of them, got 0/);
-    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { padding: 'same', stride: 2 })).toThrow(/padding='same' is not supported for strided convolutions/);
-    expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(/input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[6, 5\]/);
+    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { stride: 0 })).toThrow(
+      /stride must be an integer >= 1 or a pair of them, got 0/,
+    );
+    expect(() => F.conv2d(x, randomTensor([4, 6, 3, 3], 2), null, { padding: 'same', stride: 2 })).toThrow(
+      /padding='same' is not supported for strided convolutions/,
+    );
+    expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(
+      /input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[6, 5\]/,
+    );
   });
 });
 
@@ -156,8 +195,8 @@ describe('nn.Conv2d', () => {
     expect(Math.max(...w)).toBeGreaterThan(0.99 * bound);
     expect(Math.min(...w)).toBeLessThan(-0.99 * bound);
     const variance = w.reduce((s, v) => s + v * v, 0) / w.length;
-    expect(variance / (bound * bound / 3)).toBeGreaterThan(0.9);
-    expect(variance / (bound * bound / 3)).toBeLessThan(1.1);
+    expect(variance / ((bound * bound) / 3)).toBeGreaterThan(0.9);
+    expect(variance / ((bound * bound) / 3)).toBeLessThan(1.1);
   });
 
   it('is reproducible under manualSeed', () => {
@@ -173,16 +212,31 @@ describe('nn.Conv2d', () => {
     const conv = new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1, dilation: 1, groups: 2 });
     const x = randomTensor([2, 4, 7, 7], 3, { requiresGrad: false });
     const y = conv.forward(x);
-    expectClose(y, F.conv2d(x, conv.weight, conv.bias, { stride: 2, padding: 1, groups: 2 }), { rtol: 0, atol: 0 }, 'Conv2d');
+    expectClose(
+      y,
+      F.conv2d(x, conv.weight, conv.bias, { stride: 2, padding: 1, groups: 2 }),
+      { rtol: 0, atol: 0 },
+      'Conv2d',
+    );
     expect(y.shape).toEqual([2, 6, 4, 4]);
   });
 
   it('names the argument in constructor errors', () => {
-    expect(() => new nn.Conv2d(6, 8, 3, { groups: 4 })).toThrow('Conv2d: inChannels (6) must be divisible by groups (4)');
-    expect(() => new nn.Conv2d(4, 6, 3, { groups: 4 })).toThrow('Conv2d: outChannels (6) must be divisible by groups (4)');
+    expect(() => new nn.Conv2d(6, 8, 3, { groups: 4 })).toThrow(
+      'Conv2d: inChannels (6) must be divisible by groups (4)',
+    );
+    expect(() => new nn.Conv2d(4, 6, 3, { groups: 4 })).toThrow(
+      'Conv2d: outChannels (6) must be divisible by groups (4)',
+    );
     expect(() => new nn.Conv2d(0, 6, 3)).toThrow('Conv2d: inChannels must be a positive integer, got 0');
-    expect(() => new nn.Conv2d(2, 6, [3, 0])).toThrow('Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3, 0] (array)');
-    expect(() => new nn.Conv2d(2, 6, 3, { padding: -1 })).toThrow('Conv2d: padding must be an integer >= 0 or a pair of them, got -1');
-    expect(() => new nn.Conv2d(2, 6, 3, { padding: 'same', stride: 2 })).toThrow(/padding='same' is not supported for strided convolutions/);
+    expect(() => new nn.Conv2d(2, 6, [3, 0])).toThrow(
+      'Conv2d: kernelSize must be an integer >= 1 or a pair of them, got [3, 0] (array)',
+    );
+    expect(() => new nn.Conv2d(2, 6, 3, { padding: -1 })).toThrow(
+      'Conv2d: padding must be an integer >= 0 or a pair of them, got -1',
+    );
+    expect(() => new nn.Conv2d(2, 6, 3, { padding: 'same', stride: 2 })).toThrow(
+      /padding='same' is not supported for strided convolutions/,
+    );
   });
 });

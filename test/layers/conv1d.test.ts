@@ -8,9 +8,23 @@ import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from '../autograd/fixtures.js';
 
-type Run = { opts: F.Conv1dOptions; x: FixtureTensor; weight: FixtureTensor; bias: FixtureTensor | null; y: FixtureTensor; upstream: FixtureTensor; dx: FixtureTensor; dWeight: FixtureTensor; dBias: FixtureTensor | null };
-const fixture = loadFixture('modules') as { conv1d: Run[]; conv1dModule: { stateDict: string[]; weightShape: number[]; bound: number } };
-const f64 = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
+type Run = {
+  opts: F.Conv1dOptions;
+  x: FixtureTensor;
+  weight: FixtureTensor;
+  bias: FixtureTensor | null;
+  y: FixtureTensor;
+  upstream: FixtureTensor;
+  dx: FixtureTensor;
+  dWeight: FixtureTensor;
+  dBias: FixtureTensor | null;
+};
+const fixture = loadFixture('modules') as {
+  conv1d: Run[];
+  conv1dModule: { stateDict: string[]; weightShape: number[]; bound: number };
+};
+const f64 = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
 
 describe('conv1d against torch (float64)', () => {
   it.each(fixture.conv1d.map((r) => [JSON.stringify(r.opts), r] as const))('%s: output and gradients', (_, r) => {

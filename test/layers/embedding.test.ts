@@ -4,7 +4,7 @@
  * torch fixtures (test/fixtures/seq_layers.py) with paddingIdx (negative too), init, errors.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, manualSeed, nn, tensor, Tensor } from '../../src/index.js';
+import { functional as F, manualSeed, nn, tensor, type Tensor } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from '../autograd/fixtures.js';
@@ -85,10 +85,16 @@ describe('functional.embedding', () => {
 
   it('names the argument in its errors', () => {
     const weight = randomTensor([5, 3], 7);
-    expect(() => F.embedding(tensor([1, 2]), weight)).toThrow("embedding: expected indices to have dtype 'int32' (torch: Long), got 'float32'");
-    expect(() => F.embedding(ints([1, 5]), weight)).toThrow('embedding: index 5 is out of range for weight with 5 rows (torch: "index out of range in self")');
+    expect(() => F.embedding(tensor([1, 2]), weight)).toThrow(
+      "embedding: expected indices to have dtype 'int32' (torch: Long), got 'float32'",
+    );
+    expect(() => F.embedding(ints([1, 5]), weight)).toThrow(
+      'embedding: index 5 is out of range for weight with 5 rows (torch: "index out of range in self")',
+    );
     expect(() => F.embedding(ints([-1]), weight)).toThrow('embedding: index -1 is out of range for weight with 5 rows');
-    expect(() => F.embedding(ints([1]), randomTensor([5], 8))).toThrow('embedding: weight must be 2-D [numEmbeddings, embeddingDim], got [5]');
+    expect(() => F.embedding(ints([1]), randomTensor([5], 8))).toThrow(
+      'embedding: weight must be 2-D [numEmbeddings, embeddingDim], got [5]',
+    );
     expect(() => F.embedding(ints([1]), weight, { paddingIdx: 5 })).toThrow(
       'embedding: paddingIdx must be an integer within numEmbeddings (in [-5, 4]), got 5 (torch: "Padding_idx must be within num_embeddings")',
     );
@@ -130,20 +136,35 @@ describe('nn.Embedding', () => {
   it('trains: one SGD step moves only the looked-up rows, never the padding row', () => {
     const emb = new nn.Embedding(4, 2, { paddingIdx: 0 });
     const before = Array.from(emb.weight.data);
-    emb.forward(ints([0, 2, 0])).sum().backward();
+    emb
+      .forward(ints([0, 2, 0]))
+      .sum()
+      .backward();
     expect(Array.from(emb.weight.grad!.data)).toEqual([0, 0, 0, 0, 1, 1, 0, 0]);
     expect(before.slice(0, 2)).toEqual([0, 0]);
   });
 
   it('fromPretrained copies the weight, frozen by default, keeping the padding row', () => {
-    const vectors = tensor([[1, 2.5, 3], [4, 5, 6]]);
+    const vectors = tensor([
+      [1, 2.5, 3],
+      [4, 5, 6],
+    ]);
     const frozen = nn.Embedding.fromPretrained(vectors, { paddingIdx: 0 });
     expect(frozen.weight.requiresGrad).toBe(false);
-    expect(frozen.forward(ints([0, 1])).toArray()).toEqual([[1, 2.5, 3], [4, 5, 6]]);
+    expect(frozen.forward(ints([0, 1])).toArray()).toEqual([
+      [1, 2.5, 3],
+      [4, 5, 6],
+    ]);
     const trained = nn.Embedding.fromPretrained(vectors, { freeze: false, paddingIdx: 0 });
     expect(trained.weight.requiresGrad).toBe(true);
-    trained.forward(ints([0, 1, 1])).sum().backward();
-    expect(trained.weight.grad!.toArray()).toEqual([[0, 0, 0], [2, 2, 2]]);
+    trained
+      .forward(ints([0, 1, 1]))
+      .sum()
+      .backward();
+    expect(trained.weight.grad!.toArray()).toEqual([
+      [0, 0, 0],
+      [2, 2, 2],
+    ]);
     expect(trained.weight.data).not.toBe(vectors.data);
     expect(() => nn.Embedding.fromPretrained(tensor([1, 2]))).toThrow(
       'Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got [2]',
@@ -153,11 +174,21 @@ describe('nn.Embedding', () => {
   it('prints like torch and rejects the unsupported options', () => {
     expect(String(new nn.Embedding(10, 3))).toBe('Embedding(10, 3)');
     expect(String(new nn.Embedding(10, 3, { paddingIdx: -1 }))).toBe('Embedding(10, 3, paddingIdx=9)');
-    expect(() => new nn.Embedding(10, 3, { maxNorm: 1 })).toThrow('Embedding: maxNorm is not supported (typegrad does not renormalise rows), got 1');
-    expect(() => new nn.Embedding(10, 3, { scaleGradByFreq: true })).toThrow('Embedding: scaleGradByFreq is not supported, got true');
-    expect(() => new nn.Embedding(10, 3, { sparse: true })).toThrow('Embedding: sparse gradients are not supported, got sparse = true');
-    expect(() => new nn.Embedding(10, 3, { paddingIdx: -11 })).toThrow('Embedding: paddingIdx must be an integer within numEmbeddings (in [-10, 9]), got -11');
+    expect(() => new nn.Embedding(10, 3, { maxNorm: 1 })).toThrow(
+      'Embedding: maxNorm is not supported (typegrad does not renormalise rows), got 1',
+    );
+    expect(() => new nn.Embedding(10, 3, { scaleGradByFreq: true })).toThrow(
+      'Embedding: scaleGradByFreq is not supported, got true',
+    );
+    expect(() => new nn.Embedding(10, 3, { sparse: true })).toThrow(
+      'Embedding: sparse gradients are not supported, got sparse = true',
+    );
+    expect(() => new nn.Embedding(10, 3, { paddingIdx: -11 })).toThrow(
+      'Embedding: paddingIdx must be an integer within numEmbeddings (in [-10, 9]), got -11',
+    );
     expect(() => new nn.Embedding(2.5, 3)).toThrow('Embedding: numEmbeddings must be a non-negative integer, got 2.5');
-    expect(() => new nn.Embedding(10, 3).forward(tensor([1]))).toThrow("embedding: expected indices to have dtype 'int32'");
+    expect(() => new nn.Embedding(10, 3).forward(tensor([1]))).toThrow(
+      "embedding: expected indices to have dtype 'int32'",
+    );
   });
 });

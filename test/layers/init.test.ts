@@ -35,11 +35,23 @@ const SQRT3 = Math.sqrt(3);
 const DRAWS: [string, (t: Tensor) => Tensor, { std?: number; bound?: [number, number] }][] = [
   ['uniform_-0.5_2', (t) => nn.init.uniform_(t, -0.5, 2), { std: 2.5 / Math.sqrt(12), bound: [-0.5, 2] }],
   ['normal_1_3', (t) => nn.init.normal_(t, 1, 3), { std: 3 }],
-  ['xavierUniform_gain2', (t) => nn.init.xavierUniform_(t, { gain: 2 }), { bound: [-2 * Math.sqrt(6 / 1600), 2 * Math.sqrt(6 / 1600)] }],
+  [
+    'xavierUniform_gain2',
+    (t) => nn.init.xavierUniform_(t, { gain: 2 }),
+    { bound: [-2 * Math.sqrt(6 / 1600), 2 * Math.sqrt(6 / 1600)] },
+  ],
   ['xavierNormal', (t) => nn.init.xavierNormal_(t), { std: Math.sqrt(2 / 1600) }],
-  ['kaimingUniform_default', (t) => nn.init.kaimingUniform_(t), { bound: [-SQRT3 * Math.sqrt(2 / 400), SQRT3 * Math.sqrt(2 / 400)] }],
+  [
+    'kaimingUniform_default',
+    (t) => nn.init.kaimingUniform_(t),
+    { bound: [-SQRT3 * Math.sqrt(2 / 400), SQRT3 * Math.sqrt(2 / 400)] },
+  ],
   ['kaimingUniform_sqrt5', (t) => nn.init.kaimingUniform_(t, { a: Math.sqrt(5) }), { bound: [-1 / 20, 1 / 20] }],
-  ['kaimingNormal_fanOut_relu', (t) => nn.init.kaimingNormal_(t, { mode: 'fanOut', nonlinearity: 'relu' }), { std: Math.sqrt(2 / 1200) }],
+  [
+    'kaimingNormal_fanOut_relu',
+    (t) => nn.init.kaimingNormal_(t, { mode: 'fanOut', nonlinearity: 'relu' }),
+    { std: Math.sqrt(2 / 1200) },
+  ],
   ['kaimingNormal_tanh', (t) => nn.init.kaimingNormal_(t, { nonlinearity: 'tanh' }), { std: 5 / 3 / 20 }],
   ['truncNormal_default', (t) => nn.init.truncNormal_(t), { bound: [-2, 2] }],
   ['truncNormal_0.02', (t) => nn.init.truncNormal_(t, { std: 0.02 }), {}],
@@ -73,7 +85,7 @@ describe('nn.init', () => {
     // two independent samples: the difference of means has standard error std * sqrt(2 / n); 6 of them.
     expect(Math.abs(s.mean - torchStats.mean)).toBeLessThan(6 * torchStats.std * Math.sqrt(2 / n));
     // a sample std has relative standard error about 1 / sqrt(2n) (normal) or less (uniform, truncated); 6 of them.
-    expect(Math.abs(s.std / torchStats.std - 1)).toBeLessThan(6 * Math.sqrt(2) / Math.sqrt(2 * n));
+    expect(Math.abs(s.std / torchStats.std - 1)).toBeLessThan((6 * Math.sqrt(2)) / Math.sqrt(2 * n));
     if (expected.std !== undefined) expect(Math.abs(s.std / expected.std - 1)).toBeLessThan(6 / Math.sqrt(2 * n));
     if (expected.bound !== undefined) {
       const [lo, hi] = expected.bound;

@@ -26,7 +26,10 @@ describe('Linear', () => {
   });
 
   it('passes gradcheck for input, weight and bias', () => {
-    expectGradcheck((x, w, b) => F.linear(x!, w!, b!), [randomTensor([3, 4], 2), randomTensor([5, 4], 3), randomTensor([5], 4)]);
+    expectGradcheck(
+      (x, w, b) => F.linear(x!, w!, b!),
+      [randomTensor([3, 4], 2), randomTensor([5, 4], 3), randomTensor([5], 4)],
+    );
     expectGradcheck((x, w) => F.linear(x!, w!), [randomTensor([2, 2, 4], 5), randomTensor([3, 4], 6)]);
   });
 
@@ -52,7 +55,9 @@ describe('Linear', () => {
   });
 
   it('names the argument in its errors', () => {
-    expect(() => new nn.Linear(4, 5).forward(randomTensor([2, 3], 7))).toThrow('linear: input\'s last axis must have size 4 (weight [5, 4]), got input [2, 3]');
+    expect(() => new nn.Linear(4, 5).forward(randomTensor([2, 3], 7))).toThrow(
+      "linear: input's last axis must have size 4 (weight [5, 4]), got input [2, 3]",
+    );
     expect(() => new nn.Linear(-1, 5)).toThrow('Linear: inFeatures must be a non-negative integer, got -1');
   });
 });

@@ -74,11 +74,32 @@ const CE_CASES: CeCase[] = [];
 for (const reduction of ['mean', 'sum', 'none'] as const) {
   CE_CASES.push(
     { name: `${reduction}`, shape: [5, 4], targets: [0, 3, 1, 1, 2], reduction },
-    { name: `${reduction}, labelSmoothing 0.1`, shape: [5, 4], targets: [0, 3, 1, 1, 2], reduction, labelSmoothing: 0.1 },
+    {
+      name: `${reduction}, labelSmoothing 0.1`,
+      shape: [5, 4],
+      targets: [0, 3, 1, 1, 2],
+      reduction,
+      labelSmoothing: 0.1,
+    },
     { name: `${reduction}, class weights`, shape: [5, 4], targets: [0, 3, 1, 1, 2], reduction, weight: [0.5, 2, 1, 3] },
     { name: `${reduction}, ignoreIndex -100`, shape: [5, 4], targets: [0, -100, 1, -100, 2], reduction },
-    { name: `${reduction}, ignoreIndex 1 + weights + smoothing 0.2`, shape: [5, 4], targets: [0, 3, 1, 1, 2], reduction, ignoreIndex: 1, weight: [0.5, 2, 1, 3], labelSmoothing: 0.2 },
-    { name: `${reduction}, spatial [N, C, L]`, shape: [2, 3, 4], targets: [0, 1, 2, 0, 2, 2, 1, 0], reduction, labelSmoothing: 0.3, weight: [1, 2, 0.5] },
+    {
+      name: `${reduction}, ignoreIndex 1 + weights + smoothing 0.2`,
+      shape: [5, 4],
+      targets: [0, 3, 1, 1, 2],
+      reduction,
+      ignoreIndex: 1,
+      weight: [0.5, 2, 1, 3],
+      labelSmoothing: 0.2,
+    },
+    {
+      name: `${reduction}, spatial [N, C, L]`,
+      shape: [2, 3, 4],
+      targets: [0, 1, 2, 0, 2, 2, 1, 0],
+      reduction,
+      labelSmoothing: 0.3,
+      weight: [1, 2, 0.5],
+    },
   );
 }
 
@@ -114,7 +135,11 @@ describe('crossEntropy', () => {
     const single = F.crossEntropy(row, 2);
     expect(single.shape).toEqual([]);
     // float32 log-softmax of 5 values
-    expectClose(single, refCrossEntropy(row.reshape([1, 5]), { name: '', shape: [1, 5], targets: [2], reduction: 'mean' }), { rtol: 1e-6, atol: 1e-6 });
+    expectClose(
+      single,
+      refCrossEntropy(row.reshape([1, 5]), { name: '', shape: [1, 5], targets: [2], reduction: 'mean' }),
+      { rtol: 1e-6, atol: 1e-6 },
+    );
   });
 
   it('takes class probabilities when the targets have the logits shape (with label smoothing and weights)', () => {
@@ -135,11 +160,21 @@ describe('crossEntropy', () => {
     // float32 log-softmax and products, sums of 4 terms
     expectClose(F.crossEntropy(x, probs, { ...opts, reduction: 'none' }), ref, { rtol: 1e-5, atol: 1e-6 });
     expectClose(F.crossEntropy(x, probs, opts), [ref.reduce((s, v) => s + v, 0) / 3], { rtol: 1e-5, atol: 1e-6 });
-    expectGradcheck((xi, p) => F.crossEntropy(xi!, p!, { labelSmoothing: eps }), [x, probs.detach().requiresGrad_(false)]);
+    expectGradcheck(
+      (xi, p) => F.crossEntropy(xi!, p!, { labelSmoothing: eps }),
+      [x, probs.detach().requiresGrad_(false)],
+    );
   });
 
   it('is stable on logits of 1e4', () => {
-    const x = tensor([[1e4, 0, -1e4], [0, 1e4, 0]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [1e4, 0, -1e4],
+        [0, 1e4, 0],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     const loss = F.crossEntropy(x, [2, 1], { reduction: 'none' });
     // row 0: -logp[2] = 2e4 exactly; row 1: -logp[1] = log(1 + 2e^-1e4) = 0 (exact in float32)
     expectClose(loss, [2e4, 0], { rtol: 0, atol: 0 });
@@ -158,7 +193,11 @@ describe('crossEntropy', () => {
     const targets = [0, 2, 1, 2];
     const m = new nn.CrossEntropyLoss({ weight: tensor([1, 2, 3]), labelSmoothing: 0.1, reduction: 'sum' });
     // exact: the same function with the same options
-    expectClose(m.forward(x, targets), F.crossEntropy(x, targets, { weight: tensor([1, 2, 3]), labelSmoothing: 0.1, reduction: 'sum' }), { rtol: 0, atol: 0 });
+    expectClose(
+      m.forward(x, targets),
+      F.crossEntropy(x, targets, { weight: tensor([1, 2, 3]), labelSmoothing: 0.1, reduction: 'sum' }),
+      { rtol: 0, atol: 0 },
+    );
     expect(Object.keys(m.stateDict())).toEqual(['weight']);
     expect(m.parameters()).toEqual([]);
     expect(Object.keys(new nn.CrossEntropyLoss().stateDict())).toEqual([]);
@@ -173,12 +212,22 @@ describe('crossEntropy', () => {
 
   it('names the argument in its errors', () => {
     const x = randomTensor([3, 4], 10);
-    expect(() => F.crossEntropy(x, [0, 4, 1])).toThrow('crossEntropy: targets must be class indices in [0, 3] (or ignoreIndex -100), got 4 at flat index 1');
+    expect(() => F.crossEntropy(x, [0, 4, 1])).toThrow(
+      'crossEntropy: targets must be class indices in [0, 3] (or ignoreIndex -100), got 4 at flat index 1',
+    );
     expect(() => F.crossEntropy(x, [0, 1.5, 1])).toThrow(/got 1.5 at flat index 1/);
-    expect(() => F.crossEntropy(x, [0, 1])).toThrow('crossEntropy: targets must have shape [3] to match the input, got [2]');
-    expect(() => F.crossEntropy(x, [0, 1, 2], { reduction: 'avg' as Reduction })).toThrow(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got "avg" (string)`);
-    expect(() => F.crossEntropy(x, [0, 1, 2], { labelSmoothing: 1.5 })).toThrow('crossEntropy: labelSmoothing must be in [0, 1], got 1.5');
-    expect(() => F.crossEntropy(x, [0, 1, 2], { weight: tensor([1, 2]) })).toThrow('crossEntropy: weight must be a Tensor of shape [4] (one per class), got [2]');
+    expect(() => F.crossEntropy(x, [0, 1])).toThrow(
+      'crossEntropy: targets must have shape [3] to match the input, got [2]',
+    );
+    expect(() => F.crossEntropy(x, [0, 1, 2], { reduction: 'avg' as Reduction })).toThrow(
+      `crossEntropy: reduction must be 'mean', 'sum' or 'none', got "avg" (string)`,
+    );
+    expect(() => F.crossEntropy(x, [0, 1, 2], { labelSmoothing: 1.5 })).toThrow(
+      'crossEntropy: labelSmoothing must be in [0, 1], got 1.5',
+    );
+    expect(() => F.crossEntropy(x, [0, 1, 2], { weight: tensor([1, 2]) })).toThrow(
+      'crossEntropy: weight must be a Tensor of shape [4] (one per class), got [2]',
+    );
   });
 });
 
@@ -198,7 +247,18 @@ describe('nllLoss', () => {
 
   it('passes gradcheck, 2-D and spatial', () => {
     expectGradcheck((lp) => F.nllLoss(lp!, [1, 0, 2]), [randomTensor([3, 3], 12)]);
-    expectGradcheck((lp) => F.nllLoss(lp!, tensor([[0, 1], [2, 2]]), { reduction: 'none', weight: tensor([1, 2, 3], undefined, { dtype: 'float64' }) }), [randomTensor([2, 3, 2], 13)]);
+    expectGradcheck(
+      (lp) =>
+        F.nllLoss(
+          lp!,
+          tensor([
+            [0, 1],
+            [2, 2],
+          ]),
+          { reduction: 'none', weight: tensor([1, 2, 3], undefined, { dtype: 'float64' }) },
+        ),
+      [randomTensor([2, 3, 2], 13)],
+    );
   });
 });
 
@@ -227,18 +287,27 @@ describe('binaryCrossEntropyWithLogits', () => {
 
   it('equals -[pw y log s(x) + (1 - y) log(1 - s(x))], with posWeight broadcast over the last axis and weight', () => {
     const x = randomTensor([3, 2], 18, { maxAbs: 5 });
-    const y = tensor([[0, 1], [0.3, 0.9], [1, 0]]);
+    const y = tensor([
+      [0, 1],
+      [0.3, 0.9],
+      [1, 0],
+    ]);
     const pw = [2, 0.5];
     const w = [1, 3];
     const ref = Array.from(x.data, (v, i) => refBce(v, y.data[i]!, pw[i % 2], w[i % 2]));
     const opts = { posWeight: tensor(pw), weight: tensor(w) };
     // float32 ops on O(1) values, log1p / exp of float32 inputs
     expectClose(F.binaryCrossEntropyWithLogits(x, y, { ...opts, reduction: 'none' }), ref, { rtol: 1e-5, atol: 1e-6 });
-    expectClose(new nn.BCEWithLogitsLoss(opts).forward(x, y), [ref.reduce((s, v) => s + v, 0) / 6], { rtol: 1e-5, atol: 1e-6 });
+    expectClose(new nn.BCEWithLogitsLoss(opts).forward(x, y), [ref.reduce((s, v) => s + v, 0) / 6], {
+      rtol: 1e-5,
+      atol: 1e-6,
+    });
   });
 
   it('is stable on logits of 1e4 and exact at 0', () => {
-    const loss = F.binaryCrossEntropyWithLogits(tensor([1e4, -1e4, 1e4, 0]), tensor([0, 1, 1, 1]), { reduction: 'none' });
+    const loss = F.binaryCrossEntropyWithLogits(tensor([1e4, -1e4, 1e4, 0]), tensor([0, 1, 1, 1]), {
+      reduction: 'none',
+    });
     // -log(1 - s(1e4)) = 1e4, -log s(-1e4) = 1e4, -log s(1e4) = 0, -log s(0) = log 2
     expectClose(loss, [1e4, 1e4, 0, Math.LN2], { rtol: 1e-7, atol: 1e-7 });
   });
@@ -251,14 +320,20 @@ describe('binaryCrossEntropyWithLogits', () => {
   });
 
   it('names the argument in its errors', () => {
-    expect(() => F.binaryCrossEntropyWithLogits(randomTensor([2, 3], 1), randomTensor([3, 2], 2))).toThrow("binaryCrossEntropyWithLogits: targets must have the logits' shape [2, 3], got [3, 2]");
+    expect(() => F.binaryCrossEntropyWithLogits(randomTensor([2, 3], 1), randomTensor([3, 2], 2))).toThrow(
+      "binaryCrossEntropyWithLogits: targets must have the logits' shape [2, 3], got [3, 2]",
+    );
   });
 });
 
 describe('softplus', () => {
   it('is ln(1 + e^x) without overflow, with gradient sigmoid(x)', () => {
     // ln(1 + e^x) in float64 for moderate x; x and 0 at the extremes
-    expectClose(F.softplus(tensor([-1e4, -3, 0, 3, 1e4])), [0, Math.log1p(Math.exp(-3)), Math.LN2, 3 + Math.log1p(Math.exp(-3)), 1e4], { rtol: 1e-7, atol: 1e-8 });
+    expectClose(
+      F.softplus(tensor([-1e4, -3, 0, 3, 1e4])),
+      [0, Math.log1p(Math.exp(-3)), Math.LN2, 3 + Math.log1p(Math.exp(-3)), 1e4],
+      { rtol: 1e-7, atol: 1e-8 },
+    );
     expectGradcheck((z) => F.softplus(z!), [randomTensor([6], 21, { maxAbs: 4 })]);
   });
 });

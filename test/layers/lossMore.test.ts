@@ -9,17 +9,43 @@ import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from '../autograd/fixtures.js';
 
-interface Run { out: FixtureTensor; upstream: FixtureTensor; dInput: FixtureTensor; dTarget: FixtureTensor }
+interface Run {
+  out: FixtureTensor;
+  upstream: FixtureTensor;
+  dInput: FixtureTensor;
+  dTarget: FixtureTensor;
+}
 const fixture = loadFixture('modules') as {
-  regression: { input: FixtureTensor; target: FixtureTensor; runs: (Run & { fn: 'l1Loss' | 'smoothL1Loss' | 'huberLoss'; opts: Record<string, unknown> })[] };
-  klDiv: { input: FixtureTensor; target: FixtureTensor; targetWithZero: FixtureTensor; logTarget: FixtureTensor; runs: (Run & { reduction: F.KLDivReduction; logTarget: boolean; zeroTargetOut: FixtureTensor | null })[] };
-  bce: { input: FixtureTensor; target: FixtureTensor; weight: FixtureTensor; runs: (Run & { reduction: F.Reduction; weighted: boolean })[] };
+  regression: {
+    input: FixtureTensor;
+    target: FixtureTensor;
+    runs: (Run & { fn: 'l1Loss' | 'smoothL1Loss' | 'huberLoss'; opts: Record<string, unknown> })[];
+  };
+  klDiv: {
+    input: FixtureTensor;
+    target: FixtureTensor;
+    targetWithZero: FixtureTensor;
+    logTarget: FixtureTensor;
+    runs: (Run & { reduction: F.KLDivReduction; logTarget: boolean; zeroTargetOut: FixtureTensor | null })[];
+  };
+  bce: {
+    input: FixtureTensor;
+    target: FixtureTensor;
+    weight: FixtureTensor;
+    runs: (Run & { reduction: F.Reduction; weighted: boolean })[];
+  };
 };
-const f64 = (t: FixtureTensor, requiresGrad = false): Tensor => tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
+const f64 = (t: FixtureTensor, requiresGrad = false): Tensor =>
+  tensor(Float64Array.from(t.data), t.shape, { dtype: 'float64', requiresGrad });
 // float64 on both sides; a few roundings apart (log/exp of different libms, sums in another order)
 const TOL = { rtol: 1e-13, atol: 1e-15 };
 
-function check(run: Run, loss: (input: Tensor, target: Tensor) => Tensor, input: FixtureTensor, target: FixtureTensor): void {
+function check(
+  run: Run,
+  loss: (input: Tensor, target: Tensor) => Tensor,
+  input: FixtureTensor,
+  target: FixtureTensor,
+): void {
   const a = f64(input, true);
   const b = f64(target, true);
   const out = loss(a, b);
@@ -51,7 +77,10 @@ describe('regression losses against torch (float64)', () => {
   it('modules keep their options; HuberLoss(delta) = delta * SmoothL1Loss(beta = delta)', () => {
     const a = f64(input);
     const b = f64(target);
-    expectClose(new nn.L1Loss({ reduction: 'sum' }).forward(a, b), F.l1Loss(a, b, { reduction: 'sum' }), { rtol: 0, atol: 0 });
+    expectClose(new nn.L1Loss({ reduction: 'sum' }).forward(a, b), F.l1Loss(a, b, { reduction: 'sum' }), {
+      rtol: 0,
+      atol: 0,
+    });
     const huber = new nn.HuberLoss({ delta: 0.7 }).forward(a, b);
     expectClose(huber, new nn.SmoothL1Loss({ beta: 0.7 }).forward(a, b).mul(0.7), { rtol: 1e-15, atol: 0 });
   });
@@ -72,7 +101,12 @@ describe('regression losses against torch (float64)', () => {
 describe('klDiv against torch (float64)', () => {
   const k = fixture.klDiv;
   it.each(k.runs.map((r) => [`${r.reduction}${r.logTarget ? ', logTarget' : ''}`, r] as const))('%s', (_, r) => {
-    check(r, (a, b) => new nn.KLDivLoss({ reduction: r.reduction, logTarget: r.logTarget }).forward(a, b), k.input, r.logTarget ? k.logTarget : k.target);
+    check(
+      r,
+      (a, b) => new nn.KLDivLoss({ reduction: r.reduction, logTarget: r.logTarget }).forward(a, b),
+      k.input,
+      r.logTarget ? k.logTarget : k.target,
+    );
     if (r.zeroTargetOut !== null) {
       // a zero target probability contributes 0 (0 log 0 = 0), as torch's xlogy
       expectClose(F.klDiv(f64(k.input), f64(k.targetWithZero), { reduction: 'none' }), r.zeroTargetOut.data, TOL);
@@ -82,7 +116,14 @@ describe('klDiv against torch (float64)', () => {
   it.each([false, true])('passes gradcheck for input and target (logTarget %s)', (logTarget) => {
     const logq = randomTensor([2, 3], 4, { maxAbs: 2 });
     // probabilities must be > 0 for the derivative ln t + 1; log-targets may be anything
-    const t = tensor([[0.2, 0.5, 0.3], [0.7, 0.05, 0.25]], undefined, { requiresGrad: true });
+    const t = tensor(
+      [
+        [0.2, 0.5, 0.3],
+        [0.7, 0.05, 0.25],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     expectGradcheck((a, b) => F.klDiv(a!, b!, { reduction: 'batchmean', logTarget }), [logq, t]);
   });
 
@@ -98,14 +139,31 @@ describe('klDiv against torch (float64)', () => {
 
 describe('binaryCrossEntropy against torch (float64)', () => {
   const c = fixture.bce;
-  it.each(c.runs.map((r) => [`${r.reduction}${r.weighted ? ', weighted' : ''}`, r] as const))('%s (inputs 0 and 1 clamp the logs at -100)', (_, r) => {
-    const weight = r.weighted ? f64(c.weight) : null;
-    check(r, (a, b) => new nn.BCELoss({ weight, reduction: r.reduction }).forward(a, b), c.input, c.target);
-  });
+  it.each(c.runs.map((r) => [`${r.reduction}${r.weighted ? ', weighted' : ''}`, r] as const))(
+    '%s (inputs 0 and 1 clamp the logs at -100)',
+    (_, r) => {
+      const weight = r.weighted ? f64(c.weight) : null;
+      check(r, (a, b) => new nn.BCELoss({ weight, reduction: r.reduction }).forward(a, b), c.input, c.target);
+    },
+  );
 
   it('passes gradcheck inside (0, 1)', () => {
-    const p = tensor([[0.3, 0.8], [0.55, 0.1]], undefined, { requiresGrad: true });
-    const y = tensor([[1, 0.25], [0, 1]], undefined, { requiresGrad: true });
+    const p = tensor(
+      [
+        [0.3, 0.8],
+        [0.55, 0.1],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
+    const y = tensor(
+      [
+        [1, 0.25],
+        [0, 1],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     expectGradcheck((a, b) => F.binaryCrossEntropy(a!, b!, { weight: tensor([2, 0.5]) }), [p, y]);
   });
 

@@ -5,7 +5,7 @@
  * (test/fixtures/module_tree.py).
  */
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, ones, optim, tensor, Tensor, zeros } from '../../src/index.js';
+import { manualSeed, nn, ones, optim, tensor, type Tensor, zeros } from '../../src/index.js';
 import { loadFixture } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 
@@ -183,7 +183,9 @@ describe('nn.Parameter', () => {
   });
 
   it('rejects what is not a Tensor', () => {
-    expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow('Parameter: data must be a Tensor, got [1, 2] (array)');
+    expect(() => nn.Parameter([1, 2] as unknown as Tensor)).toThrow(
+      'Parameter: data must be a Tensor, got [1, 2] (array)',
+    );
     expect(() => nn.Parameter(zeros([1]), 1 as unknown as boolean)).toThrow(
       'Parameter: requiresGrad must be true or false, got 1',
     );

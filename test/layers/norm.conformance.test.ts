@@ -1,6 +1,7 @@
 /**
  * External reference data: every ONNX node test and PyTorch-converted test in
- * test/fixtures/conformance (a committed copy; see its NOTICE.md) passes through the public API, both the functional form and the module
+ * test/fixtures/conformance (a committed copy; see its NOTICE.md) passes through the public API,
+ * both the functional form and the module
  * with loaded state. Tolerance: rtol 1e-5 + atol 1e-6, as the conformance README prescribes
  * (the stored outputs were computed partly in float32; a pure relative bound fails near zero).
  *
@@ -51,13 +52,21 @@ function channelVarianceBiased(x: Tensor): { v: Float64Array; n: number } {
   return { v, n };
 }
 
-function batchNormModule(rank: number, channels: number, opts: { eps: number; momentum: number }): nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d {
+function batchNormModule(
+  rank: number,
+  channels: number,
+  opts: { eps: number; momentum: number },
+): nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d {
   if (rank === 2 || rank === 3) return new nn.BatchNorm1d(channels, opts);
   if (rank === 4) return new nn.BatchNorm2d(channels, opts);
   return new nn.BatchNorm3d(channels, opts);
 }
 
-function instanceNormModule(rank: number, channels: number, eps: number): nn.InstanceNorm1d | nn.InstanceNorm2d | nn.InstanceNorm3d {
+function instanceNormModule(
+  rank: number,
+  channels: number,
+  eps: number,
+): nn.InstanceNorm1d | nn.InstanceNorm2d | nn.InstanceNorm3d {
   const opts = { eps, affine: true };
   if (rank === 3) return new nn.InstanceNorm1d(channels, opts);
   if (rank === 4) return new nn.InstanceNorm2d(channels, opts);
@@ -65,12 +74,24 @@ function instanceNormModule(rank: number, channels: number, eps: number): nn.Ins
 }
 
 function checkBatchNorm(c: ConformanceCase): void {
-  const [x, scale, b, mean, variance] = [0, 1, 2, 3, 4].map((i) => input(c, i)) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+  const [x, scale, b, mean, variance] = [0, 1, 2, 3, 4].map((i) => input(c, i)) as [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
   const eps = attr(c, 'epsilon');
   const training = (c.attributes.training_mode ?? 0) === 1;
   const momentum = 1 - (attr(c, 'momentum') ?? 0.9); // ONNX weights the old value; torch the new one
   const channels = x.shape[1]!;
-  const sd = { weight: scale, bias: b, running_mean: mean.clone(), running_var: variance.clone(), num_batches_tracked: tensor(0, []) };
+  const sd = {
+    weight: scale,
+    bias: b,
+    running_mean: mean.clone(),
+    running_var: variance.clone(),
+    num_batches_tracked: tensor(0, []),
+  };
 
   // Functional form.
   const runMean = mean.clone();
@@ -89,7 +110,10 @@ function checkBatchNorm(c: ConformanceCase): void {
     const { v, n } = channelVarianceBiased(x);
     const onnxVar = output(c, 2).data;
     const torchVar = onnxVar.map((ov, ch) => ov + (momentum * v[ch]!) / (n - 1)); // unbiased blend
-    for (const [label, rm, rv] of [['functional', runMean, runVar], ['module', m.runningMean!, m.runningVar!]] as const) {
+    for (const [label, rm, rv] of [
+      ['functional', runMean, runVar],
+      ['module', m.runningMean!, m.runningVar!],
+    ] as const) {
       expectClose(rm, expectedMean, TOL, `${c.file} ${label} running_mean`);
       expectClose(rv, torchVar, TOL, `${c.file} ${label} running_var (torch convention)`);
     }
@@ -147,7 +171,9 @@ function checkRmsNorm(c: ConformanceCase): void {
   const eps = attr(c, 'epsilon'); // always explicit: ONNX's default 1e-5 differs from torch's
   const shape = normalizedShape(x, attr(c, 'axis'));
   // The scale is broadcastable to normalizedShape; expand it to exactly that shape.
-  const weight = scale.reshape([...Array(Math.max(0, shape.length - scale.ndim)).fill(1), ...scale.shape]).expand(shape);
+  const weight = scale
+    .reshape([...Array(Math.max(0, shape.length - scale.ndim)).fill(1), ...scale.shape])
+    .expand(shape);
   const y = F.rmsNorm(x, shape, { weight, eps });
   expectClose(y, t(output(c, 0)), TOL, `${c.file} functional Y`);
   const m = new nn.RMSNorm(shape, { eps });

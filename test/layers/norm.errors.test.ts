@@ -18,11 +18,27 @@ const x3 = (shape: number[]): Tensor => new Tensor(normalData(shape, new Generat
 describe('normalization errors', () => {
   it('BatchNorm training with one value per channel (torch: "Expected more than 1 value per channel when training")', () => {
     expectErrors([
-      ['BatchNorm1d [1, 4]', () => new nn.BatchNorm1d(4).forward(x3([1, 4])), 'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]'],
-      ['BatchNorm2d [1, 3, 1, 1]', () => new nn.BatchNorm2d(3).forward(x3([1, 3, 1, 1])), 'batchNorm: expected more than 1 value per channel when training, got input size [1, 3, 1, 1]'],
+      [
+        'BatchNorm1d [1, 4]',
+        () => new nn.BatchNorm1d(4).forward(x3([1, 4])),
+        'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]',
+      ],
+      [
+        'BatchNorm2d [1, 3, 1, 1]',
+        () => new nn.BatchNorm2d(3).forward(x3([1, 3, 1, 1])),
+        'batchNorm: expected more than 1 value per channel when training, got input size [1, 3, 1, 1]',
+      ],
       // Without running statistics, eval mode uses batch statistics too.
-      ['BatchNorm1d untracked eval [1, 4]', () => new nn.BatchNorm1d(4, { trackRunningStats: false }).eval().forward(x3([1, 4])), 'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]'],
-      ['functional', () => F.batchNorm(x3([1, 4]), null, null, { training: true }), 'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]'],
+      [
+        'BatchNorm1d untracked eval [1, 4]',
+        () => new nn.BatchNorm1d(4, { trackRunningStats: false }).eval().forward(x3([1, 4])),
+        'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]',
+      ],
+      [
+        'functional',
+        () => F.batchNorm(x3([1, 4]), null, null, { training: true }),
+        'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]',
+      ],
     ]);
     // One value per channel is fine in eval mode with running statistics.
     expect(new nn.BatchNorm1d(4).eval().forward(x3([1, 4])).shape).toEqual([1, 4]);
@@ -30,56 +46,166 @@ describe('normalization errors', () => {
 
   it('InstanceNorm with one spatial element (torch: "Expected more than 1 spatial element when training")', () => {
     expectErrors([
-      ['InstanceNorm1d [2, 3, 1]', () => new nn.InstanceNorm1d(3).forward(x3([2, 3, 1])), 'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]'],
-      ['InstanceNorm2d [2, 3, 1, 1]', () => new nn.InstanceNorm2d(3).forward(x3([2, 3, 1, 1])), 'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1, 1]'],
-      ['functional', () => F.instanceNorm(x3([2, 3, 1])), 'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]'],
+      [
+        'InstanceNorm1d [2, 3, 1]',
+        () => new nn.InstanceNorm1d(3).forward(x3([2, 3, 1])),
+        'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]',
+      ],
+      [
+        'InstanceNorm2d [2, 3, 1, 1]',
+        () => new nn.InstanceNorm2d(3).forward(x3([2, 3, 1, 1])),
+        'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1, 1]',
+      ],
+      [
+        'functional',
+        () => F.instanceNorm(x3([2, 3, 1])),
+        'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]',
+      ],
     ]);
     // Eval mode with tracked running statistics does not need instance statistics.
-    expect(new nn.InstanceNorm1d(3, { trackRunningStats: true }).eval().forward(x3([2, 3, 1])).shape).toEqual([2, 3, 1]);
+    expect(new nn.InstanceNorm1d(3, { trackRunningStats: true }).eval().forward(x3([2, 3, 1])).shape).toEqual([
+      2, 3, 1,
+    ]);
   });
 
   it('GroupNorm numChannels not divisible by numGroups', () => {
     expectErrors([
       ['constructor', () => new nn.GroupNorm(4, 6), 'GroupNorm: numChannels (6) must be divisible by numGroups (4)'],
-      ['functional', () => F.groupNorm(x3([2, 6, 3]), 4), 'groupNorm: numChannels (6) must be divisible by numGroups (4)'],
+      [
+        'functional',
+        () => F.groupNorm(x3([2, 6, 3]), 4),
+        'groupNorm: numChannels (6) must be divisible by numGroups (4)',
+      ],
     ]);
   });
 
   it('wrong input rank, for each layer', () => {
     expectErrors([
-      ['BatchNorm1d 4D', () => new nn.BatchNorm1d(3).forward(x3([2, 3, 2, 2])), 'BatchNorm1d: expected 2D or 3D input (N, C) or (N, C, L), got 4D input of shape [2, 3, 2, 2]'],
-      ['BatchNorm2d 3D', () => new nn.BatchNorm2d(3).forward(x3([2, 3, 4])), 'BatchNorm2d: expected 4D input (N, C, H, W), got 3D input of shape [2, 3, 4]'],
-      ['BatchNorm3d 4D', () => new nn.BatchNorm3d(3).forward(x3([2, 3, 2, 2])), 'BatchNorm3d: expected 5D input (N, C, D, H, W), got 4D input of shape [2, 3, 2, 2]'],
-      ['InstanceNorm1d 4D', () => new nn.InstanceNorm1d(3).forward(x3([2, 3, 2, 2])), 'InstanceNorm1d: expected 2D or 3D input (N, C, L) or (C, L), got 4D input of shape [2, 3, 2, 2]'],
-      ['InstanceNorm2d 2D', () => new nn.InstanceNorm2d(3).forward(x3([3, 4])), 'InstanceNorm2d: expected 3D or 4D input (N, C, H, W) or (C, H, W), got 2D input of shape [3, 4]'],
-      ['InstanceNorm3d 3D', () => new nn.InstanceNorm3d(3).forward(x3([3, 4, 4])), 'InstanceNorm3d: expected 4D or 5D input (N, C, D, H, W) or (C, D, H, W), got 3D input of shape [3, 4, 4]'],
-      ['GroupNorm 1D', () => new nn.GroupNorm(2, 4).forward(x3([4])), 'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [4]'],
-      ['LayerNorm rank < normalizedShape', () => new nn.LayerNorm([3, 4]).forward(x3([4])), 'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]'],
-      ['RMSNorm rank < normalizedShape', () => new nn.RMSNorm([3, 4]).forward(x3([4])), 'rmsNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]'],
-      ['functional batchNorm 1D', () => F.batchNorm(x3([4]), null, null, { training: true }), 'batchNorm: expected input of shape (N, C, *) with at least 2 dimensions, got [4]'],
-      ['functional instanceNorm 2D', () => F.instanceNorm(x3([2, 3])), 'instanceNorm: expected input of shape (N, C, *) with at least one spatial dimension, got [2, 3]'],
-      ['functional groupNorm 1D', () => F.groupNorm(x3([4]), 2), 'groupNorm: expected input of shape (N, C, *) with at least 2 dimensions, got [4]'],
+      [
+        'BatchNorm1d 4D',
+        () => new nn.BatchNorm1d(3).forward(x3([2, 3, 2, 2])),
+        'BatchNorm1d: expected 2D or 3D input (N, C) or (N, C, L), got 4D input of shape [2, 3, 2, 2]',
+      ],
+      [
+        'BatchNorm2d 3D',
+        () => new nn.BatchNorm2d(3).forward(x3([2, 3, 4])),
+        'BatchNorm2d: expected 4D input (N, C, H, W), got 3D input of shape [2, 3, 4]',
+      ],
+      [
+        'BatchNorm3d 4D',
+        () => new nn.BatchNorm3d(3).forward(x3([2, 3, 2, 2])),
+        'BatchNorm3d: expected 5D input (N, C, D, H, W), got 4D input of shape [2, 3, 2, 2]',
+      ],
+      [
+        'InstanceNorm1d 4D',
+        () => new nn.InstanceNorm1d(3).forward(x3([2, 3, 2, 2])),
+        'InstanceNorm1d: expected 2D or 3D input (N, C, L) or (C, L), got 4D input of shape [2, 3, 2, 2]',
+      ],
+      [
+        'InstanceNorm2d 2D',
+        () => new nn.InstanceNorm2d(3).forward(x3([3, 4])),
+        'InstanceNorm2d: expected 3D or 4D input (N, C, H, W) or (C, H, W), got 2D input of shape [3, 4]',
+      ],
+      [
+        'InstanceNorm3d 3D',
+        () => new nn.InstanceNorm3d(3).forward(x3([3, 4, 4])),
+        'InstanceNorm3d: expected 4D or 5D input (N, C, D, H, W) or (C, D, H, W), got 3D input of shape [3, 4, 4]',
+      ],
+      [
+        'GroupNorm 1D',
+        () => new nn.GroupNorm(2, 4).forward(x3([4])),
+        'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [4]',
+      ],
+      [
+        'LayerNorm rank < normalizedShape',
+        () => new nn.LayerNorm([3, 4]).forward(x3([4])),
+        'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
+      ],
+      [
+        'RMSNorm rank < normalizedShape',
+        () => new nn.RMSNorm([3, 4]).forward(x3([4])),
+        'rmsNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
+      ],
+      [
+        'functional batchNorm 1D',
+        () => F.batchNorm(x3([4]), null, null, { training: true }),
+        'batchNorm: expected input of shape (N, C, *) with at least 2 dimensions, got [4]',
+      ],
+      [
+        'functional instanceNorm 2D',
+        () => F.instanceNorm(x3([2, 3])),
+        'instanceNorm: expected input of shape (N, C, *) with at least one spatial dimension, got [2, 3]',
+      ],
+      [
+        'functional groupNorm 1D',
+        () => F.groupNorm(x3([4]), 2),
+        'groupNorm: expected input of shape (N, C, *) with at least 2 dimensions, got [4]',
+      ],
     ]);
   });
 
   it('wrong channel count', () => {
     expectErrors([
-      ['BatchNorm2d', () => new nn.BatchNorm2d(3).forward(x3([2, 4, 2, 2])), 'BatchNorm2d: expected input with 3 channels (numFeatures) at dimension 1, got 4 (input shape [2, 4, 2, 2])'],
-      ['BatchNorm1d (N, C)', () => new nn.BatchNorm1d(3).forward(x3([5, 2])), 'BatchNorm1d: expected input with 3 channels (numFeatures) at dimension 1, got 2 (input shape [5, 2])'],
-      ['InstanceNorm1d unbatched', () => new nn.InstanceNorm1d(3, { affine: true }).forward(x3([4, 5])), 'InstanceNorm1d: expected input with 3 channels (numFeatures) at dimension 0, got 4 (input shape [4, 5])'],
-      ['GroupNorm', () => new nn.GroupNorm(2, 4).forward(x3([2, 6, 3])), 'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [2, 6, 3]'],
-      ['functional batchNorm runningMean', () => F.batchNorm(x3([2, 4]), zeros([3]), ones([4])), 'batchNorm: runningMean must have 4 elements (one per channel), got shape [3]'],
-      ['functional batchNorm runningVar', () => F.batchNorm(x3([2, 4]), zeros([4]), ones([5])), 'batchNorm: runningVar must have 4 elements (one per channel), got shape [5]'],
-      ['functional instanceNorm runningMean', () => F.instanceNorm(x3([2, 4, 3]), { runningMean: zeros([3]), runningVar: ones([4]) }), 'instanceNorm: runningMean must have 4 elements (one per channel), got shape [3]'],
+      [
+        'BatchNorm2d',
+        () => new nn.BatchNorm2d(3).forward(x3([2, 4, 2, 2])),
+        'BatchNorm2d: expected input with 3 channels (numFeatures) at dimension 1, got 4 (input shape [2, 4, 2, 2])',
+      ],
+      [
+        'BatchNorm1d (N, C)',
+        () => new nn.BatchNorm1d(3).forward(x3([5, 2])),
+        'BatchNorm1d: expected input with 3 channels (numFeatures) at dimension 1, got 2 (input shape [5, 2])',
+      ],
+      [
+        'InstanceNorm1d unbatched',
+        () => new nn.InstanceNorm1d(3, { affine: true }).forward(x3([4, 5])),
+        'InstanceNorm1d: expected input with 3 channels (numFeatures) at dimension 0, got 4 (input shape [4, 5])',
+      ],
+      [
+        'GroupNorm',
+        () => new nn.GroupNorm(2, 4).forward(x3([2, 6, 3])),
+        'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [2, 6, 3]',
+      ],
+      [
+        'functional batchNorm runningMean',
+        () => F.batchNorm(x3([2, 4]), zeros([3]), ones([4])),
+        'batchNorm: runningMean must have 4 elements (one per channel), got shape [3]',
+      ],
+      [
+        'functional batchNorm runningVar',
+        () => F.batchNorm(x3([2, 4]), zeros([4]), ones([5])),
+        'batchNorm: runningVar must have 4 elements (one per channel), got shape [5]',
+      ],
+      [
+        'functional instanceNorm runningMean',
+        () => F.instanceNorm(x3([2, 4, 3]), { runningMean: zeros([3]), runningVar: ones([4]) }),
+        'instanceNorm: runningMean must have 4 elements (one per channel), got shape [3]',
+      ],
     ]);
   });
 
   it('LayerNorm / RMSNorm normalizedShape not matching the trailing dims', () => {
     expectErrors([
-      ['LayerNorm', () => new nn.LayerNorm([3, 4]).forward(x3([2, 4, 3])), 'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [2, 4, 3]'],
-      ['RMSNorm', () => new nn.RMSNorm(5).forward(x3([2, 4])), 'rmsNorm: expected input with trailing dimensions [5] (normalizedShape), got input shape [2, 4]'],
-      ['functional layerNorm', () => F.layerNorm(x3([2, 4]), [2, 4, 1]), 'layerNorm: expected input with trailing dimensions [2, 4, 1] (normalizedShape), got input shape [2, 4]'],
-      ['functional rmsNorm', () => F.rmsNorm(x3([2, 3, 4]), [2, 4]), 'rmsNorm: expected input with trailing dimensions [2, 4] (normalizedShape), got input shape [2, 3, 4]'],
+      [
+        'LayerNorm',
+        () => new nn.LayerNorm([3, 4]).forward(x3([2, 4, 3])),
+        'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [2, 4, 3]',
+      ],
+      [
+        'RMSNorm',
+        () => new nn.RMSNorm(5).forward(x3([2, 4])),
+        'rmsNorm: expected input with trailing dimensions [5] (normalizedShape), got input shape [2, 4]',
+      ],
+      [
+        'functional layerNorm',
+        () => F.layerNorm(x3([2, 4]), [2, 4, 1]),
+        'layerNorm: expected input with trailing dimensions [2, 4, 1] (normalizedShape), got input shape [2, 4]',
+      ],
+      [
+        'functional rmsNorm',
+        () => F.rmsNorm(x3([2, 3, 4]), [2, 4]),
+        'rmsNorm: expected input with trailing dimensions [2, 4] (normalizedShape), got input shape [2, 3, 4]',
+      ],
     ]);
   });
 
@@ -87,13 +213,28 @@ describe('normalization errors', () => {
     const bad = { eps: -1 };
     const x = x3([2, 4, 3]);
     expectErrors([
-      ...([nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d] as const).map(
-        (Class): [string, Thrower, string] => [Class.name, () => new Class(4, bad), `${Class.name}: eps must be a finite number >= 0, got -1`],
-      ),
+      ...(
+        [
+          nn.BatchNorm1d,
+          nn.BatchNorm2d,
+          nn.BatchNorm3d,
+          nn.InstanceNorm1d,
+          nn.InstanceNorm2d,
+          nn.InstanceNorm3d,
+        ] as const
+      ).map((Class): [string, Thrower, string] => [
+        Class.name,
+        () => new Class(4, bad),
+        `${Class.name}: eps must be a finite number >= 0, got -1`,
+      ]),
       ['GroupNorm', () => new nn.GroupNorm(2, 4, bad), 'GroupNorm: eps must be a finite number >= 0, got -1'],
       ['LayerNorm', () => new nn.LayerNorm(3, bad), 'LayerNorm: eps must be a finite number >= 0, got -1'],
       ['RMSNorm', () => new nn.RMSNorm(3, bad), 'RMSNorm: eps must be a finite number >= 0, got -1'],
-      ['batchNorm', () => F.batchNorm(x, null, null, { training: true, ...bad }), 'batchNorm: eps must be a finite number >= 0, got -1'],
+      [
+        'batchNorm',
+        () => F.batchNorm(x, null, null, { training: true, ...bad }),
+        'batchNorm: eps must be a finite number >= 0, got -1',
+      ],
       ['instanceNorm', () => F.instanceNorm(x, bad), 'instanceNorm: eps must be a finite number >= 0, got -1'],
       ['groupNorm', () => F.groupNorm(x, 2, bad), 'groupNorm: eps must be a finite number >= 0, got -1'],
       ['layerNorm', () => F.layerNorm(x, [3], bad), 'layerNorm: eps must be a finite number >= 0, got -1'],
@@ -103,39 +244,115 @@ describe('normalization errors', () => {
 
   it('non-integer or non-positive sizes in the constructors', () => {
     expectErrors([
-      ['BatchNorm1d 2.5', () => new nn.BatchNorm1d(2.5), 'BatchNorm1d: numFeatures must be a positive integer, got 2.5'],
+      [
+        'BatchNorm1d 2.5',
+        () => new nn.BatchNorm1d(2.5),
+        'BatchNorm1d: numFeatures must be a positive integer, got 2.5',
+      ],
       ['BatchNorm2d 0', () => new nn.BatchNorm2d(0), 'BatchNorm2d: numFeatures must be a positive integer, got 0'],
-      ['InstanceNorm2d 1.5', () => new nn.InstanceNorm2d(1.5), 'InstanceNorm2d: numFeatures must be a positive integer, got 1.5'],
-      ['GroupNorm numChannels 4.5', () => new nn.GroupNorm(2, 4.5), 'GroupNorm: numChannels must be a positive integer, got 4.5'],
-      ['GroupNorm numGroups 1.5', () => new nn.GroupNorm(1.5, 3), 'GroupNorm: numGroups must be a positive integer, got 1.5'],
-      ['LayerNorm 2.5', () => new nn.LayerNorm(2.5), 'LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got 2.5'],
-      ['RMSNorm []', () => new nn.RMSNorm([]), 'RMSNorm: normalizedShape must be a positive integer or a non-empty array of them, got []'],
-      ['BatchNorm momentum 2', () => new nn.BatchNorm1d(3, { momentum: 2 }), 'BatchNorm1d: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got 2'],
+      [
+        'InstanceNorm2d 1.5',
+        () => new nn.InstanceNorm2d(1.5),
+        'InstanceNorm2d: numFeatures must be a positive integer, got 1.5',
+      ],
+      [
+        'GroupNorm numChannels 4.5',
+        () => new nn.GroupNorm(2, 4.5),
+        'GroupNorm: numChannels must be a positive integer, got 4.5',
+      ],
+      [
+        'GroupNorm numGroups 1.5',
+        () => new nn.GroupNorm(1.5, 3),
+        'GroupNorm: numGroups must be a positive integer, got 1.5',
+      ],
+      [
+        'LayerNorm 2.5',
+        () => new nn.LayerNorm(2.5),
+        'LayerNorm: normalizedShape must be a positive integer or a non-empty array of them, got 2.5',
+      ],
+      [
+        'RMSNorm []',
+        () => new nn.RMSNorm([]),
+        'RMSNorm: normalizedShape must be a positive integer or a non-empty array of them, got []',
+      ],
+      [
+        'BatchNorm momentum 2',
+        () => new nn.BatchNorm1d(3, { momentum: 2 }),
+        'BatchNorm1d: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got 2',
+      ],
     ]);
   });
 
   it('weight or bias of the wrong size in the functional forms', () => {
     const x = x3([2, 4, 3]);
     expectErrors([
-      ['batchNorm weight', () => F.batchNorm(x, null, null, { training: true, weight: ones([3]) }), 'batchNorm: weight must have 4 elements (shape [4]), got shape [3]'],
-      ['batchNorm bias', () => F.batchNorm(x, null, null, { training: true, bias: zeros([5]) }), 'batchNorm: bias must have 4 elements (shape [4]), got shape [5]'],
-      ['instanceNorm weight', () => F.instanceNorm(x, { weight: ones([3]) }), 'instanceNorm: weight must have shape [4] (one per channel), got shape [3]'],
-      ['groupNorm weight', () => F.groupNorm(x, 2, { weight: ones([3]) }), 'groupNorm: weight must have shape [4] (one per channel), got shape [3]'],
-      ['groupNorm bias', () => F.groupNorm(x, 2, { bias: zeros([2, 2]) }), 'groupNorm: bias must have shape [4] (one per channel), got shape [2, 2]'],
-      ['layerNorm weight', () => F.layerNorm(x, [4, 3], { weight: ones([3]) }), 'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3]'],
+      [
+        'batchNorm weight',
+        () => F.batchNorm(x, null, null, { training: true, weight: ones([3]) }),
+        'batchNorm: weight must have 4 elements (shape [4]), got shape [3]',
+      ],
+      [
+        'batchNorm bias',
+        () => F.batchNorm(x, null, null, { training: true, bias: zeros([5]) }),
+        'batchNorm: bias must have 4 elements (shape [4]), got shape [5]',
+      ],
+      [
+        'instanceNorm weight',
+        () => F.instanceNorm(x, { weight: ones([3]) }),
+        'instanceNorm: weight must have shape [4] (one per channel), got shape [3]',
+      ],
+      [
+        'groupNorm weight',
+        () => F.groupNorm(x, 2, { weight: ones([3]) }),
+        'groupNorm: weight must have shape [4] (one per channel), got shape [3]',
+      ],
+      [
+        'groupNorm bias',
+        () => F.groupNorm(x, 2, { bias: zeros([2, 2]) }),
+        'groupNorm: bias must have shape [4] (one per channel), got shape [2, 2]',
+      ],
+      [
+        'layerNorm weight',
+        () => F.layerNorm(x, [4, 3], { weight: ones([3]) }),
+        'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3]',
+      ],
       // Same number of elements, wrong shape: torch rejects it too
       // ("Expected weight to be of same shape as normalized_shape").
-      ['layerNorm weight transposed', () => F.layerNorm(x, [4, 3], { weight: ones([3, 4]) }), 'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3, 4]'],
-      ['layerNorm bias', () => F.layerNorm(x, [3], { bias: zeros([4]) }), 'layerNorm: bias must have shape [3] (normalizedShape), got shape [4]'],
-      ['rmsNorm weight', () => F.rmsNorm(x, [4, 3], { weight: ones([12]) }), 'rmsNorm: weight must have shape [4, 3] (normalizedShape), got shape [12]'],
+      [
+        'layerNorm weight transposed',
+        () => F.layerNorm(x, [4, 3], { weight: ones([3, 4]) }),
+        'layerNorm: weight must have shape [4, 3] (normalizedShape), got shape [3, 4]',
+      ],
+      [
+        'layerNorm bias',
+        () => F.layerNorm(x, [3], { bias: zeros([4]) }),
+        'layerNorm: bias must have shape [3] (normalizedShape), got shape [4]',
+      ],
+      [
+        'rmsNorm weight',
+        () => F.rmsNorm(x, [4, 3], { weight: ones([12]) }),
+        'rmsNorm: weight must have shape [4, 3] (normalizedShape), got shape [12]',
+      ],
     ]);
   });
 
   it('functional eval without running statistics', () => {
     expectErrors([
-      ['batchNorm both null', () => F.batchNorm(x3([2, 4]), null, null), 'batchNorm: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got runningMean = null'],
-      ['batchNorm runningVar null', () => F.batchNorm(x3([2, 4]), zeros([4]), null), 'batchNorm: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got runningVar = null'],
-      ['instanceNorm useInputStats false', () => F.instanceNorm(x3([2, 4, 3]), { useInputStats: false }), 'instanceNorm: runningMean and runningVar must be given when useInputStats is false'],
+      [
+        'batchNorm both null',
+        () => F.batchNorm(x3([2, 4]), null, null),
+        'batchNorm: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got runningMean = null',
+      ],
+      [
+        'batchNorm runningVar null',
+        () => F.batchNorm(x3([2, 4]), zeros([4]), null),
+        'batchNorm: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got runningVar = null',
+      ],
+      [
+        'instanceNorm useInputStats false',
+        () => F.instanceNorm(x3([2, 4, 3]), { useInputStats: false }),
+        'instanceNorm: runningMean and runningVar must be given when useInputStats is false',
+      ],
     ]);
   });
 });
@@ -149,7 +366,9 @@ describe('forward and backward never mutate their inputs', () => {
     const x = new Tensor(normalData(g.shape, gen), g.shape, true);
     const dy = new Tensor(normalData(g.shape, gen), g.shape);
     // In training the running statistics are meant to change; in eval nothing may.
-    const watched = [x, dy, inst.weight, inst.bias, ...(c.mode === 'eval' ? inst.module.buffers() : [])].filter((t): t is Tensor => t !== null);
+    const watched = [x, dy, inst.weight, inst.bias, ...(c.mode === 'eval' ? inst.module.buffers() : [])].filter(
+      (t): t is Tensor => t !== null,
+    );
     const before = watched.map((t) => Float32Array.from(t.data));
     inst.module.forward(x).backward(dy);
     inst.functional(x, inst.weight, inst.bias).backward(dy);
@@ -167,7 +386,10 @@ describe('forward and backward never mutate their inputs', () => {
 
 describe('empty batch (N = 0)', () => {
   it('passes through BatchNorm in training without touching the running statistics (torch behaviour)', () => {
-    for (const [bn, shape] of [[new nn.BatchNorm2d(3), [0, 3, 2, 2]], [new nn.BatchNorm1d(3, { momentum: null }), [0, 3]]] as const) {
+    for (const [bn, shape] of [
+      [new nn.BatchNorm2d(3), [0, 3, 2, 2]],
+      [new nn.BatchNorm1d(3, { momentum: null }), [0, 3]],
+    ] as const) {
       const x = zeros([...shape], { requiresGrad: true });
       const y = bn.forward(x);
       expect(y.shape).toEqual(shape);
@@ -201,9 +423,16 @@ describe('empty batch (N = 0)', () => {
 
 describe('functional instanceNorm checks its affine shapes', () => {
   it('rejects a weight with one element per channel but the wrong shape', () => {
-    const x = new Tensor(new Float32Array(40).map((_, i) => Math.sin(i)), [2, 4, 5]);
-    expect(() => F.instanceNorm(x, { weight: ones([2, 2]) })).toThrow('instanceNorm: weight must have shape [4] (one per channel), got shape [2, 2]');
-    expect(() => F.instanceNorm(x, { bias: zeros([4, 1]) })).toThrow('instanceNorm: bias must have shape [4] (one per channel), got shape [4, 1]');
+    const x = new Tensor(
+      new Float32Array(40).map((_, i) => Math.sin(i)),
+      [2, 4, 5],
+    );
+    expect(() => F.instanceNorm(x, { weight: ones([2, 2]) })).toThrow(
+      'instanceNorm: weight must have shape [4] (one per channel), got shape [2, 2]',
+    );
+    expect(() => F.instanceNorm(x, { bias: zeros([4, 1]) })).toThrow(
+      'instanceNorm: bias must have shape [4] (one per channel), got shape [4, 1]',
+    );
   });
 
   it('names the missing running statistic when useInputStats is false', () => {

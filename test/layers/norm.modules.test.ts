@@ -10,7 +10,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator, gradcheck, Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
-import { FLOAT32_TOL, leaf64, NORM_CASES, normalData, randomizeState, type Geometry, type Instance, type NormCase } from './norm.reference.js';
+import {
+  FLOAT32_TOL,
+  leaf64,
+  NORM_CASES,
+  normalData,
+  randomizeState,
+  type Geometry,
+  type Instance,
+  type NormCase,
+} from './norm.reference.js';
 
 /** Random draws per configuration and mode (x 78 cases); shapes are small, so this stays fast. */
 const PROPERTY_RUNS = 100;

@@ -104,20 +104,34 @@ describe.each(HARD_CASES.map((c) => [c.name, c] as const))('%s on hard data (tra
     const bias = m.bias ?? null;
     for (const p of m.parameters()) p.data.forEach((_v, i, a) => (a[i] = 0.5 + 2 * gen.uniform()));
     const x = new Tensor(hardData(c.shape, d.mean, d.std, gen), c.shape, true);
-    const dy = new Tensor(Float32Array.from({ length: x.size }, () => gen.normal()), c.shape);
+    const dy = new Tensor(
+      Float32Array.from({ length: x.size }, () => gen.normal()),
+      c.shape,
+    );
 
     const y = m.forward(x);
     y.backward(dy);
     const { view, ...axes } = c.ref;
-    const expected = normalize64(x.data, view ?? c.shape, { ...axes, weight: m.weight?.data ?? null, bias: bias?.data ?? null });
+    const expected = normalize64(x.data, view ?? c.shape, {
+      ...axes,
+      weight: m.weight?.data ?? null,
+      bias: bias?.data ?? null,
+    });
     expect(y.data.some(Number.isNaN)).toBe(false);
     expectClose(y, expected, { rtol: 0, atol: OUTPUT_ATOL }, 'y');
 
     const [x64, w64, b64] = [x, m.weight, bias].map(leaf64);
     c.composite(x64!, w64, b64).backward(new Tensor(Float64Array.from(dy.data), dy.shape));
-    for (const [label, fused, reference] of [['x', x, x64], ['weight', m.weight, w64], ['bias', bias, b64]] as const) {
+    for (const [label, fused, reference] of [
+      ['x', x, x64],
+      ['weight', m.weight, w64],
+      ['bias', bias, b64],
+    ] as const) {
       if (fused === null) continue;
-      expect(fused.grad!.data.some((v) => !Number.isFinite(v)), `${label}.grad finite`).toBe(false);
+      expect(
+        fused.grad!.data.some((v) => !Number.isFinite(v)),
+        `${label}.grad finite`,
+      ).toBe(false);
       expectClose(fused.grad!, reference!.grad!, GRAD_TOL, `${label}.grad`);
     }
   });
@@ -134,7 +148,12 @@ describe('running statistics on hard data', () => {
     const runVar = m.variance.map((v) => 0.9 + (0.1 * v * m.count) / (m.count - 1));
     // Values near 1 stored as float32: rounding is 6e-8; a variance with 1e-4 relative error fails.
     expectClose(bn.runningVar!, runVar, { rtol: 1e-6, atol: 0 }, 'running_var');
-    expectClose(bn.runningMean!, m.mean.map((v) => 0.1 * v), { rtol: 1e-6, atol: 0 }, 'running_mean'); // float32 storage of 1e5
+    expectClose(
+      bn.runningMean!,
+      m.mean.map((v) => 0.1 * v),
+      { rtol: 1e-6, atol: 0 },
+      'running_mean',
+    ); // float32 storage of 1e5
   });
 });
 

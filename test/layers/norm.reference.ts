@@ -73,7 +73,10 @@ function affine(y: Tensor, opts: AffineOptions, view: number[]): Tensor {
 }
 
 /** BatchNorm on (N, C, *): batch statistics over {N, *}, or the given running statistics. */
-export function compositeBatchNorm(x: Tensor, opts: AffineOptions & { runningMean?: Tensor; runningVar?: Tensor }): Tensor {
+export function compositeBatchNorm(
+  x: Tensor,
+  opts: AffineOptions & { runningMean?: Tensor; runningVar?: Tensor },
+): Tensor {
   const y =
     opts.runningMean && opts.runningVar
       ? standardizeWith(x, opts.runningMean, opts.runningVar, opts.eps)
@@ -82,7 +85,10 @@ export function compositeBatchNorm(x: Tensor, opts: AffineOptions & { runningMea
 }
 
 /** InstanceNorm on (N, C, *): statistics per (n, c) over {*}, or the given running statistics. */
-export function compositeInstanceNorm(x: Tensor, opts: AffineOptions & { runningMean?: Tensor; runningVar?: Tensor }): Tensor {
+export function compositeInstanceNorm(
+  x: Tensor,
+  opts: AffineOptions & { runningMean?: Tensor; runningVar?: Tensor },
+): Tensor {
   const y =
     opts.runningMean && opts.runningVar
       ? standardizeWith(x, opts.runningMean, opts.runningVar, opts.eps)
@@ -103,7 +109,11 @@ export function compositeLayerNorm(x: Tensor, normalizedShape: readonly number[]
 }
 
 /** RMSNorm: `x / sqrt(mean(x^2) + eps) * weight` over the trailing `normalizedShape` dims. */
-export function compositeRmsNorm(x: Tensor, normalizedShape: readonly number[], opts: { weight?: Tensor | null; eps: number }): Tensor {
+export function compositeRmsNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  opts: { weight?: Tensor | null; eps: number },
+): Tensor {
   const meanSquare = x.pow(2).mean(range(x.ndim - normalizedShape.length, x.ndim), true);
   const y = x.div(meanSquare.add(opts.eps).sqrt());
   return opts.weight ? y.mul(opts.weight) : y;
@@ -133,7 +143,12 @@ export interface Moments64 {
  * Two-pass mean and biased variance in float64, from the reference kernels. Not `centered`
  * (RMSNorm): mean 0, so `variance` is the mean square.
  */
-export function moments64(x: ArrayLike<number>, shape: readonly number[], reduced: readonly number[], centered = true): Moments64 {
+export function moments64(
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  reduced: readonly number[],
+  centered = true,
+): Moments64 {
   const index = indexOfAxes(shape, reduced, []);
   const mean = new Float64Array(index.statSize);
   const m2 = new Float64Array(index.statSize);
@@ -158,7 +173,16 @@ export function normalize64(x: ArrayLike<number>, shape: readonly number[], opts
   const stats = [0, 1, 2].map(() => new Float64Array(index.statSize)) as [Float64Array, Float64Array, Float64Array];
   const y = new Float64Array(x.length);
   const f64 = (a: ArrayLike<number> | null | undefined): Float64Array | null => (a ? Float64Array.from(a) : null);
-  normForwardReference(Float64Array.from(x), index, opts.centered ?? true, opts.eps, f64(opts.weight), f64(opts.bias), y, ...stats);
+  normForwardReference(
+    Float64Array.from(x),
+    index,
+    opts.centered ?? true,
+    opts.eps,
+    f64(opts.weight),
+    f64(opts.bias),
+    y,
+    ...stats,
+  );
   return y;
 }
 
@@ -218,7 +242,8 @@ const dims = (rank: number): fc.Arbitrary<number[]> => fc.array(dim(3), { minLen
 const prod = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
 const SMALL_SPATIAL = [3, 2, 2];
 
-type ChannelNorm = nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d | nn.InstanceNorm1d | nn.InstanceNorm2d | nn.InstanceNorm3d;
+type ChannelNorm =
+  nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d | nn.InstanceNorm1d | nn.InstanceNorm2d | nn.InstanceNorm3d;
 type ChannelNormClass = new (numFeatures: number, opts?: nn.NormBaseOptions) => ChannelNorm;
 
 type InstanceState = Pick<Instance, 'module' | 'weight' | 'bias' | 'runningMean' | 'runningVar' | 'paramShape'>;
@@ -230,7 +255,12 @@ function channelInstance(m: ChannelNorm, mode: Mode): InstanceState {
 }
 
 /** An instance of a layer without running statistics. */
-function statelessInstance(m: Module, weight: Tensor | null, bias: Tensor | null, paramShape: readonly number[]): InstanceState {
+function statelessInstance(
+  m: Module,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  paramShape: readonly number[],
+): InstanceState {
   return { module: m, weight, bias, runningMean: null, runningVar: null, paramShape };
 }
 
@@ -265,7 +295,12 @@ function batchNorm(Class: ChannelNormClass, spatialRank: number, opts: nn.NormBa
 }
 
 /** InstanceNorm1d/2d/3d; `unbatched`: input (C, *) instead of (N, C, *). */
-function instanceNorm(Class: ChannelNormClass, spatialRank: number, opts: nn.NormBaseOptions = {}, unbatched = false): Layer {
+function instanceNorm(
+  Class: ChannelNormClass,
+  spatialRank: number,
+  opts: nn.NormBaseOptions = {},
+  unbatched = false,
+): Layer {
   const tracked = opts.trackRunningStats ?? false;
   const batch = (n: number): number[] => (unbatched ? [] : [n]);
   // The functional forms take (N, C, *); an unbatched input is a batch of one.
@@ -287,7 +322,14 @@ function instanceNorm(Class: ChannelNormClass, spatialRank: number, opts: nn.Nor
         functional: (x, weight, bias) =>
           batched((xb) =>
             running
-              ? F.instanceNorm(xb, { runningMean: m.runningMean!.clone(), runningVar: m.runningVar!.clone(), useInputStats: false, weight, bias, eps })
+              ? F.instanceNorm(xb, {
+                  runningMean: m.runningMean!.clone(),
+                  runningVar: m.runningVar!.clone(),
+                  useInputStats: false,
+                  weight,
+                  bias,
+                  eps,
+                })
               : F.instanceNorm(xb, { weight, bias, eps }),
           )(x),
         reference: (x, weight, bias) =>
@@ -302,7 +344,11 @@ function instanceNorm(Class: ChannelNormClass, spatialRank: number, opts: nn.Nor
 }
 
 /** GroupNorm with G = 1 ('one'), G = C ('all') or 1 < G < C ('between'). */
-function groupNorm(groups: 'one' | 'all' | 'between', spatialRank: number, opts: nn.GroupNormModuleOptions = {}): Layer {
+function groupNorm(
+  groups: 'one' | 'all' | 'between',
+  spatialRank: number,
+  opts: nn.GroupNormModuleOptions = {},
+): Layer {
   const small = { one: [1, 4], all: [4, 1], between: [2, 3] }[groups]; // [G, C/G]
   const draw = {
     one: fc.tuple(fc.constant(1), dim(4)),
@@ -389,7 +435,11 @@ const ROWS: [string, Layer, string[]][] = [
   ['BatchNorm1d (N, C) trackRunningStats=false', batchNorm(nn.BatchNorm1d, 0, { trackRunningStats: false }), AFFINE],
   ['BatchNorm1d (N, C, L) momentum=null', batchNorm(nn.BatchNorm1d, 1, { momentum: null }), [...AFFINE, ...RUNNING]],
   ['BatchNorm2d', batchNorm(nn.BatchNorm2d, 2), [...AFFINE, ...RUNNING]],
-  ['BatchNorm2d affine=false trackRunningStats=false', batchNorm(nn.BatchNorm2d, 2, { affine: false, trackRunningStats: false }), []],
+  [
+    'BatchNorm2d affine=false trackRunningStats=false',
+    batchNorm(nn.BatchNorm2d, 2, { affine: false, trackRunningStats: false }),
+    [],
+  ],
   ['BatchNorm2d momentum=null', batchNorm(nn.BatchNorm2d, 2, { momentum: null }), [...AFFINE, ...RUNNING]],
   ['BatchNorm3d', batchNorm(nn.BatchNorm3d, 3), [...AFFINE, ...RUNNING]],
   ['BatchNorm3d affine=false', batchNorm(nn.BatchNorm3d, 3, { affine: false }), RUNNING],
@@ -400,11 +450,27 @@ const ROWS: [string, Layer, string[]][] = [
   ['InstanceNorm1d unbatched (C, L) affine=true', instanceNorm(nn.InstanceNorm1d, 1, { affine: true }, true), AFFINE],
   ['InstanceNorm1d trackRunningStats=true', instanceNorm(nn.InstanceNorm1d, 1, { trackRunningStats: true }), RUNNING],
   ['InstanceNorm2d affine=true', instanceNorm(nn.InstanceNorm2d, 2, { affine: true }), AFFINE],
-  ['InstanceNorm2d affine=true trackRunningStats=true', instanceNorm(nn.InstanceNorm2d, 2, { affine: true, trackRunningStats: true }), [...AFFINE, ...RUNNING]],
-  ['InstanceNorm2d unbatched (C, H, W) trackRunningStats=true', instanceNorm(nn.InstanceNorm2d, 2, { trackRunningStats: true }, true), RUNNING],
+  [
+    'InstanceNorm2d affine=true trackRunningStats=true',
+    instanceNorm(nn.InstanceNorm2d, 2, { affine: true, trackRunningStats: true }),
+    [...AFFINE, ...RUNNING],
+  ],
+  [
+    'InstanceNorm2d unbatched (C, H, W) trackRunningStats=true',
+    instanceNorm(nn.InstanceNorm2d, 2, { trackRunningStats: true }, true),
+    RUNNING,
+  ],
   ['InstanceNorm3d', instanceNorm(nn.InstanceNorm3d, 3), []],
-  ['InstanceNorm3d affine=true trackRunningStats=true momentum=null', instanceNorm(nn.InstanceNorm3d, 3, { affine: true, trackRunningStats: true, momentum: null }), [...AFFINE, ...RUNNING]],
-  ['InstanceNorm3d unbatched (C, D, H, W) affine=true', instanceNorm(nn.InstanceNorm3d, 3, { affine: true }, true), AFFINE],
+  [
+    'InstanceNorm3d affine=true trackRunningStats=true momentum=null',
+    instanceNorm(nn.InstanceNorm3d, 3, { affine: true, trackRunningStats: true, momentum: null }),
+    [...AFFINE, ...RUNNING],
+  ],
+  [
+    'InstanceNorm3d unbatched (C, D, H, W) affine=true',
+    instanceNorm(nn.InstanceNorm3d, 3, { affine: true }, true),
+    AFFINE,
+  ],
   // GroupNorm: default affine=true.
   ['GroupNorm G=1 (N, C, H, W)', groupNorm('one', 2), AFFINE],
   ['GroupNorm G=C (N, C, H, W)', groupNorm('all', 2), AFFINE],

@@ -43,11 +43,20 @@ function blend(running: Float64Array, batch: Float64Array, momentum: number): vo
 }
 
 /** `(x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]` in float64 with given per-channel statistics. */
-function withStats64(x: Tensor, mean: ArrayLike<number>, variance: ArrayLike<number>, weight: Tensor | null, bias: Tensor | null, eps: number): Float64Array {
+function withStats64(
+  x: Tensor,
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Float64Array {
   const { index: channel } = indexOver(x.shape, [1]);
   return Float64Array.from(x.data, (v, i) => {
     const c = channel[i]!;
-    return ((v - mean[c]!) / Math.sqrt(variance[c]! + eps)) * (weight ? weight.data[c]! : 1) + (bias ? bias.data[c]! : 0);
+    return (
+      ((v - mean[c]!) / Math.sqrt(variance[c]! + eps)) * (weight ? weight.data[c]! : 1) + (bias ? bias.data[c]! : 0)
+    );
   });
 }
 
@@ -90,7 +99,13 @@ describe.each(BATCH_NORMS)('%s running statistics', (_, Class, shape) => {
     randomAffine(bn, gen);
     const x = channelData([...shape], gen);
     const y = bn.forward(x);
-    const expected = normalize64(x.data, x.shape, { reduced: [0, ...range(2, x.ndim)], param: [1], weight: bn.weight!.data, bias: bn.bias!.data, eps: 1e-5 });
+    const expected = normalize64(x.data, x.shape, {
+      reduced: [0, ...range(2, x.ndim)],
+      param: [1],
+      weight: bn.weight!.data,
+      bias: bn.bias!.data,
+      eps: 1e-5,
+    });
     expectClose(y, expected, OUTPUT_TOL, 'y with biased variance');
     // The unbiased variance would give a different output: count is small enough to tell.
     const { mean, unbiasedVar } = batchStats(x);
@@ -99,7 +114,12 @@ describe.each(BATCH_NORMS)('%s running statistics', (_, Class, shape) => {
 
     const runningMean = new Tensor(new Float32Array(channels), [channels]);
     const runningVar = new Tensor(new Float32Array(channels).fill(1), [channels]);
-    const yf = F.batchNorm(x, runningMean, runningVar, { weight: bn.weight, bias: bn.bias, training: true, momentum: 0.1 });
+    const yf = F.batchNorm(x, runningMean, runningVar, {
+      weight: bn.weight,
+      bias: bn.bias,
+      training: true,
+      momentum: 0.1,
+    });
     expectClose(yf, y, { rtol: 0, atol: 0 }, 'functional y'); // same kernel
     expectClose(runningMean, bn.runningMean!, { rtol: 0, atol: 0 }, 'functional running_mean');
     expectClose(runningVar, bn.runningVar!, { rtol: 0, atol: 0 }, 'functional running_var');
@@ -116,8 +136,18 @@ describe.each(BATCH_NORMS)('%s running statistics', (_, Class, shape) => {
       const { mean, unbiasedVar } = batchStats(x);
       mean.forEach((v, c) => (sumMean[c] += v));
       unbiasedVar.forEach((v, c) => (sumVar[c] += v));
-      expectClose(bn.runningMean!, sumMean.map((s) => s / k), RUNNING_TOL, `after ${k} batches running_mean`);
-      expectClose(bn.runningVar!, sumVar.map((s) => s / k), RUNNING_TOL, `after ${k} batches running_var`);
+      expectClose(
+        bn.runningMean!,
+        sumMean.map((s) => s / k),
+        RUNNING_TOL,
+        `after ${k} batches running_mean`,
+      );
+      expectClose(
+        bn.runningVar!,
+        sumVar.map((s) => s / k),
+        RUNNING_TOL,
+        `after ${k} batches running_var`,
+      );
       expect(bn.numBatchesTracked!.item()).toBe(k);
     }
   });
@@ -131,7 +161,12 @@ describe.each(BATCH_NORMS)('%s running statistics', (_, Class, shape) => {
     const before = [bn.runningMean!.clone(), bn.runningVar!.clone()];
     const x = channelData([...shape], gen);
     const y = bn.forward(x);
-    expectClose(y, withStats64(x, bn.runningMean!.data, bn.runningVar!.data, bn.weight, bn.bias, 1e-5), OUTPUT_TOL, 'eval y');
+    expectClose(
+      y,
+      withStats64(x, bn.runningMean!.data, bn.runningVar!.data, bn.weight, bn.bias, 1e-5),
+      OUTPUT_TOL,
+      'eval y',
+    );
     expectClose(bn.runningMean!, before[0]!, { rtol: 0, atol: 0 }, 'running_mean after eval');
     expectClose(bn.runningVar!, before[1]!, { rtol: 0, atol: 0 }, 'running_var after eval');
     expect(bn.numBatchesTracked!.item()).toBe(3);
@@ -146,7 +181,13 @@ describe.each(BATCH_NORMS)('%s running statistics', (_, Class, shape) => {
     const x = channelData([...shape], gen);
     const yTrain = bn.forward(x);
     const yEval = bn.eval().forward(x);
-    const expected = normalize64(x.data, x.shape, { reduced: [0, ...range(2, x.ndim)], param: [1], weight: bn.weight!.data, bias: bn.bias!.data, eps: 1e-5 });
+    const expected = normalize64(x.data, x.shape, {
+      reduced: [0, ...range(2, x.ndim)],
+      param: [1],
+      weight: bn.weight!.data,
+      bias: bn.bias!.data,
+      eps: 1e-5,
+    });
     expectClose(yEval, expected, OUTPUT_TOL, 'eval y (batch statistics)');
     expectClose(yEval, yTrain, { rtol: 0, atol: 0 }, 'eval y vs train y'); // same computation
   });
@@ -184,7 +225,18 @@ describe.each(INSTANCE_NORMS)('%s running statistics (trackRunningStats true)', 
       const x = channelData([...shape], gen);
       const y = inorm.forward(x);
       // Training normalizes each instance by its own (biased) statistics.
-      expectClose(y, normalize64(x.data, x.shape, { reduced: spatial, param: [1], weight: inorm.weight!.data, bias: inorm.bias!.data, eps: 1e-5 }), OUTPUT_TOL, 'y');
+      expectClose(
+        y,
+        normalize64(x.data, x.shape, {
+          reduced: spatial,
+          param: [1],
+          weight: inorm.weight!.data,
+          bias: inorm.bias!.data,
+          eps: 1e-5,
+        }),
+        OUTPUT_TOL,
+        'y',
+      );
       const { mean, unbiasedVar } = instanceStats(x);
       blend(runMean, mean, 0.1);
       blend(runVar, unbiasedVar, 0.1);
@@ -202,7 +254,12 @@ describe.each(INSTANCE_NORMS)('%s running statistics (trackRunningStats true)', 
     for (let i = 0; i < 3; i++) inorm.forward(channelData([...shape], gen));
     const x = channelData([...shape], gen);
     const y = inorm.eval().forward(x);
-    expectClose(y, withStats64(x, inorm.runningMean!.data, inorm.runningVar!.data, inorm.weight, inorm.bias, 1e-5), OUTPUT_TOL, 'eval y');
+    expectClose(
+      y,
+      withStats64(x, inorm.runningMean!.data, inorm.runningVar!.data, inorm.weight, inorm.bias, 1e-5),
+      OUTPUT_TOL,
+      'eval y',
+    );
   });
 
   it('unbatched input updates the running statistics as a batch of one', () => {
@@ -246,7 +303,11 @@ describe('numBatchesTracked', () => {
 const TRAINED: [string, () => Module & { weight: Tensor | null }, number[]][] = [
   ['BatchNorm2d', () => new nn.BatchNorm2d(3), [4, 3, 2, 2]],
   ['BatchNorm1d momentum=null', () => new nn.BatchNorm1d(3, { momentum: null }), [5, 3]],
-  ['InstanceNorm2d affine tracked', () => new nn.InstanceNorm2d(3, { affine: true, trackRunningStats: true }), [2, 3, 3, 3]],
+  [
+    'InstanceNorm2d affine tracked',
+    () => new nn.InstanceNorm2d(3, { affine: true, trackRunningStats: true }),
+    [2, 3, 3, 3],
+  ],
   ['GroupNorm', () => new nn.GroupNorm(3, 6), [2, 6, 2, 2]],
   ['LayerNorm', () => new nn.LayerNorm([3, 2]), [4, 3, 2]],
   ['RMSNorm', () => new nn.RMSNorm([4]), [3, 2, 4]],
@@ -256,7 +317,13 @@ describe.each(TRAINED)('%s loadStateDict', (_, make, shape) => {
   function trained(gen: Generator): Module & { weight: Tensor | null } {
     const m = make();
     for (const p of m.parameters()) p.data.forEach((_, i, d) => (d[i] = 0.5 + gen.uniform()));
-    for (let i = 0; i < 3; i++) m.forward(new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => 2 * gen.normal() + 1), shape));
+    for (let i = 0; i < 3; i++)
+      m.forward(
+        new Tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => 2 * gen.normal() + 1),
+          shape,
+        ),
+      );
     return m;
   }
 
@@ -266,9 +333,13 @@ describe.each(TRAINED)('%s loadStateDict', (_, make, shape) => {
     const copy = make();
     expect(copy.loadStateDict(source.stateDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
     copy.eval();
-    const x = new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => gen.normal()), shape);
+    const x = new Tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => gen.normal()),
+      shape,
+    );
     expectClose(copy.forward(x), source.forward(x), { rtol: 0, atol: 0 }, 'eval y'); // identical state, identical kernel
-    for (const [k, t] of Object.entries(copy.stateDict())) expectClose(t, source.stateDict()[k]!, { rtol: 0, atol: 0 }, k);
+    for (const [k, t] of Object.entries(copy.stateDict()))
+      expectClose(t, source.stateDict()[k]!, { rtol: 0, atol: 0 }, k);
   });
 
   it('strict loading names missing keys, unexpected keys and shape mismatches; non-strict returns the keys', () => {
@@ -288,7 +359,8 @@ describe.each(TRAINED)('%s loadStateDict', (_, make, shape) => {
     const fresh = make();
     expect(fresh.loadStateDict(missing, { strict: false })).toEqual({ missingKeys: [droppedKey], unexpectedKeys: [] });
     // Non-strict loading copies the keys that match and leaves the missing one as it was.
-    for (const k of keys.slice(1)) expectClose(fresh.stateDict()[k]!, sd[k]!, { rtol: 0, atol: 0 }, `${k} after non-strict load`);
+    for (const k of keys.slice(1))
+      expectClose(fresh.stateDict()[k]!, sd[k]!, { rtol: 0, atol: 0 }, `${k} after non-strict load`);
     expectClose(fresh.weight!, make().weight!, { rtol: 0, atol: 0 }, 'weight untouched by non-strict load');
     expect(m.loadStateDict(extra, { strict: false })).toEqual({ missingKeys: [], unexpectedKeys: ['extra.weight'] });
     expectClose(m.weight!, sd.weight!, { rtol: 0, atol: 0 }, 'weight after non-strict load');

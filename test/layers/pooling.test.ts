@@ -23,7 +23,14 @@ interface PoolCase {
   name: string;
   x: number[];
   k: number | P;
-  opts: { stride?: number | P; padding?: number | P; dilation?: number | P; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number };
+  opts: {
+    stride?: number | P;
+    padding?: number | P;
+    dilation?: number | P;
+    ceilMode?: boolean;
+    countIncludePad?: boolean;
+    divisorOverride?: number;
+  };
 }
 
 /**
@@ -80,9 +87,24 @@ const MAX_CASES: PoolCase[] = [
 const AVG_CASES: PoolCase[] = [
   { name: 'k2 (stride = kernel)', x: [2, 3, 6, 6], k: 2, opts: {} },
   { name: 'k3 s2 p1, countIncludePad (default)', x: [1, 2, 7, 7], k: 3, opts: { stride: 2, padding: 1 } },
-  { name: 'k3 s2 p1, countIncludePad false', x: [1, 2, 7, 7], k: 3, opts: { stride: 2, padding: 1, countIncludePad: false } },
-  { name: 'rectangular k [2,3] s [1,2] p [1,1]', x: [2, 2, 5, 7], k: [2, 3], opts: { stride: [1, 2], padding: [1, 1] } },
-  { name: 'ceilMode with padding (window past the padding)', x: [1, 2, 6, 6], k: 3, opts: { stride: 2, padding: 1, ceilMode: true } },
+  {
+    name: 'k3 s2 p1, countIncludePad false',
+    x: [1, 2, 7, 7],
+    k: 3,
+    opts: { stride: 2, padding: 1, countIncludePad: false },
+  },
+  {
+    name: 'rectangular k [2,3] s [1,2] p [1,1]',
+    x: [2, 2, 5, 7],
+    k: [2, 3],
+    opts: { stride: [1, 2], padding: [1, 1] },
+  },
+  {
+    name: 'ceilMode with padding (window past the padding)',
+    x: [1, 2, 6, 6],
+    k: 3,
+    opts: { stride: 2, padding: 1, ceilMode: true },
+  },
   { name: 'ceilMode, countIncludePad false', x: [1, 2, 7, 5], k: 2, opts: { ceilMode: true, countIncludePad: false } },
   { name: 'divisorOverride 5', x: [1, 2, 6, 6], k: 3, opts: { stride: 2, padding: 1, divisorOverride: 5 } },
 ];
@@ -102,13 +124,43 @@ describe('maxPool2d', () => {
   });
 
   it('sends the gradient of a tied window to its first maximum only (torch)', () => {
-    const x = tensor([[[[1, 1], [1, 1]]]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     F.maxPool2d(x, 2).sum().backward();
-    expect(x.grad!.toArray()).toEqual([[[[1, 0], [0, 0]]]]);
+    expect(x.grad!.toArray()).toEqual([
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('accumulates the gradient of an element that wins several overlapping windows', () => {
-    const x = tensor([[[[0, 0, 0], [0, 5, 0], [0, 0, 0]]]], undefined, { requiresGrad: true });
+    const x = tensor(
+      [
+        [
+          [
+            [0, 0, 0],
+            [0, 5, 0],
+            [0, 0, 0],
+          ],
+        ],
+      ],
+      undefined,
+      { requiresGrad: true },
+    );
     F.maxPool2d(x, 2, { stride: 1 }).sum().backward();
     expect(x.grad!.data[4]).toBe(4);
   });
@@ -140,7 +192,8 @@ describe('adaptiveAvgPool2d', () => {
           const rows = [Math.floor((i * h) / oh), Math.ceil(((i + 1) * h) / oh)] as const;
           const cols = [Math.floor((j * w) / ow), Math.ceil(((j + 1) * w) / ow)] as const;
           let sum = 0;
-          for (let r = rows[0]; r < rows[1]; r++) for (let q = cols[0]; q < cols[1]; q++) sum += x.data[plane * h * w + r * w + q]!;
+          for (let r = rows[0]; r < rows[1]; r++)
+            for (let q = cols[0]; q < cols[1]; q++) sum += x.data[plane * h * w + r * w + q]!;
           out.push(sum / ((rows[1] - rows[0]) * (cols[1] - cols[0])));
         }
       }
@@ -179,7 +232,11 @@ describe('pooling modules and errors', () => {
     expect(new nn.AdaptiveAvgPool2d(1).forward(x).shape).toEqual([2, 3, 1, 1]);
     expect(Object.keys(max.stateDict())).toEqual([]);
     // exact: both sides run the same kernel on the same input
-    expectClose(new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(x), F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), { rtol: 0, atol: 0 });
+    expectClose(
+      new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(x),
+      F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }),
+      { rtol: 0, atol: 0 },
+    );
   });
 
   it('accepts one unbatched image [C, H, W]', () => {
@@ -200,10 +257,16 @@ describe('pooling modules and errors', () => {
 
   it('names the argument in its errors', () => {
     const x = randomTensor([1, 2, 5, 5], 12);
-    expect(() => F.maxPool2d(x, 2, { padding: 2 })).toThrow('maxPool2d: padding should be at most half of the kernel size; kernelSize [2, 2], got padding [2, 2]');
+    expect(() => F.maxPool2d(x, 2, { padding: 2 })).toThrow(
+      'maxPool2d: padding should be at most half of the kernel size; kernelSize [2, 2], got padding [2, 2]',
+    );
     expect(() => F.maxPool2d(x, 6)).toThrow(/maxPool2d: output size would be 0x0 for input \[1, 2, 5, 5\]/);
-    expect(() => F.avgPool2d(x, 2, { divisorOverride: 0 })).toThrow('avgPool2d: divisorOverride must be a non-zero integer or null, got 0');
-    expect(() => F.avgPool2d(randomTensor([5, 5], 1), 2)).toThrow(/avgPool2d: input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[5, 5\]/);
+    expect(() => F.avgPool2d(x, 2, { divisorOverride: 0 })).toThrow(
+      'avgPool2d: divisorOverride must be a non-zero integer or null, got 0',
+    );
+    expect(() => F.avgPool2d(randomTensor([5, 5], 1), 2)).toThrow(
+      /avgPool2d: input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[5, 5\]/,
+    );
     expect(() => F.adaptiveAvgPool2d(x, 0)).toThrow(/adaptiveAvgPool2d: outputSize must be an integer >= 1/);
     expect(() => new nn.MaxPool2d(0)).toThrow('MaxPool2d: kernelSize must be an integer >= 1 or a pair of them, got 0');
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { nn } from '../../src/index.js';
 
 describe('Module.toString', () => {
-  it('prints nested containers with indented (key): lines and each layer\'s arguments', () => {
+  it("prints nested containers with indented (key): lines and each layer's arguments", () => {
     const model = new nn.Sequential(
       new nn.Conv2d(1, 8, 3, { padding: 1 }),
       new nn.BatchNorm2d(8),

@@ -15,9 +15,26 @@ function refLogSoftmax(data: ArrayLike<number>, shape: number[], axis: number): 
   for (let flat = 0; flat < data.length; flat++) {
     const idx = unravel(flat, shape);
     let m = -Infinity;
-    for (let k = 0; k < shape[axis]!; k++) m = Math.max(m, data[ravel(idx.map((v, a) => (a === axis ? k : v)), shape)]!);
+    for (let k = 0; k < shape[axis]!; k++)
+      m = Math.max(
+        m,
+        data[
+          ravel(
+            idx.map((v, a) => (a === axis ? k : v)),
+            shape,
+          )
+        ]!,
+      );
     let s = 0;
-    for (let k = 0; k < shape[axis]!; k++) s += Math.exp(data[ravel(idx.map((v, a) => (a === axis ? k : v)), shape)]! - m);
+    for (let k = 0; k < shape[axis]!; k++)
+      s += Math.exp(
+        data[
+          ravel(
+            idx.map((v, a) => (a === axis ? k : v)),
+            shape,
+          )
+        ]! - m,
+      );
     out[flat] = data[flat]! - m - Math.log(s);
   }
   return out;
@@ -47,7 +64,10 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('is stable on logits of 1e4 (no overflow, no NaN)', () => {
-    const x = tensor([[1e4, 0, -1e4], [1e4, 1e4 - 1, 1e4 - 2]]);
+    const x = tensor([
+      [1e4, 0, -1e4],
+      [1e4, 1e4 - 1, 1e4 - 2],
+    ]);
     const lp = F.logSoftmax(x, 1);
     const p = F.softmax(x, 1);
     expect(Array.from(lp.data).every(Number.isFinite)).toBe(true);
@@ -73,8 +93,12 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('names the argument in its errors', () => {
-    expect(() => F.softmax(randomTensor([2, 3], 6), 2)).toThrow('softmax: axis must be an integer in [-2, 1] for a tensor of rank 2, got 2');
-    expect(() => F.logSoftmax(randomTensor([2, 3], 6), undefined as unknown as number)).toThrow(/logSoftmax: axis must be given/);
+    expect(() => F.softmax(randomTensor([2, 3], 6), 2)).toThrow(
+      'softmax: axis must be an integer in [-2, 1] for a tensor of rank 2, got 2',
+    );
+    expect(() => F.logSoftmax(randomTensor([2, 3], 6), undefined as unknown as number)).toThrow(
+      /logSoftmax: axis must be given/,
+    );
     expect(() => new nn.Softmax(1.5)).toThrow('Softmax: dim must be an integer axis, got 1.5');
   });
 });

@@ -5,7 +5,17 @@
  * while another seed gives another run.
  */
 import { describe, expect, it } from 'vitest';
-import { DataLoader, functional as F, Generator, manualSeed, nn, noGrad, optim, randn, Tensor } from '../../src/index.js';
+import {
+  DataLoader,
+  functional as F,
+  Generator,
+  manualSeed,
+  nn,
+  noGrad,
+  optim,
+  randn,
+  Tensor,
+} from '../../src/index.js';
 
 /** 256 images [1, 6, 6] labelled by which quadrant holds the brightest 3x3 block (4 classes), plus noise. */
 function dataset(gen: Generator): { x: Tensor; y: Tensor } {
@@ -27,8 +37,13 @@ function run(seed: number): { accuracy: number; weights: number[] } {
   manualSeed(seed);
   const { x, y } = dataset(new Generator(123));
   const net = new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Dropout(0.2), new nn.Linear(4 * 3 * 3, 4),
+    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.BatchNorm2d(4),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Dropout(0.2),
+    new nn.Linear(4 * 3 * 3, 4),
   );
   const opt = new optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
   const loader = new DataLoader([x, y], { batchSize: 16, shuffle: true });

@@ -3,12 +3,15 @@
  * on fixed gradients (test/fixtures/init_clip.py), plus a float64 reference for the 2-norm.
  */
 import { describe, expect, it } from 'vitest';
-import { nn, Tensor, tensor, zeros } from '../../src/index.js';
+import { nn, type Tensor, tensor, zeros } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 
 const fixture = loadFixture('init_clip') as {
-  clipNorm: { grads: FixtureTensor[]; runs: { normType: number; maxNorm: number; total: number; grads: FixtureTensor[] }[] };
+  clipNorm: {
+    grads: FixtureTensor[];
+    runs: { normType: number; maxNorm: number; total: number; grads: FixtureTensor[] }[];
+  };
   clipValue: { value: number; grads: FixtureTensor[] };
 };
 

@@ -29,7 +29,14 @@ function adamReference(theta0: number[], grads: number[][], o: AdamGroupOptions,
   return out;
 }
 
-const base: AdamGroupOptions = { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+const base: AdamGroupOptions = {
+  lr: 0.01,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay: 0,
+  amsgrad: false,
+  maximize: false,
+};
 const theta0 = [1, -2, 0.5, 3, 0];
 // Large gradients first, then small ones, so that AMSGrad's maximum differs from v_t.
 const grads = [
@@ -57,7 +64,8 @@ describe('Adam and AdamW', () => {
     const p = tensor([1, 1], undefined, { dtype: 'float64' });
     p.grad = tensor([2, -0.5], undefined, { dtype: 'float64' });
     new optim.Adam([p], { lr: 0.1 }).step();
-    expectClose(p, [1 - 0.1 * (2 / (2 + 1e-8)), 1 + 0.1 * (0.5 / (0.5 + 1e-8))], { rtol: 1e-15, atol: 0 }); // only the rounding of 1 - 0.9 and 1 - 0.999 differ
+    // only the rounding of 1 - 0.9 and 1 - 0.999 differ
+    expectClose(p, [1 - 0.1 * (2 / (2 + 1e-8)), 1 + 0.1 * (0.5 / (0.5 + 1e-8))], { rtol: 1e-15, atol: 0 });
   });
 
   const configs: [string, 'Adam' | 'AdamW', Partial<AdamGroupOptions>][] = [
@@ -98,7 +106,7 @@ describe('Adam and AdamW', () => {
     expect(run('AdamW', { weightDecay: 0 }, 'float32')).toEqual(run('Adam', {}, 'float32'));
   });
 
-  it('keeps torch\'s state names: step, exp_avg, exp_avg_sq, max_exp_avg_sq', () => {
+  it("keeps torch's state names: step, exp_avg, exp_avg_sq, max_exp_avg_sq", () => {
     const p = tensor([1, 2]);
     p.grad = tensor([0.5, 0.5]);
     const opt = new optim.Adam([p], { amsgrad: true });
@@ -111,14 +119,18 @@ describe('Adam and AdamW', () => {
     expectClose(s['exp_avg'] as Tensor, [0.095, 0.095], { rtol: 1e-7 }); // stored in float32
   });
 
-  it('validates its options with torch\'s conditions', () => {
+  it("validates its options with torch's conditions", () => {
     const p = [tensor([1])];
     expect(() => new optim.Adam(p, { lr: -1 })).toThrow('Adam: lr must be a finite number >= 0, got -1');
     expect(() => new optim.Adam(p, { eps: -1e-8 })).toThrow('Adam: eps must be a finite number >= 0, got -1e-8');
     expect(() => new optim.Adam(p, { betas: [1, 0.999] })).toThrow('Adam: betas[0] must be in [0, 1), got 1');
     expect(() => new optim.Adam(p, { betas: [0.9, -0.1] })).toThrow('Adam: betas[1] must be in [0, 1), got -0.1');
-    expect(() => new optim.Adam(p, { betas: [0.9] as never })).toThrow('Adam: betas must be a pair [beta1, beta2], got [0.9]');
-    expect(() => new optim.AdamW(p, { weightDecay: -0.01 })).toThrow('AdamW: weightDecay must be a finite number >= 0, got -0.01');
+    expect(() => new optim.Adam(p, { betas: [0.9] as never })).toThrow(
+      'Adam: betas must be a pair [beta1, beta2], got [0.9]',
+    );
+    expect(() => new optim.AdamW(p, { weightDecay: -0.01 })).toThrow(
+      'AdamW: weightDecay must be a finite number >= 0, got -0.01',
+    );
     expect(() => new optim.AdamW(p, { amsgrad: 1 as never })).toThrow('AdamW: amsgrad must be true or false, got 1');
   });
 });

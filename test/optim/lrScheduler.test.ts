@@ -9,10 +9,16 @@ import { loadFixture } from '../fixtures/load.js';
 
 const S = optim.lrScheduler;
 type Opt = optim.SGD | optim.Adam;
-const fixture = loadFixture('schedulers') as Record<string, { optimizer: 'sgd' | 'adam'; lrs: number[][]; momentum: number[][] }>;
+const fixture = loadFixture('schedulers') as Record<
+  string,
+  { optimizer: 'sgd' | 'adam'; lrs: number[][]; momentum: number[][] }
+>;
 
 function makeOpt(kind: 'sgd' | 'adam'): Opt {
-  const groups = [{ params: [nn.Parameter(zeros([2]))], lr: 0.1 }, { params: [nn.Parameter(zeros([3]))], lr: 0.01 }];
+  const groups = [
+    { params: [nn.Parameter(zeros([2]))], lr: 0.1 },
+    { params: [nn.Parameter(zeros([3]))], lr: 0.01 },
+  ];
   return kind === 'sgd' ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new optim.Adam(groups, { lr: 0.1 });
 }
 
@@ -34,15 +40,32 @@ const BUILD: Record<string, (o: Opt) => optim.lrScheduler.LRScheduler> = {
   'LambdaLR 0.95^t': (o) => new S.LambdaLR(o, { lrLambda: (t) => 0.95 ** t }),
   'LambdaLR per group': (o) => new S.LambdaLR(o, { lrLambda: [(t) => 1 / (t + 1), (t) => Math.min(1.0, (t + 1) / 5)] }),
   'OneCycleLR cos SGD': (o) => new S.OneCycleLR(o, { maxLr: 1.0, totalSteps: 30 }),
-  'OneCycleLR linear Adam': (o) => new S.OneCycleLR(o, { maxLr: [0.5, 0.05], totalSteps: 30, annealStrategy: 'linear' }),
+  'OneCycleLR linear Adam': (o) =>
+    new S.OneCycleLR(o, { maxLr: [0.5, 0.05], totalSteps: 30, annealStrategy: 'linear' }),
   'OneCycleLR threePhase': (o) =>
-    new S.OneCycleLR(o, { maxLr: 0.3, epochs: 5, stepsPerEpoch: 6, threePhase: true, pctStart: 0.25, divFactor: 10, finalDivFactor: 100 }),
-  'OneCycleLR no momentum cycle': (o) => new S.OneCycleLR(o, { maxLr: 0.2, totalSteps: 31, cycleMomentum: false, baseMomentum: 0.8, maxMomentum: 0.9 }),
+    new S.OneCycleLR(o, {
+      maxLr: 0.3,
+      epochs: 5,
+      stepsPerEpoch: 6,
+      threePhase: true,
+      pctStart: 0.25,
+      divFactor: 10,
+      finalDivFactor: 100,
+    }),
+  'OneCycleLR no momentum cycle': (o) =>
+    new S.OneCycleLR(o, { maxLr: 0.2, totalSteps: 31, cycleMomentum: false, baseMomentum: 0.8, maxMomentum: 0.9 }),
   'SequentialLR warmup then cosine': (o) =>
-    new S.SequentialLR(o, { schedulers: [new S.LinearLR(o, { startFactor: 0.1, totalIters: 5 }), new S.CosineAnnealingLR(o, { tMax: 20 })], milestones: [5] }),
+    new S.SequentialLR(o, {
+      schedulers: [new S.LinearLR(o, { startFactor: 0.1, totalIters: 5 }), new S.CosineAnnealingLR(o, { tMax: 20 })],
+      milestones: [5],
+    }),
   'SequentialLR three': (o) =>
     new S.SequentialLR(o, {
-      schedulers: [new S.ExponentialLR(o, { gamma: 0.9 }), new S.StepLR(o, { stepSize: 3, gamma: 0.5 }), new S.MultiStepLR(o, { milestones: [2, 5], gamma: 0.1 })],
+      schedulers: [
+        new S.ExponentialLR(o, { gamma: 0.9 }),
+        new S.StepLR(o, { stepSize: 3, gamma: 0.5 }),
+        new S.MultiStepLR(o, { milestones: [2, 5], gamma: 0.1 }),
+      ],
       milestones: [4, 12],
     }),
 };
@@ -52,10 +75,14 @@ const EXACT = new Set(Object.keys(BUILD).filter((n) => !/Cosine|cos|threePhase|n
 
 function expectLrsClose(got: number[][], want: number[][], label: string): void {
   expect(got.length).toBe(want.length);
-  got.forEach((row, t) => row.forEach((v, g) => {
-    const w = want[t]![g]!;
-    expect(Math.abs(v - w), `${label}: step ${t}, group ${g}: ${v} vs torch ${w}`).toBeLessThanOrEqual(1e-15 * Math.abs(w) + 1e-18);
-  }));
+  got.forEach((row, t) =>
+    row.forEach((v, g) => {
+      const w = want[t]![g]!;
+      expect(Math.abs(v - w), `${label}: step ${t}, group ${g}: ${v} vs torch ${w}`).toBeLessThanOrEqual(
+        1e-15 * Math.abs(w) + 1e-18,
+      );
+    }),
+  );
 }
 
 function run(name: string): { lrs: number[][]; momentum: number[][] } {
@@ -80,7 +107,9 @@ describe('lrScheduler against torch', () => {
 
   it("torch's CosineAnnealingLR is the recursive form: the closed form misses the fixture by more than the tolerance", () => {
     const want = fixture['CosineAnnealingLR tMax 7 etaMin 0.005']!.lrs;
-    const closed = want.map((_, t) => [0.1, 0.01].map((b) => 0.005 + ((b - 0.005) * (1 + Math.cos((Math.PI * t) / 7))) / 2));
+    const closed = want.map((_, t) =>
+      [0.1, 0.01].map((b) => 0.005 + ((b - 0.005) * (1 + Math.cos((Math.PI * t) / 7))) / 2),
+    );
     expect(() => expectLrsClose(closed, want, 'closed form')).toThrow();
     expect(run('CosineAnnealingLR tMax 7 etaMin 0.005').lrs).toEqual(want); // and this one is exact
   });
@@ -103,35 +132,49 @@ describe('lrScheduler against torch', () => {
 });
 
 describe('lrScheduler state dicts', () => {
-  it.each(['StepLR stepSize 3', 'MultiStepLR [3, 8, 8, 20] gamma 0.3', 'CosineAnnealingLR tMax 10 etaMin 0.001', 'LinearLR default', 'OneCycleLR cos SGD', 'SequentialLR warmup then cosine'])(
-    '%s: stop after 8 steps, restore into fresh objects (through JSON), continue identically',
-    (name) => {
-      const kind = fixture[name]!.optimizer;
-      const optA = makeOpt(kind);
-      const a = BUILD[name]!(optA);
-      for (let t = 0; t < 8; t++) (optA.step(), a.step());
-      const saved = JSON.parse(JSON.stringify({ opt: optA.stateDict(), sched: a.stateDict() }));
-      const optB = makeOpt(kind);
-      const b = BUILD[name]!(optB); // the scheduler first, then the optimizer's state (torch's order)
-      optB.loadStateDict(saved.opt);
-      b.loadStateDict(saved.sched);
+  it.each([
+    'StepLR stepSize 3',
+    'MultiStepLR [3, 8, 8, 20] gamma 0.3',
+    'CosineAnnealingLR tMax 10 etaMin 0.001',
+    'LinearLR default',
+    'OneCycleLR cos SGD',
+    'SequentialLR warmup then cosine',
+  ])('%s: stop after 8 steps, restore into fresh objects (through JSON), continue identically', (name) => {
+    const kind = fixture[name]!.optimizer;
+    const optA = makeOpt(kind);
+    const a = BUILD[name]!(optA);
+    for (let t = 0; t < 8; t++) {
+      optA.step();
+      a.step();
+    }
+    const saved = JSON.parse(JSON.stringify({ opt: optA.stateDict(), sched: a.stateDict() }));
+    const optB = makeOpt(kind);
+    const b = BUILD[name]!(optB); // the scheduler first, then the optimizer's state (torch's order)
+    optB.loadStateDict(saved.opt);
+    b.loadStateDict(saved.sched);
+    expect(b.getLastLr()).toEqual(a.getLastLr());
+    for (let t = 0; t < 10; t++) {
+      optA.step();
+      a.step();
+      optB.step();
+      b.step();
       expect(b.getLastLr()).toEqual(a.getLastLr());
-      for (let t = 0; t < 10; t++) {
-        optA.step();
-        a.step();
-        optB.step();
-        b.step();
-        expect(b.getLastLr()).toEqual(a.getLastLr());
-        expect(momentumOf(optB)).toEqual(momentumOf(optA));
-      }
-    },
-  );
+      expect(momentumOf(optB)).toEqual(momentumOf(optA));
+    }
+  });
 
   it('stateDict holds the counters, rates and options', () => {
     const opt = makeOpt('sgd');
     const s = new S.StepLR(opt, { stepSize: 4, gamma: 0.5 });
     s.step();
-    expect(s.stateDict()).toEqual({ lastEpoch: 1, stepCount: 2, baseLrs: [0.1, 0.01], lastLr: [0.1, 0.01], stepSize: 4, gamma: 0.5 });
+    expect(s.stateDict()).toEqual({
+      lastEpoch: 1,
+      stepCount: 2,
+      baseLrs: [0.1, 0.01],
+      lastLr: [0.1, 0.01],
+      stepSize: 4,
+      gamma: 0.5,
+    });
     expect(() => s.loadStateDict({ ...s.stateDict(), baseLrs: [1] })).toThrow(
       'StepLR.loadStateDict: baseLrs must be a list of 2 numbers, got [1]',
     );

@@ -4,12 +4,25 @@ import { optim, tensor, Tensor } from '../../src/index.js';
 /** Two float32 parameters with deterministic gradients for step `t`. */
 function setGrads(params: Tensor[], t: number): void {
   params.forEach((p, k) => {
-    p.grad = tensor(Array.from(p.data, (_, i) => Math.sin(1 + t + 3 * k + i)), [...p.shape]);
+    p.grad = tensor(
+      Array.from(p.data, (_, i) => Math.sin(1 + t + 3 * k + i)),
+      [...p.shape],
+    );
   });
 }
 
 function makeParams(): Tensor[] {
-  return [tensor([[1, 2], [3, 4]], undefined, { requiresGrad: true }), tensor([0.5, -0.5, 0.25], undefined, { requiresGrad: true })];
+  return [
+    tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      undefined,
+      { requiresGrad: true },
+    ),
+    tensor([0.5, -0.5, 0.25], undefined, { requiresGrad: true }),
+  ];
 }
 
 type Factory = (params: Tensor[] | { params: Tensor[] }[]) => optim.Optimizer<object>;
@@ -40,7 +53,7 @@ describe.each(factories)('%s: the Optimizer bookkeeping', (name, make) => {
     b.forEach((p, k) => expect(Array.from(p.data), `param ${k}`).toEqual(Array.from(a[k]!.data)));
   });
 
-  it('the state dict has PyTorch\'s layout and is a copy', () => {
+  it("the state dict has PyTorch's layout and is a copy", () => {
     const params = makeParams();
     const opt = make(params);
     setGrads(params, 0);
@@ -61,7 +74,10 @@ describe.each(factories)('%s: the Optimizer bookkeeping', (name, make) => {
   it('skips parameters without a gradient and never changes the gradients', () => {
     const [w, b] = makeParams();
     const opt = make([w!, b!]);
-    w!.grad = tensor([[1, -1], [0.5, 2]]);
+    w!.grad = tensor([
+      [1, -1],
+      [0.5, 2],
+    ]);
     const gradBefore = Array.from(w!.grad.data);
     const bBefore = Array.from(b!.data);
     opt.step();
@@ -86,11 +102,17 @@ describe.each(factories)('%s: the Optimizer bookkeeping', (name, make) => {
     opt.step();
     const sd = opt.stateDict();
     const other = make([params[0]!]);
-    expect(() => other.loadStateDict(sd)).toThrow(`${name}.loadStateDict: parameter group 0 has 2 parameters in the state dict, 1 in this optimizer`);
+    expect(() => other.loadStateDict(sd)).toThrow(
+      `${name}.loadStateDict: parameter group 0 has 2 parameters in the state dict, 1 in this optimizer`,
+    );
     const swapped = make([params[1]!, params[0]!]);
-    expect(() => swapped.loadStateDict(sd)).toThrow(/state\[0\]\.\w+ has shape \[2, 2\], expected the parameter's shape \[3\]/);
+    expect(() => swapped.loadStateDict(sd)).toThrow(
+      /state\[0\]\.\w+ has shape \[2, 2\], expected the parameter's shape \[3\]/,
+    );
     const twoGroups = make([{ params: [params[0]!] }, { params: [params[1]!] }] as never);
-    expect(() => twoGroups.loadStateDict(sd)).toThrow(`${name}.loadStateDict: the state dict has 1 parameter groups, this optimizer has 2`);
+    expect(() => twoGroups.loadStateDict(sd)).toThrow(
+      `${name}.loadStateDict: the state dict has 1 parameter groups, this optimizer has 2`,
+    );
   });
 });
 
@@ -103,7 +125,10 @@ describe('parameter groups', () => {
     b.grad = tensor([1]);
     opt.step();
     expect([a.item(), b.item()]).toEqual([Math.fround(0.9), 0.5]);
-    expect(opt.stateDict().param_groups.map((g) => [g.lr, g.params])).toEqual([[0.1, [0]], [0.5, [1]]]);
+    expect(opt.stateDict().param_groups.map((g) => [g.lr, g.params])).toEqual([
+      [0.1, [0]],
+      [0.5, [1]],
+    ]);
   });
 
   it('changing lr in paramGroups takes effect on the next step (how a schedule is written)', () => {
@@ -117,8 +142,12 @@ describe('parameter groups', () => {
 
   it('addParamGroup validates the group', () => {
     const opt = new optim.Adam([tensor([1])]);
-    expect(() => opt.addParamGroup({ params: [tensor([2])], betas: [0.9, 1.5] })).toThrow('Adam: param group 1: betas[1] must be in [0, 1), got 1.5');
-    expect(() => opt.addParamGroup({ params: [tensor([2])], weight_decay: 1 } as never)).toThrow('Adam: param group 1: unknown option "weight_decay"');
+    expect(() => opt.addParamGroup({ params: [tensor([2])], betas: [0.9, 1.5] })).toThrow(
+      'Adam: param group 1: betas[1] must be in [0, 1), got 1.5',
+    );
+    expect(() => opt.addParamGroup({ params: [tensor([2])], weight_decay: 1 } as never)).toThrow(
+      'Adam: param group 1: unknown option "weight_decay"',
+    );
   });
 });
 
@@ -153,18 +182,30 @@ describe('loading state dicts written the PyTorch way', () => {
 describe('Optimizer argument errors', () => {
   it('rejects what torch rejects', () => {
     const p = tensor([1], undefined, { requiresGrad: true });
-    expect(() => new optim.SGD([], { lr: 0.1 })).toThrow('SGD: params is an empty list; expected at least one parameter');
-    expect(() => new optim.SGD(p as never, { lr: 0.1 })).toThrow('SGD: params must be an array of Tensors or of parameter groups {params, ...options}, got a Tensor');
-    expect(() => new optim.Adam([p.mul(2)])).toThrow("Adam: param group 0: params[0] is not a leaf tensor (made by 'mul'); only leaves can be optimized");
+    expect(() => new optim.SGD([], { lr: 0.1 })).toThrow(
+      'SGD: params is an empty list; expected at least one parameter',
+    );
+    expect(() => new optim.SGD(p as never, { lr: 0.1 })).toThrow(
+      'SGD: params must be an array of Tensors or of parameter groups {params, ...options}, got a Tensor',
+    );
+    expect(() => new optim.Adam([p.mul(2)])).toThrow(
+      "Adam: param group 0: params[0] is not a leaf tensor (made by 'mul'); only leaves can be optimized",
+    );
     expect(() => new optim.Adam([p, p])).toThrow('Adam: param group 0: params[1] appears more than once');
-    expect(() => new optim.Adam([{ params: [p] }, { params: [p] }])).toThrow('Adam: param group 1: params[0] appears more than once');
-    expect(() => new optim.Adam([3] as never)).toThrow('Adam: param group 0: expected {params: Tensor[], ...options}, got 3');
+    expect(() => new optim.Adam([{ params: [p] }, { params: [p] }])).toThrow(
+      'Adam: param group 1: params[0] appears more than once',
+    );
+    expect(() => new optim.Adam([3] as never)).toThrow(
+      'Adam: param group 0: expected {params: Tensor[], ...options}, got 3',
+    );
   });
 
-  it('step rejects a gradient whose shape is not the parameter\'s', () => {
+  it("step rejects a gradient whose shape is not the parameter's", () => {
     const p = tensor([1, 2]);
     p.grad = tensor([1, 2], [2, 1]);
-    expect(() => new optim.SGD([p], { lr: 0.1 }).step()).toThrow('SGD.step: the gradient of a parameter of shape [2] must have shape [2], got shape [2, 1]');
+    expect(() => new optim.SGD([p], { lr: 0.1 }).step()).toThrow(
+      'SGD.step: the gradient of a parameter of shape [2] must have shape [2], got shape [2, 1]',
+    );
   });
 });
 

@@ -72,7 +72,10 @@ describe('SGD', () => {
     ['momentum + weight decay', { momentum: 0.9, weightDecay: 0.01, lr: 0.05 }],
     ['nesterov + weight decay', { momentum: 0.5, nesterov: true, weightDecay: 0.2 }],
     ['maximize', { maximize: true }],
-    ['maximize + momentum + dampening + weight decay', { maximize: true, momentum: 0.7, dampening: 0.1, weightDecay: 0.3 }],
+    [
+      'maximize + momentum + dampening + weight decay',
+      { maximize: true, momentum: 0.7, dampening: 0.1, weightDecay: 0.3 },
+    ],
     ['maximize + nesterov + weight decay', { maximize: true, momentum: 0.6, nesterov: true, weightDecay: 0.05 }],
   ];
 
@@ -97,11 +100,15 @@ describe('SGD', () => {
     expect(p.item()).toBe(1.9); // 2 - 0.1 * (0 + 0.5 * 2)
   });
 
-  it('validates its options with torch\'s conditions', () => {
+  it("validates its options with torch's conditions", () => {
     const p = [tensor([1])];
     expect(() => new optim.SGD(p, { lr: -0.1 })).toThrow('SGD: lr must be a finite number >= 0, got -0.1');
-    expect(() => new optim.SGD(p, { lr: 0.1, momentum: -1 })).toThrow('SGD: momentum must be a finite number >= 0, got -1');
-    expect(() => new optim.SGD(p, { lr: 0.1, weightDecay: -1 })).toThrow('SGD: weightDecay must be a finite number >= 0, got -1');
+    expect(() => new optim.SGD(p, { lr: 0.1, momentum: -1 })).toThrow(
+      'SGD: momentum must be a finite number >= 0, got -1',
+    );
+    expect(() => new optim.SGD(p, { lr: 0.1, weightDecay: -1 })).toThrow(
+      'SGD: weightDecay must be a finite number >= 0, got -1',
+    );
     expect(() => new optim.SGD(p, { lr: 0.1, nesterov: true })).toThrow(
       'SGD: nesterov requires momentum > 0 and dampening = 0, got momentum 0 and dampening 0',
     );

@@ -4,7 +4,16 @@
  * never stopped.
  */
 import { describe, expect, it } from 'vitest';
-import { functional, manualSeed, nn, optim, randn, readSafetensors, saveSafetensors, type Tensor } from '../../src/index.js';
+import {
+  functional,
+  manualSeed,
+  nn,
+  optim,
+  randn,
+  readSafetensors,
+  saveSafetensors,
+  type Tensor,
+} from '../../src/index.js';
 
 function model(): nn.Sequential {
   return new nn.Sequential(new nn.Linear(3, 5), new nn.Tanh(), new nn.Linear(5, 2));
@@ -13,18 +22,30 @@ function model(): nn.Sequential {
 type Make = (params: Tensor[]) => { opt: optim.SGD | optim.AdamW | optim.Adam; sched?: optim.lrScheduler.LRScheduler };
 
 const CASES: [string, Make][] = [
-  ['AdamW + OneCycleLR', (p) => {
-    const opt = new optim.AdamW(p, { lr: 0.01, amsgrad: true });
-    return { opt, sched: new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.05, totalSteps: 12 }) };
-  }],
-  ['SGD momentum + CosineAnnealingLR', (p) => {
-    const opt = new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true });
-    return { opt, sched: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 4, etaMin: 0.01 }) };
-  }],
+  [
+    'AdamW + OneCycleLR',
+    (p) => {
+      const opt = new optim.AdamW(p, { lr: 0.01, amsgrad: true });
+      return { opt, sched: new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.05, totalSteps: 12 }) };
+    },
+  ],
+  [
+    'SGD momentum + CosineAnnealingLR',
+    (p) => {
+      const opt = new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true });
+      return { opt, sched: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 4, etaMin: 0.01 }) };
+    },
+  ],
   ['Adam alone', (p) => ({ opt: new optim.Adam(p, { lr: 0.02 }) })],
 ];
 
-function train(m: nn.Module, opt: optim.SGD | optim.Adam, sched: optim.lrScheduler.LRScheduler | undefined, steps: number, seed: number): void {
+function train(
+  m: nn.Module,
+  opt: optim.SGD | optim.Adam,
+  sched: optim.lrScheduler.LRScheduler | undefined,
+  steps: number,
+  seed: number,
+): void {
   manualSeed(seed);
   for (let i = 0; i < steps; i++) {
     const x = randn([4, 3]);

@@ -13,7 +13,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TYPEDOC = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
 
-
 /** typedoc's JSON reflection, the fields read here. */
 interface Reflection {
   name: string;
@@ -35,9 +34,19 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 // abort here (typedoc.json makes them errors), so both tests below see the whole picture.
 // Source locations are switched on (without git) only so that the JSON says where each export lives.
 const args = [
-  '--out', join(work, 'html'), '--json', join(work, 'api.json'),
-  '--treatWarningsAsErrors', 'false', '--treatValidationWarningsAsErrors', 'false',
-  '--disableSources', 'false', '--disableGit', '--sourceLinkTemplate', 'https://example.invalid/{path}#L{line}',
+  '--out',
+  join(work, 'html'),
+  '--json',
+  join(work, 'api.json'),
+  '--treatWarningsAsErrors',
+  'false',
+  '--treatValidationWarningsAsErrors',
+  'false',
+  '--disableSources',
+  'false',
+  '--disableGit',
+  '--sourceLinkTemplate',
+  'https://example.invalid/{path}#L{line}',
 ];
 const typedoc = spawnSync(process.execPath, [TYPEDOC, ...args], { cwd: ROOT, encoding: 'utf8' });
 const output = `${typedoc.stdout}${typedoc.stderr}`;
@@ -61,11 +70,15 @@ describe('API reference (typedoc)', () => {
       const file = (r.sources ?? r.signatures?.[0]?.sources ?? [])[0]?.fileName ?? '';
       if (NEEDS_EXAMPLE.has(r.kind)) {
         checked++;
-        const tags = [...(r.comment?.blockTags ?? []), ...(r.signatures?.flatMap((s) => s.comment?.blockTags ?? []) ?? [])];
+        const tags = [
+          ...(r.comment?.blockTags ?? []),
+          ...(r.signatures?.flatMap((s) => s.comment?.blockTags ?? []) ?? []),
+        ];
         if (!tags.some((t) => t.tag === '@example')) missing.push(`${name} (${file})`);
       }
       // Namespaces (nn, functional) hold the layers; classes hold no further top-level exports.
-      if (r.kind !== KIND.Class && r.kind !== KIND.Interface) for (const c of r.children ?? []) visit(c, r.kind === KIND.Project ? '' : name);
+      if (r.kind !== KIND.Class && r.kind !== KIND.Interface)
+        for (const c of r.children ?? []) visit(c, r.kind === KIND.Project ? '' : name);
     };
     visit(api, '');
     // Not vacuous: Tensor, the creation functions, Module, every layer, optimizer and their options.

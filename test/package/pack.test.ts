@@ -6,7 +6,17 @@
  * Also checks that the tarball holds only dist/, README.md, LICENSE and package.json.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const NPM_ENV = {
+  ...process.env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 
 interface PackEntry {
   path: string;
@@ -22,7 +37,12 @@ interface PackEntry {
 
 /** The files `npm pack --dry-run` would put in the tarball, from `dir`. */
 function packedFiles(dir: string): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: NPM_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const [result] = JSON.parse(out) as [{ files: PackEntry[] }];
   return result.files.map((f) => f.path).sort();
 }
@@ -37,7 +57,9 @@ function run(cmd: string, args: string[], cwd: string): string {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: NPM_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -57,7 +79,10 @@ beforeAll(() => {
   cpSync(join(ROOT, 'src'), join(pkg, 'src'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir'); // the build's type packages; never packed
   run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], pkg); // what `npm run build` runs
-  tarball = join(work, run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], pkg).trim().split('\n').pop()!);
+  tarball = join(
+    work,
+    run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], pkg).trim().split('\n').pop()!,
+  );
 
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
@@ -73,7 +98,8 @@ describe('npm package', () => {
   it('the tarball holds only dist/ (with .js and .d.ts), README.md, LICENSE and package.json', () => {
     const files = packedFiles(pkg);
     expect(unexpectedFiles(files)).toEqual([]);
-    for (const f of ['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts']) expect(files).toContain(f);
+    for (const f of ['README.md', 'LICENSE', 'package.json', 'dist/index.js', 'dist/index.d.ts'])
+      expect(files).toContain(f);
     expect(existsSync(tarball)).toBe(true);
   });
 
@@ -141,7 +167,15 @@ export { layer, shape, loaded };
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [], skipLibCheck: false },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          types: [],
+          skipLibCheck: false,
+        },
         // typegrad/node's declarations reference Node's types; the consumer has none installed, so lend the repo's.
         typeRoots: [join(ROOT, 'node_modules', '@types')],
         files: ['main.ts'],

@@ -16,9 +16,15 @@ export function shapeArb(minRank = 0, maxRank = 5, maxDim = 3): fc.Arbitrary<num
 export function axesArb(rank: number): fc.Arbitrary<number[]> {
   if (rank === 0) return fc.constant([]);
   return fc
-    .subarray(Array.from({ length: rank }, (_, i) => i), { minLength: 1 })
+    .subarray(
+      Array.from({ length: rank }, (_, i) => i),
+      { minLength: 1 },
+    )
     .chain((axes) =>
-      fc.tuple(fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length }), fc.shuffledSubarray(axes, { minLength: axes.length })),
+      fc.tuple(
+        fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length }),
+        fc.shuffledSubarray(axes, { minLength: axes.length }),
+      ),
     )
     .map(([negate, axes]) => axes.map((a, i) => (negate[i] ? a - rank : a)));
 }
@@ -47,7 +53,10 @@ export const reductionArb = shapeArb().chain((shape) =>
  */
 export const broadcastPairArb = shapeArb(0, 5).chain((out) => {
   const operand = fc
-    .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
+    .tuple(
+      fc.integer({ min: 0, max: out.length }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+    )
     .map(([drop, ones]) => out.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
   return fc.record({ a: operand, b: operand, seed: fc.nat() });
 });

@@ -69,7 +69,14 @@ function refMoments(x: FloatArray, m: NormIndex, centered: boolean): { mean: Flo
 }
 
 /** The reference forward with statistics from x (biased variance), as a training norm does. */
-function refNormForward(x: ArrayLike<number>, m: NormIndex, centered: boolean, eps: number, w: FloatArray | null, b: FloatArray | null): number[] {
+function refNormForward(
+  x: ArrayLike<number>,
+  m: NormIndex,
+  centered: boolean,
+  eps: number,
+  w: FloatArray | null,
+  b: FloatArray | null,
+): number[] {
   const y = new Float64Array(x.length);
   const stats = [0, 1, 2].map(() => new Float64Array(m.statSize)) as [Float64Array, Float64Array, Float64Array];
   normForwardReference(Float64Array.from(x), m, centered, eps, w, b, y, ...stats);
@@ -129,15 +136,29 @@ describe('planAxes merges axes into runs', () => {
 
   it('BatchNorm [N,C,H,W] over {0,2,3}: one run of H*W per (n, c), statistic and weight per c', () => {
     expect(layout(planAxes([2, 3, 4, 5], [0, 2, 3], [1]))).toEqual({
-      size: 120, statSize: 3, count: 40, paramSize: 3, inner: 20, innerStat: 0, innerParam: 0,
-      runStat: [0, 1, 2, 0, 1, 2], runParam: [0, 1, 2, 0, 1, 2],
+      size: 120,
+      statSize: 3,
+      count: 40,
+      paramSize: 3,
+      inner: 20,
+      innerStat: 0,
+      innerParam: 0,
+      runStat: [0, 1, 2, 0, 1, 2],
+      runParam: [0, 1, 2, 0, 1, 2],
     });
   });
 
   it('LayerNorm [B,T,F] over {F}: rows of F, weight along the run', () => {
     expect(layout(planAxes([2, 3, 4], [2], [2]))).toEqual({
-      size: 24, statSize: 6, count: 4, paramSize: 4, inner: 4, innerStat: 0, innerParam: 1,
-      runStat: [0, 1, 2, 3, 4, 5], runParam: [0, 0, 0, 0, 0, 0],
+      size: 24,
+      statSize: 6,
+      count: 4,
+      paramSize: 4,
+      inner: 4,
+      innerStat: 0,
+      innerParam: 1,
+      runStat: [0, 1, 2, 3, 4, 5],
+      runParam: [0, 0, 0, 0, 0, 0],
     });
   });
 
@@ -148,15 +169,29 @@ describe('planAxes merges axes into runs', () => {
 
   it('InstanceNorm [N,C,H*W] over {2}: a statistic per (n, c), weight per c', () => {
     expect(layout(planAxes([2, 3, 20], [2], [1]))).toEqual({
-      size: 120, statSize: 6, count: 20, paramSize: 3, inner: 20, innerStat: 0, innerParam: 0,
-      runStat: [0, 1, 2, 3, 4, 5], runParam: [0, 1, 2, 0, 1, 2],
+      size: 120,
+      statSize: 6,
+      count: 20,
+      paramSize: 3,
+      inner: 20,
+      innerStat: 0,
+      innerParam: 0,
+      runStat: [0, 1, 2, 3, 4, 5],
+      runParam: [0, 1, 2, 0, 1, 2],
     });
   });
 
   it('GroupNorm [N,G,C/G,HW] over {2,3}: runs of HW because the weight changes per channel', () => {
     expect(layout(planAxes([2, 2, 3, 5], [2, 3], [1, 2]))).toEqual({
-      size: 60, statSize: 4, count: 15, paramSize: 6, inner: 5, innerStat: 0, innerParam: 0,
-      runStat: [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], runParam: [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5],
+      size: 60,
+      statSize: 4,
+      count: 15,
+      paramSize: 6,
+      inner: 5,
+      innerStat: 0,
+      innerParam: 0,
+      runStat: [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3],
+      runParam: [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5],
     });
   });
 
@@ -208,7 +243,11 @@ describe('planAxes merges axes into runs', () => {
         const plan = planAxes(c.shape, c.reduced, c.params);
         const maps = referenceMaps({ name: '', ...c });
         expect(plan.runStat.length * plan.inner).toBe(numel(c.shape));
-        expect([plan.statSize, plan.paramSize, plan.count]).toEqual([maps.statSize, maps.paramSize, numel(c.shape) / maps.statSize]);
+        expect([plan.statSize, plan.paramSize, plan.count]).toEqual([
+          maps.statSize,
+          maps.paramSize,
+          numel(c.shape) / maps.statSize,
+        ]);
         const read = elementIndex(plan);
         expect({ stat: read.stat, param: read.param }).toEqual({ stat: maps.stat, param: maps.param });
       }),
@@ -283,7 +322,12 @@ describe.each(NORM_CASES)('kernels on $name', (c) => {
   it('normBackwardReduce gives the four reductions; null outputs are skipped', () => {
     const { plan, maps, x, dy, weight, mean, rstd } = setup(c);
     const f64 = (n: number): Float64Array => new Float64Array(n);
-    const sums = { sumDxhat: f64(maps.statSize), sumDxhatXhat: f64(maps.statSize), dweight: f64(maps.paramSize), dbias: f64(maps.paramSize) };
+    const sums = {
+      sumDxhat: f64(maps.statSize),
+      sumDxhatXhat: f64(maps.statSize),
+      dweight: f64(maps.paramSize),
+      dbias: f64(maps.paramSize),
+    };
     backwardSumsReference(x, dy, maps, mean, rstd, weight, sums);
     const { sumDxhat, sumDxhatXhat, dweight, dbias } = sums;
     const out = [plan.statSize, plan.statSize, plan.paramSize, plan.paramSize].map((n) => new Float64Array(n).fill(5));

@@ -77,7 +77,14 @@ interface Wanted {
 }
 
 /** The backward as the norm op computed it before fusion. */
-function unfusedBackward(d: Data, plan: AxisPlan, mean: Float64Array, rstd: Float64Array, stats: NormStatsMode, want: Wanted) {
+function unfusedBackward(
+  d: Data,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  stats: NormStatsMode,
+  want: Wanted,
+) {
   const sumDxhat = want.dx && stats === 'centered' ? new Float64Array(plan.statSize) : null;
   const sumDxhatXhat = want.dx && stats !== 'constant' ? new Float64Array(plan.statSize) : null;
   const dweight = want.dweight ? new Float64Array(plan.paramSize) : null;
@@ -88,7 +95,14 @@ function unfusedBackward(d: Data, plan: AxisPlan, mean: Float64Array, rstd: Floa
   return { dx, dweight, dbias };
 }
 
-function fusedBackward(d: Data, plan: AxisPlan, mean: Float64Array, rstd: Float64Array, stats: NormStatsMode, want: Wanted) {
+function fusedBackward(
+  d: Data,
+  plan: AxisPlan,
+  mean: Float64Array,
+  rstd: Float64Array,
+  stats: NormStatsMode,
+  want: Wanted,
+) {
   const dx = want.dx ? new Float32Array(plan.size) : null;
   const dweight = want.dweight ? new Float64Array(plan.paramSize).fill(7) : null; // overwritten, not accumulated
   const dbias = want.dbias ? new Float64Array(plan.paramSize).fill(7) : null;

@@ -4,7 +4,14 @@
  * reference with broadcasting.
  */
 import { describe, expect, it } from 'vitest';
-import { binary, permutedStrides, stridedCopy, unary, type BinaryOp, type UnaryOp } from '../../src/tensor/kernels/elementwise.js';
+import {
+  binary,
+  permutedStrides,
+  stridedCopy,
+  unary,
+  type BinaryOp,
+  type UnaryOp,
+} from '../../src/tensor/kernels/elementwise.js';
 import { refErf } from './erfReference.js';
 import { broadcastSource, numel, randomValues, refBinary, refPermute, unravel } from './reference.js';
 
@@ -64,7 +71,9 @@ describe('unary kernel', () => {
   it('geluGrad is Phi(x) + x phi(x)', () => {
     const out = new Float64Array(x.length);
     unary('geluGrad', x, out);
-    const ref = [...x].map((v) => 0.5 * (1 + refErf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI));
+    const ref = [...x].map(
+      (v) => 0.5 * (1 + refErf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI),
+    );
     // float64 on both sides; typegrad's erf is within 1e-13 of the reference
     out.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThanOrEqual(1e-13));
   });

@@ -32,8 +32,14 @@ describe('toArray', () => {
 
   it('round-trips through tensor()', () => {
     const values = [
-      [[1.5, -2], [3, 4]],
-      [[5, 6], [7, 8.25]],
+      [
+        [1.5, -2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8.25],
+      ],
     ];
     expect(tensor(values).toArray()).toEqual(values);
   });

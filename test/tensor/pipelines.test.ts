@@ -14,7 +14,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  cat, functional as F, manualSeed, multinomial, randint, randn, stack, tensor, type Tensor,
+  cat,
+  functional as F,
+  manualSeed,
+  multinomial,
+  randint,
+  randn,
+  stack,
+  tensor,
+  type Tensor,
 } from '../../src/index.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
@@ -111,7 +119,11 @@ describe("nanoGPT's get_batch", () => {
   it('stacks blocks of the data at random offsets; y is x shifted by one', () => {
     const text = 'hello world, hello typegrad. '.repeat(4);
     const vocab = [...new Set(text)].sort();
-    const data = tensor([...text].map((ch) => vocab.indexOf(ch)), undefined, { dtype: 'int32' });
+    const data = tensor(
+      [...text].map((ch) => vocab.indexOf(ch)),
+      undefined,
+      { dtype: 'int32' },
+    );
     const blockSize = 8;
     const batchSize = 4;
     manualSeed(1337);

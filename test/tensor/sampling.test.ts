@@ -31,7 +31,9 @@ function expectFits(counts: readonly number[], p: readonly number[], label: stri
     chi2 += (counts[i]! - n * p[i]!) ** 2 / (n * p[i]!);
     df++;
   }
-  expect(chi2, `${label}: chi-square ${chi2.toFixed(1)} with ${df} degrees of freedom`).toBeLessThan(chiSquareCritical(df));
+  expect(chi2, `${label}: chi-square ${chi2.toFixed(1)} with ${df} degrees of freedom`).toBeLessThan(
+    chiSquareCritical(df),
+  );
 }
 
 describe('Generator.below and uniform53', () => {
@@ -158,7 +160,11 @@ describe('multinomialRows', () => {
       const j = Number(k[1]);
       return (w[i]! / 6) * (w[j]! / (6 - w[i]!));
     });
-    expectFits(keys.map((k) => pairs.get(k) ?? 0), p, 'ordered pairs without replacement');
+    expectFits(
+      keys.map((k) => pairs.get(k) ?? 0),
+      p,
+      'ordered pairs without replacement',
+    );
   });
 
   it('without replacement, zero-weight categories come last, in index order, once the others run out', () => {

@@ -84,7 +84,9 @@ describe('axes', () => {
   });
 
   it('normalizeAxes rejects a repeated axis, even when written two ways', () => {
-    expect(() => normalizeAxes([0, -3], 3, 'sum')).toThrow(/sum: axes must not repeat an axis, got \[0, -3\] \(axis 0 appears twice\)/);
+    expect(() => normalizeAxes([0, -3], 3, 'sum')).toThrow(
+      /sum: axes must not repeat an axis, got \[0, -3\] \(axis 0 appears twice\)/,
+    );
   });
 
   it('normalizeAxes rejects an out-of-range axis naming the argument', () => {
@@ -94,12 +96,24 @@ describe('axes', () => {
 
 describe('broadcasting', () => {
   it.each([
-    [[2, 3, 4], [3, 1], [2, 3, 4]],
+    [
+      [2, 3, 4],
+      [3, 1],
+      [2, 3, 4],
+    ],
     [[2, 3, 4], [1], [2, 3, 4]],
-    [[2, 1, 4], [3, 1], [2, 3, 4]],
+    [
+      [2, 1, 4],
+      [3, 1],
+      [2, 3, 4],
+    ],
     [[], [2, 3], [2, 3]],
     [[5, 1], [], [5, 1]],
-    [[0, 3], [1, 3], [0, 3]],
+    [
+      [0, 3],
+      [1, 3],
+      [0, 3],
+    ],
   ])('broadcastShapes(%j, %j) = %j', (a, b, out) => {
     expect(broadcastShapes(a, b, 'f')).toEqual(out);
     expect(broadcastShapes(b, a, 'f')).toEqual(out);
@@ -137,7 +151,9 @@ describe('resolveReshape', () => {
   });
 
   it.each([[[-1, -1]], [[2, -2]], [[1.5, 4]], [[NaN]]])('rejects %j', (to) => {
-    expect(() => resolveReshape([2, 3], to, 'reshape')).toThrow(/reshape: shape must contain non-negative integers and at most one -1, got \[/);
+    expect(() => resolveReshape([2, 3], to, 'reshape')).toThrow(
+      /reshape: shape must contain non-negative integers and at most one -1, got \[/,
+    );
   });
 
   it('rejects -1 next to a 0 (the inferred size would be ambiguous)', () => {

@@ -56,7 +56,9 @@ describe('backend selection', () => {
   });
 
   it('names the choices when the backend is unknown', () => {
-    expect(() => setBackend('gpu')).toThrow("setBackend: backend must be one of 'js', 'reference', 'wasm', got \"gpu\" (string)");
+    expect(() => setBackend('gpu')).toThrow(
+      "setBackend: backend must be one of 'js', 'reference', 'wasm', got \"gpu\" (string)",
+    );
   });
 });
 
@@ -102,7 +104,12 @@ describe('calls the wasm backend hands to the TypeScript kernels', () => {
 describe('the wasm arena', () => {
   it('reuses its memory: many calls of mixed kernels and sizes do not grow it past the largest', () => {
     const k = createWasmKernels({ minSize: 0, minMacs: 0 });
-    const shapes = [[8, 64, 33], [3, 5, 7], [2, 100, 101], [16, 9]];
+    const shapes = [
+      [8, 64, 33],
+      [3, 5, 7],
+      [2, 100, 101],
+      [16, 9],
+    ];
     const run = (): void => {
       for (const shape of shapes) {
         const p = ref.planAxes(shape, [shape.length - 1], [shape.length - 1]);

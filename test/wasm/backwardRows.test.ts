@@ -34,7 +34,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, nn, setBackend, tensor } from '../../src/index.js';
 import { planAxes, type AxisPlan } from '../../src/tensor/kernels/axisPlan.js';
-import { backwardInputReference, backwardSumsReference, indexOfAxes, momentsReference } from '../../src/tensor/kernels/normReference.js';
+import {
+  backwardInputReference,
+  backwardSumsReference,
+  indexOfAxes,
+  momentsReference,
+} from '../../src/tensor/kernels/normReference.js';
 import { createWasmKernels, wasmSimdSupported } from '../../src/wasm/backend.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 
@@ -135,7 +140,18 @@ function checkDirect(d: Data, opts: { centered: boolean; oneStatistic?: boolean 
     dweight: new Float64Array(inner).fill(7),
     dbias: new Float64Array(inner).fill(7),
   };
-  wasm.normBackwardReduce(d.x, d.dy, plan, mean, rstd, d.weight, out.sumDxhat, out.sumDxhatXhat, out.dweight, out.dbias);
+  wasm.normBackwardReduce(
+    d.x,
+    d.dy,
+    plan,
+    mean,
+    rstd,
+    d.weight,
+    out.sumDxhat,
+    out.sumDxhatXhat,
+    out.dweight,
+    out.dbias,
+  );
   for (const name of SUM_NAMES) {
     expectWithin(out[name], sums[name], (k) => 1e-12 * abs[name][k]!, `${label} ${name}`);
   }
@@ -162,7 +178,11 @@ describe.skipIf(!wasmSimdSupported)('wasm backward_reduce row blocks: direct cal
 
   // Chunks of floor(65536 / inner) runs: 85 of 768, 5041 of 13, 13107 of 5 (all odd, so each chunk
   // ends on a row left to the one-row kernel), then a short last chunk.
-  for (const [rows, inner] of [[2 * 85 + 3, 768], [5041 + 4, 13], [13107 + 2, 5]] as const) {
+  for (const [rows, inner] of [
+    [2 * 85 + 3, 768],
+    [5041 + 4, 13],
+    [13107 + 2, 5],
+  ] as const) {
     for (const withWeight of [true, false]) {
       it(`[${rows}, ${inner}] in several chunks, ${withWeight ? 'weight' : 'no weight'}`, () => {
         checkDirect(dataFor(rows, inner, 3, withWeight), { centered: true }, `[${rows}, ${inner}]`);
@@ -215,7 +235,18 @@ function checkLayer(
   // dx from the reference; the bound from its terms: k1 = mean(dxhat xhat), k2 = mean(dxhat) (0: RMS).
   const dx = new Float64Array(d.x.length);
   const index = indexOfAxes([rows, inner], [1], [1]);
-  backwardInputReference(d.x, d.dy, index, m, rstd, d.weight, centered ? 'centered' : 'rms', sums.sumDxhat, sums.sumDxhatXhat, dx);
+  backwardInputReference(
+    d.x,
+    d.dy,
+    index,
+    m,
+    rstd,
+    d.weight,
+    centered ? 'centered' : 'rms',
+    sums.sumDxhat,
+    sums.sumDxhatXhat,
+    dx,
+  );
   const bound = new Float64Array(d.x.length);
   for (let r = 0; r < rows; r++) {
     const k1 = sums.sumDxhatXhat[r]! / inner;

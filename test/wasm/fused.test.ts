@@ -189,7 +189,9 @@ describe('wasm fused norm kernels, edge cases', () => {
       const dxW = new Float32Array(plan.size);
       ref.normBackward(d.x, d.dy, plan, m, r, d.weight, 'centered', dx, null, null);
       wasm.normBackward(x2, d.dy, plan, m, r, d.weight, 'centered', dxW, null, null);
-      expect(() => expectWithin(dxW, dx, (i) => 8 * U32 * (Math.abs(dx[i]!) + 1), 'perturbed dx')).toThrow(/out of bound/);
+      expect(() => expectWithin(dxW, dx, (i) => 8 * U32 * (Math.abs(dx[i]!) + 1), 'perturbed dx')).toThrow(
+        /out of bound/,
+      );
     }
   });
 });

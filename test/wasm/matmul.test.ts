@@ -17,9 +17,20 @@ import { U32, expectWithin, normalF32 } from './support.js';
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
 
 /** Runs the wasm matmul of a [...aBatch, n, k] by b [...bBatch, k, m] and checks it with the bound above. */
-function checkMatmul(aShape: number[], bShape: number[], seed: number, edit?: (a: Float32Array, b: Float32Array) => void): Float32Array {
-  const a = normalF32(aShape.reduce((p, d) => p * d, 1), seed);
-  const b = normalF32(bShape.reduce((p, d) => p * d, 1), seed + 1);
+function checkMatmul(
+  aShape: number[],
+  bShape: number[],
+  seed: number,
+  edit?: (a: Float32Array, b: Float32Array) => void,
+): Float32Array {
+  const a = normalF32(
+    aShape.reduce((p, d) => p * d, 1),
+    seed,
+  );
+  const b = normalF32(
+    bShape.reduce((p, d) => p * d, 1),
+    seed + 1,
+  );
   edit?.(a, b);
   const exact = refMatmul(Array.from(a), aShape, Array.from(b), bShape);
   const absProducts = refMatmul(Array.from(a, Math.abs), aShape, Array.from(b, Math.abs), bShape);
@@ -27,7 +38,12 @@ function checkMatmul(aShape: number[], bShape: number[], seed: number, edit?: (a
   const out = new Float32Array(exact.data.length);
   wasm.batchedMatmul(a, aShape, b, bShape, outBatch, out);
   const k = aShape[aShape.length - 1]!;
-  expectWithin(out, exact.data, (i) => k * U32 * absProducts.data[i]! + U32 * Math.abs(exact.data[i]!), `matmul [${aShape}] @ [${bShape}]`);
+  expectWithin(
+    out,
+    exact.data,
+    (i) => k * U32 * absProducts.data[i]! + U32 * Math.abs(exact.data[i]!),
+    `matmul [${aShape}] @ [${bShape}]`,
+  );
   return out;
 }
 
@@ -69,11 +85,19 @@ describe('wasm matmul', () => {
     const dims = fc.integer({ min: 1, max: 20 });
     const batch = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 });
     fc.assert(
-      fc.property(dims, dims, dims, batch, fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }), fc.nat(1000), (n, k, m, bat, ones, seed) => {
-        // Each side takes the batch or a broadcast version of it (some sizes set to 1).
-        const aBatch = bat.map((d, i) => (ones[i] ? 1 : d));
-        checkMatmul([...aBatch, n, k], [...bat, k, m], seed);
-      }),
+      fc.property(
+        dims,
+        dims,
+        dims,
+        batch,
+        fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
+        fc.nat(1000),
+        (n, k, m, bat, ones, seed) => {
+          // Each side takes the batch or a broadcast version of it (some sizes set to 1).
+          const aBatch = bat.map((d, i) => (ones[i] ? 1 : d));
+          checkMatmul([...aBatch, n, k], [...bat, k, m], seed);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -42,7 +42,12 @@ type Variant = 'NT' | 'TN';
 
 /** Runs `variant` of `kern` on seeded data (edited by `edit`) and checks it against the reference. */
 function check(
-  kern: Kernels, variant: Variant, n: number, k: number, m: number, seed: number,
+  kern: Kernels,
+  variant: Variant,
+  n: number,
+  k: number,
+  m: number,
+  seed: number,
   edit?: (a: Float32Array, b: Float32Array) => void,
 ): Float32Array {
   const a = normalF32(n * k, seed);
@@ -54,9 +59,10 @@ function check(
   const { c, abs } = reference(n, k, m, A, B);
   const out = new Float32Array(n * m).fill(NaN);
   (variant === 'NT' ? kern.matmulNT : kern.matmulTN)(a, b, out, n, k, m);
-  const bound = kern.name === 'js'
-    ? (i: number) => U32 * Math.abs(c[i]!) + 2 * k * U64 * abs[i]!
-    : (i: number) => k * U32 * abs[i]! + U32 * Math.abs(c[i]!);
+  const bound =
+    kern.name === 'js'
+      ? (i: number) => U32 * Math.abs(c[i]!) + 2 * k * U64 * abs[i]!
+      : (i: number) => k * U32 * abs[i]! + U32 * Math.abs(c[i]!);
   expectWithin(out, c, bound, `${kern.name} ${variant} n=${n} k=${k} m=${m}`);
   return out;
 }

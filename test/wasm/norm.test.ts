@@ -78,7 +78,12 @@ function checkAllKernels(plan: AxisPlan, inp: Inputs, label: string): void {
   );
 
   // normBackwardReduce
-  const outs = (): [Float64Array, Float64Array, Float64Array, Float64Array] => [f64(statSize), f64(statSize), f64(paramSize), f64(paramSize)];
+  const outs = (): [Float64Array, Float64Array, Float64Array, Float64Array] => [
+    f64(statSize),
+    f64(statSize),
+    f64(paramSize),
+    f64(paramSize),
+  ];
   const redRef = outs();
   const redWasm = outs();
   ref.normBackwardReduce(x, dy, plan, meanRef, rstd, weight, ...redRef);
@@ -97,7 +102,10 @@ function checkAllKernels(plan: AxisPlan, inp: Inputs, label: string): void {
 
   // normBackwardInput: statistics from x (centered or RMSNorm), and constant statistics (eval)
   const sumDxhat = centered ? redRef[0] : null;
-  for (const [mode, s1, s2] of [['train', sumDxhat, redRef[1]], ['eval', null, null]] as const) {
+  for (const [mode, s1, s2] of [
+    ['train', sumDxhat, redRef[1]],
+    ['eval', null, null],
+  ] as const) {
     const dxRef = new Float32Array(plan.size);
     const dxWasm = new Float32Array(plan.size);
     ref.normBackwardInput(x, dy, plan, meanRef, rstd, weight, s1, s2, dxRef);
@@ -117,7 +125,11 @@ function checkAllKernels(plan: AxisPlan, inp: Inputs, label: string): void {
   }
 }
 
-function inputsFor(layout: Layout, seed: number, opts: { affine: boolean; centered: boolean; mean?: number; std?: number }): Inputs {
+function inputsFor(
+  layout: Layout,
+  seed: number,
+  opts: { affine: boolean; centered: boolean; mean?: number; std?: number },
+): Inputs {
   const plan = planOf(layout);
   return {
     x: normalF32(plan.size, seed, opts.mean ?? 0.5, opts.std ?? 2),
@@ -158,23 +170,26 @@ describe('wasm norm kernels streaming many chunks through the arena (64 Ki eleme
 });
 
 describe('wasm norm kernels on random plans (fast-check)', () => {
-  const planArb = fc
-    .array(fc.integer({ min: 1, max: 11 }), { minLength: 1, maxLength: 4 })
-    .chain((shape) =>
-      fc.record({
-        shape: fc.constant(shape),
-        reduced: fc.subarray(shape.map((_, i) => i)),
-        params: fc.subarray(shape.map((_, i) => i)),
-        affine: fc.boolean(),
-        centered: fc.boolean(),
-        seed: fc.nat(1000),
-      }),
-    );
+  const planArb = fc.array(fc.integer({ min: 1, max: 11 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      reduced: fc.subarray(shape.map((_, i) => i)),
+      params: fc.subarray(shape.map((_, i) => i)),
+      affine: fc.boolean(),
+      centered: fc.boolean(),
+      seed: fc.nat(1000),
+    }),
+  );
 
   it('matches the reference on every kernel', () => {
     fc.assert(
       fc.property(planArb, ({ shape, reduced, params, affine, centered, seed }) => {
-        const layout: Layout = { name: `random [${shape}] reduce {${reduced}} params {${params}}`, shape, reduced, params };
+        const layout: Layout = {
+          name: `random [${shape}] reduce {${reduced}} params {${params}}`,
+          shape,
+          reduced,
+          params,
+        };
         checkAllKernels(planOf(layout), inputsFor(layout, seed, { affine, centered }), layout.name);
       }),
       { numRuns: 150 },
@@ -206,16 +221,29 @@ describe('wasm norm kernels on hard data', () => {
         const m2Wasm = new Float64Array(plan.statSize);
         wasm.moments(x, plan, meanWasm, m2Wasm, true);
         expectWithin(meanWasm, mean, (s) => 1e-13 * Math.abs(mean[s]!) + 1e-13, 'mean');
-        expectWithin(m2Wasm.map((m2) => m2 / plan.count), variance, (s) => 1e-9 * variance[s]! + 1e-15, 'variance');
+        expectWithin(
+          m2Wasm.map((m2) => m2 / plan.count),
+          variance,
+          (s) => 1e-9 * variance[s]! + 1e-15,
+          'variance',
+        );
 
         const rstdWasm = m2Wasm.map((m2) => 1 / Math.sqrt(m2 / plan.count + EPS));
         const y = new Float32Array(plan.size);
         wasm.normalizeAffine(x, plan, meanWasm, rstdWasm, weight, bias, y);
-        const y64 = Array.from(x, (v, i) => ((v - mean[stat[i]!]!) / Math.sqrt(variance[stat[i]!]! + EPS)) * weight[param[i]!]! + bias[param[i]!]!);
+        const y64 = Array.from(
+          x,
+          (v, i) =>
+            ((v - mean[stat[i]!]!) / Math.sqrt(variance[stat[i]!]! + EPS)) * weight[param[i]!]! + bias[param[i]!]!,
+        );
         expectWithin(y, y64, () => 2e-5, 'normalized output vs float64');
 
         // And the backward kernels on the same data, against the reference.
-        checkAllKernels(plan, { x, dy: normalF32(plan.size, 14), weight, bias, centered: true }, `${data.name} ${layout.name}`);
+        checkAllKernels(
+          plan,
+          { x, dy: normalF32(plan.size, 14), weight, bias, centered: true },
+          `${data.name} ${layout.name}`,
+        );
       });
     }
   }

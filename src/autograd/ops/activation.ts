@@ -24,7 +24,8 @@ function checkInput(x: Tensor, where: string): void {
 }
 
 function checkParam(v: unknown, name: string, where: string): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new Error(`${where}: ${name} must be a number, got ${describeValue(v)}`);
   return v;
 }
 

@@ -60,7 +60,11 @@ function describe(e: unknown): string {
 /** Checks a slice's parts (torch's rules: integers, a positive step). */
 function checkSlice(s: Slice, k: number): void {
   const { start = 0, end = 0, step = 1 } = s;
-  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) {
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end],
+    ['step', step],
+  ] as const) {
     if (!Number.isInteger(v)) throw new Error(`at: indices[${k}].${name} must be an integer, got ${describe(v)}`);
   }
   if (step <= 0) throw new Error(`at: indices[${k}].step must be greater than zero, got ${step}`);
@@ -142,12 +146,15 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
       source++;
     } else if (typeof e === 'object' && !Array.isArray(e)) {
       checkSlice(e, k);
-      if (e.start !== undefined || e.end !== undefined || (e.step ?? 1) !== 1) y = y.slice(axis, e.start, e.end, e.step);
+      if (e.start !== undefined || e.end !== undefined || (e.step ?? 1) !== 1)
+        y = y.slice(axis, e.start, e.end, e.step);
       axis++;
       source++;
     } else {
-      throw new Error(`at: indices[${k}] must be an integer, null, a { start, end, step } slice or an int32/bool ` +
-        `Tensor, got ${describe(e)}`);
+      throw new Error(
+        `at: indices[${k}] must be an integer, null, a { start, end, step } slice or an int32/bool ` +
+          `Tensor, got ${describe(e)}`,
+      );
     }
   });
   if (adv.length === 0) return y === x ? x.reshape(x.shape) : y; // x.at() is x[...]: same values, shared storage

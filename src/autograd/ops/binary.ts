@@ -69,7 +69,14 @@ export function castOperand(t: Tensor, dtype: DType): Tensor {
  * as `outDtype` (default `compute`; comparisons store bool). A bool result of add/mul/max/min is
  * kept 0/1 (torch: logical or/and). No graph.
  */
-export function binaryForward(op: BinaryOp, a: Tensor, b: Tensor, where: string, compute?: DType, outDtype?: DType): Tensor {
+export function binaryForward(
+  op: BinaryOp,
+  a: Tensor,
+  b: Tensor,
+  where: string,
+  compute?: DType,
+  outDtype?: DType,
+): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, where);
   const dtype = compute ?? resultDtype(a, b);
   const ca = castOperand(a, dtype);

@@ -11,7 +11,8 @@ import { Tensor } from '../tensor.js';
 
 /** `x` as `dtype` (x itself if it already has it). */
 export function toDtype(x: Tensor, dtype: DType): Tensor {
-  if (dtype === undefined) throw new Error(`to: dtype must be one of 'bool', 'int32', 'float32', 'float64', got undefined`);
+  if (dtype === undefined)
+    throw new Error(`to: dtype must be one of 'bool', 'int32', 'float32', 'float64', got undefined`);
   checkDtype(dtype, 'to');
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x.size);

@@ -89,12 +89,16 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
 export function maskedFill(self: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
   checkBool(checkTensor(mask, 'maskedFill', 'mask'), 'maskedFill', 'mask');
   if (!sameShape(broadcastShapes(self.shape, mask.shape, 'maskedFill'), self.shape)) {
-    throw new Error(`maskedFill: mask of shape ${fmtShape(mask.shape)} must broadcast to self's shape ${fmtShape(self.shape)}`);
+    throw new Error(
+      `maskedFill: mask of shape ${fmtShape(mask.shape)} must broadcast to self's shape ${fmtShape(self.shape)}`,
+    );
   }
   let v: Tensor;
   if (value instanceof Tensor) {
     if (value.ndim !== 0) {
-      throw new Error(`maskedFill: value must be a number, a boolean or a 0-d tensor, got a tensor of shape ${fmtShape(value.shape)}`);
+      throw new Error(
+        `maskedFill: value must be a number, a boolean or a 0-d tensor, got a tensor of shape ${fmtShape(value.shape)}`,
+      );
     }
     v = value;
   } else if (typeof value === 'number' || typeof value === 'boolean') {
@@ -132,7 +136,13 @@ export function all(x: Tensor, axes?: number | readonly number[], keepDim = fals
 }
 
 /** max over axes of a 0/1 tensor: 1 if any is 1 (0 over an empty axis). */
-function anyOf(truth: Tensor, x: Tensor, axes: number | readonly number[] | undefined, keepDim: boolean, where: string): Tensor {
+function anyOf(
+  truth: Tensor,
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepDim: boolean,
+  where: string,
+): Tensor {
   const norm = normalizeAxes(axes, x.ndim, where);
   const keptShape = x.shape.map((d, i) => (norm.includes(i) ? 1 : d));
   const outShape = keepDim ? keptShape : x.shape.filter((_, i) => !norm.includes(i));

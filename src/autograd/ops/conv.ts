@@ -73,11 +73,19 @@ export interface Conv2dOptions {
 }
 
 /** Padding before each spatial axis, and the total (before + after), resolved from the options. */
-function resolvePadding(padding: Conv2dOptions['padding'], k: [number, number], d: [number, number], s: [number, number], where: string): { before: [number, number]; total: [number, number] } {
+function resolvePadding(
+  padding: Conv2dOptions['padding'],
+  k: [number, number],
+  d: [number, number],
+  s: [number, number],
+  where: string,
+): { before: [number, number]; total: [number, number] } {
   if (padding === 'valid') return { before: [0, 0], total: [0, 0] };
   if (padding === 'same') {
     if (s[0] !== 1 || s[1] !== 1) {
-      throw new Error(`${where}: padding='same' is not supported for strided convolutions; expected stride 1, got [${s.join(', ')}]`);
+      throw new Error(
+        `${where}: padding='same' is not supported for strided convolutions; expected stride 1, got [${s.join(', ')}]`,
+      );
     }
     const total: [number, number] = [d[0] * (k[0] - 1), d[1] * (k[1] - 1)];
     return { before: [Math.floor(total[0] / 2), Math.floor(total[1] / 2)], total };
@@ -112,14 +120,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   const groups = opts.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) {
-    throw new Error(
-      `${where}: groups must be a positive integer, got ${describeValue(groups)}`,
-    );
+    throw new Error(`${where}: groups must be a positive integer, got ${describeValue(groups)}`);
   }
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const [o, cg, kH, kW] = weight.shape as [number, number, number, number];
   if (cg * groups !== c) {
-    throw new Error(`${where}: input has ${c} channels but weight ${fmtShape(weight.shape)} with groups=${groups} expects ${cg * groups} (weight.shape[1] * groups)`);
+    throw new Error(
+      `${where}: input has ${c} channels but weight ${fmtShape(weight.shape)} with groups=${groups} expects ${cg * groups} (weight.shape[1] * groups)`,
+    );
   }
   if (o % groups !== 0) throw new Error(`${where}: weight.shape[0] (${o}) must be divisible by groups (${groups})`);
   if (bias !== null && bias !== undefined && (bias.ndim !== 1 || bias.shape[0] !== o)) {
@@ -136,17 +144,29 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     );
   }
   const geom: Window2d = {
-    n, c, h, w, kH, kW,
-    sH: stride[0], sW: stride[1],
-    padTop: pad.before[0], padLeft: pad.before[1],
-    dH: dilation[0], dW: dilation[1],
-    outH, outW,
+    n,
+    c,
+    h,
+    w,
+    kH,
+    kW,
+    sH: stride[0],
+    sW: stride[1],
+    padTop: pad.before[0],
+    padLeft: pad.before[1],
+    dH: dilation[0],
+    dW: dilation[1],
+    outH,
+    outW,
   };
   const k = cg * kH * kW;
   checkSize([n, o, outH, outW], where, 'output shape');
   checkSize([n, c * kH * kW, outH * outW], where, 'unfolded input (im2col) shape');
   const cols = im2colOp(x, geom).reshape([n, groups, k, outH * outW]);
-  const y = weight.reshape([groups, o / groups, k]).matmul(cols).reshape([n, o, outH, outW]);
+  const y = weight
+    .reshape([groups, o / groups, k])
+    .matmul(cols)
+    .reshape([n, o, outH, outW]);
   return savesWeight(bias === null || bias === undefined ? y : y.add(bias.reshape([o, 1, 1])), weight);
 }
 

@@ -54,7 +54,8 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
   const idx = checkIndexTensor('embedding', 'indices', indices);
   if (!(weight instanceof Tensor)) throw new Error(`embedding: weight must be a Tensor, got ${describeValue(weight)}`);
   const w = floatData(weight, 'embedding', 'weight');
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
   const [V, D] = weight.shape as [number, number];
   const paddingIdx = normalizePaddingIdx(opts.paddingIdx, V, 'embedding');
   // out [n, D], n = number of indices: row i is weight row idx[i]
@@ -62,7 +63,9 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i]!;
     if (v < 0 || v >= V) {
-      throw new Error(`embedding: index ${v} is out of range for weight with ${V} rows (torch: "index out of range in self")`);
+      throw new Error(
+        `embedding: index ${v} is out of range for weight with ${V} rows (torch: "index out of range in self")`,
+      );
     }
     out.set(w.subarray(v * D, v * D + D), i * D);
   }

@@ -180,8 +180,10 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   // backward: dx = g; dsrc = g gathered at the scattered positions (torch needs src shaped like index)
   return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => {
     if (src.requiresGrad && !sameShape(src.shape, index.shape)) {
-      throw new Error(`scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ` +
-        `${fmtShape(index.shape)} (as in torch)`);
+      throw new Error(
+        `scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ` +
+          `${fmtShape(index.shape)} (as in torch)`,
+      );
     }
     return [g, src.requiresGrad ? gather(g, d, saved).to(src.dtype) : null];
   });

@@ -116,7 +116,10 @@ function commit(
 /** A tensor standing for `t` before a write, in the graph: same shape and storage, t's grad function now. */
 function stand(t: Tensor): Tensor {
   const before = new Tensor(t.storage.array, t.shape, t.requiresGrad, {
-    base: t, strides: t.stride(), offset: t.storageOffset(), detached: true,
+    base: t,
+    strides: t.stride(),
+    offset: t.storageOffset(),
+    detached: true,
   });
   before.gradFn = t.gradFn;
   return before;
@@ -162,9 +165,8 @@ function commitThroughView(self: Tensor, write: Write): Tensor {
  * the desired output type int32": an in-place op cannot promote self).
  */
 function arithmetic(self: Tensor, o: Tensor, op: 'add' | 'sub' | 'mul' | 'div', where: string): TensorData {
-  const out = op === 'div'
-    ? binaryForward('div', self, o, where, divisionDtype(self, o))
-    : binaryForward(op, self, o, where);
+  const out =
+    op === 'div' ? binaryForward('div', self, o, where, divisionDtype(self, o)) : binaryForward(op, self, o, where);
   checkCast(out.dtype, self.dtype, where);
   return out.data;
 }
@@ -268,7 +270,10 @@ export function clamp_(self: Tensor, min?: number | null, max?: number | null): 
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) throw new Error(`${where}: at least one of 'min' or 'max' must not be null`);
-  for (const [arg, v] of [['min', lo], ['max', hi]] as const) {
+  for (const [arg, v] of [
+    ['min', lo],
+    ['max', hi],
+  ] as const) {
     if (v !== null && typeof v !== 'number') {
       throw new Error(`${where}: ${arg} must be a number or null, got ${typeof v}`);
     }

@@ -15,8 +15,10 @@ import { narrowCopy } from './indexing.js';
 
 function checkTensorList(tensors: readonly Tensor[], where: string): void {
   if (!Array.isArray(tensors) || tensors.length === 0) {
-    throw new Error(`${where}: tensors must be a non-empty list of Tensors, got ` +
-      `${Array.isArray(tensors) ? '[]' : String(tensors)}`);
+    throw new Error(
+      `${where}: tensors must be a non-empty list of Tensors, got ` +
+        `${Array.isArray(tensors) ? '[]' : String(tensors)}`,
+    );
   }
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new Error(`${where}: tensors[${i}] must be a Tensor, got ${typeof t}`);
@@ -57,7 +59,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const outShape = first.shape.map((s, a) => (a === d ? sizes.reduce((p, q) => p + q, 0) : s));
   const outer = sizeOf(first.shape.slice(0, d));
   const out = allocate(dtype, sizeOf(outShape));
-  catRows(parts.map((t) => t.data), parts.map((t) => t.size / outer || 0), outer, out);
+  catRows(
+    parts.map((t) => t.data),
+    parts.map((t) => t.size / outer || 0),
+    outer,
+    out,
+  );
   const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((p, q) => p + q, 0));
   return record(new Tensor(out, outShape), 'cat', tensors, (g) =>
     tensors.map((t, i) => {
@@ -83,7 +90,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeAxis(dim, first.ndim + 1, 'stack', 'dim');
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+  return cat(
+    tensors.map((t) => t.unsqueeze(d)),
+    d,
+  );
 }
 
 function checkSplitInput(x: Tensor, dim: number, where: string): number {
@@ -146,7 +156,11 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (n === 0) return piecesOf(x, d, new Array<number>(chunks).fill(0));
   const size = Math.ceil(n / chunks);
   const count = Math.ceil(n / size);
-  return piecesOf(x, d, Array.from({ length: count }, (_, k) => Math.min(size, n - k * size)));
+  return piecesOf(
+    x,
+    d,
+    Array.from({ length: count }, (_, k) => Math.min(size, n - k * size)),
+  );
 }
 
 /** The slices of `x` along `dim`, that axis removed (torch.unbind). */

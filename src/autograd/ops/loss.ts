@@ -95,7 +95,13 @@ export function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 /** Reads class-index targets into an Int32Array, checking shape, integrality and range. */
-function classIndices(targets: ClassTargets, shape: readonly number[], numClasses: number, ignoreIndex: number, where: string): Int32Array {
+function classIndices(
+  targets: ClassTargets,
+  shape: readonly number[],
+  numClasses: number,
+  ignoreIndex: number,
+  where: string,
+): Int32Array {
   let values: ArrayLike<number>;
   let given: readonly number[];
   if (targets instanceof Tensor) {
@@ -132,9 +138,7 @@ function classIndices(targets: ClassTargets, shape: readonly number[], numClasse
 function classLayout(x: Tensor, where: string): { shape: NllShape; targetShape: number[] } {
   checkTensor(x, where, 'input');
   if (x.ndim < 1) {
-    throw new Error(
-      `${where}: input must be a Tensor of shape [N, C, *] or [C], got shape ${fmtShape(x.shape)}`,
-    );
+    throw new Error(`${where}: input must be a Tensor of shape [N, C, *] or [C], got shape ${fmtShape(x.shape)}`);
   }
   floatData(x, where);
   if (x.ndim === 1) return { shape: { n: 1, c: x.shape[0]!, s: 1 }, targetShape: [] };
@@ -221,7 +225,8 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
   const classAxis = logits.ndim === 1 ? 0 : 1;
   const weight = checkClassWeight(opts.weight, shape.c, where);
   // A class weight shaped to broadcast along the class axis: [C] for [C], [C, 1, ...] for [N, C, *].
-  const weightAlongClasses = weight === null ? null : weight.reshape([shape.c, ...new Array<number>(Math.max(logits.ndim - 2, 0)).fill(1)]);
+  const weightAlongClasses =
+    weight === null ? null : weight.reshape([shape.c, ...new Array<number>(Math.max(logits.ndim - 2, 0)).fill(1)]);
 
   if (targets instanceof Tensor && sameShape(targets.shape, logits.shape)) {
     // Class probabilities: l[n, *] = -sum_c weight[c] * y[n, c, *] * logp[n, c, *]; 'mean' divides by N * S.
@@ -309,7 +314,9 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
   checkTensor(logits, where, 'logits');
   checkTensor(targets, where, 'targets');
   if (!sameShape(logits.shape, targets.shape)) {
-    throw new Error(`${where}: targets must have the logits' shape ${fmtShape(logits.shape)}, got ${fmtShape(targets.shape)}`);
+    throw new Error(
+      `${where}: targets must have the logits' shape ${fmtShape(logits.shape)}, got ${fmtShape(targets.shape)}`,
+    );
   }
   floatData(logits, where, 'logits');
   floatData(targets, where, 'targets');
@@ -317,7 +324,11 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
   const weight = checkBroadcastsTo(opts.weight, logits.shape, where, 'weight');
   const sp = softplus(logits.neg());
   const logWeight = posWeight === null ? null : targets.mul(posWeight.sub(1)).add(1);
-  let loss = targets.neg().add(1).mul(logits).add(logWeight === null ? sp : sp.mul(logWeight));
+  let loss = targets
+    .neg()
+    .add(1)
+    .mul(logits)
+    .add(logWeight === null ? sp : sp.mul(logWeight));
   if (weight !== null) loss = loss.mul(weight);
   return reduce(loss, reduction);
 }

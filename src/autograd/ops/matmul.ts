@@ -23,7 +23,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(b, 'matmul', 'other');
   checkDtypes(a, b);
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new Error(`matmul: both operands need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new Error(
+      `matmul: both operands need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
   const a2 = a.ndim === 1 ? a.reshape([1, a.shape[0]!]) : a;
   const b2 = b.ndim === 1 ? b.reshape([b.shape[0]!, 1]) : b;

@@ -56,13 +56,22 @@ export interface NormalizeOptions {
   name: string;
 }
 
-function checkParam(t: Tensor | null | undefined, plan: AxisPlan, x: Tensor, axes: NormAxes, name: string, arg: string): Tensor | null {
+function checkParam(
+  t: Tensor | null | undefined,
+  plan: AxisPlan,
+  x: Tensor,
+  axes: NormAxes,
+  name: string,
+  arg: string,
+): Tensor | null {
   if (t === null || t === undefined) return null;
   if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${describeValue(t)}`);
   floatData(t, name, arg);
   if (t.size !== plan.paramSize) {
     const expected = axes.param.map((a) => x.shape[a]!);
-    throw new Error(`${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ${fmtShape(t.shape)}`);
+    throw new Error(
+      `${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ${fmtShape(t.shape)}`,
+    );
   }
   return t;
 }

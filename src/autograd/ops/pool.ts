@@ -80,17 +80,36 @@ function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2
   const p = pair(o.padding ?? 0, where, 'padding', 0);
   const d = pair(o.dilation ?? 1, where, 'dilation', 1);
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
-    throw new Error(`${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got padding [${p.join(', ')}]`);
+    throw new Error(
+      `${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got padding [${p.join(', ')}]`,
+    );
   }
   const ceilMode = checkBoolean(o.ceilMode ?? false, where, 'ceilMode');
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const outH = pooledSize(h, k[0], s[0], p[0], d[0], ceilMode);
   const outW = pooledSize(w, k[1], s[1], p[1], d[1], ceilMode);
   if (outH < 1 || outW < 1) {
-    throw new Error(`${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize [${k.join(', ')}]; expected at least 1x1`);
+    throw new Error(
+      `${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize [${k.join(', ')}]; expected at least 1x1`,
+    );
   }
   checkSize([n, c, outH, outW], where, 'output shape');
-  return { n, c, h, w, kH: k[0], kW: k[1], sH: s[0], sW: s[1], padTop: p[0], padLeft: p[1], dH: d[0], dW: d[1], outH, outW };
+  return {
+    n,
+    c,
+    h,
+    w,
+    kH: k[0],
+    kW: k[1],
+    sH: s[0],
+    sW: s[1],
+    padTop: p[0],
+    padLeft: p[1],
+    dH: d[0],
+    dW: d[1],
+    outH,
+    outW,
+  };
 }
 
 /** An adaptive pool's output size: a positive integer, or a pair of them (null keeps that input size). */

@@ -125,7 +125,11 @@ export function variance(x: Tensor, axes?: number | readonly number[], opts: Var
   const xs = saveForBackward(x);
   return record(fromStats(v, x, r.outShape), 'var', [x], (g) => {
     const centered = xs().sub(fromStats(meanAcc, x, r.keptShape));
-    return [expandBack(g, r, x).mul(centered).mul(2 / dof)];
+    return [
+      expandBack(g, r, x)
+        .mul(centered)
+        .mul(2 / dof),
+    ];
   });
 }
 
@@ -188,7 +192,8 @@ export function amin(x: Tensor, axes?: number | readonly number[], keepDim = fal
  * products without dividing by x[k], so zeros get torch's exact gradient (alongAxis.ts).
  */
 export function prod(x: Tensor, dim?: number, keepDim = false): Tensor {
-  if (dim !== undefined && typeof dim !== 'number') throw new Error(`prod: dim must be one axis (a number), got ${String(dim)}`);
+  if (dim !== undefined && typeof dim !== 'number')
+    throw new Error(`prod: dim must be one axis (a number), got ${String(dim)}`);
   const r = planReduction(x, dim, keepDim, 'prod');
   const lines = dim === undefined ? { outer: 1, n: x.size, inner: 1 } : axisLines(x.shape, r.axes[0] ?? 0);
   const acc = new Float64Array(r.plan.statSize);
@@ -237,8 +242,10 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepDim
   if (typeof p !== 'number') throw new Error(`norm: p must be a number, got ${typeof p}`);
   const r = planReduction(x, dim, keepDim, 'norm');
   if ((p < 0 || p === Infinity) && r.plan.count === 0 && r.plan.statSize > 0) {
-    throw new Error(`norm: cannot compute the ${p === Infinity ? 'inf' : p} norm on an empty tensor because the ` +
-      `operation does not have an identity (input shape ${fmtShape(x.shape)})`);
+    throw new Error(
+      `norm: cannot compute the ${p === Infinity ? 'inf' : p} norm on an empty tensor because the ` +
+        `operation does not have an identity (input shape ${fmtShape(x.shape)})`,
+    );
   }
   const acc = new Float64Array(r.plan.statSize);
   reduceVectorNorm(floatData(x, 'norm'), r.plan, p, acc);
@@ -252,8 +259,13 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepDim
     if (p === 1) return [gx.mul(sgn)];
     if (p === 2) return [zeroWhere(gx.div(n), equal(n, 0)).mul(x)];
     if (Math.abs(p) === Infinity) {
-      const hit = binaryForward('max', equal(absX, n), equal(absX, absX).neg().add(1), 'norm') // |x| = n, or NaN;
-      return [gx.mul(sgn).mul(hit).div(sum(hit, r.axes, true))];
+      const hit = binaryForward('max', equal(absX, n), equal(absX, absX).neg().add(1), 'norm'); // |x| = n, or NaN;
+      return [
+        gx
+          .mul(sgn)
+          .mul(hit)
+          .div(sum(hit, r.axes, true)),
+      ];
     }
     if (p < 1) {
       const scaled = zeroWhere(sgn.mul(absX.pow(p - 1)), equal(x, 0));

@@ -29,7 +29,10 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   // [s0, s1] tiled [r0, r1]: view as [1, s0, 1, s1], expand to [r0, s0, r1, s1], merge pairs.
   const spread = shape.flatMap((s) => [1, s]);
   const tiled = shape.flatMap((s, i) => [sizes[i]!, s]);
-  return x.reshape(spread).expand(tiled).reshape(shape.map((s, i) => s * sizes[i]!));
+  return x
+    .reshape(spread)
+    .expand(tiled)
+    .reshape(shape.map((s, i) => s * sizes[i]!));
 }
 
 function axisList(dims: number | readonly number[], ndim: number, where: string): number[] {

@@ -11,14 +11,7 @@
 import { allocate } from '../../tensor/dtype.js';
 import { stridedCopy } from '../../tensor/kernels/elementwise.js';
 import { describeValue } from '../../tensor/check.js';
-import {
-  checkSize,
-  fmtShape,
-  normalizeAxis,
-  resolveReshape,
-  stridesOf,
-  type Shape,
-} from '../../tensor/shape.js';
+import { checkSize, fmtShape, normalizeAxis, resolveReshape, stridesOf, type Shape } from '../../tensor/shape.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor, viewOf } from '../tensor.js';
@@ -117,9 +110,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) {
-    throw new Error(
-      `reshape: shape must be an array of integers, got ${describeValue(shape)}`,
-    );
+    throw new Error(`reshape: shape must be an array of integers, got ${describeValue(shape)}`);
   }
   const target = resolveReshape(x.shape, shape, 'reshape');
   const strides = viewStrides(x, target);
@@ -141,7 +132,14 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const inverse = new Array<number>(norm.length);
   norm.forEach((a, i) => (inverse[a] = i));
   const shape = norm.map((a) => x.shape[a]!);
-  return recordView(x, shape, norm.map((a) => strides[a]!), x.storageOffset(), 'permute', (g) => g.permute(inverse));
+  return recordView(
+    x,
+    shape,
+    norm.map((a) => strides[a]!),
+    x.storageOffset(),
+    'permute',
+    (g) => g.permute(inverse),
+  );
 }
 
 /** Swaps axes a and b (a view). */
@@ -164,7 +162,8 @@ export function flatten(x: Tensor, start = 0, end = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeAxis(start, x.ndim, 'flatten', 'start');
   const e = normalizeAxis(end, x.ndim, 'flatten', 'end');
-  if (s > e) throw new Error(`flatten: start (${start}) must not come after end (${end}) for a tensor of rank ${x.ndim}`);
+  if (s > e)
+    throw new Error(`flatten: start (${start}) must not come after end (${end}) for a tensor of rank ${x.ndim}`);
   if (s === e) return x;
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
   return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
@@ -179,8 +178,15 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) throw new Error(`expand: shape must be an array of integers, got ${describeValue(shape)}`);
   const lead = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
-  const ok = lead >= 0 && target.every((d, i) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1));
-  if (!ok) throw new Error(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)} (each size must match or be 1)`);
+  const ok =
+    lead >= 0 &&
+    target.every(
+      (d, i) => Number.isInteger(d) && d >= 0 && (i < lead || x.shape[i - lead] === d || x.shape[i - lead] === 1),
+    );
+  if (!ok)
+    throw new Error(
+      `expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(shape)} (each size must match or be 1)`,
+    );
   checkSize(target, 'expand');
   const xs = x.stride();
   const strides = target.map((d, i) => (i < lead || (x.shape[i - lead] === 1 && d !== 1) ? 0 : xs[i - lead]!));

@@ -19,7 +19,7 @@ import { checkTensor } from '../check.js';
 import { noGrad } from '../gradMode.js';
 import { record } from '../record.js';
 import { saveForBackward } from '../saved.js';
-import { Tensor } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
 
 function checkInput(x: Tensor, axis: number, where: string): number {
   checkTensor(x, where, 'x');

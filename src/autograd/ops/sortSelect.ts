@@ -108,7 +108,10 @@ export function argExtreme(x: Tensor, mode: 'max' | 'min', dim?: number, keepDim
   const where = `arg${mode}`;
   const data = x.data;
   if (dim === undefined) {
-    if (x.size === 0) throw new Error(`${where}: cannot take the ${where} of an empty tensor without a dim (input shape ${fmtShape(x.shape)})`);
+    if (x.size === 0)
+      throw new Error(
+        `${where}: cannot take the ${where} of an empty tensor without a dim (input shape ${fmtShape(x.shape)})`,
+      );
     const index = new Int32Array(1);
     argReduceLines(data, { outer: 1, n: x.size, inner: 1 }, mode, index, null);
     return new Tensor(index, keepDim ? x.shape.map(() => 1) : []);

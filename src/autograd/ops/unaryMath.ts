@@ -99,11 +99,7 @@ const le = (a: Tensor, b: Tensor): Tensor => binaryForward('ge', b, a, 'clamp');
  *   d/dlo = 1 where x < lo and lo < hi (lo alone: where x < lo),
  *   d/dhi = 1 where x > hi or hi < lo (hi alone: where x > hi).
  */
-export function clamp(
-  x: Tensor,
-  min?: Tensor | number | null,
-  max?: Tensor | number | null,
-): Tensor {
+export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor {
   const lo = bound(min, x, 'min');
   const hi = bound(max, x, 'max');
   if (lo === null && hi === null) throw new Error('clamp: at least one of min or max must be given, got neither');

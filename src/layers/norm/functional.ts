@@ -41,8 +41,16 @@ export function checkMomentum(momentum: number, where: string): void {
  * Throws unless weight and bias (when given) are Tensors of exactly `shape`, like torch's layer_norm
  * and group_norm: the right number of elements in another shape is an error, not a silent reshape.
  */
-function checkAffineShape(opts: { weight?: Tensor | null; bias?: Tensor | null }, shape: readonly number[], what: string, where: string): void {
-  for (const [arg, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+function checkAffineShape(
+  opts: { weight?: Tensor | null; bias?: Tensor | null },
+  shape: readonly number[],
+  what: string,
+  where: string,
+): void {
+  for (const [arg, t] of [
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+  ] as const) {
     checkOptionalTensor(t, where, arg);
     if (t instanceof Tensor && !sameShape(t.shape, shape)) {
       throw new Error(`${where}: ${arg} must have shape ${fmtShape(shape)} (${what}), got shape ${fmtShape(t.shape)}`);
@@ -92,7 +100,12 @@ export interface BatchNormOptions {
  * const runningVar = ones([16]);
  * const y = functional.batchNorm(randn([8, 16, 4, 4]), runningMean, runningVar, { training: true });
  */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions = {},
+): Tensor {
   opts = checkOptions(opts, 'batchNorm');
   const where = 'batchNorm';
   checkTensor(x, where, 'input');
@@ -100,21 +113,29 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   checkBoolean(training, where, 'training');
   checkEps(eps, where);
   checkMomentum(momentum, where);
-  if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const channels = x.shape[1]!;
   checkOptionalTensor(opts.weight, where, 'weight');
   checkOptionalTensor(opts.bias, where, 'bias');
-  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+  for (const [arg, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+  ] as const) {
     checkOptionalTensor(t, where, arg);
     if (t !== null && t !== undefined && t.size !== channels) {
-      throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
+      throw new Error(
+        `${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`,
+      );
     }
   }
   const axes = { reduced: [0, ...range(2, x.ndim)], param: [1] };
   const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
   if (!training) {
     if (!runningMean || !runningVar) {
-      throw new Error(`${where}: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got ${runningMean ? 'runningVar' : 'runningMean'} = null`);
+      throw new Error(
+        `${where}: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got ${runningMean ? 'runningVar' : 'runningMean'} = null`,
+      );
     }
     return normalizeWithStats(x, axes, runningAsStats(runningMean), runningAsStats(runningVar), norm);
   }
@@ -123,7 +144,9 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   // Like torch's _verify_batch_size(input.size()), in training only: N * prod(spatial) == 1 (one
   // value per channel) is an error; an empty batch passes through, leaving the running statistics.
   if (x.shape[0]! * sizeOf(x.shape.slice(2)) === 1) {
-    throw new Error(`${where}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`);
+    throw new Error(
+      `${where}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`,
+    );
   }
   const { y, stats } = normalize(x, axes, norm);
   if (x.size === 0) return y;
@@ -172,11 +195,19 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
   const runningVar = checkOptionalTensor(opts.runningVar, where, 'runningVar');
   checkEps(eps, where);
   checkMomentum(momentum, where);
-  if (x.ndim < 3) throw new Error(`${where}: expected input of shape (N, C, *) with at least one spatial dimension, got ${fmtShape(x.shape)}`);
+  if (x.ndim < 3)
+    throw new Error(
+      `${where}: expected input of shape (N, C, *) with at least one spatial dimension, got ${fmtShape(x.shape)}`,
+    );
   const [n, channels] = [x.shape[0]!, x.shape[1]!];
-  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+  for (const [arg, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+  ] as const) {
     if (t !== null && t.size !== channels) {
-      throw new Error(`${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`);
+      throw new Error(
+        `${where}: ${arg} must have ${channels} elements (one per channel), got shape ${fmtShape(t.shape)}`,
+      );
     }
   }
   checkAffineShape(opts, [channels], 'one per channel', where);
@@ -193,7 +224,9 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
   // Like torch's _verify_spatial_size, whenever the input's own statistics are used.
   const spatial = sizeOf(x.shape.slice(2));
   if (spatial === 1) {
-    throw new Error(`${where}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`);
+    throw new Error(
+      `${where}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`,
+    );
   }
   const { y, stats } = normalize(x, { reduced: range(2, x.ndim), param: [1] }, norm);
   if ((runningMean || runningVar) && x.size > 0) {
@@ -241,7 +274,8 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   checkInteger(numGroups, where, 'numGroups', 1);
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
-  if (x.ndim < 2) throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const [n, channels] = [x.shape[0]!, x.shape[1]!];
   if (channels % numGroups !== 0) {
     throw new Error(`${where}: numChannels (${channels}) must be divisible by numGroups (${numGroups})`);
@@ -256,7 +290,11 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
     );
   }
   const view = x.reshape([n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))]);
-  const { y } = normalize(view, { reduced: [2, 3], param: [1, 2] }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where });
+  const { y } = normalize(
+    view,
+    { reduced: [2, 3], param: [1, 2] },
+    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where },
+  );
   return y.reshape(x.shape);
 }
 
@@ -313,7 +351,11 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const shape = asNormalizedShape(normalizedShape, where);
   const axes = trailingAxes(x, shape, where);
   checkAffineShape(opts, shape, 'normalizedShape', where);
-  return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where }).y;
+  return normalize(
+    x,
+    { reduced: axes, param: axes },
+    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where },
+  ).y;
 }
 
 /**

@@ -47,11 +47,12 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, opts: GroupNormModuleOptions = {}) {
     super();
     opts = checkOptions(opts, 'GroupNorm');
-    for (const [arg, v] of [['numGroups', numGroups], ['numChannels', numChannels]] as const) {
+    for (const [arg, v] of [
+      ['numGroups', numGroups],
+      ['numChannels', numChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) {
-        throw new Error(
-          `GroupNorm: ${arg} must be a positive integer, got ${describeValue(v)}`,
-        );
+        throw new Error(`GroupNorm: ${arg} must be a positive integer, got ${describeValue(v)}`);
       }
     }
     checkSize([numChannels], 'GroupNorm', 'parameter shape');

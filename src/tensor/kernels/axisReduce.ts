@@ -138,13 +138,7 @@ export function reduceMax(x: FloatArray, plan: AxisPlan, out: Float64Array): voi
  * not centered (RMSNorm): `mean[s]` = 0 and `m2[s]` = sum of squares.
  * Biased variance is `m2 / count`; the unbiased one `m2 / (count - 1)`.
  */
-export function moments(
-  x: FloatArray,
-  plan: AxisPlan,
-  mean: Float64Array,
-  m2: Float64Array,
-  centered = true,
-): void {
+export function moments(x: FloatArray, plan: AxisPlan, mean: Float64Array, m2: Float64Array, centered = true): void {
   const { inner, innerStat, runStat, count } = plan;
   // A statistic spans scattered runs (BatchNorm): two passes per run while it is in cache, then merge.
   if (mergesRuns(plan, centered)) return momentsByRuns({ moments }, x, plan, mean, m2);
@@ -408,4 +402,3 @@ export function normBackwardInput(
     }
   }
 }
-

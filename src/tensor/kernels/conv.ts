@@ -52,7 +52,13 @@ export interface Window2d {
  * Output length of a sliding window along one axis:
  * floor((size + padTotal - dilation*(kernel-1) - 1) / stride) + 1.
  */
-export function windowOutSize(size: number, kernel: number, stride: number, padTotal: number, dilation: number): number {
+export function windowOutSize(
+  size: number,
+  kernel: number,
+  stride: number,
+  padTotal: number,
+  dilation: number,
+): number {
   return Math.floor((size + padTotal - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 

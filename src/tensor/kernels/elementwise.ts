@@ -17,8 +17,23 @@ import { erf } from './special.js';
  * comparisons and logical ops give 1 or 0; logical ops treat any non-zero value (NaN too) as true.
  */
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'zeroWhere'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'max'
+  | 'min'
+  | 'zeroWhere'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'logicalXor';
 
 /**
  * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
@@ -157,9 +172,25 @@ function binaryRun(
  * int32 twin). The predicates ('isnan', 'isinf', 'isfinite', 'logicalNot', 'nonzero') give 1 or 0.
  */
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'
-  | 'sign' | 'step' | 'geluGrad' | 'powScalar' | 'intPowScalar'
-  | 'isnan' | 'isinf' | 'isfinite' | 'logicalNot' | 'nonzero';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'gelu'
+  | 'sign'
+  | 'step'
+  | 'geluGrad'
+  | 'powScalar'
+  | 'intPowScalar'
+  | 'isnan'
+  | 'isinf'
+  | 'isfinite'
+  | 'logicalNot'
+  | 'nonzero';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);

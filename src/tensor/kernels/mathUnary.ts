@@ -8,8 +8,19 @@ import type { TensorData } from '../dtype.js';
 
 /** The elementwise functions this kernel knows. */
 export type MathOp =
-  | 'sin' | 'cos' | 'log2' | 'log10' | 'log1p' | 'expm1' | 'square' | 'rsqrt'
-  | 'sign' | 'floor' | 'ceil' | 'round' | 'reciprocal';
+  | 'sin'
+  | 'cos'
+  | 'log2'
+  | 'log10'
+  | 'log1p'
+  | 'expm1'
+  | 'square'
+  | 'rsqrt'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'reciprocal';
 
 /**
  * Rounds half to even, like torch.round (C's nearbyint): 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> -0.

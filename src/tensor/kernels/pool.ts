@@ -116,7 +116,10 @@ export function avgPoolWindows(g: Window2d, d: AvgPoolDivisor): AvgWindows {
   return { planes: g.n * g.c, h: g.h, w: g.w, outH: g.outH, outW: g.outW, bounds, divisor };
 }
 
-/** The windows of adaptive average pooling: [floor(o*size/out), ceil((o+1)*size/out)) per axis, divided by their area. */
+/**
+ * The windows of adaptive average pooling: [floor(o*size/out), ceil((o+1)*size/out)) per axis,
+ * divided by their area.
+ */
 export function adaptiveAvgPoolWindows(planes: number, h: number, w: number, outH: number, outW: number): AvgWindows {
   const bounds = new Int32Array(outH * outW * 4);
   const divisor = new Float64Array(outH * outW);
@@ -138,7 +141,10 @@ export function avgPoolForward(x: FloatArray, win: AvgWindows, y: FloatArray): v
   const { planes, h, w, bounds, divisor } = win;
   const outSize = win.outH * win.outW;
   for (let p = 0; p < outSize; p++) {
-    const hs = bounds[4 * p]!, he = bounds[4 * p + 1]!, ws = bounds[4 * p + 2]!, we = bounds[4 * p + 3]!;
+    const hs = bounds[4 * p]!,
+      he = bounds[4 * p + 1]!,
+      ws = bounds[4 * p + 2]!,
+      we = bounds[4 * p + 3]!;
     for (let plane = 0; plane < planes; plane++) {
       const x0 = plane * h * w;
       let acc = 0;
@@ -156,7 +162,10 @@ export function avgPoolBackward(dy: FloatArray, win: AvgWindows, dx: FloatArray)
   const outSize = win.outH * win.outW;
   dx.fill(0);
   for (let p = 0; p < outSize; p++) {
-    const hs = bounds[4 * p]!, he = bounds[4 * p + 1]!, ws = bounds[4 * p + 2]!, we = bounds[4 * p + 3]!;
+    const hs = bounds[4 * p]!,
+      he = bounds[4 * p + 1]!,
+      ws = bounds[4 * p + 2]!,
+      we = bounds[4 * p + 3]!;
     for (let plane = 0; plane < planes; plane++) {
       const x0 = plane * h * w;
       const share = dy[plane * outSize + p]! / divisor[p]!;

@@ -93,13 +93,7 @@ export function sortLines(
  * positions of every line. `g` and `indices` have the layout `[outer, k, inner]`, `out` the input's
  * `[outer, n, inner]`; it is added into, so start from zeros.
  */
-export function scatterLines(
-  g: FloatArray,
-  indices: Int32Array,
-  lines: AxisLines,
-  k: number,
-  out: FloatArray,
-): void {
+export function scatterLines(g: FloatArray, indices: Int32Array, lines: AxisLines, k: number, out: FloatArray): void {
   const { outer, n, inner } = lines;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < k; j++) {
