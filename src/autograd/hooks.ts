@@ -22,6 +22,11 @@ export type TensorHook = (grad: Tensor) => Tensor | void | undefined;
  * const h = x.registerHook(console.log); h.remove();
  */
 export interface RemovableHandle {
+  /**
+   * Unregisters the hook; calling it again does nothing.
+   * @example
+   * handle.remove();
+   */
   remove(): void;
 }
 

@@ -95,7 +95,12 @@ export interface GradFn {
   readonly next: readonly (GraphNode | null)[];
 }
 
-/** A node of the backward graph: the grad function of a non-leaf, or a leaf tensor. */
+/**
+ * A node of the backward graph: the grad function of a non-leaf, or a leaf tensor.
+ * @example
+ * const y = tensor([1, 2], undefined, { requiresGrad: true }).mul(2);
+ * const node: GraphNode | null = y.gradFn; // the grad function of mul
+ */
 export type GraphNode = GradFn | Tensor;
 
 /**
@@ -1233,16 +1238,30 @@ export class Tensor {
   }
 }
 
-/** One storage array shared by a tensor and its views, with the version that in-place writes bump. */
+/**
+ * One storage array shared by a tensor and its views, with the version that in-place writes bump.
+ * @example
+ * zeros([3]).storage.version; // 0
+ */
 export interface Storage {
+  /** The elements, shared by every view of this storage. */
   readonly array: TensorData;
+  /** Bumped by every in-place write; saved tensors compare it in backward. */
   version: number;
 }
 
-/** How a view reads its base's storage (the optional fourth constructor argument, for view ops). */
+/**
+ * How a view reads its base's storage (the optional fourth constructor argument, for view ops).
+ * @example
+ * const x = zeros([2, 3]);
+ * const spec: ViewSpec = { base: x, strides: [1, 3], offset: 0 }; // x transposed
+ */
 export interface ViewSpec {
+  /** The tensor whose storage the view reads. */
   readonly base: Tensor;
+  /** Elements to step in the storage per step along each axis. */
   readonly strides: readonly number[];
+  /** Index in the storage of the view's first element. */
   readonly offset: number;
   /** `detach()`: shares the storage and its version but is not a view for autograd (no `base`). */
   readonly detached?: boolean;

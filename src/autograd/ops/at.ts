@@ -32,7 +32,9 @@ import { boundIndices, pickAlong } from './indexing.js';
  * x.at({ start: 1 }, { step: 2 }); // x[1:, ::2]
  */
 export interface Slice {
+  /** First index (default 0; negative counts from the end; clamped like Python). */
   start?: number;
+  /** One past the last index (default the axis size; negative counts from the end; clamped). */
   end?: number;
   /** A positive step (default 1); torch rejects zero and negative steps. */
   step?: number;

@@ -103,7 +103,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return pickAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexSelect'), 'indexSelect');
 }
 
-/** Options of `Tensor.indexAdd`. */
+/**
+ * Options of `Tensor.indexAdd`.
+ * @example
+ * zeros([3]).indexAdd(0, tensor([0, 2], undefined, { dtype: 'int32' }), ones([2]), { alpha: 2 });
+ */
 export interface IndexAddOptions {
   /** Scale of `source` (default 1). */
   alpha?: number;
@@ -192,6 +196,8 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
 /**
  * `oneHot(indices, numClasses)`: an int32 tensor of shape `[...indices.shape, numClasses]` with 1
  * at each index (torch.nn.functional.one_hot; numClasses -1 means max + 1).
+ * @example
+ * oneHot(tensor([0, 2], undefined, { dtype: 'int32' }), 3); // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   const idx = checkIndexTensor('oneHot', 'indices', indices);

@@ -28,6 +28,8 @@ function checkTensorList(tensors: readonly Tensor[], where: string): void {
 /**
  * Concatenates `tensors` along `dim`; their shapes must match on every other axis. The dtype is the
  * promotion of all inputs (float64 wins). Like torch, 1-d empty tensors (shape [0]) are skipped.
+ * @example
+ * cat([tensor([[1, 2]]), tensor([[3, 4]])], 0); // [[1, 2], [3, 4]]
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList(tensors, 'cat');
@@ -77,7 +79,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   );
 }
 
-/** Joins same-shaped `tensors` along a new axis `dim` (in [-ndim-1, ndim]). */
+/**
+ * Joins same-shaped `tensors` along a new axis `dim` (in [-ndim-1, ndim]).
+ * @example
+ * stack([tensor([1, 2]), tensor([3, 4])], 1); // [[1, 3], [2, 4]]
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   checkTensorList(tensors, 'stack');
   const first = tensors[0]!;
