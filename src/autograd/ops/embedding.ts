@@ -15,6 +15,7 @@ import { fmtShape } from '../../tensor/shape.js';
 import { checkIndexTensor, floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -70,7 +71,11 @@ export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOption
     out.set(w.subarray(v * D, v * D + D), i * D);
   }
   const y = new Tensor(out, [...indices.shape, D]);
-  return record(y, 'embedding', [weight], (g) => [handOver(embeddingBackward(g, idx, V, D, paddingIdx))]);
+  const is = saveForBackward(indices); // backward reads the indices' values: checked against in-place writes
+  return record(y, 'embedding', [weight], (g) => {
+    is();
+    return [handOver(embeddingBackward(g, idx, V, D, paddingIdx))];
+  });
 }
 
 /** dweight [V, D]: the rows of g [n, D] summed (float64) into the rows their indices name, paddingIdx skipped. */

@@ -149,9 +149,11 @@ export function std(x: Tensor, axes?: number | readonly number[], opts: VarOptio
   const { r, meanAcc, v, dof } = varianceParts(x, axes, opts, 'std');
   for (let s = 0; s < v.length; s++) v[s] = Math.sqrt(v[s]!);
   const y = fromStats(v, x, r.outShape);
+  const [xs, ys] = [saveForBackward(x), saveForBackward(y, 'std')];
   return record(y, 'std', [x], (g) => {
-    const centered = x.sub(fromStats(meanAcc, x, r.keptShape));
-    const scale = zeroWhere(g.div(y.mul(dof)), equal(y, 0)); // g / (dof std), 0 at std = 0
+    const yv = ys();
+    const centered = xs().sub(fromStats(meanAcc, x, r.keptShape));
+    const scale = zeroWhere(g.div(yv.mul(dof)), equal(yv, 0)); // g / (dof std), 0 at std = 0
     return [expandBack(scale, r, x).mul(centered)];
   });
 }
@@ -199,9 +201,10 @@ export function prod(x: Tensor, dim?: number, keepDim = false): Tensor {
   const acc = new Float64Array(r.plan.statSize);
   prodLines(reducible(x), lines, acc);
   const dtype = isFloating(x.dtype) ? x.dtype : 'int32'; // like sum (torch: int64)
+  const xs = saveForBackward(x);
   return record(fromStats(acc, x, r.outShape, dtype, 'prod'), 'prod', [x], (g) => {
     const others = allocate(x.dtype as 'float32' | 'float64', x.size); // x requires grad: floating
-    prodOthersLines(floatData(x, 'prod'), lines, others);
+    prodOthersLines(floatData(xs(), 'prod'), lines, others);
     return [expandBack(g, r, x).mul(new Tensor(others, x.shape))];
   });
 }
@@ -224,8 +227,9 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepDim = 
   kernels().reduceSum(floatData(shifted, 'logsumexp'), r.plan, acc);
   for (let s = 0; s < acc.length; s++) acc[s] = Math.log(acc[s]!) + m[s]!;
   const y = fromStats(acc, x, r.outShape);
+  const [xs, ys] = [saveForBackward(x), saveForBackward(y, 'logsumexp')];
   return record(y, 'logsumexp', [x], (g) => [
-    expandBack(g, r, x).mul(unaryForward('exp', x.sub(y.reshape(r.keptShape)))),
+    expandBack(g, r, x).mul(unaryForward('exp', xs().sub(ys().reshape(r.keptShape)))),
   ]);
 }
 
@@ -250,9 +254,11 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepDim
   const acc = new Float64Array(r.plan.statSize);
   reduceVectorNorm(floatData(x, 'norm'), r.plan, p, acc);
   const y = fromStats(acc, x, r.outShape);
+  const [xs, ys] = [saveForBackward(x), saveForBackward(y, 'norm')];
   return record(y, 'norm', [x], (g) => {
     if (p === 0) return [null];
-    const n = y.reshape(r.keptShape);
+    const n = ys().reshape(r.keptShape);
+    x = xs();
     const gx = expandBack(g, r, x);
     const sgn = unaryForward('sign', x);
     const absX = unaryForward('abs', x);

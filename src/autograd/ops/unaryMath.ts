@@ -7,6 +7,7 @@ import { allocate, isFloating } from '../../tensor/dtype.js';
 import { mathUnary, type MathOp } from '../../tensor/kernels/mathUnary.js';
 import { asTensor, binaryForward, zeroWhere } from './binary.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { emptyLike, Tensor } from '../tensor.js';
 
 /**
@@ -28,50 +29,65 @@ function keepsIntegers(op: MathOp): boolean {
 
 /** `sin x`. d/dx = cos x. */
 export function sin(x: Tensor): Tensor {
-  return record(mathForward('sin', x), 'sin', [x], (g) => [g.mul(mathForward('cos', x))]);
+  const xs = saveForBackward(x);
+  return record(mathForward('sin', x), 'sin', [x], (g) => [g.mul(mathForward('cos', xs()))]);
 }
 
 /** `cos x`. d/dx = -sin x. */
 export function cos(x: Tensor): Tensor {
-  return record(mathForward('cos', x), 'cos', [x], (g) => [g.mul(mathForward('sin', x)).neg()]);
+  const xs = saveForBackward(x);
+  return record(mathForward('cos', x), 'cos', [x], (g) => [g.mul(mathForward('sin', xs())).neg()]);
 }
 
 /** `log2 x`. d/dx = 1 / (x ln 2). */
 export function log2(x: Tensor): Tensor {
-  return record(mathForward('log2', x), 'log2', [x], (g) => [g.div(x.mul(Math.LN2))]);
+  const xs = saveForBackward(x);
+  return record(mathForward('log2', x), 'log2', [x], (g) => [g.div(xs().mul(Math.LN2))]);
 }
 
 /** `log10 x`. d/dx = 1 / (x ln 10). */
 export function log10(x: Tensor): Tensor {
-  return record(mathForward('log10', x), 'log10', [x], (g) => [g.div(x.mul(Math.LN10))]);
+  const xs = saveForBackward(x);
+  return record(mathForward('log10', x), 'log10', [x], (g) => [g.div(xs().mul(Math.LN10))]);
 }
 
 /** `ln(1 + x)`, accurate for small x. d/dx = 1 / (1 + x). */
 export function log1p(x: Tensor): Tensor {
-  return record(mathForward('log1p', x), 'log1p', [x], (g) => [g.div(x.add(1))]);
+  const xs = saveForBackward(x);
+  return record(mathForward('log1p', x), 'log1p', [x], (g) => [g.div(xs().add(1))]);
 }
 
 /** `e^x - 1`, accurate for small x. d/dx = e^x = y + 1. */
 export function expm1(x: Tensor): Tensor {
   const y = mathForward('expm1', x);
-  return record(y, 'expm1', [x], (g) => [g.mul(y.add(1))]);
+  const ys = saveForBackward(y, 'expm1');
+  return record(y, 'expm1', [x], (g) => [g.mul(ys().add(1))]);
 }
 
 /** `x^2`. d/dx = 2x. */
 export function square(x: Tensor): Tensor {
-  return record(mathForward('square', x), 'square', [x], (g) => [g.mul(x.mul(2))]);
+  const xs = saveForBackward(x);
+  return record(mathForward('square', x), 'square', [x], (g) => [g.mul(xs().mul(2))]);
 }
 
 /** `y = 1 / sqrt x`. d/dx = -1/2 x^(-3/2) = -y^3 / 2. */
 export function rsqrt(x: Tensor): Tensor {
   const y = mathForward('rsqrt', x);
-  return record(y, 'rsqrt', [x], (g) => [g.mul(y.mul(y).mul(y)).mul(-0.5)]);
+  const ys = saveForBackward(y, 'rsqrt');
+  return record(y, 'rsqrt', [x], (g) => {
+    const yv = ys();
+    return [g.mul(yv.mul(yv).mul(yv)).mul(-0.5)];
+  });
 }
 
 /** `y = 1 / x`. d/dx = -1/x^2 = -y^2. */
 export function reciprocal(x: Tensor): Tensor {
   const y = mathForward('reciprocal', x);
-  return record(y, 'reciprocal', [x], (g) => [g.mul(y.mul(y)).neg()]);
+  const ys = saveForBackward(y, 'reciprocal');
+  return record(y, 'reciprocal', [x], (g) => {
+    const yv = ys();
+    return [g.mul(yv.mul(yv)).neg()];
+  });
 }
 
 /**
@@ -107,7 +123,9 @@ export function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | nu
   if (lo !== null) y = binaryForward('max', y, lo, 'clamp');
   if (hi !== null) y = binaryForward('min', y, hi, 'clamp');
   const inputs = [x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])];
+  const [xs, los, his] = [saveForBackward(x), lo && saveForBackward(lo), hi && saveForBackward(hi)];
   return record(y, 'clamp', inputs, (g) => {
+    const [x, lo, hi] = [xs(), los && los(), his && his()];
     let inside: Tensor | null = null; // lo <= x <= hi
     if (lo !== null) inside = le(lo, x);
     if (hi !== null) inside = inside === null ? le(x, hi) : inside.mul(le(x, hi));
@@ -142,10 +160,14 @@ function winnerGrad(g: Tensor, a: Tensor, b: Tensor, loses: Tensor): Tensor {
  */
 export function maximum(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'maximum');
-  return record(binaryForward('max', a, b, 'maximum'), 'maximum', [a, b], (g) => [
-    a.requiresGrad ? winnerGrad(g, a, b, lt(a, b)) : null,
-    b.requiresGrad ? winnerGrad(g, a, b, lt(b, a)) : null,
-  ]);
+  const [as, bs] = [saveForBackward(a), saveForBackward(b)];
+  return record(binaryForward('max', a, b, 'maximum'), 'maximum', [a, b], (g) => {
+    const [av, bv] = [as(), bs()];
+    return [
+      a.requiresGrad ? winnerGrad(g, av, bv, lt(av, bv)) : null,
+      b.requiresGrad ? winnerGrad(g, av, bv, lt(bv, av)) : null,
+    ];
+  });
 }
 
 /**
@@ -156,8 +178,12 @@ export function maximum(a: Tensor, other: Tensor | number): Tensor {
  */
 export function minimum(a: Tensor, other: Tensor | number): Tensor {
   const b = asTensor(other, a, 'minimum');
-  return record(binaryForward('min', a, b, 'minimum'), 'minimum', [a, b], (g) => [
-    a.requiresGrad ? winnerGrad(g, a, b, lt(b, a)) : null,
-    b.requiresGrad ? winnerGrad(g, a, b, lt(a, b)) : null,
-  ]);
+  const [as, bs] = [saveForBackward(a), saveForBackward(b)];
+  return record(binaryForward('min', a, b, 'minimum'), 'minimum', [a, b], (g) => {
+    const [av, bv] = [as(), bs()];
+    return [
+      a.requiresGrad ? winnerGrad(g, av, bv, lt(bv, av)) : null,
+      b.requiresGrad ? winnerGrad(g, av, bv, lt(av, bv)) : null,
+    ];
+  });
 }
