@@ -87,14 +87,16 @@ function accumulateLeaf(leaf: Tensor, g: Tensor): void {
 export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) {
     throw new Error(
-      'backward: this tensor does not require grad and has no grad function (did you call it inside noGrad, or on a detached tensor?)',
+      'backward: this tensor does not require grad and has no grad function ' +
+        '(did you call it inside noGrad, or on a detached tensor?)',
     );
   }
   let seed: Tensor;
   if (grad === undefined) {
     if (root.size !== 1) {
       throw new Error(
-        `backward: grad can be implicitly created only for outputs with one element; expected a grad tensor of shape ${fmtShape(root.shape)}, got none`,
+        `backward: grad can be implicitly created only for outputs with one element; expected a grad ` +
+          `tensor of shape ${fmtShape(root.shape)}, got none`,
       );
     }
     seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape);
@@ -129,7 +131,9 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       const fn = node;
       if (fn.backward === null) {
         throw new Error(
-          `backward: trying to backward through the graph a second time (op '${fn.name}'); its saved values were freed by the first backward(). Pass { retainGraph: true } to the first call if you need to backward twice.`,
+          `backward: trying to backward through the graph a second time (op '${fn.name}'); its saved ` +
+            `values were freed by the first backward(). ` +
+            `Pass { retainGraph: true } to the first call if you need to backward twice.`,
         );
       }
       const inputGrads = fn.backward(g);

@@ -95,7 +95,8 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
     }
     if (typeof values !== 'number') {
       throw new Error(
-        `tensor: values must be rectangular nested arrays of numbers or booleans; found ${describeValue(values)} where a number was expected at depth ${axis}`,
+        `tensor: values must be rectangular nested arrays of numbers or booleans; ` +
+          `found ${describeValue(values)} where a number was expected at depth ${axis}`,
       );
     }
     out.values.push(values);
@@ -103,7 +104,8 @@ function flattenInto(values: TensorValues, shape: number[], axis: number, out: L
   }
   if (!Array.isArray(values) || values.length !== shape[axis]) {
     throw new Error(
-      `tensor: values must be rectangular; expected ${shape[axis]} entries at depth ${axis}, got ${Array.isArray(values) ? values.length : describeValue(values)}`,
+      `tensor: values must be rectangular; expected ${shape[axis]} entries at depth ${axis}, got ` +
+        `${Array.isArray(values) ? values.length : describeValue(values)}`,
     );
   }
   for (const v of values as readonly TensorValues[]) flattenInto(v, shape, axis + 1, out);
@@ -425,7 +427,8 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   }
   if (typeof numSamples !== 'number' || !Number.isInteger(numSamples) || numSamples <= 0) {
     throw new Error(
-      `multinomial: numSamples must be a positive integer (cannot sample n_sample <= 0 samples), got ${String(numSamples)}`,
+      `multinomial: numSamples must be a positive integer (cannot sample n_sample <= 0 samples), got ` +
+        `${String(numSamples)}`,
     );
   }
   const replacement = opts.replacement ?? false;
@@ -433,7 +436,8 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
   const rows = probs.ndim === 2 ? probs.shape[0]! : 1;
   if (!replacement && numSamples > categories) {
     throw new Error(
-      `multinomial: cannot sample numSamples > probs.size(-1) samples without replacement, got numSamples=${numSamples} > ${categories}`,
+      `multinomial: cannot sample numSamples > probs.size(-1) samples without replacement, got ` +
+        `numSamples=${numSamples} > ${categories}`,
     );
   }
   const w = probs.data;
@@ -443,7 +447,8 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
       const v = w[r * categories + c]!;
       if (!(v >= 0 && v < Infinity)) {
         throw new Error(
-          `multinomial: probability tensor contains either inf, nan or element < 0, got ${v} at flat index ${r * categories + c}`,
+          `multinomial: probability tensor contains either inf, nan or element < 0, got ${v} at flat ` +
+            `index ${r * categories + c}`,
         );
       }
       total += v;

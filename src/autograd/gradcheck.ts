@@ -103,7 +103,10 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   });
   if (worst === null) return true;
   const w = worst as { input: number; index: number; analytic: number; numeric: number };
-  const msg = `gradcheck: gradient mismatch for input ${w.input} (shape ${fmtShape(inputs[w.input]!.shape)}) at flat index ${w.index}: analytic ${w.analytic}, numeric ${w.numeric} (atol ${atol}, rtol ${rtol})`;
+  const shape = fmtShape(inputs[w.input]!.shape);
+  const msg =
+    `gradcheck: gradient mismatch for input ${w.input} (shape ${shape}) at flat index ${w.index}: ` +
+    `analytic ${w.analytic}, numeric ${w.numeric} (atol ${atol}, rtol ${rtol})`;
   if (raise) throw new Error(msg);
   return false;
 }

@@ -159,7 +159,8 @@ export class Tensor {
   constructor(data: TensorData, shape: Shape, requiresGrad = false, view?: ViewSpec) {
     if (!isTensorData(data)) {
       throw new Error(
-        `Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${describeValue(data)}`,
+        `Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ` +
+          `${describeValue(data)}`,
       );
     }
     checkShape(shape, 'Tensor');

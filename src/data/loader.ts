@@ -85,7 +85,8 @@ export class DataLoader<T extends Tensor[]> implements Iterable<T> {
       if (t.ndim === 0) throw new Error(`DataLoader: tensors[${i}] must have a first (sample) dimension, got shape []`);
       if (t.shape[0] !== tensors[0]!.shape[0]) {
         throw new Error(
-          `DataLoader: every tensor must have the same first dimension; tensors[0] has ${tensors[0]!.shape[0]} samples ` +
+          `DataLoader: every tensor must have the same first dimension; tensors[0] has ` +
+            `${tensors[0]!.shape[0]} samples ` +
             `(shape ${fmtShape(tensors[0]!.shape)}), tensors[${i}] has ${t.shape[0]} (shape ${fmtShape(t.shape)})`,
         );
       }

@@ -140,7 +140,8 @@ function readInteger(view: DataView, i: number, dtype: SafetensorsDtype): number
 function checkedInt32(v: number | bigint, i: number, dtype: SafetensorsDtype, name: string): number {
   if (v >= -2147483648 && v <= 2147483647) return Number(v);
   throw new Error(
-    `loadSafetensors: tensor ${quote(name)} (${dtype}) has element ${i} = ${v}, outside int32's range [-2^31, 2^31 - 1] ` +
+    `loadSafetensors: tensor ${quote(name)} (${dtype}) has element ${i} = ${v}, outside int32's range ` +
+      `[-2^31, 2^31 - 1] ` +
       `(typegrad's integer dtype is int32)`,
   );
 }
@@ -170,7 +171,8 @@ export function encodeElements(
         const v = data[i]!;
         if (!Number.isInteger(v)) {
           throw new Error(
-            `saveSafetensors: "${name}" is saved as I64 (PyTorch stores it as int64), so its elements must be integers; element ${i} is ${v}`,
+            `saveSafetensors: "${name}" is saved as I64 (PyTorch stores it as int64), so its elements ` +
+              `must be integers; element ${i} is ${v}`,
           );
         }
         view.setBigInt64(8 * i, BigInt(v), le);

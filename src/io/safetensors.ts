@@ -192,7 +192,8 @@ function checkCoverage(sorted: Entry[], dataBytes: number, where: string): void 
     }
     if (e.begin > covered) {
       throw new Error(
-        `${where}: bytes [${covered}, ${e.begin}) of the data section belong to no tensor; data_offsets must cover it without holes`,
+        `${where}: bytes [${covered}, ${e.begin}) of the data section belong to no tensor; data_offsets ` +
+          `must cover it without holes`,
       );
     }
     covered = e.end;
@@ -200,7 +201,8 @@ function checkCoverage(sorted: Entry[], dataBytes: number, where: string): void 
   }
   if (covered !== dataBytes) {
     throw new Error(
-      `${where}: the tensors cover ${covered} bytes but the data section has ${dataBytes}; bytes [${covered}, ${dataBytes}) belong to no tensor`,
+      `${where}: the tensors cover ${covered} bytes but the data section has ${dataBytes}; bytes ` +
+        `[${covered}, ${dataBytes}) belong to no tensor`,
     );
   }
 }
@@ -258,7 +260,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsContents {
   const headerBytes = Number(declared);
   if (8 + headerBytes > bytes.length) {
     throw new Error(
-      `${where}: header length ${headerBytes} runs past the end of the file; expected at most ${bytes.length - 8} (file of ${bytes.length} bytes)`,
+      `${where}: header length ${headerBytes} runs past the end of the file; expected at most ` +
+        `${bytes.length - 8} (file of ${bytes.length} bytes)`,
     );
   }
   let text: string;

@@ -113,7 +113,8 @@ function checkInput(t: unknown, arg: string): Tensor {
   floatData(t, 'scaledDotProductAttention', arg);
   if (t.ndim < 2)
     throw new Error(
-      `scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ${fmtShape(t.shape)}`,
+      `scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ` +
+        `${fmtShape(t.shape)}`,
     );
   return t;
 }
@@ -140,17 +141,20 @@ export function scaledDotProductAttention(
   const S = key.shape[key.ndim - 2]!;
   if (key.shape[key.ndim - 1] !== E) {
     throw new Error(
-      `${where}: key's last axis must equal query's (E = ${E}), got query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)}`,
+      `${where}: key's last axis must equal query's (E = ${E}), got query ${fmtShape(query.shape)}, ` +
+        `key ${fmtShape(key.shape)}`,
     );
   }
   if (value.shape[value.ndim - 2] !== S) {
     throw new Error(
-      `${where}: value's length axis (-2) must equal key's (S = ${S}), got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+      `${where}: value's length axis (-2) must equal key's (S = ${S}), got key ${fmtShape(key.shape)}, ` +
+        `value ${fmtShape(value.shape)}`,
     );
   }
   if (key.dtype !== query.dtype || value.dtype !== query.dtype) {
     throw new Error(
-      `${where}: query, key and value must have the same dtype, got '${query.dtype}', '${key.dtype}' and '${value.dtype}'`,
+      `${where}: query, key and value must have the same dtype, got '${query.dtype}', '${key.dtype}' ` +
+        `and '${value.dtype}'`,
     );
   }
   const { attnMask = null, isCausal = false, dropoutP = 0, scale = null } = opts;
@@ -163,7 +167,8 @@ export function scaledDotProductAttention(
   if (isCausal) {
     if (attnMask !== null) {
       throw new Error(
-        `${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask should not be set when is_causal=True")`,
+        `${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask ` +
+          `should not be set when is_causal=True")`,
       );
     }
     bias = causalBias(L, S, dtype);

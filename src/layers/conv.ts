@@ -77,7 +77,8 @@ export class Conv2d extends Module {
     const padding = opts.padding ?? 0;
     if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
       throw new Error(
-        `Conv2d: padding='same' is not supported for strided convolutions; expected stride 1, got [${this.stride.join(', ')}]`,
+        `Conv2d: padding='same' is not supported for strided convolutions; expected stride 1, got ` +
+          `[${this.stride.join(', ')}]`,
       );
     }
     this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'Conv2d', 'padding', 0);
@@ -92,7 +93,12 @@ export class Conv2d extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=${typeof this.padding === 'string' ? this.padding : `[${this.padding.join(', ')}]`}, dilation=[${this.dilation.join(', ')}], groups=${this.groups}, bias=${this.bias !== null}`;
+    const padding = typeof this.padding === 'string' ? this.padding : `[${this.padding.join(', ')}]`;
+    return (
+      `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize.join(', ')}], ` +
+      `stride=[${this.stride.join(', ')}], padding=${padding}, ` +
+      `dilation=[${this.dilation.join(', ')}], groups=${this.groups}, bias=${this.bias !== null}`
+    );
   }
 
   /** x [N, inChannels, H, W] (or [inChannels, H, W]) -> [N, outChannels, Ho, Wo]. */

@@ -120,7 +120,8 @@ export class Embedding extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx === null ? '' : `, ${reprFields({ paddingIdx: this.paddingIdx })}`}`;
+    const padding = this.paddingIdx === null ? '' : `, ${reprFields({ paddingIdx: this.paddingIdx })}`;
+    return `${this.numEmbeddings}, ${this.embeddingDim}${padding}`;
   }
 
   /** int32 indices [*] -> [*, embeddingDim]. */

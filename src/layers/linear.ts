@@ -34,7 +34,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const b = checkOptionalTensor(bias, 'linear', 'bias');
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new Error(
-      `linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got input ${fmtShape(x.shape)}`,
+      `linear: input's last axis must have size ${inFeatures} (weight ${fmtShape(weight.shape)}), got ` +
+        `input ${fmtShape(x.shape)}`,
     );
   }
   const outShape = [...x.shape.slice(0, -1), ...weight.shape.slice(0, -1)];

@@ -473,7 +473,8 @@ export abstract class Module {
         problems.push(`while copying the parameter named ${quote(k)}: expected a Tensor, got ${describe(src)}`);
       } else if (src.shape.join(',') !== target.shape.join(',')) {
         problems.push(
-          `size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(target.shape)}`,
+          `size mismatch for ${k}: copying a param with shape ${fmtShape(src.shape)}, the shape in the ` +
+            `current model is ${fmtShape(target.shape)}`,
         );
       } else {
         const [m, key] = owners.get(k)!;

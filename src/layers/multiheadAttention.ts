@@ -146,7 +146,8 @@ export class MultiheadAttention extends Module {
     checkPositive(numHeads, 'numHeads');
     if (embedDim % numHeads !== 0) {
       throw new Error(
-        `${WHERE}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads}) (torch: "embed_dim must be divisible by num_heads")`,
+        `${WHERE}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads}) (torch: "embed_dim ` +
+          `must be divisible by num_heads")`,
       );
     }
     if (opts.addBiasKV === true) throw new Error(`${WHERE}: addBiasKV is not supported, got true`);
@@ -216,12 +217,14 @@ export class MultiheadAttention extends Module {
     const batched = query.ndim === 3;
     if (query.ndim !== 2 && query.ndim !== 3) {
       throw new Error(
-        `${WHERE}: query should be unbatched 2D or batched 3D tensor, got a ${query.ndim}-D query ${fmtShape(query.shape)}`,
+        `${WHERE}: query should be unbatched 2D or batched 3D tensor, got a ${query.ndim}-D query ` +
+          `${fmtShape(query.shape)}`,
       );
     }
     if (key.ndim !== query.ndim || value.ndim !== query.ndim) {
       throw new Error(
-        `${WHERE}: key and value must be ${query.ndim}-D like query ${fmtShape(query.shape)}, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+        `${WHERE}: key and value must be ${query.ndim}-D like query ${fmtShape(query.shape)}, got key ` +
+          `${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
       );
     }
     // to [L, N, E] ([S, N, kdim], [S, N, vdim])
@@ -237,12 +240,14 @@ export class MultiheadAttention extends Module {
       );
     if (k0.shape[2] !== this.kdim || v0.shape[2] !== this.vdim) {
       throw new Error(
-        `${WHERE}: key and value must have ${this.kdim} and ${this.vdim} features, got key ${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
+        `${WHERE}: key and value must have ${this.kdim} and ${this.vdim} features, got key ` +
+          `${fmtShape(key.shape)}, value ${fmtShape(value.shape)}`,
       );
     }
     if (k0.shape[0] !== v0.shape[0] || k0.shape[1] !== N || v0.shape[1] !== N) {
       throw new Error(
-        `${WHERE}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must match query ${fmtShape(query.shape)} in batch and each other in length`,
+        `${WHERE}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must match query ` +
+          `${fmtShape(query.shape)} in batch and each other in length`,
       );
     }
     const bias = this.mergedMask(opts, L, S, N, batched, q0.dtype as 'float32' | 'float64');

@@ -778,7 +778,8 @@ export class SequentialLR extends LRScheduler {
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw new Error(
         `${where}: expects one milestone fewer than schedulers` +
-          `; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} milestones`,
+          `; got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : 'no'} ` +
+          `milestones`,
       );
     }
     this.schedulers = [...schedulers];

@@ -136,7 +136,8 @@ export abstract class Optimizer<O extends object> {
     this.validate(defaults, name);
     if (params instanceof Tensor || !Array.isArray(params)) {
       throw new Error(
-        `${name}: params must be an array of Tensors or of parameter groups {params, ...options}, got ${describeValue(params)}`,
+        `${name}: params must be an array of Tensors or of parameter groups {params, ...options}, got ` +
+          `${describeValue(params)}`,
       );
     }
     if (params.length === 0) throw new Error(`${name}: params is an empty list; expected at least one parameter`);
@@ -256,7 +257,8 @@ export abstract class Optimizer<O extends object> {
     }
     if (sd.param_groups.length !== this.paramGroups.length) {
       throw new Error(
-        `${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+        `${where}: the state dict has ${sd.param_groups.length} parameter groups, this optimizer has ` +
+          `${this.paramGroups.length}`,
       );
     }
     const byId = new Map<string, Tensor>();

@@ -86,7 +86,8 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     checkBoolean(o.maximize, 'maximize', where);
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
       throw new Error(
-        `${where}: nesterov requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and dampening ${o.dampening}`,
+        `${where}: nesterov requires momentum > 0 and dampening = 0, got momentum ${o.momentum} and ` +
+          `dampening ${o.dampening}`,
       );
     }
   }

@@ -76,7 +76,8 @@ export function setBackend(name: string): void {
   const k = backends.get(name);
   if (k === undefined) {
     throw new Error(
-      `setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, got ${describeValue(name)}`,
+      `setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, ` +
+        `got ${describeValue(name)}`,
     );
   }
   current = k;

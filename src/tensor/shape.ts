@@ -57,7 +57,8 @@ export function checkSize(shape: Shape, where: string, argName = 'shape'): void 
   const n = sizeOf(shape);
   if (n > MAX_ELEMENTS) {
     throw new Error(
-      `${where}: ${argName} ${fmtShape(shape)} has ${fmtCount(n)} elements, more than the ${MAX_ELEMENTS} a tensor can hold`,
+      `${where}: ${argName} ${fmtShape(shape)} has ${fmtCount(n)} elements, more than the ${MAX_ELEMENTS} ` +
+        `a tensor can hold`,
     );
   }
 }
@@ -81,7 +82,8 @@ export function normalizeAxis(axis: number, ndim: number, where: string, argName
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(axis) || axis < -n || axis >= n) {
     throw new Error(
-      `${where}: ${argName} must be an integer in [${-n}, ${n - 1}] for a tensor of rank ${ndim}, got ${describeValue(axis)}`,
+      `${where}: ${argName} must be an integer in [${-n}, ${n - 1}] for a tensor of rank ${ndim}, got ` +
+        `${describeValue(axis)}`,
     );
   }
   return axis < 0 ? axis + n : axis;
@@ -126,7 +128,8 @@ export function broadcastShapes(a: Shape, b: Shape, where: string): number[] {
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
       throw new Error(
-        `${where}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dimension ${i - n} is ${da} vs ${db}; expected equal sizes or 1)`,
+        `${where}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dimension ${i - n} is ` +
+          `${da} vs ${db}; expected equal sizes or 1)`,
       );
     }
     out[i] = da === 1 ? db : da;

@@ -26,7 +26,7 @@ const GUIDE_DIR = join(ROOT, 'docs', 'guide');
 
 /**
  * README sections whose ```ts blocks are signature listings, not programs. The README's "API" block
- * is the twin of ../shared/API.md (`tensor(values, shape?, ...)`, one line per name); it is not meant
+ * is the twin of the project's API contract, API.md (`tensor(values, shape?, ...)`, one line per name); it is not meant
  * to run, and the README is the lead's file, so it is skipped by section here instead of by tag.
  */
 const README_SIGNATURE_SECTIONS = new Set(['API']);

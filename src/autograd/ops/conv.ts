@@ -115,7 +115,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (x.ndim === 3) return conv2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (weight.ndim !== 4) {
     throw new Error(
-      `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kH, kW], got shape ${fmtShape(weight.shape)}`,
+      `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kH, kW], got shape ` +
+        `${fmtShape(weight.shape)}`,
     );
   }
   const groups = opts.groups ?? 1;
@@ -126,7 +127,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const [o, cg, kH, kW] = weight.shape as [number, number, number, number];
   if (cg * groups !== c) {
     throw new Error(
-      `${where}: input has ${c} channels but weight ${fmtShape(weight.shape)} with groups=${groups} expects ${cg * groups} (weight.shape[1] * groups)`,
+      `${where}: input has ${c} channels but weight ${fmtShape(weight.shape)} with groups=${groups} ` +
+        `expects ${cg * groups} (weight.shape[1] * groups)`,
     );
   }
   if (o % groups !== 0) throw new Error(`${where}: weight.shape[0] (${o}) must be divisible by groups (${groups})`);
@@ -140,7 +142,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const outW = windowOutSize(w, kW, stride[1], pad.total[1], dilation[1]);
   if (outH < 1 || outW < 1) {
     throw new Error(
-      `${where}: the (padded) input ${h + pad.total[0]}x${w + pad.total[1]} is smaller than the dilated kernel ${dilation[0] * (kH - 1) + 1}x${dilation[1] * (kW - 1) + 1}; expected an output of at least 1x1`,
+      `${where}: the (padded) input ${h + pad.total[0]}x${w + pad.total[1]} is smaller than the dilated ` +
+        `kernel ${dilation[0] * (kH - 1) + 1}x${dilation[1] * (kW - 1) + 1}; expected an output of at least 1x1`,
     );
   }
   const geom: Window2d = {

@@ -126,7 +126,8 @@ function classIndices(
     const t = values[i]!;
     if (t !== ignoreIndex && !(Number.isInteger(t) && t >= 0 && t < numClasses)) {
       throw new Error(
-        `${where}: targets must be class indices in [0, ${numClasses - 1}] (or ignoreIndex ${ignoreIndex}), got ${describeValue(t)} at flat index ${i}`,
+        `${where}: targets must be class indices in [0, ${numClasses - 1}] (or ignoreIndex ${ignoreIndex}), ` +
+          `got ${describeValue(t)} at flat index ${i}`,
       );
     }
     out[i] = t;
@@ -267,7 +268,8 @@ export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor
   checkTensor(b, 'mseLoss', 'target');
   if (!sameShape(a.shape, b.shape)) {
     throw new Error(
-      `mseLoss: target must have the input's shape ${fmtShape(a.shape)}, got ${fmtShape(b.shape)} (torch would broadcast them with a warning)`,
+      `mseLoss: target must have the input's shape ${fmtShape(a.shape)}, got ${fmtShape(b.shape)} (torch ` +
+        `would broadcast them with a warning)`,
     );
   }
   floatData(a, 'mseLoss');

@@ -40,7 +40,8 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const kb = b.shape[b.ndim - 2]!;
   if (k !== kb) {
     throw new Error(
-      `matmul: inner dimensions must match: a is ${fmtShape(origA.shape)} (k = ${k}) but b is ${fmtShape(origB.shape)} (k = ${kb})`,
+      `matmul: inner dimensions must match: a is ${fmtShape(origA.shape)} (k = ${k}) but b is ` +
+        `${fmtShape(origB.shape)} (k = ${kb})`,
     );
   }
   const n = a.shape[a.ndim - 2]!;

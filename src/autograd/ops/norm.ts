@@ -70,7 +70,8 @@ function checkParam(
   if (t.size !== plan.paramSize) {
     const expected = axes.param.map((a) => x.shape[a]!);
     throw new Error(
-      `${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ${fmtShape(t.shape)}`,
+      `${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ` +
+        `${fmtShape(t.shape)}`,
     );
   }
   return t;

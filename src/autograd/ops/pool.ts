@@ -81,7 +81,8 @@ function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2
   const d = pair(o.dilation ?? 1, where, 'dilation', 1);
   if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
     throw new Error(
-      `${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got padding [${p.join(', ')}]`,
+      `${where}: padding should be at most half of the kernel size; kernelSize [${k.join(', ')}], got ` +
+        `padding [${p.join(', ')}]`,
     );
   }
   const ceilMode = checkBoolean(o.ceilMode ?? false, where, 'ceilMode');
@@ -90,7 +91,8 @@ function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2
   const outW = pooledSize(w, k[1], s[1], p[1], d[1], ceilMode);
   if (outH < 1 || outW < 1) {
     throw new Error(
-      `${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize [${k.join(', ')}]; expected at least 1x1`,
+      `${where}: output size would be ${outH}x${outW} for input ${fmtShape(x.shape)} and kernelSize ` +
+        `[${k.join(', ')}]; expected at least 1x1`,
     );
   }
   checkSize([n, c, outH, outW], where, 'output shape');
@@ -121,7 +123,8 @@ export function checkOutputSize(
   const ok = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
   if (!Array.isArray(req) || req.length !== 2 || !ok(req[0]) || !ok(req[1])) {
     throw new Error(
-      `${where}: outputSize must be an integer >= 1 or a pair of them (null keeps that input size), got ${describeValue(outputSize)}`,
+      `${where}: outputSize must be an integer >= 1 or a pair of them (null keeps that input size), ` +
+        `got ${describeValue(outputSize)}`,
     );
   }
   return req;

@@ -33,7 +33,8 @@ function checkWritable(x: Tensor, where: string): void {
   if (isGradEnabled() && (x.requiresGrad || x.base?.requiresGrad === true)) {
     throw new Error(
       `${where}: cannot fill a tensor that requires grad in place while grad mode is on ` +
-        `(${x.base !== null ? 'a view' : x.isLeaf ? 'a leaf' : `made by '${x.gradFn!.name}'`}); wrap it in noGrad(() => ...)`,
+        `(${x.base !== null ? 'a view' : x.isLeaf ? 'a leaf' : `made by '${x.gradFn!.name}'`}); ` +
+        'wrap it in noGrad(() => ...)',
     );
   }
 }

@@ -198,7 +198,8 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   // positions run over the ndim + 1 gaps, so the range is one wider than normalizeAxis's for x
   if (!Number.isInteger(axis) || axis < -x.ndim - 1 || axis > x.ndim) {
     throw new Error(
-      `unsqueeze: axis must be an integer in [${-x.ndim - 1}, ${x.ndim}] for a tensor of rank ${x.ndim}, got ${describeValue(axis)}`,
+      `unsqueeze: axis must be an integer in [${-x.ndim - 1}, ${x.ndim}] for a tensor of rank ${x.ndim}, ` +
+        `got ${describeValue(axis)}`,
     );
   }
   const a = axis < 0 ? axis + x.ndim + 1 : axis;

@@ -26,7 +26,8 @@ function checkInput(x: Tensor, axis: number, where: string): number {
   floatData(x, where, 'x');
   if (axis === undefined || axis === null) {
     throw new Error(
-      `${where}: axis must be given (an integer in [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}]), got ${describeValue(axis)}`,
+      `${where}: axis must be given (an integer in [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}]), got ` +
+        `${describeValue(axis)}`,
     );
   }
   return x.ndim === 0 ? 0 : normalizeAxis(axis, x.ndim, where, 'axis');

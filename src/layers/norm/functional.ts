@@ -32,7 +32,8 @@ export function checkEps(eps: number, where: string): void {
 export function checkMomentum(momentum: number, where: string): void {
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
     throw new Error(
-      `${where}: momentum must be a number in [0, 1] (or null in the module for a cumulative average), got ${describeValue(momentum)}`,
+      `${where}: momentum must be a number in [0, 1] (or null in the module for a cumulative average), ` +
+        `got ${describeValue(momentum)}`,
     );
   }
 }
@@ -134,7 +135,8 @@ export function batchNorm(
   if (!training) {
     if (!runningMean || !runningVar) {
       throw new Error(
-        `${where}: runningMean and runningVar must be given when training is false (evaluation uses the running statistics), got ${runningMean ? 'runningVar' : 'runningMean'} = null`,
+        `${where}: runningMean and runningVar must be given when training is false (evaluation uses ` +
+          `the running statistics), got ${runningMean ? 'runningVar' : 'runningMean'} = null`,
       );
     }
     return normalizeWithStats(x, axes, runningAsStats(runningMean), runningAsStats(runningVar), norm);
@@ -215,7 +217,8 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
   if (!useInputStats) {
     if (!runningMean || !runningVar) {
       throw new Error(
-        `${where}: runningMean and runningVar must be given when useInputStats is false, got ${runningMean ? 'runningVar' : 'runningMean'} = null`,
+        `${where}: runningMean and runningVar must be given when useInputStats is false, got ` +
+          `${runningMean ? 'runningVar' : 'runningMean'} = null`,
       );
     }
     const perChannel = { reduced: [0, ...range(2, x.ndim)], param: [1] };
@@ -304,7 +307,8 @@ function trailingAxes(x: Tensor, normalizedShape: readonly number[], where: stri
   const tail = x.shape.slice(x.ndim - k);
   if (k === 0 || k > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
     throw new Error(
-      `${where}: expected input with trailing dimensions ${fmtShape(normalizedShape)} (normalizedShape), got input shape ${fmtShape(x.shape)}`,
+      `${where}: expected input with trailing dimensions ${fmtShape(normalizedShape)} (normalizedShape), ` +
+        `got input shape ${fmtShape(x.shape)}`,
     );
   }
   return range(x.ndim - k, x.ndim);

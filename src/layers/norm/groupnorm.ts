@@ -83,7 +83,8 @@ export class GroupNorm extends Module {
     checkTensor(x, 'GroupNorm', 'input');
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new Error(
-        `GroupNorm: expected input of shape (N, ${this.numChannels}, *) (numChannels at dimension 1), got ${fmtShape(x.shape)}`,
+        `GroupNorm: expected input of shape (N, ${this.numChannels}, *) (numChannels at dimension 1), ` +
+          `got ${fmtShape(x.shape)}`,
       );
     }
     return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });

@@ -83,7 +83,10 @@ export abstract class NormBase extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
+    return (
+      `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, ` +
+      `trackRunningStats=${this.trackRunningStats}`
+    );
   }
 
   /**
@@ -123,12 +126,14 @@ export abstract class NormBase extends Module {
     checkTensor(x, name, 'input');
     if (!ranks.includes(x.ndim)) {
       throw new Error(
-        `${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D input of shape ${fmtShape(x.shape)}`,
+        `${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D ` +
+          `input of shape ${fmtShape(x.shape)}`,
       );
     }
     if (x.shape[channelAxis] !== this.numFeatures) {
       throw new Error(
-        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ${channelAxis}, got ${x.shape[channelAxis]} (input shape ${fmtShape(x.shape)})`,
+        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ` +
+          `${channelAxis}, got ${x.shape[channelAxis]} (input shape ${fmtShape(x.shape)})`,
       );
     }
   }
