@@ -192,7 +192,7 @@ export function diagnosticCharts(run: RunResult, bins = 50): Record<string, stri
       yMin: -5,
       yMax: -1,
       guides: [{ y: -3, label: '1e-3 (the lecture\u2019s rule of thumb)' }],
-      legend: 'top-right',
+      legend: 'outside',
     },
   );
   const maxSat = Math.max(5, ...run.saturation.flatMap(([, s]) => s));
@@ -207,9 +207,9 @@ export function diagnosticCharts(run: RunResult, bins = 50): Record<string, stri
       xLabel: 'training step',
       yLabel: '% saturated',
       yMin: 0,
-      yMax: Math.ceil(maxSat * 1.7), // room for the legend above the lines
+      yMax: Math.ceil(maxSat * 1.1),
       yFormat: (v) => `${v}%`,
-      legend: 'top-right',
+      legend: 'outside',
     },
   );
   return charts;

@@ -26,8 +26,8 @@ export interface ChartOptions {
   xMax?: number;
   /** Dashed horizontal reference lines, e.g. the update-ratio guide at -3. */
   guides?: { y: number; label: string }[];
-  /** Where the legend sits (default: bottom right). */
-  legend?: 'bottom-right' | 'top-right' | 'top-left';
+  /** Where the legend sits (default: bottom right); 'outside' widens the SVG and puts it right of the plot. */
+  legend?: 'bottom-right' | 'top-right' | 'top-left' | 'outside';
 }
 
 const W = 720;
@@ -58,11 +58,14 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
     return H - M.bottom - ((c - opts.yMin) / (opts.yMax - opts.yMin)) * (H - M.top - M.bottom);
   };
   const fmtY = opts.yFormat ?? ((v: number) => String(v));
+  const legendWidth = Math.max(200, 44 + 7 * Math.max(0, ...series.map((s) => s.name.length)));
+  const legend = opts.legend ?? 'bottom-right';
+  const totalWidth = legend === 'outside' ? W + legendWidth : W;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${totalWidth}" height="${H}" viewBox="0 0 ${totalWidth} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
   );
-  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<rect width="${totalWidth}" height="${H}" fill="white"/>`);
   parts.push(
     `<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">${escape(opts.title)}</text>`,
   );
@@ -100,9 +103,7 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
       `<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round"/>`,
     );
   }
-  const legendWidth = Math.max(200, 44 + 7 * Math.max(0, ...series.map((s) => s.name.length)));
-  const legend = opts.legend ?? 'bottom-right';
-  if (legend !== 'bottom-right') {
+  if (legend === 'top-right' || legend === 'top-left') {
     const x = legend === 'top-left' ? M.left + 4 : W - M.right - legendWidth - 8;
     parts.push(
       `<rect x="${x}" y="${M.top + 4}" width="${legendWidth}" height="${series.length * 22 + 6}" fill="white" ` +
@@ -111,7 +112,8 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   }
   series.forEach((s, i) => {
     const y = legend === 'bottom-right' ? H - M.bottom - 20 - (series.length - 1 - i) * 22 : M.top + 18 + i * 22;
-    const x = legend === 'top-left' ? M.left + 12 : W - M.right - legendWidth;
+    const left = legend === 'top-left' ? M.left + 12 : W - M.right - legendWidth;
+    const x = legend === 'outside' ? W - M.right + 16 : left;
     parts.push(`<line x1="${x}" x2="${x + 28}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="3"/>`);
     parts.push(`<text x="${x + 36}" y="${y + 4}">${escape(s.name)}</text>`);
   });
