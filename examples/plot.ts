@@ -63,7 +63,8 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   const totalWidth = legend === 'outside' ? W + legendWidth : W;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${totalWidth}" height="${H}" viewBox="0 0 ${totalWidth} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${totalWidth}" height="${H}" viewBox="0 0 ${totalWidth} ${H}" ` +
+      `font-family="Helvetica, Arial, sans-serif" font-size="13">`,
   );
   parts.push(`<rect width="${totalWidth}" height="${H}" fill="white"/>`);
   parts.push(

@@ -82,7 +82,8 @@ export async function startMakemore(): Promise<MakemoreRun> {
       yTicks: [2, 2.5, 3, 3.5],
     });
     const recent = mean(losses.slice(-WINDOW));
-    status.textContent = `step ${losses.length}/${steps}  loss ${recent.toFixed(3)}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+    const elapsed = ((performance.now() - t0) / 1000).toFixed(1);
+    status.textContent = `step ${losses.length}/${steps}  loss ${recent.toFixed(3)}  (${elapsed} s)`;
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
   if (losses.length % SAMPLE_EVERY !== 0) sample();

@@ -197,10 +197,9 @@ describe('examples/makemore', () => {
       ].sort(),
     );
     for (const svg of Object.values(charts)) checkSvg(svg);
-    const first = tanhStats(runs[1]!.snapshot!.activations[0]!);
-    expect(charts['nobn-activations.svg']).toContain(
-      `layer 1 (Tanh): mean ${first.mean.toFixed(2)}, std ${first.std.toFixed(2)}, saturated ${first.saturated.toFixed(2)}%`,
-    );
+    const { mean, std, saturated } = tanhStats(runs[1]!.snapshot!.activations[0]!);
+    const legend = `mean ${mean.toFixed(2)}, std ${std.toFixed(2)}, saturated ${saturated.toFixed(2)}%`;
+    expect(charts['nobn-activations.svg']).toContain(`layer 1 (Tanh): ${legend}`);
     expect(charts['bn-update-ratio.svg']).toContain('1e-3');
     expect(charts['bn-activations.svg']).toContain('layer 2 (Tanh)'); // Linear, BatchNorm1d, Tanh
     expect(() => checkSvg('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>')).toThrow();
