@@ -17,7 +17,7 @@
  * Activations and their gradients come from forward hooks that call `retainGrad()` on the Tanh
  * outputs (ActivationRecorder), as one would in PyTorch.
  *
- *   npm run example:makemore                      8,000 steps per run (about a minute on 2 cores)
+ *   npm run example:makemore                      8,000 steps per run (72 s in all on 2 cores)
  *   npm run example:makemore -- --steps 20000     longer runs, lower loss
  *   npm run example:makemore -- --docs            also copy the SVGs to docs/img/makemore/
  */
