@@ -6,6 +6,15 @@ import { refreshStaleViews } from './viewGraph.js';
 import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
+ * Sees every op as `record` is called, grad mode on or off: the ONNX exporter's tracer
+ * (src/onnx/trace.ts) while `exportOnnx` runs, null otherwise. `attrs` are the op's arguments
+ * that its inputs do not carry (an axis), for the ops whose export needs them.
+ */
+export const opObserver: {
+  current: ((out: Tensor, name: string, inputs: readonly Tensor[], attrs?: Record<string, unknown>) => void) | null;
+} = { current: null };
+
+/**
  * Attaches `backward` to `out` when grad mode is on and any input requires grad, and returns `out`.
  * `backward(g)` returns one gradient per input (null where none is needed), in the op's output
  * broadcast shape; `backward.ts` reduces each to its input's shape.
@@ -18,7 +27,9 @@ export function record(
   name: string,
   inputs: readonly Tensor[],
   backward: (grad: Tensor) => readonly (Tensor | null)[],
+  attrs?: Record<string, unknown>,
 ): Tensor {
+  if (opObserver.current !== null) opObserver.current(out, name, inputs, attrs);
   if (!isGradEnabled()) return out;
   refreshStaleViews(inputs); // views whose base was written through another view (viewGraph.ts)
   if (inputs.some((t) => t.requiresGrad)) {

@@ -68,14 +68,19 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     out,
   );
   const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((p, q) => p + q, 0));
-  return record(new Tensor(out, outShape), 'cat', tensors, (g) =>
-    tensors.map((t, i) => {
-      const k = partOf[i]!;
-      if (!t.requiresGrad) return null;
-      // a skipped empty tensor gets an empty gradient, as in torch
-      if (k < 0) return new Tensor(allocate(t.dtype, 0), t.shape);
-      return narrowCopy(g, d, starts[k]!, sizes[k]!, 'catBackward').to(t.dtype);
-    }),
+  return record(
+    new Tensor(out, outShape),
+    'cat',
+    tensors,
+    (g) =>
+      tensors.map((t, i) => {
+        const k = partOf[i]!;
+        if (!t.requiresGrad) return null;
+        // a skipped empty tensor gets an empty gradient, as in torch
+        if (k < 0) return new Tensor(allocate(t.dtype, 0), t.shape);
+        return narrowCopy(g, d, starts[k]!, sizes[k]!, 'catBackward').to(t.dtype);
+      }),
+    { dim: d },
   );
 }
 

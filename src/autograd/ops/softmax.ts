@@ -44,10 +44,16 @@ export function softmax(x: Tensor, axis: number): Tensor {
     return e.div(e.sum(a, true));
   });
   const ys = saveForBackward(y, 'softmax');
-  return record(y, 'softmax', [x], (g) => {
-    const yv = ys();
-    return [yv.mul(g.sub(g.mul(yv).sum(a, true)))];
-  });
+  return record(
+    y,
+    'softmax',
+    [x],
+    (g) => {
+      const yv = ys();
+      return [yv.mul(g.sub(g.mul(yv).sum(a, true)))];
+    },
+    { axis: a },
+  );
 }
 
 /**
@@ -61,5 +67,5 @@ export function logSoftmax(x: Tensor, axis: number): Tensor {
     return shifted.sub(shifted.exp().sum(a, true).log());
   });
   const ys = saveForBackward(y, 'logSoftmax');
-  return record(y, 'logSoftmax', [x], (g) => [g.sub(ys().exp().mul(g.sum(a, true)))]);
+  return record(y, 'logSoftmax', [x], (g) => [g.sub(ys().exp().mul(g.sum(a, true)))], { axis: a });
 }

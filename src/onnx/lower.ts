@@ -1,0 +1,695 @@
+/**
+ * The ONNX forms of typegrad's ops (Tensor methods, the functional ops the tracer sees through
+ * `record`) and layers (lowered whole, as one unit, by module kind). Each lowering gets the trace,
+ * the call's arguments and the result the op computed, and adds nodes whose outputs are the result.
+ *
+ * Norms lower to their ONNX operator where the opset has it (LayerNormalization >= 17,
+ * GroupNormalization >= 21, RMSNormalization >= 23; BatchNormalization and InstanceNormalization
+ * always) and otherwise to a decomposition into ReduceMean, Sub, Mul, Add, Sqrt and Div, which is
+ * the formula of the layer (biased variance, eps inside the square root).
+ */
+import type { Tensor } from '../autograd/tensor.js';
+import { DTYPES, type DType } from '../tensor/dtype.js';
+import type { Module } from '../layers/module.js';
+import { Linear } from '../layers/linear.js';
+import { Conv2d } from '../layers/conv.js';
+import { Conv1d } from '../layers/conv1d.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../layers/pooling.js';
+import { ELU, GELU, LeakyReLU, LogSoftmax, Softmax, Softplus, SiLU } from '../layers/activation.js';
+import { Dropout } from '../layers/dropout.js';
+import { Flatten, Identity } from '../layers/container.js';
+import { Embedding } from '../layers/embedding.js';
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from '../layers/norm/batchnorm.js';
+import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from '../layers/norm/instancenorm.js';
+import { GroupNorm } from '../layers/norm/groupnorm.js';
+import { LayerNorm, RMSNorm } from '../layers/norm/layernorm.js';
+import { ONNX_TYPE, type Lazy, type Sizes, type Trace } from './trace.js';
+
+/** Largest int64 (an open end for Slice). */
+const INT64_MAX = Number.MAX_SAFE_INTEGER;
+
+const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
+function higher(a: DType, b: DType): DType {
+  return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
+}
+
+/** `t`'s value as `dtype` (a Cast when it differs). */
+function as(tr: Trace, t: Tensor | number, dtype: DType): string {
+  if (typeof t === 'number') return tr.scalar(t, dtype);
+  const id = tr.val(t);
+  return t.dtype === dtype ? id : tr.op('Cast', [id], { to: { int: ONNX_TYPE[dtype] } });
+}
+
+/** Reduction over `axes` (all when undefined): ReduceSum takes axes as an input from opset 13, the others from 18. */
+function reduce(
+  tr: Trace,
+  op: string,
+  x: string,
+  rank: number,
+  axes: readonly number[] | undefined,
+  keep: boolean,
+  out?: Tensor,
+): string {
+  const all = axes === undefined ? Array.from({ length: rank }, (_, i) => i) : axes.map((a) => norm(a, rank));
+  const keepdims = { int: keep ? 1 : 0 };
+  if (op === 'ReduceSum' || tr.opset >= 18) return tr.op(op, [x, tr.ints(all)], { keepdims }, out);
+  return tr.op(op, [x], { keepdims, axes: { ints: all } }, out);
+}
+
+const axesArg = (a: unknown): number[] | undefined =>
+  a === undefined || a === null ? undefined : typeof a === 'number' ? [a] : [...(a as number[])];
+
+/**
+ * A Reshape target for `out`: run 1's sizes, 0 where an input size is copied along a dynamic axis,
+ * -1 for one other dynamic size.
+ */
+function reshapeTarget(inId: string, outId: string): Lazy {
+  return {
+    lazy: (s: Sizes) => {
+      const dims = s.dims(outId);
+      const inDims = s.dims(inId);
+      const first = s.first(outId);
+      const inFirst = s.first(inId);
+      let inferred = false;
+      const target = dims.map((d, i) => {
+        if (d !== null) return d;
+        if (
+          i < inDims.length &&
+          inDims[i] === null &&
+          inFirst[i] === first[i] &&
+          s.second(inId)[i] === s.second(outId)[i]
+        ) {
+          return 0;
+        }
+        if (inferred) throw new Error('exportOnnx: a reshape mixes two dynamic sizes; only one may be inferred');
+        inferred = true;
+        return -1;
+      });
+      return { name: '', dims: [target.length], int64: target };
+    },
+  };
+}
+
+function reshape(tr: Trace, x: Tensor, out: Tensor): void {
+  const inId = tr.val(x);
+  const outId = tr.fresh(out);
+  tr.nodes.push({
+    opType: 'Reshape',
+    inputs: [inId, reshapeTarget(inId, outId)],
+    outputs: [outId],
+    attributes: {},
+    path: tr.where(),
+  });
+}
+
+const UNARY: Record<string, string> = {
+  neg: 'Neg',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  abs: 'Abs',
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  sin: 'Sin',
+  cos: 'Cos',
+  floor: 'Floor',
+  ceil: 'Ceil',
+  round: 'Round',
+  reciprocal: 'Reciprocal',
+  sign: 'Sign',
+  logicalNot: 'Not',
+  isnan: 'IsNaN',
+};
+const BINARY: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow' };
+const COMPARE: Record<string, string> = {
+  eq: 'Equal',
+  lt: 'Less',
+  le: 'LessOrEqual',
+  gt: 'Greater',
+  ge: 'GreaterOrEqual',
+  logicalAnd: 'And',
+  logicalOr: 'Or',
+  logicalXor: 'Xor',
+};
+const REDUCE: Record<string, string> = {
+  sum: 'ReduceSum',
+  mean: 'ReduceMean',
+  amax: 'ReduceMax',
+  amin: 'ReduceMin',
+  max: 'ReduceMax',
+  min: 'ReduceMin',
+  logsumexp: 'ReduceLogSumExp',
+};
+
+/** GELU: the Gelu operator from opset 20, else x * 0.5 * (1 + erf(x / sqrt 2)) (or the tanh form). */
+function gelu(tr: Trace, x: Tensor, out: Tensor, approximate: 'none' | 'tanh'): void {
+  const id = tr.val(x);
+  if (tr.opset >= 20) {
+    tr.op('Gelu', [id], approximate === 'tanh' ? { approximate: { string: 'tanh' } } : {}, out);
+    return;
+  }
+  const c = (v: number): string => tr.scalar(v, x.dtype);
+  let inner: string;
+  if (approximate === 'none') inner = tr.op('Erf', [tr.op('Mul', [id, c(Math.SQRT1_2)])]);
+  else {
+    const cube = tr.op('Mul', [tr.op('Mul', [id, id]), id]);
+    inner = tr.op('Tanh', [
+      tr.op('Mul', [tr.op('Add', [id, tr.op('Mul', [cube, c(0.044715)])]), c(Math.sqrt(2 / Math.PI))]),
+    ]);
+  }
+  tr.op('Mul', [tr.op('Mul', [id, c(0.5)]), tr.op('Add', [inner, c(1)])], {}, out);
+}
+
+/** Lowerings of Tensor methods: `(trace, self, args, result)`. */
+export const tensorLowerings: Record<string, (tr: Trace, self: Tensor, args: unknown[], out: unknown) => void> = {};
+
+for (const [method, op] of Object.entries(UNARY)) {
+  tensorLowerings[method] = (tr, self, _args, out) => void tr.op(op, [tr.val(self)], {}, out as Tensor);
+}
+for (const [method, op] of Object.entries(BINARY)) {
+  tensorLowerings[method] = (tr, self, [other], out) => {
+    const o = out as Tensor;
+    tr.op(op, [as(tr, self, o.dtype), as(tr, other as Tensor | number, o.dtype)], {}, o);
+  };
+}
+for (const [method, op] of Object.entries(COMPARE)) {
+  tensorLowerings[method] = (tr, self, [other], out) => {
+    const t = typeof other === 'number' ? self.dtype : higher(self.dtype, (other as Tensor).dtype);
+    tr.op(op, [as(tr, self, t), as(tr, other as Tensor | number, t)], {}, out as Tensor);
+  };
+}
+tensorLowerings['ne'] = (tr, self, [other], out) => {
+  const t = typeof other === 'number' ? self.dtype : higher(self.dtype, (other as Tensor).dtype);
+  tr.op('Not', [tr.op('Equal', [as(tr, self, t), as(tr, other as Tensor | number, t)])], {}, out as Tensor);
+};
+for (const [method, op] of Object.entries(REDUCE)) {
+  tensorLowerings[method] = (tr, self, [axes, keepDim], out) => {
+    if (!(out as object as Tensor).shape)
+      throw new Error(`exportOnnx: Tensor.${method}(dim) with indices has no ONNX lowering`);
+    const o = out as Tensor;
+    reduce(tr, op, tr.val(self), self.ndim, axesArg(axes), keepDim === true, o);
+  };
+}
+tensorLowerings['gelu'] = (tr, self, _a, out) => gelu(tr, self, out as Tensor, 'none');
+tensorLowerings['square'] = (tr, self, _a, out) => void tr.op('Mul', [tr.val(self), tr.val(self)], {}, out as Tensor);
+tensorLowerings['rsqrt'] = (tr, self, _a, out) =>
+  void tr.op('Reciprocal', [tr.op('Sqrt', [tr.val(self)])], {}, out as Tensor);
+tensorLowerings['matmul'] = (tr, self, [other], out) =>
+  void tr.op('MatMul', [tr.val(self), tr.val(other as Tensor)], {}, out as Tensor);
+for (const m of ['reshape', 'view', 'flatten', 'unsqueeze', 'squeeze']) {
+  tensorLowerings[m] = (tr, self, _a, out) => reshape(tr, self, out as Tensor);
+}
+for (const m of ['contiguous', 'clone', 'detach']) {
+  tensorLowerings[m] = (tr, self, _a, out) => void tr.values.set(out as Tensor, tr.val(self));
+}
+tensorLowerings['permute'] = (tr, self, [axes], out) =>
+  void tr.op(
+    'Transpose',
+    [tr.val(self)],
+    { perm: { ints: (axes as number[]).map((a) => norm(a, self.ndim)) } },
+    out as Tensor,
+  );
+tensorLowerings['transpose'] = (tr, self, [a, b], out) => {
+  const perm = Array.from({ length: self.ndim }, (_, i) => i);
+  const [i, j] = [norm(a as number, self.ndim), norm(b as number, self.ndim)];
+  [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  tr.op('Transpose', [tr.val(self)], { perm: { ints: perm } }, out as Tensor);
+};
+tensorLowerings['expand'] = (tr, self, _a, out) => {
+  const o = out as Tensor;
+  const outId = tr.fresh(o);
+  const shape: Lazy = { lazy: (s) => ({ name: '', dims: [o.ndim], int64: s.dims(outId).map((d) => d ?? 1) }) };
+  tr.nodes.push({
+    opType: 'Expand',
+    inputs: [tr.val(self), shape],
+    outputs: [outId],
+    attributes: {},
+    path: tr.where(),
+  });
+};
+tensorLowerings['select'] = (tr, self, [dim, i], out) => {
+  const d = norm(dim as number, self.ndim);
+  const idx = (i as number) < 0 ? (i as number) + self.shape[d]! : (i as number);
+  tr.op('Gather', [tr.val(self), tr.constant({ dims: [], int64: [idx] })], { axis: { int: d } }, out as Tensor);
+};
+/** Slice along `dim` from `start` with `step`, as many elements as `out` has; open-ended on a dynamic axis. */
+function slice(tr: Trace, self: Tensor, dim: number, start: number, step: number, out: Tensor): void {
+  const d = norm(dim, self.ndim);
+  const s0 = start < 0 ? Math.max(start + self.shape[d]!, 0) : Math.min(start, self.shape[d]!);
+  const n = out.shape[d]!;
+  const inId = tr.val(self);
+  const outId = tr.fresh(out);
+  const ends: Lazy = {
+    lazy: (s) => ({
+      name: '',
+      dims: [1],
+      int64: [s.dims(inId)[d] === null ? INT64_MAX : n === 0 ? s0 : s0 + (n - 1) * step + 1],
+    }),
+  };
+  const inputs = [inId, tr.ints([s0]), ends, tr.ints([d]), tr.ints([step])];
+  tr.nodes.push({ opType: 'Slice', inputs, outputs: [outId], attributes: {}, path: tr.where() });
+}
+tensorLowerings['narrow'] = (tr, self, [dim, start], out) =>
+  slice(tr, self, dim as number, start as number, 1, out as Tensor);
+tensorLowerings['slice'] = (tr, self, [dim, start, , step], out) =>
+  slice(
+    tr,
+    self,
+    dim as number,
+    (start as number | null | undefined) ?? 0,
+    (step as number | undefined) ?? 1,
+    out as Tensor,
+  );
+function split(tr: Trace, self: Tensor, dim: number, outs: Tensor[]): void {
+  const d = norm(dim, self.ndim);
+  tr.node('Split', [tr.val(self), tr.ints(outs.map((t) => t.shape[d]!))], outs, { axis: { int: d } });
+}
+tensorLowerings['split'] = (tr, self, [, dim], out) =>
+  split(tr, self, (dim as number | undefined) ?? 0, out as Tensor[]);
+tensorLowerings['chunk'] = (tr, self, [, dim], out) =>
+  split(tr, self, (dim as number | undefined) ?? 0, out as Tensor[]);
+tensorLowerings['maskedFill'] = (tr, self, [mask, value], out) => {
+  const o = out as Tensor;
+  tr.op(
+    'Where',
+    [as(tr, mask as Tensor, 'bool'), as(tr, value as Tensor | number, o.dtype), as(tr, self, o.dtype)],
+    {},
+    o,
+  );
+};
+tensorLowerings['clamp'] = (tr, self, [min, max], out) => {
+  const o = out as Tensor;
+  const bound = (b: unknown): string => (b === undefined || b === null ? '' : as(tr, b as Tensor | number, o.dtype));
+  tr.op('Clip', [as(tr, self, o.dtype), bound(min), bound(max)], {}, o);
+};
+for (const [m, upper] of [
+  ['tril', 0],
+  ['triu', 1],
+] as const) {
+  tensorLowerings[m] = (tr, self, [k], out) =>
+    void tr.op(
+      'Trilu',
+      [tr.val(self), tr.constant({ dims: [], int64: [(k as number | undefined) ?? 0] })],
+      { upper: { int: upper } },
+      out as Tensor,
+    );
+}
+tensorLowerings['to'] = (tr, self, [dtype], out) => void tr.values.set(out as Tensor, as(tr, self, dtype as DType));
+tensorLowerings['indexSelect'] = (tr, self, [dim, index], out) =>
+  void tr.op(
+    'Gather',
+    [tr.val(self), tr.val(index as Tensor)],
+    { axis: { int: norm(dim as number, self.ndim) } },
+    out as Tensor,
+  );
+tensorLowerings['gather'] = (tr, self, [dim, index], out) =>
+  void tr.op(
+    'GatherElements',
+    [tr.val(self), tr.val(index as Tensor)],
+    { axis: { int: norm(dim as number, self.ndim) } },
+    out as Tensor,
+  );
+tensorLowerings['cumsum'] = (tr, self, [dim], out) =>
+  void tr.op(
+    'CumSum',
+    [tr.val(self), tr.constant({ dims: [], int64: [norm(dim as number, self.ndim)] })],
+    {},
+    out as Tensor,
+  );
+for (const [m, op] of [
+  ['argmax', 'ArgMax'],
+  ['argmin', 'ArgMin'],
+] as const) {
+  tensorLowerings[m] = (tr, self, [dim, keepDim], out) => {
+    const o = out as Tensor;
+    if (dim === undefined || dim === null) {
+      const flat = tr.op('Reshape', [tr.val(self), tr.ints([-1])]);
+      tr.op(
+        'Cast',
+        [tr.op(op, [flat], { axis: { int: 0 }, keepdims: { int: 0 } })],
+        { to: { int: ONNX_TYPE[o.dtype] } },
+        o,
+      );
+      return;
+    }
+    const attrs = { axis: { int: norm(dim as number, self.ndim) }, keepdims: { int: keepDim === true ? 1 : 0 } };
+    tr.op('Cast', [tr.op(op, [tr.val(self)], attrs)], { to: { int: ONNX_TYPE[o.dtype] } }, o);
+  };
+}
+/** var and std: mean, squared deviations summed, divided by count - correction (the two-pass formula). */
+function variance(tr: Trace, self: Tensor, axes: unknown, opts: unknown, out: Tensor, sqrt: boolean): void {
+  const o = (opts ?? {}) as { correction?: number; keepDim?: boolean };
+  const ax = axesArg(axes) ?? Array.from({ length: self.ndim }, (_, i) => i);
+  const count = ax.reduce((p, a) => p * self.shape[norm(a, self.ndim)]!, 1);
+  const x = tr.val(self);
+  const d = tr.op('Sub', [x, reduce(tr, 'ReduceMean', x, self.ndim, ax, true)]);
+  const ss = reduce(tr, 'ReduceSum', tr.op('Mul', [d, d]), self.ndim, ax, o.keepDim === true);
+  const v = tr.op(
+    'Div',
+    [ss, tr.scalar(Math.max(count - (o.correction ?? 1), 0), self.dtype)],
+    {},
+    sqrt ? undefined : out,
+  );
+  if (sqrt) tr.op('Sqrt', [v], {}, out);
+}
+tensorLowerings['var'] = (tr, self, [axes, opts], out) => variance(tr, self, axes, opts, out as Tensor, false);
+tensorLowerings['std'] = (tr, self, [axes, opts], out) => variance(tr, self, axes, opts, out as Tensor, true);
+
+/** Lowerings of ops the tracer sees through `record` (functions, not methods), by their record name. */
+export const recordLowerings: Record<
+  string,
+  (tr: Trace, inputs: readonly Tensor[], out: Tensor, attrs: Record<string, unknown>) => void
+> = {
+  softmax: (tr, [x], out, a) => void tr.op('Softmax', [tr.val(x!)], { axis: { int: a['axis'] as number } }, out),
+  logSoftmax: (tr, [x], out, a) => void tr.op('LogSoftmax', [tr.val(x!)], { axis: { int: a['axis'] as number } }, out),
+  cat: (tr, inputs, out, a) =>
+    void tr.op(
+      'Concat',
+      inputs.filter((t) => t.size > 0 || inputs.length === 1).map((t) => as(tr, t, out.dtype)),
+      { axis: { int: a['dim'] as number } },
+      out,
+    ),
+  linear: (tr, [x, w, b], out) => linearNode(tr, x!, w!, b ?? null, out),
+};
+
+/** y = x W^T + b: Gemm for a 2-D input, else MatMul with the transposed weight and Add. */
+function linearNode(tr: Trace, x: Tensor, w: Tensor, b: Tensor | null, out: Tensor): void {
+  if (x.ndim === 2 && w.ndim === 2) {
+    tr.op('Gemm', b === null ? [tr.val(x), tr.val(w)] : [tr.val(x), tr.val(w), tr.val(b)], { transB: { int: 1 } }, out);
+    return;
+  }
+  const wt = w.ndim === 2 ? tr.op('Transpose', [tr.val(w)], { perm: { ints: [1, 0] } }) : tr.val(w);
+  if (b === null) tr.op('MatMul', [tr.val(x), wt], {}, out);
+  else tr.op('Add', [tr.op('MatMul', [tr.val(x), wt]), tr.val(b)], {}, out);
+}
+
+/** Per-channel [C] vector as [C, 1, ..., 1] for broadcasting against (N, C, *) of `rank`. */
+function channelwise(tr: Trace, v: string, rank: number): string {
+  return tr.op('Unsqueeze', [v, tr.ints(Array.from({ length: rank - 2 }, (_, i) => i + 1))]);
+}
+
+/** (x - mean) / sqrt(var + eps) over `axes` (biased variance), the decomposition every norm shares. */
+function standardize(tr: Trace, x: string, rank: number, axes: readonly number[], eps: number, dtype: DType): string {
+  const d = tr.op('Sub', [x, reduce(tr, 'ReduceMean', x, rank, axes, true)]);
+  const v = reduce(tr, 'ReduceMean', tr.op('Mul', [d, d]), rank, axes, true);
+  return tr.op('Div', [d, tr.op('Sqrt', [tr.op('Add', [v, tr.scalar(eps, dtype)])])]);
+}
+
+/** `y * w + b` with optional w, b (null skips), the last node producing `out`. */
+function affine(tr: Trace, y: string, w: string | null, b: string | null, out: Tensor): void {
+  if (w === null && b === null) {
+    tr.op('Identity', [y], {}, out);
+    return;
+  }
+  const scaled = w === null ? y : tr.op('Mul', [y, w], {}, b === null ? out : undefined);
+  if (b !== null) tr.op('Add', [scaled, b], {}, out);
+}
+
+const ones = (tr: Trace, n: number): string => tr.constant({ dims: [n], float32: new Float32Array(n).fill(1) });
+const zeros = (tr: Trace, n: number): string => tr.constant({ dims: [n], float32: new Float32Array(n) });
+
+function pads2(
+  padding: readonly [number, number] | 'same' | 'valid',
+  k: readonly number[],
+  d: readonly number[],
+): number[] {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') {
+    const total = k.map((ki, i) => d[i]! * (ki - 1));
+    const before = total.map((t) => Math.floor(t / 2));
+    return [...before, ...total.map((t, i) => t - before[i]!)];
+  }
+  return [padding[0], padding[1], padding[0], padding[1]];
+}
+
+type ModuleLowering = (tr: Trace, m: Module, args: unknown[], out: unknown, path: string) => void;
+
+/** Errors for layers whose eval forward uses batch statistics (not a function of one example). */
+function batchStatsError(m: Module, path: string, why: string): Error {
+  return new Error(
+    `exportOnnx: ${m.constructor.name} at '${path || '<root>'}' would normalize with batch statistics (${why}); ` +
+      `only running statistics export (eval mode with trackRunningStats)`,
+  );
+}
+
+const lowerBatchNorm: ModuleLowering = (tr, m, [x], out, path) => {
+  const bn = m as BatchNorm1d;
+  const xt = x as Tensor;
+  if (bn.training) throw batchStatsError(m, path, 'training mode');
+  if (bn.runningMean === null || bn.runningVar === null) throw batchStatsError(m, path, 'trackRunningStats: false');
+  const C = bn.numFeatures;
+  const w = bn.weight === null ? ones(tr, C) : tr.val(bn.weight);
+  const b = bn.bias === null ? zeros(tr, C) : tr.val(bn.bias);
+  // BatchNormalization takes (N, C, *), which includes BatchNorm1d's (N, C).
+  const inputs = [tr.val(xt), w, b, tr.val(bn.runningMean), tr.val(bn.runningVar)];
+  tr.op('BatchNormalization', inputs, { epsilon: { float: bn.eps } }, out as Tensor);
+};
+
+const lowerInstanceNorm: ModuleLowering = (tr, m, [x], out, path) => {
+  const inorm = m as InstanceNorm1d;
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const useInput = inorm.training || !inorm.trackRunningStats;
+  if (!useInput) throw batchStatsError(m, path, 'instance norm with running statistics is not exported');
+  const C = inorm.numFeatures;
+  const batchedRank = m instanceof InstanceNorm1d ? 3 : m instanceof InstanceNorm2d ? 4 : 5;
+  let input = tr.val(xt);
+  if (xt.ndim === batchedRank - 1) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
+  const w = inorm.weight === null ? ones(tr, C) : tr.val(inorm.weight);
+  const b = inorm.bias === null ? zeros(tr, C) : tr.val(inorm.bias);
+  const unbatched = xt.ndim === batchedRank - 1;
+  const y = tr.op('InstanceNormalization', [input, w, b], { epsilon: { float: inorm.eps } }, unbatched ? undefined : o);
+  if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+};
+
+const lowerGroupNorm: ModuleLowering = (tr, m, [x], out) => {
+  const gn = m as GroupNorm;
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const C = gn.numChannels;
+  const input = tr.val(xt);
+  if (tr.opset >= 21) {
+    const w = gn.weight === null ? ones(tr, C) : tr.val(gn.weight);
+    const b = gn.bias === null ? zeros(tr, C) : tr.val(gn.bias);
+    tr.op('GroupNormalization', [input, w, b], { epsilon: { float: gn.eps }, num_groups: { int: gn.numGroups } }, o);
+    return;
+  }
+  // [N, C, *] -> [N, G, C/G * prod(*)], standardized over the last axis, back to x's shape.
+  const grouped = tr.op('Reshape', [input, tr.ints([0, gn.numGroups, -1])]);
+  const y = standardize(tr, grouped, 3, [2], gn.eps, xt.dtype);
+  const back = tr.op('Reshape', [y, tr.op('Shape', [input])]);
+  const w = gn.weight === null ? null : channelwise(tr, tr.val(gn.weight), xt.ndim);
+  const b = gn.bias === null ? null : channelwise(tr, tr.val(gn.bias), xt.ndim);
+  affine(tr, back, w, b, o);
+};
+
+/** The norm's weight, or ones of `shape` for a norm without one (the ONNX operators need a scale). */
+function scaleOrOnes(tr: Trace, weight: Tensor | null, shape: readonly number[]): string {
+  if (weight !== null) return tr.val(weight);
+  return tr.constant({ dims: [...shape], float32: new Float32Array(shape.reduce((p, q) => p * q, 1)).fill(1) });
+}
+
+const lowerLayerNorm: ModuleLowering = (tr, m, [x], out) => {
+  const ln = m as LayerNorm;
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const k = ln.normalizedShape.length;
+  const input = tr.val(xt);
+  if (tr.opset >= 17) {
+    const w = scaleOrOnes(tr, ln.weight, ln.normalizedShape);
+    const inputs = ln.bias === null ? [input, w] : [input, w, tr.val(ln.bias)];
+    tr.op('LayerNormalization', inputs, { axis: { int: -k }, epsilon: { float: ln.eps } }, o);
+    return;
+  }
+  const axes = Array.from({ length: k }, (_, i) => xt.ndim - k + i);
+  const y = standardize(tr, input, xt.ndim, axes, ln.eps, xt.dtype);
+  affine(tr, y, ln.weight === null ? null : tr.val(ln.weight), ln.bias === null ? null : tr.val(ln.bias), o);
+};
+
+/** torch's default eps for RMSNorm: float32's machine epsilon. */
+const FLOAT32_EPS = 2 ** -23;
+
+const lowerRMSNorm: ModuleLowering = (tr, m, [x], out) => {
+  const rn = m as RMSNorm;
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const k = rn.normalizedShape.length;
+  const eps = rn.eps ?? (xt.dtype === 'float64' ? 2 ** -52 : FLOAT32_EPS);
+  const input = tr.val(xt);
+  if (tr.opset >= 23) {
+    tr.op(
+      'RMSNormalization',
+      [input, scaleOrOnes(tr, rn.weight, rn.normalizedShape)],
+      { axis: { int: -k }, epsilon: { float: eps } },
+      o,
+    );
+    return;
+  }
+  const axes = Array.from({ length: k }, (_, i) => xt.ndim - k + i);
+  const ms = reduce(tr, 'ReduceMean', tr.op('Mul', [input, input]), xt.ndim, axes, true);
+  const y = tr.op('Div', [input, tr.op('Sqrt', [tr.op('Add', [ms, tr.scalar(eps, xt.dtype)])])]);
+  affine(tr, y, rn.weight === null ? null : tr.val(rn.weight), null, o);
+};
+
+const lowerConv: ModuleLowering = (tr, m, [x], out) => {
+  const c = m as Conv2d | Conv1d;
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const one = c instanceof Conv1d;
+  const k = one ? [c.kernelSize as number] : [...(c.kernelSize as [number, number])];
+  const s = one ? [c.stride as number] : [...(c.stride as [number, number])];
+  const d = one ? [c.dilation as number] : [...(c.dilation as [number, number])];
+  const p = c.padding;
+  const pads = one
+    ? pads2(typeof p === 'number' ? [p, p] : (p as 'same' | 'valid'), [k[0]!, 1], [d[0]!, 1]).filter(
+        (_, i) => i % 2 === 0,
+      )
+    : pads2(p as [number, number] | 'same' | 'valid', k, d);
+  const unbatched = xt.ndim === k.length + 1;
+  let input = tr.val(xt);
+  if (unbatched) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
+  const inputs = [input, tr.val(c.weight)];
+  if (c.bias !== null) inputs.push(tr.val(c.bias));
+  const attrs = {
+    kernel_shape: { ints: k },
+    strides: { ints: s },
+    dilations: { ints: d },
+    pads: { ints: pads },
+    group: { int: c.groups },
+  };
+  const y = tr.op('Conv', inputs, attrs, unbatched ? undefined : o);
+  if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+};
+
+function poolAttrs(
+  k: readonly [number, number],
+  opts: { stride?: unknown; padding?: unknown; ceilMode?: boolean },
+): Record<string, { ints: number[] } | { int: number }> {
+  const pair = (v: unknown, dflt: readonly number[]): number[] =>
+    v === undefined || v === null ? [...dflt] : typeof v === 'number' ? [v, v] : [...(v as number[])];
+  const s = pair(opts.stride, k);
+  const p = pair(opts.padding, [0, 0]);
+  return {
+    kernel_shape: { ints: [...k] },
+    strides: { ints: s },
+    pads: { ints: [...p, ...p] },
+    ceil_mode: { int: opts.ceilMode ? 1 : 0 },
+  };
+}
+
+function unbatchedPool(
+  tr: Trace,
+  xt: Tensor,
+  o: Tensor,
+  op: string,
+  attrs: Record<string, { ints: number[] } | { int: number }>,
+): void {
+  const unbatched = xt.ndim === 3;
+  let input = tr.val(xt);
+  if (unbatched) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
+  const y = tr.op(op, [input], attrs, unbatched ? undefined : o);
+  if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+}
+
+const lowerMaxPool: ModuleLowering = (tr, m, [x], out) => {
+  const mp = m as MaxPool2d;
+  const attrs = poolAttrs(mp.kernelSize, mp.options);
+  const dil = mp.options.dilation;
+  attrs['dilations'] = { ints: dil === undefined ? [1, 1] : typeof dil === 'number' ? [dil, dil] : [...dil] };
+  unbatchedPool(tr, x as Tensor, out as Tensor, 'MaxPool', attrs);
+};
+
+const lowerAvgPool: ModuleLowering = (tr, m, [x], out, path) => {
+  const ap = m as AvgPool2d;
+  if (ap.options.divisorOverride !== undefined && ap.options.divisorOverride !== null) {
+    throw new Error(`exportOnnx: AvgPool2d at '${path || '<root>'}': divisorOverride has no ONNX lowering`);
+  }
+  const attrs = poolAttrs(ap.kernelSize, ap.options);
+  attrs['count_include_pad'] = { int: (ap.options.countIncludePad ?? true) ? 1 : 0 };
+  unbatchedPool(tr, x as Tensor, out as Tensor, 'AveragePool', attrs);
+};
+
+const lowerAdaptiveAvgPool: ModuleLowering = (tr, _m, [x], out, path) => {
+  const xt = x as Tensor;
+  const o = out as Tensor;
+  const [H, W] = xt.shape.slice(-2) as [number, number];
+  const [Ho, Wo] = o.shape.slice(-2) as [number, number];
+  if (Ho === 1 && Wo === 1) return unbatchedPool(tr, xt, o, 'GlobalAveragePool', {});
+  if (H % Ho !== 0 || W % Wo !== 0) {
+    throw new Error(
+      `exportOnnx: AdaptiveAvgPool2d at '${path || '<root>'}': output ${Ho}x${Wo} does not divide input ${H}x${W}; ` +
+        `only uniform windows export`,
+    );
+  }
+  const k: [number, number] = [H / Ho, W / Wo];
+  unbatchedPool(tr, xt, o, 'AveragePool', poolAttrs(k, {}));
+};
+
+const lowerEmbedding: ModuleLowering = (tr, m, [idx], out) => {
+  const e = m as Embedding;
+  tr.op('Gather', [tr.val(e.weight), tr.val(idx as Tensor)], { axis: { int: 0 } }, out as Tensor);
+};
+
+/** The ONNX form of a layer, or null when the layer is traced through (containers, user modules). */
+export function moduleLowering(m: Module): ModuleLowering | null {
+  if (m instanceof Linear)
+    return (tr, l, [x], out) => linearNode(tr, x as Tensor, (l as Linear).weight, (l as Linear).bias, out as Tensor);
+  if (m instanceof Conv2d || m instanceof Conv1d) return lowerConv;
+  if (m instanceof MaxPool2d) return lowerMaxPool;
+  if (m instanceof AvgPool2d) return lowerAvgPool;
+  if (m instanceof AdaptiveAvgPool2d) return lowerAdaptiveAvgPool;
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d || m instanceof BatchNorm3d) return lowerBatchNorm;
+  if (m instanceof InstanceNorm1d || m instanceof InstanceNorm2d || m instanceof InstanceNorm3d)
+    return lowerInstanceNorm;
+  if (m instanceof GroupNorm) return lowerGroupNorm;
+  if (m instanceof LayerNorm) return lowerLayerNorm;
+  if (m instanceof RMSNorm) return lowerRMSNorm;
+  if (m instanceof Embedding) return lowerEmbedding;
+  if (m instanceof Dropout || m instanceof Identity)
+    return (tr, _m, [x], out) => void tr.values.set(out as Tensor, tr.val(x as Tensor));
+  if (m instanceof Flatten) return (tr, _m, [x], out) => reshape(tr, x as Tensor, out as Tensor);
+  if (m instanceof GELU) return (tr, g, [x], out) => gelu(tr, x as Tensor, out as Tensor, (g as GELU).approximate);
+  if (m instanceof Softmax || m instanceof LogSoftmax) {
+    return (tr, s, [x], out) =>
+      void tr.op(
+        s instanceof Softmax ? 'Softmax' : 'LogSoftmax',
+        [tr.val(x as Tensor)],
+        { axis: { int: (s as Softmax).dim } },
+        out as Tensor,
+      );
+  }
+  if (m instanceof LeakyReLU) {
+    return (tr, l, [x], out) =>
+      void tr.op(
+        'LeakyRelu',
+        [tr.val(x as Tensor)],
+        { alpha: { float: (l as LeakyReLU).negativeSlope } },
+        out as Tensor,
+      );
+  }
+  if (m instanceof ELU)
+    return (tr, l, [x], out) =>
+      void tr.op('Elu', [tr.val(x as Tensor)], { alpha: { float: (l as ELU).alpha } }, out as Tensor);
+  if (m instanceof SiLU) {
+    return (tr, _m, [x], out) =>
+      void tr.op('Mul', [tr.val(x as Tensor), tr.op('Sigmoid', [tr.val(x as Tensor)])], {}, out as Tensor);
+  }
+  if (m instanceof Softplus) return lowerSoftplus;
+  return null;
+}
+
+/**
+ * torch's Softplus: log(1 + e^(beta x)) / beta, and x itself where beta x > threshold. ONNX's Softplus
+ * is log(1 + e^x); the threshold branch is a Where.
+ */
+const lowerSoftplus: ModuleLowering = (tr, m, [x], out) => {
+  const sp = m as Softplus;
+  const xt = x as Tensor;
+  const id = tr.val(xt);
+  const bx = sp.beta === 1 ? id : tr.op('Mul', [id, tr.scalar(sp.beta, xt.dtype)]);
+  const soft =
+    sp.beta === 1 ? tr.op('Softplus', [bx]) : tr.op('Div', [tr.op('Softplus', [bx]), tr.scalar(sp.beta, xt.dtype)]);
+  tr.op('Where', [tr.op('Greater', [bx, tr.scalar(sp.threshold, xt.dtype)]), id, soft], {}, out as Tensor);
+};

@@ -1,0 +1,181 @@
+/**
+ * The models the ONNX export tests run in onnxruntime-node and that ONNX's checker sees
+ * (test/fixtures/onnx/*.onnx, written by `npx tsx test/onnx/writeModels.ts`, checked by
+ * test/fixtures/onnx_check.py). Weights, running statistics and inputs come from a fixed formula,
+ * not the random generator, so the exported bytes do not change with how layers initialise.
+ */
+import { functional as F, nn, Tensor, tensor } from '../../src/index.js';
+import type { ExportOnnxOptions } from '../../src/onnx/export.js';
+
+/** One export case: a model, its example inputs, the export options, inputs of another batch size. */
+export interface OnnxCase {
+  name: string;
+  model: nn.Module;
+  inputs: Tensor[];
+  opts: ExportOnnxOptions;
+  /** Inputs with a different batch size, run through the file when the batch axis is dynamic. */
+  otherInputs?: Tensor[];
+}
+
+/** Deterministic values in [-1, 1) from a seed: a sine of a scrambled index. */
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 0.999);
+}
+
+export function input(shape: number[], seed = 1): Tensor {
+  return new Tensor(
+    values(
+      shape.reduce((p, q) => p * q, 1),
+      seed,
+    ),
+    shape,
+  );
+}
+
+/** Every parameter and buffer from the formula; running variances positive, counters left alone. */
+export function fill(model: nn.Module): nn.Module {
+  let seed = 100;
+  for (const [key, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
+    if (t.dtype !== 'float32') continue;
+    const v = values(t.size, seed++);
+    if (key.endsWith('running_var')) for (let i = 0; i < v.length; i++) v[i] = 0.5 + Math.abs(v[i]!);
+    else if (key.endsWith('weight')) for (let i = 0; i < v.length; i++) v[i] = v[i]! * 0.5;
+    t.data.set(v);
+  }
+  return model.eval();
+}
+
+const batchAxis = (inputs: string[], outputs: string[]): ExportOnnxOptions['dynamicAxes'] =>
+  Object.fromEntries([...inputs, ...outputs].map((n) => [n, { 0: 'batch' }]));
+
+/** A model that exports with a dynamic batch axis, run at batch 2 and 5. */
+function batched(name: string, model: nn.Module, shape: number[], opts: ExportOnnxOptions = {}): OnnxCase {
+  return {
+    name,
+    model: fill(model),
+    inputs: [input([2, ...shape])],
+    opts: { dynamicAxes: batchAxis(['input'], ['output']), ...opts },
+    otherInputs: [input([5, ...shape], 7)],
+  };
+}
+
+/** examples/cnn.ts's network (BatchNorm2d variant): conv-norm-ReLU-pool twice, flatten, linear. */
+export function cnn(): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Conv2d(1, 8, 3, { padding: 1 }),
+    new nn.BatchNorm2d(8),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1 }),
+    new nn.BatchNorm2d(16),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 7 * 7, 10),
+  );
+}
+
+/** A pre-norm transformer block: causal self-attention (one fused qkv Linear, SDPA) and a GELU MLP. */
+export class Block extends nn.Module {
+  ln1 = new nn.LayerNorm(16);
+  qkv = new nn.Linear(16, 48);
+  proj = new nn.Linear(16, 16);
+  ln2 = new nn.LayerNorm(16);
+  fc = new nn.Linear(16, 64);
+  gelu = new nn.GELU();
+  out = new nn.Linear(64, 16);
+  drop = new nn.Dropout(0.1);
+
+  forward(x: Tensor): Tensor {
+    const [B, T, C] = x.shape as [number, number, number];
+    const [q, k, v] = this.qkv
+      .call(this.ln1.call(x))
+      .split(C, 2)
+      .map((t) => t.view([B, T, 4, C / 4]).transpose(1, 2));
+    const y = F.scaledDotProductAttention(q!, k!, v!, { isCausal: true });
+    x = x.add(this.drop.call(this.proj.call(y.transpose(1, 2).contiguous().view([B, T, C]))));
+    return x.add(this.out.call(this.gelu.call(this.fc.call(this.ln2.call(x)))));
+  }
+}
+
+/** A user module whose forward calls an op with no ONNX lowering (cumulative product via `at`). */
+export class Unlowered extends nn.Module {
+  fc = new nn.Linear(4, 4);
+  forward(x: Tensor): Tensor {
+    return this.fc.call(x).flip(1);
+  }
+}
+
+/** Each layer alone, the example models, and each norm at its native opset and below it. */
+export function onnxCases(): OnnxCase[] {
+  const cases: OnnxCase[] = [
+    batched('linear', new nn.Linear(6, 3), [6]),
+    batched('linear_3d', new nn.Linear(6, 3, { bias: false }), [4, 6]),
+    batched('conv1d', new nn.Conv1d(4, 6, 3, { stride: 2, padding: 2, dilation: 2, groups: 2 }), [4, 11]),
+    batched('conv2d', new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1, dilation: 2, groups: 2 }), [4, 9, 10]),
+    batched('conv2d_same', new nn.Conv2d(2, 3, [3, 4], { padding: 'same' }), [2, 7, 7]),
+    batched('maxpool2d', new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }), [3, 9, 9]),
+    batched('avgpool2d', new nn.AvgPool2d(2, { padding: 1, countIncludePad: false }), [3, 7, 7]),
+    batched('adaptive_avgpool2d', new nn.AdaptiveAvgPool2d(1), [3, 6, 6]),
+    batched('adaptive_avgpool2d_2x3', new nn.AdaptiveAvgPool2d([2, 3]), [3, 6, 6]),
+    batched('relu', new nn.ReLU(), [5]),
+    batched('sigmoid', new nn.Sigmoid(), [5]),
+    batched('tanh', new nn.Tanh(), [5]),
+    batched('gelu', new nn.GELU(), [5]),
+    batched('gelu_opset19', new nn.GELU(), [5], { opsetVersion: 19 }),
+    batched('gelu_tanh', new nn.GELU({ approximate: 'tanh' }), [5]),
+    batched('gelu_tanh_opset19', new nn.GELU({ approximate: 'tanh' }), [5], { opsetVersion: 19 }),
+    batched('softmax', new nn.Softmax(1), [5]),
+    batched('logsoftmax', new nn.LogSoftmax(-1), [3, 5]),
+    batched('leakyrelu', new nn.LeakyReLU(0.2), [5]),
+    batched('elu', new nn.ELU(0.7), [5]),
+    batched('softplus', new nn.Softplus(2, 1), [5]),
+    batched('silu', new nn.SiLU(), [5]),
+    batched('dropout', new nn.Dropout(0.5), [5]),
+    batched('identity_flatten', new nn.Sequential(new nn.Identity(), new nn.Flatten()), [2, 3]),
+    {
+      name: 'embedding',
+      model: fill(new nn.Embedding(10, 4)),
+      inputs: [tensor(Int32Array.of(1, 5, 0, 9, 3, 3), [2, 3])],
+      opts: { dynamicAxes: batchAxis(['input'], ['output']) },
+      otherInputs: [tensor(Int32Array.of(2, 2, 7), [1, 3])],
+    },
+    batched('batchnorm1d', new nn.BatchNorm1d(3), [3]),
+    batched('batchnorm2d', new nn.BatchNorm2d(3, { affine: false }), [3, 4, 4]),
+    batched('instancenorm2d', new nn.InstanceNorm2d(3, { affine: true }), [3, 4, 4]),
+    batched('layernorm_opset17', new nn.LayerNorm([3, 4]), [3, 4], { opsetVersion: 17 }),
+    batched('layernorm_opset16', new nn.LayerNorm([3, 4]), [3, 4], { opsetVersion: 16 }),
+    batched('groupnorm_opset21', new nn.GroupNorm(2, 4), [4, 3, 3], { opsetVersion: 21 }),
+    batched('groupnorm_opset20', new nn.GroupNorm(2, 4), [4, 3, 3], { opsetVersion: 20 }),
+    batched('rmsnorm_opset23', new nn.RMSNorm(6, { eps: 1e-5 }), [6], { opsetVersion: 23 }),
+    batched('rmsnorm_opset22', new nn.RMSNorm(6), [6], { opsetVersion: 22 }),
+    batched('cnn', cnn(), [1, 28, 28], { opsetVersion: 13 }),
+    batched('cnn_opset26', cnn(), [1, 28, 28]),
+    batched(
+      'mlp_batchnorm',
+      new nn.Sequential(new nn.Linear(8, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 4)),
+      [8],
+    ),
+    batched('transformer_block', new Block(), [5, 16]),
+    batched('transformer_block_opset16', new Block(), [5, 16], { opsetVersion: 16 }),
+  ];
+  const mha = fill(new nn.MultiheadAttention(8, 2, { batchFirst: true })) as nn.MultiheadAttention;
+  cases.push({
+    name: 'multihead_attention',
+    model: new MhaSelf(mha),
+    inputs: [input([2, 3, 8])],
+    opts: { dynamicAxes: batchAxis(['input'], ['output']) },
+    otherInputs: [input([4, 3, 8], 3)],
+  });
+  return cases;
+}
+
+/** Self-attention through nn.MultiheadAttention, returning the output only. */
+class MhaSelf extends nn.Module {
+  constructor(readonly mha: nn.MultiheadAttention) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return this.mha.call(x, x, x, { needWeights: false }).output;
+  }
+}
