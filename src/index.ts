@@ -41,3 +41,4 @@ export type { ValuesIndices, TopkOptions, SortOptions } from './autograd/ops/sor
 export { cat, stack } from './autograd/ops/join.js';
 export { oneHot, type IndexAddOptions } from './autograd/ops/indexing.js';
 export type { IndexEntry, Slice } from './autograd/ops/at.js';
+export { exportOnnx, type ExportOnnxOptions } from './onnx/export.js';

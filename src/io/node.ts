@@ -1,11 +1,13 @@
 /// <reference types="node" />
 /**
- * Node.js file helpers for safetensors, published as the separate entry `typegrad/node` so that
+ * Node.js file helpers for safetensors and ONNX, published as the separate entry `typegrad/node` so that
  * the package root stays free of Node-only APIs and runs in browsers.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Tensor } from '../autograd/tensor.js';
 import { readSafetensors, saveSafetensors, type SafetensorsContents } from './safetensors.js';
+import type { Module } from '../layers/module.js';
+import { exportOnnx, type ExportOnnxOptions } from '../onnx/export.js';
 
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './safetensors.js';
 
@@ -52,6 +54,27 @@ export function readSafetensorsFile(path: string): SafetensorsContents {
     return readSafetensors(bytes);
   } catch (e) {
     throw new Error(`${(e as Error).message} (file ${JSON.stringify(path)})`, { cause: e });
+  }
+}
+
+/**
+ * Exports `model` with `exportOnnx` (traced on `exampleInputs`, in eval mode) and writes the ONNX
+ * model to `path`.
+ * @example
+ * saveOnnxFile('cnn.onnx', model, [randn([1, 1, 28, 28])], { dynamicAxes: { input: { 0: 'batch' } } });
+ */
+export function saveOnnxFile(
+  path: string,
+  model: Module,
+  exampleInputs: readonly Tensor[],
+  opts?: ExportOnnxOptions,
+): void {
+  checkPath(path, 'saveOnnxFile');
+  const bytes = exportOnnx(model, exampleInputs, opts);
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new Error(`saveOnnxFile: cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, { cause: e });
   }
 }
 

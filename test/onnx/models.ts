@@ -98,7 +98,7 @@ export class Block extends nn.Module {
   }
 }
 
-/** A user module whose forward calls an op with no ONNX lowering (cumulative product via `at`). */
+/** A user module whose forward calls an op with no ONNX lowering (flip). */
 export class Unlowered extends nn.Module {
   fc = new nn.Linear(4, 4);
   forward(x: Tensor): Tensor {
@@ -142,7 +142,10 @@ export function onnxCases(): OnnxCase[] {
     },
     batched('batchnorm1d', new nn.BatchNorm1d(3), [3]),
     batched('batchnorm2d', new nn.BatchNorm2d(3, { affine: false }), [3, 4, 4]),
+    batched('batchnorm3d', new nn.BatchNorm3d(2), [2, 3, 2, 2]),
+    batched('instancenorm1d', new nn.InstanceNorm1d(3), [3, 5]),
     batched('instancenorm2d', new nn.InstanceNorm2d(3, { affine: true }), [3, 4, 4]),
+    batched('instancenorm3d', new nn.InstanceNorm3d(2, { affine: true }), [2, 3, 2, 2]),
     batched('layernorm_opset17', new nn.LayerNorm([3, 4]), [3, 4], { opsetVersion: 17 }),
     batched('layernorm_opset16', new nn.LayerNorm([3, 4]), [3, 4], { opsetVersion: 16 }),
     batched('groupnorm_opset21', new nn.GroupNorm(2, 4), [4, 3, 3], { opsetVersion: 21 }),
