@@ -26,12 +26,13 @@ import {
   functional as F,
   Generator,
   manualSeed,
-  nn,
+  type nn,
   noGrad,
   optim,
   Tensor,
 } from '../src/index.js';
 import { saveOnnxFile } from '../src/io/node.js';
+import { digitCnn } from './cnnModel.js';
 import { loadDigits } from './mnist.js';
 import { seconds } from './terminal.js';
 
@@ -70,18 +71,7 @@ function compare(a: Float32Array, b: Tensor): { maxDiff: number; agree: number }
 
 async function cnnRoundTrip(): Promise<void> {
   manualSeed(1);
-  const net = new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { padding: 1 }),
-    new nn.BatchNorm2d(8),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(8, 16, 3, { padding: 1 }),
-    new nn.BatchNorm2d(16),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(16 * 7 * 7, 10),
-  );
+  const net = digitCnn();
   const { train, test } = loadDigits({ trainSize: 8000, seed: 0, shape: 'image' });
   const opt = new optim.SGD(net.parameters(), { lr: 0.02, momentum: 0.9 });
   const t0 = performance.now();
@@ -172,7 +162,8 @@ async function gptRoundTrip(): Promise<void> {
   const c = compare(logits!.data, want);
   console.log(`\nGPT (${config.nLayer} layers, ${config.nEmbd} channels, untrained): exported, ${bytes.length} bytes`);
   console.log(
-    `  onnxruntime vs typegrad on a batch of 6: same next token ${c.agree} / 6, largest logit difference ${c.maxDiff.toExponential(2)}`,
+    `  onnxruntime vs typegrad on a batch of 6: same next token ${c.agree} / 6, ` +
+      `largest logit difference ${c.maxDiff.toExponential(2)}`,
   );
 }
 

@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, nn, noGrad, Tensor, tensor } from '../../src/index.js';
 import { saveOnnxFile } from '../../src/io/node.js';
-import { Block, cnn, fill, input, onnxCases, Unlowered, type OnnxCase } from './models.js';
+import { digitCnn as cnn } from '../../examples/cnnModel.js';
+import { Block, fill, input, onnxCases, Unlowered, type OnnxCase } from './models.js';
 
 const require = createRequire(import.meta.url);
 

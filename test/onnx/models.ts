@@ -6,6 +6,7 @@
  */
 import { functional as F, nn, Tensor, tensor } from '../../src/index.js';
 import type { ExportOnnxOptions } from '../../src/onnx/export.js';
+import { digitCnn as cnn } from '../../examples/cnnModel.js';
 
 /** One export case: a model, its example inputs, the export options, inputs of another batch size. */
 export interface OnnxCase {
@@ -57,22 +58,6 @@ function batched(name: string, model: nn.Module, shape: number[], opts: ExportOn
     opts: { dynamicAxes: batchAxis(['input'], ['output']), ...opts },
     otherInputs: [input([5, ...shape], 7)],
   };
-}
-
-/** examples/cnn.ts's network (BatchNorm2d variant): conv-norm-ReLU-pool twice, flatten, linear. */
-export function cnn(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { padding: 1 }),
-    new nn.BatchNorm2d(8),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(8, 16, 3, { padding: 1 }),
-    new nn.BatchNorm2d(16),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(16 * 7 * 7, 10),
-  );
 }
 
 /** A pre-norm transformer block: causal self-attention (one fused qkv Linear, SDPA) and a GELU MLP. */
