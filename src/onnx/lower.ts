@@ -196,6 +196,42 @@ tensorLowerings['gelu'] = (tr, self, _a, out) => gelu(tr, self, out as Tensor, '
 tensorLowerings['square'] = (tr, self, _a, out) => void tr.op('Mul', [tr.val(self), tr.val(self)], {}, out as Tensor);
 tensorLowerings['rsqrt'] = (tr, self, _a, out) =>
   void tr.op('Reciprocal', [tr.op('Sqrt', [tr.val(self)])], {}, out as Tensor);
+tensorLowerings['log1p'] = (tr, self, _a, out) =>
+  void tr.op('Log', [tr.op('Add', [tr.val(self), tr.scalar(1, self.dtype)])], {}, out as Tensor);
+tensorLowerings['expm1'] = (tr, self, _a, out) =>
+  void tr.op('Sub', [tr.op('Exp', [tr.val(self)]), tr.scalar(1, self.dtype)], {}, out as Tensor);
+for (const [m, base] of [
+  ['log2', 2],
+  ['log10', 10],
+] as const) {
+  tensorLowerings[m] = (tr, self, _a, out) =>
+    void tr.op('Div', [tr.op('Log', [tr.val(self)]), tr.scalar(Math.log(base), self.dtype)], {}, out as Tensor);
+}
+tensorLowerings['isinf'] = (tr, self, _a, out) => void tr.op('IsInf', [tr.val(self)], {}, out as Tensor);
+tensorLowerings['isfinite'] = (tr, self, _a, out) => {
+  const bad = tr.op('Or', [tr.op('IsInf', [tr.val(self)]), tr.op('IsNaN', [tr.val(self)])]);
+  tr.op('Not', [bad], {}, out as Tensor);
+};
+tensorLowerings['prod'] = (tr, self, [dim, keepDim], out) =>
+  void reduce(tr, 'ReduceProd', tr.val(self), self.ndim, axesArg(dim), keepDim === true, out as Tensor);
+tensorLowerings['flip'] = (tr, self, [dims], out) => {
+  const axes = (typeof dims === 'number' ? [dims] : [...(dims as number[])]).map((a) => norm(a, self.ndim));
+  const ends = axes.map(() => -INT64_MAX);
+  const steps = axes.map(() => -1);
+  tr.op(
+    'Slice',
+    [tr.val(self), tr.ints(axes.map(() => -1)), tr.ints(ends), tr.ints(axes), tr.ints(steps)],
+    {},
+    out as Tensor,
+  );
+};
+tensorLowerings['repeat'] = (tr, self, sizes, out) => {
+  const reps = sizes as number[];
+  // torch's repeat with more sizes than dims first adds leading axes of size 1
+  const lead = Array.from({ length: reps.length - self.ndim }, (_, i) => i);
+  const x = lead.length > 0 ? tr.op('Unsqueeze', [tr.val(self), tr.ints(lead)]) : tr.val(self);
+  tr.op('Tile', [x, tr.ints(reps)], {}, out as Tensor);
+};
 tensorLowerings['matmul'] = (tr, self, [other], out) =>
   void tr.op('MatMul', [tr.val(self), tr.val(other as Tensor)], {}, out as Tensor);
 for (const m of ['reshape', 'view', 'flatten', 'unsqueeze', 'squeeze']) {

@@ -4,7 +4,7 @@
  * test/fixtures/onnx_check.py). Weights, running statistics and inputs come from a fixed formula,
  * not the random generator, so the exported bytes do not change with how layers initialise.
  */
-import { functional as F, nn, Tensor, tensor } from '../../src/index.js';
+import { cat, functional as F, nn, Tensor, tensor } from '../../src/index.js';
 import type { ExportOnnxOptions } from '../../src/onnx/export.js';
 import { digitCnn as cnn } from '../../examples/cnnModel.js';
 
@@ -83,11 +83,47 @@ export class Block extends nn.Module {
   }
 }
 
-/** A user module whose forward calls an op with no ONNX lowering (flip). */
+/** Glue code between layers: Tensor methods and functions, each lowered on its own. */
+export class Glue extends nn.Module {
+  fc = new nn.Linear(6, 6);
+  forward(x: Tensor): Tensor[] {
+    const h = this.fc.call(x); // [B, 6]
+    const [a, b] = h.chunk(2, 1); // [B, 3] each
+    const c = cat([a!.pow(2).sub(b!.abs().sqrt()), a!.div(b!.exp().add(1)).neg()], 1); // [B, 6]
+    const r = c.reshape([-1, 2, 3]).permute([0, 2, 1]).unsqueeze(1).squeeze(1); // [B, 3, 2]
+    const stats = [r.sum(1), r.mean([1, 2], true).squeeze(2), r.var(1), r.std(2, { correction: 0 }), r.amax(1)];
+    const m = r.maskedFill(r.gt(0.1), -1).clamp(-0.5, 0.8).square().rsqrt().reciprocal(); // [B, 3, 2]
+    const s = F.softmax(m.flatten(1), -1)
+      .log1p()
+      .mul(F.logSoftmax(h, 1).narrow(1, 1, 3).select(1, 2).unsqueeze(1));
+    const t = h
+      .slice(1, 1, null, 2)
+      .tril()
+      .add(h.slice(1, 0, 3).triu(1))
+      .expand([2, -1, -1])
+      .cumsum(2)
+      .transpose(0, 1);
+    const g = h
+      .gather(1, h.argmax(1, true))
+      .add(h.indexSelect(1, tensor(Int32Array.of(4, 0))))
+      .max(); // []
+    const mixed = h.to('float64').tanh().sin().to('float32').sigmoid().relu().gelu().floor().ceil();
+    const cmp = h.ge(0).logicalAnd(h.lt(0.5)).logicalOr(h.eq(h.round())).logicalNot().to('float32');
+    const more = h
+      .expm1()
+      .add(h.abs().log2())
+      .sub(h.abs().log10())
+      .mul(h.isfinite().logicalAnd(h.isinf().logicalNot()));
+    const shaped = h.flip([0, 1]).repeat(1, 2, 1).prod(2);
+    return [...stats, s, t.contiguous().view([-1, 6]), g, mixed.add(cmp), h.sign().clone().detach(), more, shaped];
+  }
+}
+
+/** A user module whose forward calls an op with no ONNX lowering (roll). */
 export class Unlowered extends nn.Module {
   fc = new nn.Linear(4, 4);
   forward(x: Tensor): Tensor {
-    return this.fc.call(x).flip(1);
+    return this.fc.call(x).roll(1, 1);
   }
 }
 
@@ -147,6 +183,13 @@ export function onnxCases(): OnnxCase[] {
     batched('transformer_block', new Block(), [5, 16]),
     batched('transformer_block_opset16', new Block(), [5, 16], { opsetVersion: 16 }),
   ];
+  cases.push({
+    name: 'glue_ops',
+    model: fill(new Glue()),
+    inputs: [input([2, 6])],
+    opts: { dynamicAxes: { input: { 0: 'batch' } } },
+    otherInputs: [input([4, 6], 5)],
+  });
   const mha = fill(new nn.MultiheadAttention(8, 2, { batchFirst: true })) as nn.MultiheadAttention;
   cases.push({
     name: 'multihead_attention',
