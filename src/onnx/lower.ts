@@ -174,6 +174,16 @@ for (const [method, op] of Object.entries(BINARY)) {
     tr.op(op, [as(tr, self, o.dtype), as(tr, other as Tensor | number, o.dtype)], {}, o);
   };
 }
+// In place: the tensor keeps its identity and now holds the node's output (other views of it do not).
+for (const [method, op] of Object.entries(BINARY)) {
+  if (op === 'Pow') continue;
+  tensorLowerings[`${method}_`] = (tr, self, [other]) => {
+    tr.op(op, [tr.val(self), as(tr, other as Tensor | number, self.dtype)], {}, self);
+  };
+}
+for (const method of ['clamp', 'maskedFill']) {
+  tensorLowerings[`${method}_`] = (tr, self, args) => tensorLowerings[method]!(tr, self, args, self);
+}
 for (const [method, op] of Object.entries(COMPARE)) {
   tensorLowerings[method] = (tr, self, [other], out) => {
     const t = typeof other === 'number' ? self.dtype : higher(self.dtype, (other as Tensor).dtype);

@@ -185,6 +185,26 @@ describe('exportOnnx: options and behaviour', () => {
     );
   });
 
+  it('in-place ops on traced values (add_, mul_, clamp_, maskedFill_) give the tensor a new value', async () => {
+    class InPlace extends nn.Module {
+      fc = new nn.Linear(4, 4);
+      forward(x: Tensor): Tensor {
+        const y = this.fc.call(x);
+        y.mul_(3).add_(x).sub_(0.5).div_(2);
+        y.clamp_(-0.6, null);
+        return y.maskedFill_(y.gt(0.4), 0.4);
+      }
+    }
+    const model = fill(new InPlace());
+    const x = input([3, 4]);
+    const got = await runOrt(exportOnnx(model, [x]), { input: x });
+    expectClose(
+      got['output']!,
+      noGrad(() => model.call(x)),
+      'in place',
+    );
+  });
+
   it('restores train/eval modes, exports in eval mode, and does not change the parameters', () => {
     const model = new nn.Sequential(new nn.Linear(4, 4), new nn.BatchNorm1d(4), new nn.Dropout(0.5));
     model.train();
