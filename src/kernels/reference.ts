@@ -26,8 +26,17 @@ import {
 /** `sums.x` when the caller wants it, else scratch of length n. */
 const orScratch = (a: Float64Array | null, n: number): Float64Array => a ?? new Float64Array(n);
 
+type NormKernel =
+  | 'reduceSum'
+  | 'moments'
+  | 'normalizeAffine'
+  | 'normBackwardReduce'
+  | 'normBackwardInput'
+  | 'normForward'
+  | 'normBackward';
+
 /** The norm kernels of the `'reference'` backend. */
-export const referenceNormKernels: Omit<Kernels, 'name' | 'batchedMatmul' | 'matmulNT' | 'matmulTN'> = {
+export const referenceNormKernels: Pick<Kernels, NormKernel> = {
   reduceSum: (x, plan, out) => sumReference(x, elementIndex(plan), out),
   moments: (x, plan, mean, m2, centered = true) => momentsReference(x, elementIndex(plan), mean, m2, centered),
   normalizeAffine: (x, plan, mean, rstd, weight, bias, y) =>

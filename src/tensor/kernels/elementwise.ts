@@ -15,6 +15,10 @@ import { erf } from './special.js';
 /**
  * Binary operations the kernel knows. `zeroWhere` is `a`, with 0 wherever `b` is non-zero. The
  * comparisons and logical ops give 1 or 0; logical ops treat any non-zero value (NaN too) as true.
+ * The `...Backward` ops are activations' backward in one pass, a = dy and b = what the forward
+ * saved: `reluBackward` (b = x) is dy where x > 0 or x is NaN, else 0 (torch's threshold_backward);
+ * `sigmoidBackward` (b = s = sigmoid(x)) is dy s (1 - s); `tanhBackward` (b = t = tanh(x)) is
+ * dy (1 - t^2).
  */
 export type BinaryOp =
   | 'add'
@@ -33,7 +37,10 @@ export type BinaryOp =
   | 'ge'
   | 'logicalAnd'
   | 'logicalOr'
-  | 'logicalXor';
+  | 'logicalXor'
+  | 'reluBackward'
+  | 'sigmoidBackward'
+  | 'tanhBackward';
 
 /**
  * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
@@ -163,6 +170,21 @@ function binaryRun(
       return;
     case 'zeroWhere':
       for (let j = 0; j < n; j++) out[o0 + j] = b[b0 + j * bs]! !== 0 ? 0 : a[a0 + j * as]!;
+      return;
+    case 'reluBackward':
+      for (let j = 0; j < n; j++) out[o0 + j] = b[b0 + j * bs]! <= 0 ? 0 : a[a0 + j * as]!;
+      return;
+    case 'sigmoidBackward':
+      for (let j = 0; j < n; j++) {
+        const s = b[b0 + j * bs]!;
+        out[o0 + j] = a[a0 + j * as]! * s * (1 - s);
+      }
+      return;
+    case 'tanhBackward':
+      for (let j = 0; j < n; j++) {
+        const t = b[b0 + j * bs]!;
+        out[o0 + j] = a[a0 + j * as]! * (1 - t * t);
+      }
       return;
   }
 }

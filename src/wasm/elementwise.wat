@@ -1,0 +1,299 @@
+;; Elementwise kernels in WebAssembly SIMD: the float32 stand-ins for some cases of `unary` and
+;; `binary` in src/tensor/kernels/elementwise.ts (the reference: one loop per op, computed in
+;; float64 and rounded on store). test/wasm/elementwise.test.ts holds each export to it on odd
+;; sizes, broadcast layouts and NaN / Inf; src/kernels/registry.ts (WASM_UNARY, WASM_BINARY) says
+;; which ops run here, and src/wasm/elementwise.ts copies the data in and out in chunks.
+;;
+;; ## Exports
+;;   unary_<op>(x, n)          x[i] = op(x[i]) for i < n, in place (x: n float32)
+;;   binary_<op>(a, aRow, aStep, b, bRow, bStep, out, rows, inner)
+;;                             out[r * inner + j] = op(a[r * aRow + j * aStep], b[r * bRow + j * bStep])
+;;                             for r < rows, j < inner; aRow, bRow element strides between rows,
+;;                             aStep, bStep 0 or 1 (an operand fixed along a row, or not).
+;; Vector loops run over whole groups of 4 and may read and write up to 3 elements past a row's
+;; end: the caller pads each buffer by 16 bytes, and rows are written in order, so a row's excess
+;; lanes land where the next row is written after.
+;;
+;; ## Numerics
+;; add, sub, mul, div and the selects are IEEE float32 operations: exactly the reference, which
+;; rounds the float64 result of two float32 values once (no double rounding for + - * /). exp,
+;; sigmoid and tanh use the polynomial `$exp` below. Measured on 5 million random arguments against
+;; the reference (float64 Math.exp / Math.tanh rounded once): exp at most 1 ulp off (92% exact),
+;; sigmoid at most 2 ulp, tanh at most 1 ulp. test/wasm/elementwise.test.ts holds them to 2, 3 and 2
+;; ulp on dense sweeps. The backward ops (sigmoidBackward, tanhBackward) are their formula in
+;; float32 steps, as the composed ops they replace were.
+;;
+;; ## Memory
+;; Imported, shared with the other modules. This module's scratch: bytes [160, 192), two 16-byte
+;; slots holding the splat of an operand that is fixed along a row.
+(module
+  (import "env" "memory" (memory 1))
+
+  (global $A_SLOT i32 (i32.const 160))
+  (global $B_SLOT i32 (i32.const 176))
+
+  ;; ===========================================================================================
+  ;; exp(x) for four float32 lanes (Cephes expf's polynomial, Cody-Waite reduction):
+  ;;   n = nearest(x log2 e), r = x - n ln2 (ln2 = C1 + C2, C1 exact in 9 bits so n C1 is exact),
+  ;;   e^r ~ 1 + r + r^2 (P5 + r (P4 + r (P3 + r (P2 + r (P1 + r P0))))) on |r| <= ln2 / 2
+  ;;   (relative error below 1.2e-7, about 1 ulp), then e^x = e^r 2^n1 2^n2 with n1 = n >> 1,
+  ;;   n2 = n - n1, each power a normal float32, so one rounding makes subnormal results right.
+  ;; x is clamped to [-104, 89] first: e^89 rounds to +Infinity, e^-104 to 0; NaN stays NaN
+  ;; (f32x4.min / max propagate it, and trunc_sat makes its n 0).
+  ;; ===========================================================================================
+  (func $exp (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 89 89 89 89))
+      (v128.const f32x4 -104 -104 -104 -104)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x)
+      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $x)
+        (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n)
+        (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $r)
+        (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+      (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+      (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+      (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+      (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
+    (f32x4.mul
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+      (i32x4.shl (i32x4.add (i32x4.sub (local.get $ni) (local.get $n1)) (v128.const i32x4 127 127 127 127))
+        (i32.const 23))))
+
+  ;; sigmoid(x) = 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0 (no overflow), e = e^-|x|.
+  (func $sigmoid (param $x v128) (result v128)
+    (local $e v128) (local $d v128)
+    (local.set $e (call $exp (f32x4.neg (f32x4.abs (local.get $x)))))
+    (local.set $d (f32x4.add (local.get $e) (v128.const f32x4 1 1 1 1)))
+    (v128.bitselect
+      (f32x4.div (local.get $e) (local.get $d))
+      (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $d))
+      (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))
+
+  ;; tanh(x): for |x| < 0.625 the odd polynomial of Cephes tanhf,
+  ;;   x + x z (Q4 + z (Q3 + z (Q2 + z (Q1 + z Q0)))), z = x^2;
+  ;; else sign(x) (1 - 2 / (e^(2|x|) + 1)) (no cancellation there: the result is above 0.55).
+  (func $tanh (param $x v128) (result v128)
+    (local $z v128) (local $p v128) (local $big v128) (local $ax v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $z)
+        (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
+      (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z))
+      (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z))
+      (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z))
+      (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
+    (local.set $big (f32x4.sub (v128.const f32x4 1 1 1 1)
+      (f32x4.div (v128.const f32x4 2 2 2 2)
+        (f32x4.add (call $exp (f32x4.add (local.get $ax) (local.get $ax))) (v128.const f32x4 1 1 1 1)))))
+    ;; the sign of x onto the result (|big|, and -0 from the polynomial at x = -0)
+    (v128.or
+      (v128.bitselect (local.get $p) (local.get $big)
+        (f32x4.lt (local.get $ax) (v128.const f32x4 0.625 0.625 0.625 0.625)))
+      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+
+  ;; ===========================================================================================
+  ;; Unary ops, in place over x[0, n).
+  ;; ===========================================================================================
+  (func (export "unary_exp") (param $x i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (v128.store (local.get $x) (call $exp (v128.load (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
+  (func (export "unary_sigmoid") (param $x i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (v128.store (local.get $x) (call $sigmoid (v128.load (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
+  (func (export "unary_tanh") (param $x i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (v128.store (local.get $x) (call $tanh (v128.load (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
+  ;; relu: 0 where x < 0, else x (NaN and -0 pass through, as in the reference).
+  (func (export "unary_relu") (param $x i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $v (v128.load (local.get $x)))
+      (v128.store (local.get $x) (v128.andnot (local.get $v) (f32x4.lt (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
+  ;; ===========================================================================================
+  ;; Binary ops: one row function per op, out[j] = op(a[j], b[j]) over a row of n, a and b
+  ;; advancing by aStep / bStep bytes per 4 lanes (16, or 0 when the pointer is a splat slot).
+  ;; `$binary` below runs the rows and calls the row function of the op through the table.
+  ;; ===========================================================================================
+  (type $row (func (param i32 i32 i32 i32 i32 i32)))
+  (table 7 funcref)
+  (elem (i32.const 0) $add_row $sub_row $mul_row $div_row $relu_backward_row $sigmoid_backward_row
+    $tanh_backward_row)
+
+  (func $add_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  (func $sub_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  (func $mul_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  (func $div_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (f32x4.div (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  ;; reluBackward(g, x) = 0 where x <= 0, else g (torch's threshold_backward; g at NaN x).
+  (func $relu_backward_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (v128.andnot (v128.load (local.get $a))
+        (f32x4.le (v128.load (local.get $b)) (v128.const f32x4 0 0 0 0))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  ;; sigmoidBackward(g, s) = g s (1 - s), s the forward's output.
+  (func $sigmoid_backward_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32) (local $s v128)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $s (v128.load (local.get $b)))
+      (v128.store (local.get $o) (f32x4.mul (f32x4.mul (v128.load (local.get $a)) (local.get $s))
+        (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  ;; tanhBackward(g, t) = g (1 - t^2), t the forward's output.
+  (func $tanh_backward_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32) (local $t v128)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $t (v128.load (local.get $b)))
+      (v128.store (local.get $o) (f32x4.mul (v128.load (local.get $a))
+        (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t)))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  ;; Runs `rows` rows of the op's row function. An operand with step 0 is splatted into its slot
+  ;; once per row, so that its vector loads read the fixed value in every lane.
+  (func $binary (param $op i32) (param $a i32) (param $aRow i32) (param $aStep i32)
+    (param $b i32) (param $bRow i32) (param $bStep i32) (param $o i32) (param $rows i32) (param $inner i32)
+    (local $r i32) (local $pa i32) (local $pb i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $aRow)) (i32.const 2))))
+      (local.set $pb (i32.add (local.get $b) (i32.shl (i32.mul (local.get $r) (local.get $bRow)) (i32.const 2))))
+      (if (i32.eqz (local.get $aStep)) (then
+        (v128.store (global.get $A_SLOT) (v128.load32_splat (local.get $pa)))
+        (local.set $pa (global.get $A_SLOT))))
+      (if (i32.eqz (local.get $bStep)) (then
+        (v128.store (global.get $B_SLOT) (v128.load32_splat (local.get $pb)))
+        (local.set $pb (global.get $B_SLOT))))
+      (call_indirect (type $row) (local.get $pa) (i32.shl (local.get $aStep) (i32.const 4))
+        (local.get $pb) (i32.shl (local.get $bStep) (i32.const 4))
+        (i32.add (local.get $o) (i32.shl (i32.mul (local.get $r) (local.get $inner)) (i32.const 2)))
+        (local.get $inner) (local.get $op))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  (func (export "binary_add") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 0) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_sub") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 1) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_mul") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 2) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_div") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 3) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_reluBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 4) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_sigmoidBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 5) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_tanhBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 6) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+)
