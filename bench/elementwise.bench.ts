@@ -2,10 +2,11 @@
  * The elementwise kernels behind `kernels().unary` / `kernels().binary`, TypeScript ('js') vs
  * WebAssembly SIMD ('wasm', copies into and out of the wasm memory included), at the sizes of the
  * training steps' activations: the MLP's hidden layer [60, 100], a CNN feature map [32, 8, 28, 28],
- * a GPT block's [512, 256]. src/kernels/registry.ts sends an op to wasm only where this shows a win.
- * Each time is the lowest of 2 tinybench medians (BENCH_ROUNDS), in microseconds.
+ * a GPT block's [512, 256]; softmax rows of logits and attention. src/kernels/registry.ts sends an
+ * op to wasm only where this shows a win. Each time is the lowest of 2 tinybench medians
+ * (BENCH_ROUNDS), in microseconds.
  *
- * Run: npx tsx bench/elementwise.bench.ts   (about 40 s)
+ * Run: npx tsx bench/elementwise.bench.ts   (about 50 s)
  */
 import { jsKernels, wasmKernels } from '../src/kernels/registry.js';
 import type { BinaryOp, UnaryOp } from '../src/tensor/kernels/elementwise.js';
@@ -72,6 +73,30 @@ async function main(): Promise<void> {
       const js = t[`${name}|js`]! * 1000;
       const wasm = t[`${name}|wasm`]! * 1000;
       rows.push({ shape: `[${shape.join(', ')}]`, op: name, 'js us': js, 'wasm us': wasm, 'js / wasm': js / wasm });
+    }
+  }
+  // softmax rows: [60, 10] MLP/CNN logits, [512, 65] GPT logits, [2048, 32] GPT attention
+  for (const [r, n] of [
+    [60, 10],
+    [512, 65],
+    [2048, 32],
+  ] as const) {
+    const x = randomF32(r * n, 3);
+    const dy = randomF32(r * n, 4);
+    const out = new Float32Array(r * n);
+    const tasks: Record<string, () => void> = {};
+    for (const log of [false, true]) {
+      const name = log ? 'logSoftmax' : 'softmax';
+      tasks[`${name}|js`] = () => jsKernels.softmaxRows(x, r, n, log, out);
+      tasks[`${name}|wasm`] = () => wasmKernels.softmaxRows(x, r, n, log, out);
+      tasks[`${name} backward|js`] = () => jsKernels.softmaxBackwardRows(x, dy, r, n, log, out);
+      tasks[`${name} backward|wasm`] = () => wasmKernels.softmaxBackwardRows(x, dy, r, n, log, out);
+    }
+    const t = await lowest(tasks);
+    for (const name of new Set(Object.keys(t).map((k) => k.split('|')[0]!))) {
+      const js = t[`${name}|js`]! * 1000;
+      const wasm = t[`${name}|wasm`]! * 1000;
+      rows.push({ shape: `[${r}, ${n}]`, op: name, 'js us': js, 'wasm us': wasm, 'js / wasm': js / wasm });
     }
   }
   printTable(rows);

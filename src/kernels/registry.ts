@@ -35,9 +35,10 @@ import {
 } from '../tensor/kernels/normCompose.js';
 import { normBackward, normForward } from '../tensor/kernels/normFused.js';
 import { binary, unary, type BinaryOp, type UnaryOp } from '../tensor/kernels/elementwise.js';
+import { softmaxBackwardRows, softmaxRows } from '../tensor/kernels/softmax.js';
 import { sizeOf } from '../tensor/shape.js';
 import { createWasmCalls } from '../wasm/backend.js';
-import { wasmBinary, wasmUnary } from '../wasm/elementwise.js';
+import { wasmBinary, wasmSoftmaxBackwardRows, wasmSoftmaxRows, wasmUnary } from '../wasm/elementwise.js';
 import { wasmSimdSupported } from '../wasm/runtime.js';
 import { fastPath, type FastPathOptions } from './fastPath.js';
 import { referenceNormKernels } from './reference.js';
@@ -65,6 +66,10 @@ export interface Kernels {
   readonly unary: typeof unary;
   /** `out = op(a, b)` with broadcasting (src/tensor/kernels/elementwise.ts). */
   readonly binary: typeof binary;
+  /** Softmax / log-softmax of each row of [rows, n] (src/tensor/kernels/softmax.ts). */
+  readonly softmaxRows: typeof softmaxRows;
+  /** Their backward, from the output and its gradient. */
+  readonly softmaxBackwardRows: typeof softmaxBackwardRows;
 }
 
 /** The fast TypeScript kernels (`'js'`). */
@@ -82,6 +87,8 @@ export const jsKernels: Kernels = {
   matmulTN,
   unary,
   binary,
+  softmaxRows,
+  softmaxBackwardRows,
 };
 
 /** The `'reference'` kernels: `'js'` with the norms on their plain reference loops. */
@@ -211,6 +218,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         minSize,
       },
     ),
+    softmaxRows: fastPath('softmaxRows', softmaxRows, wasmSoftmaxRows, {
+      data: (x, _r, _n, _log, out) => [x, out],
+      size: (x) => x.length,
+      minSize,
+    }),
+    softmaxBackwardRows: fastPath('softmaxBackwardRows', softmaxBackwardRows, wasmSoftmaxBackwardRows, {
+      data: (y, dy, _r, _n, _log, dx) => [y, dy, dx],
+      size: (y) => y.length,
+      minSize,
+    }),
   };
 }
 

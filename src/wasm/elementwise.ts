@@ -121,3 +121,65 @@ export function wasmBinary(
   }
   return true;
 }
+
+/** Rows per chunk of a [rows, n] call, and the arena buffers of `count` row blocks (padded). */
+function rowChunks(rows: number, n: number, count: number): { per: number; at: number[] } | null {
+  const { arena } = wasmRuntime();
+  const per = Math.max(1, Math.min(rows, Math.floor(CHUNK / n)));
+  arena.reset();
+  const at = Array.from({ length: count }, () => arena.alloc(per * n * 4 + PAD));
+  return arena.commit() ? { per, at } : null;
+}
+
+/**
+ * `softmaxRows` (src/tensor/kernels/softmax.ts) in wasm: softmax_rows, or for `log` row_max_sum,
+ * then ls = f32(ln s) per row here (WebAssembly has no log), then log_softmax_apply.
+ */
+export function wasmSoftmaxRows(x: Float32Array, rows: number, n: number, log: boolean, out: Float32Array): boolean {
+  const { elementwise: w, arena } = wasmRuntime();
+  const c = rowChunks(rows, n, 2);
+  if (c === null) return false;
+  const [xAt, yAt] = c.at as [number, number];
+  const mAt = log ? arena.alloc(c.per * 4) : 0;
+  const lsAt = log ? arena.alloc(c.per * 4) : 0;
+  const sAt = log ? arena.alloc(c.per * 8) : 0;
+  if (!arena.commit()) return false;
+  for (let r = 0; r < rows; r += c.per) {
+    const rc = Math.min(c.per, rows - r);
+    arena.f32(xAt, rc * n).set(x.subarray(r * n, (r + rc) * n));
+    if (log) {
+      w['row_max_sum']!(xAt, rc, n, mAt, sAt);
+      const s = arena.f64(sAt, rc);
+      const ls = arena.f32(lsAt, rc);
+      for (let i = 0; i < rc; i++) ls[i] = Math.log(s[i]!);
+      w['log_softmax_apply']!(xAt, yAt, rc, n, mAt, lsAt);
+    } else {
+      w['softmax_rows']!(xAt, yAt, rc, n);
+    }
+    out.set(arena.f32(yAt, rc * n), r * n);
+  }
+  return true;
+}
+
+/** `softmaxBackwardRows` (src/tensor/kernels/softmax.ts) in wasm: softmax_backward_rows. */
+export function wasmSoftmaxBackwardRows(
+  y: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  n: number,
+  log: boolean,
+  dx: Float32Array,
+): boolean {
+  const { elementwise: w, arena } = wasmRuntime();
+  const c = rowChunks(rows, n, 3);
+  if (c === null) return false;
+  const [yAt, dyAt, dxAt] = c.at as [number, number, number];
+  for (let r = 0; r < rows; r += c.per) {
+    const rc = Math.min(c.per, rows - r);
+    arena.f32(yAt, rc * n).set(y.subarray(r * n, (r + rc) * n));
+    arena.f32(dyAt, rc * n).set(dy.subarray(r * n, (r + rc) * n));
+    w['softmax_backward_rows']!(yAt, dyAt, dxAt, rc, n, log ? 1 : 0);
+    dx.set(arena.f32(dxAt, rc * n), r * n);
+  }
+  return true;
+}

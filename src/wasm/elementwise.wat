@@ -296,4 +296,149 @@
   (func (export "binary_tanhBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
     (call $binary (i32.const 6) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
       (local.get 6) (local.get 7) (local.get 8)))
+
+  ;; ===========================================================================================
+  ;; Softmax over rows (the reference: src/tensor/kernels/softmax.ts). x, y, dy, dx are [rows, n],
+  ;; rows n floats apart, in separate buffers. The vector loops run over whole groups of 4: the
+  ;; lanes of a row's last group that lie past its end are masked out of the max and the sums
+  ;; (`$lanes`), and their stores land in the next row of the output, which is written after.
+  ;; Sums accumulate in float64 (f64x2, each group's four lanes promoted).
+  ;;   softmax_rows:          y = e^(x - m) / s                 (m = row max, s = sum e^(x - m))
+  ;;   row_max_sum:           m (float32) and s (float64) of each row, for log-softmax, whose
+  ;;   log_softmax_apply:     y = (x - m) - ls                  (ls = f32(ln s), from the caller)
+  ;;   softmax_backward_rows: dx = y (dy - sum dy y)  or, log,  dx = dy - e^y sum dy
+  ;; ===========================================================================================
+  (global $IOTA v128 (v128.const i32x4 0 1 2 3))
+  (global $NEG_INF v128 (v128.const f32x4 -inf -inf -inf -inf))
+
+  ;; All ones in the lanes j .. j + 3 that lie before n, zero in the others.
+  (func $lanes (param $j i32) (param $n i32) (result v128)
+    (i32x4.lt_s (i32x4.add (i32x4.splat (local.get $j)) (global.get $IOTA)) (i32x4.splat (local.get $n))))
+
+  ;; acc + the four float32 lanes of v, in float64 (two lanes each side).
+  (func $acc64 (param $acc v128) (param $v v128) (result v128)
+    (f64x2.add (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $v)))
+      (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  (func $hsum64 (param $acc v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; The maximum of a row (NaN when it holds a NaN: f32x4.max and f32.max propagate it).
+  (func $row_max (param $x i32) (param $n i32) (result f32)
+    (local $j i32) (local $m v128)
+    (local.set $m (global.get $NEG_INF))
+    (block $done (loop $step
+      (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $m (f32x4.max (local.get $m)
+        (v128.bitselect (v128.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2))))
+          (global.get $NEG_INF) (call $lanes (local.get $j) (local.get $n)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $step)))
+    (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+      (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+
+  ;; sum_j e^(x[j] - m) over a row, in float64; with $store, e^(x - m) is written to y.
+  (func $row_sum_exp (param $x i32) (param $y i32) (param $n i32) (param $m f32) (param $store i32) (result f64)
+    (local $j i32) (local $acc v128) (local $e v128) (local $mv v128) (local $at i32)
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (block $done (loop $step
+      (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $e (v128.and (call $exp (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $at)))
+        (local.get $mv))) (call $lanes (local.get $j) (local.get $n))))
+      (if (local.get $store) (then (v128.store (i32.add (local.get $y) (local.get $at)) (local.get $e))))
+      (local.set $acc (call $acc64 (local.get $acc) (local.get $e)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $step)))
+    (call $hsum64 (local.get $acc)))
+
+  (func (export "softmax_rows") (param $x i32) (param $y i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $s v128) (local $at i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s (f32x4.splat (f32.demote_f64 (call $row_sum_exp (local.get $x) (local.get $y) (local.get $n)
+        (call $row_max (local.get $x) (local.get $n)) (i32.const 1)))))
+      (local.set $j (i32.const 0))
+      (block $end (loop $step
+        (br_if $end (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $at (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $at) (f32x4.div (v128.load (local.get $at)) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $step)))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; m[r] (float32) and s[r] (float64) of each row.
+  (func (export "row_max_sum") (param $x i32) (param $rows i32) (param $n i32) (param $m i32) (param $s i32)
+    (local $r i32) (local $mr f32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $mr (call $row_max (local.get $x) (local.get $n)))
+      (f32.store (i32.add (local.get $m) (i32.shl (local.get $r) (i32.const 2))) (local.get $mr))
+      (f64.store (i32.add (local.get $s) (i32.shl (local.get $r) (i32.const 3)))
+        (call $row_sum_exp (local.get $x) (i32.const 0) (local.get $n) (local.get $mr) (i32.const 0)))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; y = (x - m[r]) - ls[r], m and ls float32 per row.
+  (func (export "log_softmax_apply") (param $x i32) (param $y i32) (param $rows i32) (param $n i32)
+    (param $m i32) (param $ls i32)
+    (local $r i32) (local $j i32) (local $mv v128) (local $lv v128) (local $at i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $mv (v128.load32_splat (i32.add (local.get $m) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $lv (v128.load32_splat (i32.add (local.get $ls) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $j (i32.const 0))
+      (block $end (loop $step
+        (br_if $end (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+        (v128.store (i32.add (local.get $y) (local.get $at))
+          (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $at))) (local.get $mv)) (local.get $lv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $step)))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  (func (export "softmax_backward_rows") (param $y i32) (param $dy i32) (param $dx i32) (param $rows i32)
+    (param $n i32) (param $log i32)
+    (local $r i32) (local $j i32) (local $acc v128) (local $sv v128) (local $at i32) (local $yv v128) (local $g v128)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      ;; s = sum dy (log) or sum dy y, masked to the row
+      (local.set $acc (v128.const i64x2 0 0))
+      (local.set $j (i32.const 0))
+      (block $end (loop $step
+        (br_if $end (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $at))))
+        (if (i32.eqz (local.get $log)) (then
+          (local.set $g (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $y) (local.get $at)))))))
+        (local.set $acc (call $acc64 (local.get $acc)
+          (v128.and (local.get $g) (call $lanes (local.get $j) (local.get $n)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $step)))
+      (local.set $sv (f32x4.splat (f32.demote_f64 (call $hsum64 (local.get $acc)))))
+      (local.set $j (i32.const 0))
+      (block $end (loop $step
+        (br_if $end (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $at))))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $at))))
+        (v128.store (i32.add (local.get $dx) (local.get $at))
+          (if (result v128) (local.get $log)
+            (then (f32x4.sub (local.get $g) (f32x4.mul (call $exp (local.get $yv)) (local.get $sv))))
+            (else (f32x4.mul (local.get $yv) (f32x4.sub (local.get $g) (local.get $sv))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $step)))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dy (i32.add (local.get $dy) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
 )

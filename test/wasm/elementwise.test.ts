@@ -11,12 +11,22 @@
  * one division and one addition; measured 2 and 1); the backward ops compute in float32 step by
  * step (exactly, checked) where the reference rounds once, so they agree within 3 ulp of the result
  * plus 2^-23 |dy| (1 - t^2 near |t| = 1 cancels).
+ * Softmax rows: the wasm kernels compute in float32 with float64 sums where the reference is float64
+ * throughout; each result is within 4 ulp plus 2^-21 times the size of the terms that cancel in it
+ * (x - m - ln s for log-softmax, dy - s in the backward), and NaN where the reference is NaN.
  */
 import { describe, expect, it } from 'vitest';
 import { createWasmKernels } from '../../src/kernels/registry.js';
 import { binary, unary, type BinaryOp, type UnaryOp } from '../../src/tensor/kernels/elementwise.js';
 import { sizeOf, type Shape } from '../../src/tensor/shape.js';
-import { collapse, wasmBinary, wasmUnary } from '../../src/wasm/elementwise.js';
+import { softmaxBackwardRows, softmaxRows } from '../../src/tensor/kernels/softmax.js';
+import {
+  collapse,
+  wasmBinary,
+  wasmSoftmaxBackwardRows,
+  wasmSoftmaxRows,
+  wasmUnary,
+} from '../../src/wasm/elementwise.js';
 import { normalF32 } from './support.js';
 
 const f32bits = new Int32Array(1);
@@ -233,3 +243,77 @@ function strides(shape: Shape, out: Shape): number[] {
   }
   return s;
 }
+
+describe('softmax rows', () => {
+  /** Rows of [rows, n] data, some rows special: NaN, +Infinity, all -Infinity, masked (-Infinity), wide. */
+  function rowsData(rows: number, n: number, seed: number): Float32Array {
+    const x = normalF32(rows * n, seed, 0, 3);
+    const special = (r: number, f: (j: number) => number): void => {
+      if (r < rows) for (let j = 0; j < n; j++) x[r * n + j] = f(j);
+    };
+    special(1, (j) => (j === n - 1 ? NaN : j));
+    special(2, (j) => (j === 0 ? Infinity : j));
+    special(3, () => -Infinity);
+    special(4, (j) => (j % 3 === 1 ? -Infinity : j / 7)); // an attention mask
+    special(5, (j) => (j % 2 === 0 ? 1e4 : -1e4));
+    return x;
+  }
+
+  const close = (got: number, want: number, scale: number): boolean =>
+    (Number.isNaN(want) ? Number.isNaN(got) : got === want) ||
+    ulps(got, want) <= 4 ||
+    Math.abs(got - want) <= 2 ** -21 * scale;
+
+  it.each([
+    [1, 1],
+    [7, 2],
+    [7, 3],
+    [9, 4],
+    [9, 5],
+    [60, 10],
+    [33, 13],
+    [16, 65],
+    [300, 257],
+    [2, 70001],
+  ])('[%i, %i]: forward and backward, softmax and log-softmax, against the reference', (rows, n) => {
+    const x = rowsData(rows, n, rows * 1000 + n);
+    const dy = normalF32(rows * n, 7, 0, 1);
+    for (const log of [false, true]) {
+      const got = new Float32Array(rows * n);
+      const want = new Float32Array(rows * n);
+      expect(wasmSoftmaxRows(x, rows, n, log, got)).toBe(true);
+      softmaxRows(x, rows, n, log, want);
+      for (let i = 0; i < got.length; i++) {
+        // log-softmax cancels x - m against ln s: its scale is |x| + |m| + |ln s| (bounded by |y| + 2|x|)
+        const scale = log ? Math.abs(want[i]!) + 2 * Math.abs(x[i]!) + 1 : 1;
+        if (!close(got[i]!, want[i]!, scale)) expect.fail(`forward log=${log} at ${i}: ${got[i]} vs ${want[i]}`);
+      }
+      // backward from the reference's y (finite rows only: the special rows are NaN through and through)
+      const dxGot = new Float32Array(rows * n);
+      const dxWant = new Float32Array(rows * n);
+      expect(wasmSoftmaxBackwardRows(want, dy, rows, n, log, dxGot)).toBe(true);
+      softmaxBackwardRows(want, dy, rows, n, log, dxWant);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += Math.abs(dy[r * n + j]!) * (log ? 1 : Math.abs(want[r * n + j]!));
+        for (let j = 0; j < n; j++) {
+          const i = r * n + j;
+          const scale = log ? Math.abs(dy[i]!) + Math.exp(want[i]!) * s : Math.abs(want[i]!) * (Math.abs(dy[i]!) + s);
+          if (!close(dxGot[i]!, dxWant[i]!, scale)) {
+            expect.fail(`backward log=${log} at ${r}, ${j}: ${dxGot[i]} vs ${dxWant[i]}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('gives exact zeros (softmax) and -Infinity (log-softmax) at masked positions', () => {
+    const x = Float32Array.of(0, -Infinity, 1, -Infinity, 2);
+    const p = new Float32Array(5);
+    const lp = new Float32Array(5);
+    wasmSoftmaxRows(x, 1, 5, false, p);
+    wasmSoftmaxRows(x, 1, 5, true, lp);
+    expect([p[1], p[3], lp[1], lp[3]]).toEqual([0, 0, -Infinity, -Infinity]);
+    expect(p[0]! + p[2]! + p[4]!).toBeCloseTo(1, 6);
+  });
+});
