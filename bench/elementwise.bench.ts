@@ -39,7 +39,7 @@ const SIZES: readonly Shape[] = [
   [32, 8, 28, 28],
   [512, 256],
 ];
-const UNARY: readonly UnaryOp[] = ['relu', 'exp', 'sigmoid', 'tanh'];
+const UNARY: readonly UnaryOp[] = ['relu', 'exp', 'sigmoid', 'tanh', 'gelu', 'silu'];
 /** [op, b's shape for an output of shape s] */
 const BINARY: readonly (readonly [BinaryOp, string, (s: Shape) => Shape])[] = [
   ['add', 'same shape', (s) => s],
@@ -48,6 +48,8 @@ const BINARY: readonly (readonly [BinaryOp, string, (s: Shape) => Shape])[] = [
   ['div', 'scalar', () => []],
   ['reluBackward', 'same shape', (s) => s],
   ['sigmoidBackward', 'same shape', (s) => s],
+  ['geluBackward', 'same shape', (s) => s],
+  ['siluBackward', 'same shape', (s) => s],
 ];
 
 async function main(): Promise<void> {

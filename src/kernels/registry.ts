@@ -113,7 +113,7 @@ export const DEFAULT_MIN_MACS = 512;
  * The elementwise ops that run in wasm for float32 data (elementwise.wat), each measured faster
  * than the TypeScript loop (bench/elementwise.bench.ts); the others stay in TypeScript.
  */
-const WASM_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['exp', 'sigmoid', 'tanh', 'relu']);
+const WASM_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['exp', 'sigmoid', 'tanh', 'relu', 'gelu', 'silu']);
 const WASM_BINARY: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
   'add',
   'sub',
@@ -122,6 +122,8 @@ const WASM_BINARY: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
   'reluBackward',
   'sigmoidBackward',
   'tanhBackward',
+  'geluBackward',
+  'siluBackward',
 ]);
 
 /**

@@ -31,6 +31,18 @@
 
   (global $A_SLOT i32 (i32.const 160))
   (global $B_SLOT i32 (i32.const 176))
+  ;; Constants of $erf, $gelu and $gelu_grad (see there).
+  (global $ONE v128 (v128.const f32x4 1 1 1 1))
+  (global $ERF_P v128 (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911))
+  (global $ERF_A5 v128 (v128.const f32x4 1.061405429 1.061405429 1.061405429 1.061405429))
+  (global $ERF_A4 v128 (v128.const f32x4 -1.453152027 -1.453152027 -1.453152027 -1.453152027))
+  (global $ERF_A3 v128 (v128.const f32x4 1.421413741 1.421413741 1.421413741 1.421413741))
+  (global $ERF_A2 v128 (v128.const f32x4 -0.284496736 -0.284496736 -0.284496736 -0.284496736))
+  (global $ERF_A1 v128 (v128.const f32x4 0.254829592 0.254829592 0.254829592 0.254829592))
+  (global $HALF v128 (v128.const f32x4 0.5 0.5 0.5 0.5))
+  (global $SQRT1_2 v128 (v128.const f32x4 0.707106781186547 0.707106781186547 0.707106781186547 0.707106781186547))
+  (global $INV_SQRT_2PI v128 (v128.const f32x4 0.398942280401433 0.398942280401433 0.398942280401433 0.398942280401433))
+  (global $MINUS_HALF v128 (v128.const f32x4 -0.5 -0.5 -0.5 -0.5))
 
   ;; ===========================================================================================
   ;; exp(x) for four float32 lanes (Cephes expf's polynomial, Cody-Waite reduction):
@@ -110,6 +122,40 @@
         (f32x4.lt (local.get $ax) (v128.const f32x4 0.625 0.625 0.625 0.625)))
       (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
 
+
+  ;; erf(z) by Abramowitz and Stegun 7.1.26: 1 - t (A1 + t (A2 + t (A3 + t (A4 + t A5)))) e^(-z^2),
+  ;; t = 1 / (1 + P |z|), sign of z restored; absolute error below 1.5e-7 (2.5 float32 ulps of 1).
+  ;; GELU uses 1 + erf, so this absolute bound is what its result sees: for x > 0 a relative error
+  ;; of about 3 ulp; for x < 0, where 1 + erf cancels (as in torch's float32 GELU), an absolute
+  ;; error of about 2^-23 |x|.
+  (func $erf (param $z v128) (result v128)
+    (local $a v128) (local $t v128) (local $p v128)
+    (local.set $a (f32x4.abs (local.get $z)))
+    (local.set $t (f32x4.div (global.get $ONE)
+      (f32x4.add (global.get $ONE) (f32x4.mul (local.get $a) (global.get $ERF_P)))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $t) (global.get $ERF_A5)) (global.get $ERF_A4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A1)))
+    (local.set $p (f32x4.sub (global.get $ONE) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t))
+      (call $exp (f32x4.neg (f32x4.mul (local.get $a) (local.get $a)))))))
+    ;; the sign of z (erf is odd); NaN stays NaN
+    (v128.or (local.get $p)
+      (v128.and (local.get $z) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+
+  ;; gelu(x) = x Phi(x) = x / 2 (1 + erf(x / sqrt 2))   (torch's exact GELU)
+  (func $gelu (param $x v128) (result v128)
+    (f32x4.mul (f32x4.mul (local.get $x) (global.get $HALF))
+      (f32x4.add (global.get $ONE) (call $erf (f32x4.mul (local.get $x) (global.get $SQRT1_2))))))
+
+  ;; gelu'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2 / 2) / sqrt(2 pi)
+  (func $gelu_grad (param $x v128) (result v128)
+    (f32x4.add
+      (f32x4.mul (global.get $HALF)
+        (f32x4.add (global.get $ONE) (call $erf (f32x4.mul (local.get $x) (global.get $SQRT1_2)))))
+      (f32x4.mul (f32x4.mul (local.get $x) (global.get $INV_SQRT_2PI))
+        (call $exp (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (global.get $MINUS_HALF))))))
+
   ;; ===========================================================================================
   ;; Unary ops, in place over x[0, n).
   ;; ===========================================================================================
@@ -140,6 +186,25 @@
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (br $step))))
 
+  (func (export "unary_gelu") (param $x i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (v128.store (local.get $x) (call $gelu (v128.load (local.get $x))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
+  ;; silu(x) = x sigmoid(x)
+  (func (export "unary_silu") (param $x i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (v128.store (local.get $x) (f32x4.mul (v128.load (local.get $x)) (call $sigmoid (v128.load (local.get $x)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (br $step))))
+
   ;; relu: 0 where x < 0, else x (NaN and -0 pass through, as in the reference).
   (func (export "unary_relu") (param $x i32) (param $n i32)
     (local $end i32) (local $v v128)
@@ -157,9 +222,9 @@
   ;; `$binary` below runs the rows and calls the row function of the op through the table.
   ;; ===========================================================================================
   (type $row (func (param i32 i32 i32 i32 i32 i32)))
-  (table 7 funcref)
+  (table 9 funcref)
   (elem (i32.const 0) $add_row $sub_row $mul_row $div_row $relu_backward_row $sigmoid_backward_row
-    $tanh_backward_row)
+    $tanh_backward_row $gelu_backward_row $silu_backward_row)
 
   (func $add_row (type $row)
     (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
@@ -253,6 +318,36 @@
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $step))))
 
+  ;; geluBackward(g, x) = g gelu'(x).
+  (func $gelu_backward_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (local.get $o) (f32x4.mul (v128.load (local.get $a)) (call $gelu_grad (v128.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
+  ;; siluBackward(g, x) = g s (1 + x (1 - s)), s = sigmoid(x).
+  (func $silu_backward_row (type $row)
+    (param $a i32) (param $as i32) (param $b i32) (param $bs i32) (param $o i32) (param $n i32)
+    (local $end i32) (local $x v128) (local $s v128)
+    (local.set $end (i32.add (local.get $o) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $x (v128.load (local.get $b)))
+      (local.set $s (call $sigmoid (local.get $x)))
+      (v128.store (local.get $o) (f32x4.mul (f32x4.mul (v128.load (local.get $a)) (local.get $s))
+        (f32x4.add (v128.const f32x4 1 1 1 1)
+          (f32x4.mul (local.get $x) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))))
+      (local.set $a (i32.add (local.get $a) (local.get $as)))
+      (local.set $b (i32.add (local.get $b) (local.get $bs)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $step))))
+
   ;; Runs `rows` rows of the op's row function. An operand with step 0 is splatted into its slot
   ;; once per row, so that its vector loads read the fixed value in every lane.
   (func $binary (param $op i32) (param $a i32) (param $aRow i32) (param $aStep i32)
@@ -295,6 +390,12 @@
       (local.get 6) (local.get 7) (local.get 8)))
   (func (export "binary_tanhBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
     (call $binary (i32.const 6) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_geluBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 7) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+      (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "binary_siluBackward") (param i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (call $binary (i32.const 8) (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
       (local.get 6) (local.get 7) (local.get 8)))
 
   ;; ===========================================================================================

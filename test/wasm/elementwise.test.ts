@@ -99,6 +99,26 @@ describe('vectorized exp, sigmoid, tanh', () => {
     expect([...t]).toEqual([-1, 1, NaN, -0, 1e-30].map(Math.fround));
   });
 
+  it('gelu within 2^-21 |x| of the reference (torch-like 1 + erf), silu within 3 ulp', () => {
+    const x = Float32Array.from([...sweep(-110, 110, 200_001), ...sweep(-6, 6, 200_001), ...SPECIALS]);
+    const gelu = wasmUnaryOf('gelu', x);
+    const geluRef = tsUnaryOf('gelu', x);
+    const silu = wasmUnaryOf('silu', x);
+    const siluRef = tsUnaryOf('silu', x);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      const okGelu = ulps(gelu[i]!, geluRef[i]!) <= 4 || Math.abs(gelu[i]! - geluRef[i]!) <= 2 ** -21 * Math.abs(v);
+      if (!okGelu) expect.fail(`gelu(${v}) = ${gelu[i]}, reference ${geluRef[i]}`);
+      // a subnormal sigmoid (x < -87) has few bits left: then an absolute bound in the subnormal grid
+      const okSilu =
+        ulps(silu[i]!, siluRef[i]!) <= 3 || Math.abs(silu[i]! - siluRef[i]!) <= 2 ** -147 * (1 + Math.abs(v));
+      if (!okSilu) expect.fail(`silu(${v}) = ${silu[i]}, reference ${siluRef[i]}`);
+    }
+    const edges = Float32Array.of(NaN, Infinity, -Infinity, 0, -0);
+    expect([...wasmUnaryOf('gelu', edges)]).toEqual([...tsUnaryOf('gelu', edges)]); // NaN, Infinity, NaN, 0, -0
+    expect(wasmUnaryOf('gelu', Float32Array.of(1))[0]).toBeCloseTo(0.8413447, 6);
+  });
+
   it('relu is exact, NaN and -0 passing through', () => {
     const x = Float32Array.from([...normalF32(1001, 1), ...SPECIALS]);
     const got = wasmUnaryOf('relu', x);
@@ -169,19 +189,32 @@ const LAYOUTS: readonly (readonly [Shape, Shape])[] = [
 describe('binary ops with broadcasting', () => {
   const exact: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'reluBackward'];
   const rounded: readonly BinaryOp[] = ['sigmoidBackward', 'tanhBackward'];
+  const transcendental: readonly BinaryOp[] = ['geluBackward', 'siluBackward'];
 
   it.each(LAYOUTS)('%j with %j: every op against the reference', (aShape, bShape) => {
     const outShape = broadcast(aShape, bShape);
     const a = data(aShape, 11);
     const b = data(bShape, 12);
     const expressible = collapse(outShape, strides(aShape, outShape), strides(bShape, outShape)).size.length <= 3;
-    for (const op of [...exact, ...rounded]) {
+    for (const op of [...exact, ...rounded, ...transcendental]) {
       const got = new Float32Array(sizeOf(outShape));
       const want = new Float32Array(sizeOf(outShape));
       expect(wasmBinary(op, a, aShape, b, bShape, outShape, got)).toBe(expressible);
       binary(op, a, aShape, b, bShape, outShape, want);
       if (!expressible) continue;
-      if (exact.includes(op)) {
+      if (transcendental.includes(op)) {
+        // dy f'(x): f' within 2^-21 (1 + |x|) absolutely (erf's 1.5e-7, the sigmoid's ulps)
+        const dy = new Float32Array(got.length);
+        const x = new Float32Array(got.length);
+        binary('mul', a, aShape, new Float32Array([1]), [], outShape, dy);
+        binary('mul', b, bShape, new Float32Array([1]), [], outShape, x);
+        for (let i = 0; i < got.length; i++) {
+          const bound = 2 ** -21 * Math.abs(dy[i]!) * (1 + Math.abs(x[i]!));
+          if (!(ulps(got[i]!, want[i]!) <= 4 || Math.abs(got[i]! - want[i]!) <= bound)) {
+            expect.fail(`${op} at ${i} (dy ${dy[i]}, x ${x[i]}): ${got[i]} vs ${want[i]}`);
+          }
+        }
+      } else if (exact.includes(op)) {
         for (let i = 0; i < got.length; i++) {
           if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
             expect.fail(`${op} at ${i}: ${got[i]} vs ${want[i]}`);

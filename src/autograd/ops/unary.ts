@@ -90,7 +90,7 @@ export function tanh(x: Tensor): Tensor {
 export function gelu(x: Tensor): Tensor {
   floatData(x, 'gelu');
   const xs = saveForBackward(x);
-  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [g.mul(unaryForward('geluGrad', xs()))]);
+  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [binaryForward('geluBackward', g, xs(), 'gelu')]);
 }
 
 /**
