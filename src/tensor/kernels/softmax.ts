@@ -22,12 +22,18 @@ export function softmaxRows(x: FloatArray, rows: number, n: number, log: boolean
       if (v > m || Number.isNaN(v)) m = v;
     }
     let s = 0;
-    for (let j = 0; j < n; j++) s += Math.exp(x[x0 + j]! - m);
     if (log) {
+      for (let j = 0; j < n; j++) s += Math.exp(x[x0 + j]! - m);
       const ls = Math.log(s);
       for (let j = 0; j < n; j++) out[x0 + j] = x[x0 + j]! - m - ls;
     } else {
-      for (let j = 0; j < n; j++) out[x0 + j] = Math.exp(x[x0 + j]! - m) / s;
+      // e^(x - m) is stored (rounded to out's type), then divided: one exp per element
+      for (let j = 0; j < n; j++) {
+        const e = Math.exp(x[x0 + j]! - m);
+        out[x0 + j] = e;
+        s += e;
+      }
+      for (let j = 0; j < n; j++) out[x0 + j] = out[x0 + j]! / s;
     }
   }
 }
