@@ -21,6 +21,7 @@ const SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['normReduceWasmBase64', 'src/wasm/norm_reduce.wat'],
   ['normElementwiseWasmBase64', 'src/wasm/norm_elementwise.wat'],
   ['matmulWasmBase64', 'src/wasm/matmul.wat'],
+  ['elementwiseWasmBase64', 'src/wasm/elementwise.wat'],
 ];
 
 /** Assembles one .wat file to bytes (SIMD on; wabt validates the module). */

@@ -6,7 +6,8 @@
  * ## Memory
  * One `WebAssembly.Memory`, imported by both modules as `env.memory`:
  *   bytes [0, 256)        the kernels' scratch (norm_reduce.wat [0, 96), norm_elementwise.wat
- *                         [96, 128), matmul.wat [128, 160): splatted per-run values, a partial row)
+ *                         [96, 128), matmul.wat [128, 160), elementwise.wat [160, 192): splatted
+ *                         per-run values, a partial row)
  *   bytes [256, top)      this call's buffers, laid out by `Arena.alloc`, 16-byte aligned
  * Every call starts again at 256 (`Arena.reset`), copies its inputs in, runs, and copies its
  * outputs out, so nothing needs freeing. The memory grows to the largest call seen and is reused
@@ -14,7 +15,12 @@
  *
  * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
  */
-import { matmulWasmBase64, normElementwiseWasmBase64, normReduceWasmBase64 } from './module.generated.js';
+import {
+  elementwiseWasmBase64,
+  matmulWasmBase64,
+  normElementwiseWasmBase64,
+  normReduceWasmBase64,
+} from './module.generated.js';
 
 /** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
 interface WasmMemory {
@@ -133,7 +139,9 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64].map(decodeBase64);
+const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64, elementwiseWasmBase64].map(
+  decodeBase64,
+);
 
 /**
  * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
@@ -194,6 +202,8 @@ export class Arena {
 export interface WasmRuntime {
   readonly norm: NormExports;
   readonly matmul: MatmulExports;
+  /** elementwise.wat's exports by name (`unary_<op>`, `binary_<op>`; see that file's header). */
+  readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
   readonly arena: Arena;
 }
 
@@ -207,12 +217,13 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, elementwise, matmul] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
-      norm: { ...reduce, ...elementwise } as NormExports,
+      norm: { ...reduce, ...normElementwise } as NormExports,
       matmul: matmul as MatmulExports,
+      elementwise: elementwise as WasmRuntime['elementwise'],
       arena: new Arena(memory),
     };
   }

@@ -13,6 +13,8 @@
 import { describeValue } from '../../tensor/check.js';
 import { allocateFloat } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
+import { binaryForward } from './binary.js';
+import { unaryForward } from './unary.js';
 import { record } from '../record.js';
 import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
@@ -54,19 +56,10 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  */
 export function silu(x: Tensor): Tensor {
   checkInput(x, 'silu');
-  const xs = floatData(x, 'silu');
-  const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
-  const y = allocateFloat(xs, x.size);
-  for (let i = 0; i < xs.length; i++) y[i] = xs[i]! / (1 + Math.exp(-xs[i]!));
-  return record(new Tensor(y, x.shape), 'silu', [x], (g) => {
-    saved();
-    const d = allocateFloat(xs, x.size);
-    for (let i = 0; i < xs.length; i++) {
-      const s = 1 / (1 + Math.exp(-xs[i]!));
-      d[i] = s * (1 + xs[i]! * (1 - s)); // dy/dx = s + x s (1 - s)
-    }
-    return [g.mul(new Tensor(d, x.shape))];
-  });
+  floatData(x, 'silu');
+  const xs = saveForBackward(x);
+  // dy/dx = s + x s (1 - s), in one pass: 'siluBackward' (src/tensor/kernels/elementwise.ts)
+  return record(unaryForward('silu', x), 'silu', [x], (g) => [binaryForward('siluBackward', g, xs(), 'silu')]);
 }
 
 /**

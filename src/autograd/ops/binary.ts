@@ -3,7 +3,8 @@
  * shape; the engine (`backward.ts`, `sumToShape`) sums them back to each input's shape.
  */
 import { allocate, category, convertInto, promote, type DType } from '../../tensor/dtype.js';
-import { binary, type BinaryOp } from '../../tensor/kernels/elementwise.js';
+import { kernels } from '../../kernels/registry.js';
+import type { BinaryOp } from '../../tensor/kernels/elementwise.js';
 import { describeValue } from '../../tensor/check.js';
 import { broadcastShapes, sizeOf } from '../../tensor/shape.js';
 import { record } from '../record.js';
@@ -82,7 +83,7 @@ export function binaryForward(
   const ca = castOperand(a, dtype);
   const cb = castOperand(b, dtype);
   const out = allocate(outDtype ?? dtype, sizeOf(shape));
-  binary(op, ca.data, ca.shape, cb.data, cb.shape, shape, out);
+  kernels().binary(op, ca.data, ca.shape, cb.data, cb.shape, shape, out);
   if (out instanceof Uint8Array && (op === 'add' || op === 'mul' || op === 'max' || op === 'min')) {
     for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
   }

@@ -7,7 +7,8 @@
  */
 import { describeValue } from '../../tensor/check.js';
 import { allocate, isFloating, type DType } from '../../tensor/dtype.js';
-import { unary, type UnaryOp } from '../../tensor/kernels/elementwise.js';
+import { kernels } from '../../kernels/registry.js';
+import type { UnaryOp } from '../../tensor/kernels/elementwise.js';
 import { floatData } from '../dtypeCheck.js';
 import { asTensor, binaryForward, castOperand, checkNotBool, equal, greaterEqual, zeroWhere } from './binary.js';
 import { record } from '../record.js';
@@ -17,7 +18,7 @@ import { Tensor } from '../tensor.js';
 /** Forward only: `op(x)` elementwise, same shape, of `dtype` (default x's). No graph. */
 export function unaryForward(op: UnaryOp, x: Tensor, param = 0, dtype: DType = x.dtype): Tensor {
   const out = allocate(dtype, x.size);
-  unary(op, x.data, out, param);
+  kernels().unary(op, x.data, out, param);
   return new Tensor(out, x.shape);
 }
 
@@ -68,28 +69,28 @@ export function abs(x: Tensor): Tensor {
 export function relu(x: Tensor): Tensor {
   checkNumeric(x, 'relu');
   const xs = saveForBackward(x);
-  return record(unaryForward('relu', x), 'relu', [x], (g) => [g.mul(unaryForward('step', xs()))]);
+  return record(unaryForward('relu', x), 'relu', [x], (g) => [binaryForward('reluBackward', g, xs(), 'relu')]);
 }
 
 /** `s = 1 / (1 + e^-x)`. d/dx = s (1 - s). */
 export function sigmoid(x: Tensor): Tensor {
   const s = unaryForward('sigmoid', asFloating(x));
   const ss = saveForBackward(s, 'sigmoid');
-  return record(s, 'sigmoid', [x], (g) => [g.mul(ss()).mul(ss().neg().add(1))]);
+  return record(s, 'sigmoid', [x], (g) => [binaryForward('sigmoidBackward', g, ss(), 'sigmoid')]);
 }
 
 /** `t = tanh x`. d/dx = 1 - t^2. */
 export function tanh(x: Tensor): Tensor {
   const t = unaryForward('tanh', asFloating(x));
   const ts = saveForBackward(t, 'tanh');
-  return record(t, 'tanh', [x], (g) => [g.mul(ts().mul(ts()).neg().add(1))]);
+  return record(t, 'tanh', [x], (g) => [binaryForward('tanhBackward', g, ts(), 'tanh')]);
 }
 
 /** Exact GELU `x Phi(x)`. d/dx = Phi(x) + x phi(x). */
 export function gelu(x: Tensor): Tensor {
   floatData(x, 'gelu');
   const xs = saveForBackward(x);
-  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [g.mul(unaryForward('geluGrad', xs()))]);
+  return record(unaryForward('gelu', x), 'gelu', [x], (g) => [binaryForward('geluBackward', g, xs(), 'gelu')]);
 }
 
 /**

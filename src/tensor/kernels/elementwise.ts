@@ -15,6 +15,11 @@ import { erf } from './special.js';
 /**
  * Binary operations the kernel knows. `zeroWhere` is `a`, with 0 wherever `b` is non-zero. The
  * comparisons and logical ops give 1 or 0; logical ops treat any non-zero value (NaN too) as true.
+ * The `...Backward` ops are activations' backward in one pass, a = dy and b = what the forward
+ * saved: `reluBackward` (b = x) is dy where x > 0 or x is NaN, else 0 (torch's threshold_backward);
+ * `sigmoidBackward` (b = s = sigmoid(x)) is dy s (1 - s); `tanhBackward` (b = t = tanh(x)) is
+ * dy (1 - t^2); `geluBackward` (b = x) is dy (Phi(x) + x phi(x)); `siluBackward` (b = x) is
+ * dy s (1 + x (1 - s)), s = sigmoid(x).
  */
 export type BinaryOp =
   | 'add'
@@ -33,7 +38,12 @@ export type BinaryOp =
   | 'ge'
   | 'logicalAnd'
   | 'logicalOr'
-  | 'logicalXor';
+  | 'logicalXor'
+  | 'reluBackward'
+  | 'sigmoidBackward'
+  | 'tanhBackward'
+  | 'geluBackward'
+  | 'siluBackward';
 
 /**
  * `out[i] = op(a[ia], b[ib])` where a and b are broadcast to `outShape`.
@@ -164,6 +174,31 @@ function binaryRun(
     case 'zeroWhere':
       for (let j = 0; j < n; j++) out[o0 + j] = b[b0 + j * bs]! !== 0 ? 0 : a[a0 + j * as]!;
       return;
+    case 'reluBackward':
+      for (let j = 0; j < n; j++) out[o0 + j] = b[b0 + j * bs]! <= 0 ? 0 : a[a0 + j * as]!;
+      return;
+    case 'sigmoidBackward':
+      for (let j = 0; j < n; j++) {
+        const s = b[b0 + j * bs]!;
+        out[o0 + j] = a[a0 + j * as]! * s * (1 - s);
+      }
+      return;
+    case 'tanhBackward':
+      for (let j = 0; j < n; j++) {
+        const t = b[b0 + j * bs]!;
+        out[o0 + j] = a[a0 + j * as]! * (1 - t * t);
+      }
+      return;
+    case 'geluBackward':
+      for (let j = 0; j < n; j++) out[o0 + j] = a[a0 + j * as]! * geluGrad(b[b0 + j * bs]!);
+      return;
+    case 'siluBackward':
+      for (let j = 0; j < n; j++) {
+        const v = b[b0 + j * bs]!;
+        const s = 1 / (1 + Math.exp(-v));
+        out[o0 + j] = a[a0 + j * as]! * s * (1 + v * (1 - s));
+      }
+      return;
   }
 }
 
@@ -184,6 +219,7 @@ export type UnaryOp =
   | 'sign'
   | 'step'
   | 'geluGrad'
+  | 'silu'
   | 'powScalar'
   | 'intPowScalar'
   | 'isnan'
@@ -194,6 +230,11 @@ export type UnaryOp =
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** d/dx [x Phi(x)] = Phi(x) + x phi(x): GELU's derivative. */
+function geluGrad(v: number): number {
+  return 0.5 * (1 + erf(v * SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+}
 
 /** `out[i] = op(x[i])`, computed in float64 and rounded on store. */
 export function unary(op: UnaryOp, x: TensorData, out: TensorData, param = 0): void {
@@ -237,11 +278,11 @@ export function unary(op: UnaryOp, x: TensorData, out: TensorData, param = 0): v
       for (let i = 0; i < n; i++) out[i] = 0.5 * x[i]! * (1 + erf(x[i]! * SQRT1_2));
       return;
     case 'geluGrad':
-      // d/dx [x Phi(x)] = Phi(x) + x phi(x)
-      for (let i = 0; i < n; i++) {
-        const v = x[i]!;
-        out[i] = 0.5 * (1 + erf(v * SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-      }
+      for (let i = 0; i < n; i++) out[i] = geluGrad(x[i]!);
+      return;
+    case 'silu':
+      // x sigmoid(x) = x / (1 + e^-x)
+      for (let i = 0; i < n; i++) out[i] = x[i]! / (1 + Math.exp(-x[i]!));
       return;
     case 'sign':
       // torch's (0 < x) - (x < 0): 0 for NaN and for -0 (Math.sign would give NaN and -0).
