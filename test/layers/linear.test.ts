@@ -56,7 +56,7 @@ describe('Linear', () => {
 
   it('names the argument in its errors', () => {
     expect(() => new nn.Linear(4, 5).forward(randomTensor([2, 3], 7))).toThrow(
-      "linear: input's last axis must have size 4 (weight [5, 4]), got input [2, 3]",
+      "Linear: input's last axis must have size 4 (weight [5, 4]), got input [2, 3]",
     );
     expect(() => new nn.Linear(-1, 5)).toThrow('Linear: inFeatures must be a non-negative integer, got -1');
   });
