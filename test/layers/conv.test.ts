@@ -1,7 +1,8 @@
 /**
- * conv2d (src/autograd/ops/conv.ts, src/tensor/kernels/conv.ts) and nn.Conv2d: forward against a
- * naive float64 7-loop convolution written here, gradients of input, weight and bias by gradcheck
- * across stride / padding / dilation / groups, the default initialisation, state-dict keys, errors.
+ * conv2d (src/layers/functional/conv.ts, src/autograd/ops/conv.ts, src/tensor/kernels/conv.ts)
+ * and nn.Conv2d: forward against a naive float64 7-loop convolution written here, gradients of
+ * input, weight and bias by gradcheck across stride / padding / dilation / groups, the default
+ * initialisation, state-dict keys, errors.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn, type Tensor } from '../../src/index.js';

@@ -1,6 +1,6 @@
 /**
- * Conv1d (src/layers/conv1d.ts): values and gradients against torch in float64
- * (test/fixtures/modules.py), gradcheck, torch's parameter names, shapes and init bound.
+ * Conv1d (src/layers/conv1d.ts, src/layers/functional/conv.ts): values and gradients against
+ * torch in float64 (test/fixtures/modules.py), gradcheck, torch's parameter names, shapes and init bound.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn, tensor, zeros, type Tensor } from '../../src/index.js';

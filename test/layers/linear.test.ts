@@ -1,6 +1,7 @@
 /**
- * nn.Linear and functional.linear (src/layers/linear.ts): y = x W^T + b against a float64
- * reference, gradcheck, torch's default initialisation bounds, state-dict keys and errors.
+ * nn.Linear and functional.linear (src/layers/linear.ts, src/layers/functional/linear.ts):
+ * y = x W^T + b against a float64 reference, gradcheck, torch's default initialisation bounds,
+ * state-dict keys and errors.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn } from '../../src/index.js';
