@@ -1,16 +1,17 @@
 /**
  * The `functional` namespace (`functional`, often imported as `F`): stateless forms of the layers
- * and the losses, torch.nn.functional's. Every module's forward calls one of these.
+ * and the losses, torch.nn.functional's. A module's forward calls one of these.
  *
  * Each form checks its arguments once, at this public boundary, and a module never re-checks its
  * input: it checks its constructor arguments, then passes its state to the form's `...As` twin
  * with its own name, so that an error names what the user called (`LayerNorm: ...` from
  * `nn.LayerNorm`, `layerNorm: ...` from here). Two kinds live behind this index:
  *   - compositions of ops, in this folder: norm.ts (the five norms on one normalization op),
- *     linear.ts, conv.ts (conv2d, conv1d), attention.ts (scaled dot-product attention);
+ *     linear.ts, conv.ts (conv2d, conv1d), attention.ts (scaled dot-product attention), activation.ts
+ *     (relu, gelu, tanh, sigmoid);
  *   - forms that are a single op with its own backward, in src/autograd/ops/ (pooling, dropout,
- *     softmax, activations, losses, embedding): the op checks its arguments itself, and the
- *     module calls the op.
+ *     softmax, leakyRelu/silu/elu/softplus, losses, embedding): the op checks its arguments itself
+ *     and its module calls it directly, so there the error names the op (`maxPool2d: ...`).
  */
 export {
   batchNorm,
@@ -48,6 +49,7 @@ export {
   type BceWithLogitsOptions,
 } from '../../autograd/ops/loss.js';
 export { leakyRelu, silu, elu, softplus } from '../../autograd/ops/activation.js';
+export { relu, gelu, tanh, sigmoid, type GeluOptions } from './activation.js';
 export {
   l1Loss,
   smoothL1Loss,
