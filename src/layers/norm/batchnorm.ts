@@ -28,7 +28,7 @@ abstract class BatchNorm extends NormBase {
    * const y = bn.forward(x);
    */
   forward(x: Tensor): Tensor {
-    const input = {
+    const input: InputContract = {
       ranks: this.ranks,
       shapeText: this.shapeText,
       channels: this.numFeatures,
@@ -45,7 +45,7 @@ abstract class BatchNorm extends NormBase {
     const track = !this.training || this.trackRunningStats;
     const opts = { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps };
     const [mean, variance] = track ? [this.runningMean, this.runningVar] : [null, null];
-    const y = batchNormAs(this.constructor.name, x, mean, variance, opts, input as InputContract);
+    const y = batchNormAs(this.constructor.name, x, mean, variance, opts, input);
     // Counted once the call has succeeded: a forward that throws leaves the module as it was.
     if (counted) this.numBatchesTracked!.data[0] = count;
     return y;
