@@ -7,7 +7,7 @@
  * innermost one runs along an output row (contiguous in y and, at stride 1, in x); it is checked
  * against the op before it is timed.
  */
-import { conv2d } from '../src/autograd/ops/conv.js';
+import { conv2d } from '../src/layers/functional/conv.js';
 import { getBackend, manualSeed, randn, setBackend, type Tensor } from '../src/index.js';
 
 interface Shape {

@@ -29,7 +29,7 @@ export type { NestedArray } from './tensor/format.js';
 export { setBackend, getBackend } from './kernels/registry.js';
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './layers/module.js';
 export * as nn from './layers/nn.js';
-export * as functional from './layers/functional.js';
+export * as functional from './layers/functional/index.js';
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsContents } from './io/safetensors.js';
 export * as optim from './optim/index.js';
 export { DataLoader, type DataLoaderOptions } from './data/loader.js';

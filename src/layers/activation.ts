@@ -1,13 +1,14 @@
 /**
  * Activation layers: `ReLU`, `GELU`, `Tanh`, `Sigmoid`, `Softmax`, `LogSoftmax`, `LeakyReLU`,
  * `SiLU`, `ELU`, `Softplus`. Each is the elementwise (or per-axis) function as a parameter-free
- * module, like torch.nn's.
+ * module, like torch.nn's: its forward calls the functional form (src/layers/functional/activation.ts
+ * or the op), which checks the input.
  */
 import { elu, leakyRelu, silu, softplus } from '../autograd/ops/activation.js';
 import { logSoftmax, softmax } from '../autograd/ops/softmax.js';
-import { checkTensor } from '../autograd/check.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { checkOptions, describeValue } from '../tensor/check.js';
+import { checkApproximate, geluAs, reluAs, sigmoidAs, tanhAs } from './functional/activation.js';
 import { Module } from './module.js';
 
 /**
@@ -17,8 +18,7 @@ import { Module } from './module.js';
 export class ReLU extends Module {
   /** Elementwise max(x, 0). */
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'ReLU', 'input');
-    return x.relu();
+    return reluAs('ReLU', x);
   }
 }
 
@@ -30,8 +30,6 @@ export interface GELUOptions {
   /** 'none' (default): exact x * Phi(x); 'tanh': torch's tanh approximation. */
   approximate?: 'none' | 'tanh';
 }
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
  * y = x * Phi(x) (exact, torch's default), or with `approximate: 'tanh'`
@@ -45,19 +43,12 @@ export class GELU extends Module {
   constructor(opts: GELUOptions = {}) {
     super();
     opts = checkOptions(opts, 'GELU');
-    const approximate = opts.approximate ?? 'none';
-    if (approximate !== 'none' && approximate !== 'tanh') {
-      throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${describeValue(approximate)}`);
-    }
-    this.approximate = approximate;
+    this.approximate = checkApproximate(opts.approximate ?? 'none', 'GELU');
   }
 
   /** Elementwise GELU. */
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'GELU', 'input');
-    if (this.approximate === 'none') return x.gelu();
-    const inner = x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI);
-    return x.mul(0.5).mul(inner.tanh().add(1));
+    return geluAs('GELU', x, { approximate: this.approximate });
   }
 }
 
@@ -68,8 +59,7 @@ export class GELU extends Module {
 export class Tanh extends Module {
   /** Elementwise tanh. */
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'Tanh', 'input');
-    return x.tanh();
+    return tanhAs('Tanh', x);
   }
 }
 
@@ -80,8 +70,7 @@ export class Tanh extends Module {
 export class Sigmoid extends Module {
   /** Elementwise logistic sigmoid. */
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'Sigmoid', 'input');
-    return x.sigmoid();
+    return sigmoidAs('Sigmoid', x);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * `Conv2d`: PyTorch's nn.Conv2d (zero padding), on the im2col + matmul op in
- * src/autograd/ops/conv.ts. Shapes: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O].
+ * `Conv2d`: PyTorch's nn.Conv2d (zero padding), on `functional.conv2d` (src/layers/functional/conv.ts)
+ * and its im2col + matmul op. Shapes: x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O].
  */
-import { conv2d, pair, type Conv2dOptions, type IntPair } from '../autograd/ops/conv.js';
+import { pair, type IntPair } from '../autograd/ops/conv.js';
+import { conv2dAs, type Conv2dOptions } from './functional/conv.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { checkBoolean, checkOptions, describeValue } from '../tensor/check.js';
 import { checkSize } from '../tensor/shape.js';
@@ -101,9 +102,9 @@ export class Conv2d extends Module {
     );
   }
 
-  /** x [N, inChannels, H, W] (or [inChannels, H, W]) -> [N, outChannels, Ho, Wo]. */
+  /** x [N, inChannels, H, W] (or [inChannels, H, W]) -> [N, outChannels, Ho, Wo] (`functional.conv2d`). */
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, {
+    return conv2dAs('Conv2d', x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,

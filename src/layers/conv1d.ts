@@ -1,65 +1,11 @@
 /**
- * `Conv1d`: PyTorch's nn.Conv1d (zero padding), as a 2-D convolution of height 1 on the im2col +
- * matmul op in src/autograd/ops/conv.ts: x [N, C, L] is viewed as [N, C, 1, L] and the weight
- * [O, C/groups, K] as [O, C/groups, 1, K]; both views are reshapes, so the gradients flow back.
+ * `Conv1d`: PyTorch's nn.Conv1d (zero padding), on `functional.conv1d` (src/layers/functional/conv.ts),
+ * a 2-D convolution of height 1.
  */
-import { describeValue } from '../tensor/check.js';
-import { conv2d } from '../autograd/ops/conv.js';
-import { Tensor } from '../autograd/tensor.js';
-import { fmtShape } from '../tensor/shape.js';
+import type { Tensor } from '../autograd/tensor.js';
+import { checkInt, conv1dAs, type Conv1dOptions } from './functional/conv.js';
 import { Module } from './module.js';
 import { defaultInitBound, uniformParameter } from './parameter.js';
-
-/**
- * Options of `conv1d` (torch's names in camelCase).
- * @example conv1d(x, weight, bias, { stride: 2, padding: 1 })
- */
-export interface Conv1dOptions {
-  /** Step between windows (default 1). */
-  stride?: number;
-  /** Zero padding on each side (default 0), or 'valid' (none) / 'same' (output length = input's; stride 1). */
-  padding?: number | 'same' | 'valid';
-  /** Spacing between kernel taps (default 1). */
-  dilation?: number;
-  /** Channel groups (default 1). */
-  groups?: number;
-}
-
-function checkInt(v: unknown, name: string, min: number, where: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${describeValue(v)}`);
-  }
-  return v;
-}
-
-/**
- * 1-D cross-correlation: y[n, o, l] = bias[o] + sum over c in o's group, k of
- * weight[o, c, k] x[n, c, l * stride + k * dilation - padding].
- * @example conv1d(zeros([8, 4, 100]), zeros([16, 4, 5]))  // [8, 16, 96]
- */
-export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
-  const where = 'conv1d';
-  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) {
-    throw new Error(
-      `${where}: input must be a Tensor of shape [N, C, L] or [C, L]` +
-        `, got ${x instanceof Tensor ? fmtShape(x.shape) : describeValue(x)}`,
-    );
-  }
-  if (!(weight instanceof Tensor) || weight.ndim !== 3) {
-    throw new Error(
-      `${where}: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize]` +
-        `, got ${weight instanceof Tensor ? fmtShape(weight.shape) : describeValue(weight)}`,
-    );
-  }
-  const stride = checkInt(opts.stride ?? 1, 'stride', 1, where);
-  const dilation = checkInt(opts.dilation ?? 1, 'dilation', 1, where);
-  const p = opts.padding ?? 0;
-  const padding = p === 'same' || p === 'valid' ? p : ([0, checkInt(p, 'padding', 0, where)] as const);
-  const x4 = x.unsqueeze(x.ndim - 1); // [N, C, 1, L] or [C, 1, L]
-  const w4 = weight.unsqueeze(2); // [O, C/groups, 1, K]
-  const y = conv2d(x4, w4, bias, { stride: [1, stride], dilation: [1, dilation], padding, groups: opts.groups ?? 1 });
-  return y.squeeze(y.ndim - 2);
-}
 
 /**
  * Options of the `Conv1d` constructor.
@@ -138,9 +84,9 @@ export class Conv1d extends Module {
     );
   }
 
-  /** x [N, inChannels, L] (or [inChannels, L]) -> [N, outChannels, Lo]. */
+  /** x [N, inChannels, L] (or [inChannels, L]) -> [N, outChannels, Lo] (`functional.conv1d`; errors name `Conv1d`). */
   forward(x: Tensor): Tensor {
     const { stride, padding, dilation, groups } = this;
-    return conv1d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+    return conv1dAs('Conv1d', x, this.weight, this.bias, { stride, padding, dilation, groups });
   }
 }

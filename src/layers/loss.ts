@@ -1,12 +1,16 @@
 /**
  * Loss modules: `CrossEntropyLoss`, `NLLLoss`, `MSELoss`, `BCEWithLogitsLoss`, `L1Loss`,
  * `SmoothL1Loss`, `HuberLoss`, `KLDivLoss`, `BCELoss`: thin wrappers over the functional losses in
- * src/autograd/ops/loss.ts and lossMore.ts that keep their options. As in torch, a class
+ * src/autograd/ops/loss.ts and lossMore.ts that keep their options, checked when the module is
+ * built (its forward checks nothing: the functional loss checks the inputs). As in torch, a class
  * `weight` (and `posWeight`) is a buffer, saved in the state dict as `weight` (`pos_weight`).
  */
-import { checkOptions } from '../tensor/check.js';
+import { checkOptionalTensor } from '../autograd/check.js';
+import { checkBoolean, checkInteger, checkOptions } from '../tensor/check.js';
 import {
   binaryCrossEntropyWithLogits,
+  checkLabelSmoothing,
+  checkReduction,
   crossEntropy,
   mseLoss,
   nllLoss,
@@ -19,6 +23,9 @@ import {
 } from '../autograd/ops/loss.js';
 import {
   binaryCrossEntropy,
+  checkBeta,
+  checkDelta,
+  checkKLDivReduction,
   huberLoss,
   klDiv,
   l1Loss,
@@ -49,11 +56,12 @@ export class CrossEntropyLoss extends Module {
 
   constructor(opts: CrossEntropyOptions = {}) {
     super();
-    opts = checkOptions(opts, 'CrossEntropyLoss');
-    this.weight = opts.weight ?? null;
-    this.reduction = opts.reduction ?? 'mean';
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
-    this.labelSmoothing = opts.labelSmoothing ?? 0;
+    const where = 'CrossEntropyLoss';
+    opts = checkOptions(opts, where);
+    this.weight = checkOptionalTensor(opts.weight, where, 'weight');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', where);
+    this.ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
+    this.labelSmoothing = checkLabelSmoothing(opts.labelSmoothing ?? 0, where);
     this.registerBuffer('weight');
   }
 
@@ -83,9 +91,9 @@ export class NLLLoss extends Module {
   constructor(opts: NllLossOptions = {}) {
     super();
     opts = checkOptions(opts, 'NLLLoss');
-    this.weight = opts.weight ?? null;
-    this.reduction = opts.reduction ?? 'mean';
-    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.weight = checkOptionalTensor(opts.weight, 'NLLLoss', 'weight');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'NLLLoss');
+    this.ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, 'NLLLoss', 'ignoreIndex');
     this.registerBuffer('weight');
   }
 
@@ -106,7 +114,7 @@ export class MSELoss extends Module {
   constructor(opts: MseLossOptions = {}) {
     super();
     opts = checkOptions(opts, 'MSELoss');
-    this.reduction = opts.reduction ?? 'mean';
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'MSELoss');
   }
 
   /** The loss of `input` given `target`. */
@@ -129,10 +137,11 @@ export class BCEWithLogitsLoss extends Module {
 
   constructor(opts: BceWithLogitsOptions = {}) {
     super();
-    opts = checkOptions(opts, 'BCEWithLogitsLoss');
-    this.weight = opts.weight ?? null;
-    this.posWeight = opts.posWeight ?? null;
-    this.reduction = opts.reduction ?? 'mean';
+    const where = 'BCEWithLogitsLoss';
+    opts = checkOptions(opts, where);
+    this.weight = checkOptionalTensor(opts.weight, where, 'weight');
+    this.posWeight = checkOptionalTensor(opts.posWeight, where, 'posWeight');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', where);
     this.registerBuffer('weight');
     this.registerBuffer('pos_weight', 'posWeight');
   }
@@ -157,7 +166,8 @@ export class L1Loss extends Module {
 
   constructor(opts: L1LossOptions = {}) {
     super();
-    this.reduction = opts.reduction ?? 'mean';
+    opts = checkOptions(opts, 'L1Loss');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'L1Loss');
   }
 
   /** The loss of `input` given `target`. */
@@ -178,8 +188,9 @@ export class SmoothL1Loss extends Module {
 
   constructor(opts: SmoothL1LossOptions = {}) {
     super();
-    this.reduction = opts.reduction ?? 'mean';
-    this.beta = opts.beta ?? 1;
+    opts = checkOptions(opts, 'SmoothL1Loss');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'SmoothL1Loss');
+    this.beta = checkBeta(opts.beta ?? 1, 'SmoothL1Loss');
   }
 
   /** The loss of `input` given `target`. */
@@ -200,8 +211,9 @@ export class HuberLoss extends Module {
 
   constructor(opts: HuberLossOptions = {}) {
     super();
-    this.reduction = opts.reduction ?? 'mean';
-    this.delta = opts.delta ?? 1;
+    opts = checkOptions(opts, 'HuberLoss');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'HuberLoss');
+    this.delta = checkDelta(opts.delta ?? 1, 'HuberLoss');
   }
 
   /** The loss of `input` given `target`. */
@@ -223,8 +235,9 @@ export class KLDivLoss extends Module {
 
   constructor(opts: KLDivOptions = {}) {
     super();
-    this.reduction = opts.reduction ?? 'mean';
-    this.logTarget = opts.logTarget ?? false;
+    opts = checkOptions(opts, 'KLDivLoss');
+    this.reduction = checkKLDivReduction(opts.reduction ?? 'mean', 'KLDivLoss');
+    this.logTarget = checkBoolean(opts.logTarget ?? false, 'KLDivLoss', 'logTarget');
   }
 
   /** The loss of `input` given `target`. */
@@ -246,8 +259,9 @@ export class BCELoss extends Module {
 
   constructor(opts: BCELossOptions = {}) {
     super();
-    this.weight = opts.weight ?? null;
-    this.reduction = opts.reduction ?? 'mean';
+    opts = checkOptions(opts, 'BCELoss');
+    this.weight = checkOptionalTensor(opts.weight, 'BCELoss', 'weight');
+    this.reduction = checkReduction(opts.reduction ?? 'mean', 'BCELoss');
     this.registerBuffer('weight');
   }
 

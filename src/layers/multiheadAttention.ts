@@ -23,9 +23,10 @@ import { checkProbability } from '../autograd/ops/dropout.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
-import { attend, boolMaskToBias } from './attention.js';
+import { attend, boolMaskToBias } from './functional/attention.js';
 import { xavierUniform_, zeros_ } from './init.js';
-import { Linear, linear } from './linear.js';
+import { linear } from './functional/linear.js';
+import { Linear } from './linear.js';
 import { Module } from './module.js';
 
 /**

@@ -203,7 +203,7 @@ describe('int32 and bool through the other ops', () => {
     [
       'layerNorm',
       () => new nn.LayerNorm(2).forward(ones([1, 2], { dtype: 'int32' })),
-      /layerNorm: input must have a floating dtype .*got 'int32'/,
+      /LayerNorm: input must have a floating dtype .*got 'int32'/,
     ],
     [
       'batchNorm',

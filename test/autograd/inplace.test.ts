@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arange, functional, nn, noGrad, optim, tensor, where, zeros, type Tensor } from '../../src/index.js';
-import { conv2d } from '../../src/autograd/ops/conv.js';
+import { conv2d } from '../../src/layers/functional/conv.js';
 import { loadFixture, type FixtureTensor } from '../fixtures/load.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, randomTensor } from './fixtures.js';

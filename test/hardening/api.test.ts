@@ -184,12 +184,12 @@ describe('tensor arguments are checked at the boundary', () => {
       [
         'Linear.forward(undefined)',
         () => lin.forward(undefined as never),
-        'linear: input must be a Tensor, got undefined',
+        'Linear: input must be a Tensor, got undefined',
       ],
       [
         'Linear.forward(array)',
         () => lin.forward([[1, 2, 3]] as never),
-        'linear: input must be a Tensor, got [array] (array)',
+        'Linear: input must be a Tensor, got [array] (array)',
       ],
       [
         'linear(x, undefined)',
@@ -223,10 +223,10 @@ describe('tensor arguments are checked at the boundary', () => {
       ['InstanceNorm2d', new nn.InstanceNorm2d(3)],
       ['InstanceNorm3d', new nn.InstanceNorm3d(3)],
       ['GroupNorm', new nn.GroupNorm(1, 3)],
-      ['layerNorm', new nn.LayerNorm(3)],
-      ['rmsNorm', new nn.RMSNorm(3)],
-      ['linear', new nn.Linear(3, 2)],
-      ['conv2d', new nn.Conv2d(3, 2, 1)],
+      ['LayerNorm', new nn.LayerNorm(3)],
+      ['RMSNorm', new nn.RMSNorm(3)],
+      ['Linear', new nn.Linear(3, 2)],
+      ['Conv2d', new nn.Conv2d(3, 2, 1)],
       ['maxPool2d', new nn.MaxPool2d(2)],
       ['avgPool2d', new nn.AvgPool2d(2)],
       ['adaptiveAvgPool2d', new nn.AdaptiveAvgPool2d(1)],
@@ -458,8 +458,8 @@ describe('options are validated (no silent acceptance)', () => {
       ],
       [
         'CrossEntropyLoss ignoreIndex',
-        () => new nn.CrossEntropyLoss({ ignoreIndex: NaN }).forward(t, [0, 1, 2, 0]),
-        'crossEntropy: ignoreIndex must be an integer, got NaN',
+        () => new nn.CrossEntropyLoss({ ignoreIndex: NaN }),
+        'CrossEntropyLoss: ignoreIndex must be an integer, got NaN',
       ],
       [
         'avgPool2d divisorOverride',
@@ -659,7 +659,7 @@ describe("one value per channel or group: torch's _verify_batch_size / _verify_s
       ['[1, 2] G=2', () => F.groupNorm(zeros([1, 2]), 2), `groupNorm: ${msg} [1, 2]`],
       ['[1, 2, 1] G=2', () => F.groupNorm(zeros([1, 2, 1]), 2), `groupNorm: ${msg} [1, 2, 1]`],
       ['[1, 3, 1, 1] G=3', () => F.groupNorm(zeros([1, 3, 1, 1]), 3), `groupNorm: ${msg} [1, 3, 1, 1]`],
-      ['module, eval', () => new nn.GroupNorm(2, 2).eval().forward(zeros([1, 2])), `groupNorm: ${msg} [1, 2]`],
+      ['module, eval', () => new nn.GroupNorm(2, 2).eval().forward(zeros([1, 2])), `GroupNorm: ${msg} [1, 2]`],
     ]);
     // torch's product skips G: [2, 2] with G = 2 has one value per group but passes (output = bias).
     expect(

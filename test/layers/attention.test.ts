@@ -1,5 +1,5 @@
 /**
- * functional.scaledDotProductAttention (src/layers/attention.ts) and nn.MultiheadAttention
+ * functional.scaledDotProductAttention (src/layers/functional/attention.ts) and nn.MultiheadAttention
  * (src/layers/multiheadAttention.ts): a float64 reference written from the formula, gradcheck,
  * torch fixtures (test/fixtures/seq_layers.py: masks, isCausal with L != S, scale, broadcasting;
  * MHA with batchFirst, masks, keyPaddingMask, needWeights, per-head weights, kdim/vdim, unbatched,

@@ -1,7 +1,8 @@
 /**
- * conv2d (src/autograd/ops/conv.ts, src/tensor/kernels/conv.ts) and nn.Conv2d: forward against a
- * naive float64 7-loop convolution written here, gradients of input, weight and bias by gradcheck
- * across stride / padding / dilation / groups, the default initialisation, state-dict keys, errors.
+ * conv2d (src/layers/functional/conv.ts, src/autograd/ops/conv.ts, src/tensor/kernels/conv.ts)
+ * and nn.Conv2d: forward against a naive float64 7-loop convolution written here, gradients of
+ * input, weight and bias by gradcheck across stride / padding / dilation / groups, the default
+ * initialisation, state-dict keys, errors.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn, type Tensor } from '../../src/index.js';
@@ -168,6 +169,10 @@ describe('conv2d', () => {
     );
     expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(
       /input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[6, 5\]/,
+    );
+    // Through the module, the same checks name the module.
+    expect(() => new nn.Conv2d(6, 4, 3).forward(randomTensor([1, 5, 5, 5], 3))).toThrow(
+      'Conv2d: input has 5 channels but weight [4, 6, 3, 3] with groups=1 expects 6 (weight.shape[1] * groups)',
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Conv1d (src/layers/conv1d.ts): values and gradients against torch in float64
- * (test/fixtures/modules.py), gradcheck, torch's parameter names, shapes and init bound.
+ * Conv1d (src/layers/conv1d.ts, src/layers/functional/conv.ts): values and gradients against
+ * torch in float64 (test/fixtures/modules.py), gradcheck, torch's parameter names, shapes and init bound.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn, tensor, zeros, type Tensor } from '../../src/index.js';
@@ -81,6 +81,20 @@ describe('nn.Conv1d', () => {
     );
     expect(() => F.conv1d(zeros([2, 3, 4]), zeros([1, 3]))).toThrow(
       'conv1d: weight must be a Tensor of shape [outChannels, inChannels/groups, kernelSize], got [1, 3]',
+    );
+    // The shared convolution checks name conv1d and show the weight as given (3-D), not its 4-D view.
+    expect(() => F.conv1d(zeros([2, 3, 4]), zeros([1, 2, 1]))).toThrow(
+      'conv1d: input has 3 channels but weight [1, 2, 1] with groups=1 expects 2 (weight.shape[1] * groups)',
+    );
+    expect(() => F.conv1d(zeros([2, 3, 4]), zeros([1, 3, 1]), zeros([2]))).toThrow(
+      'conv1d: bias must be null or a Tensor of shape [1], got shape [2]',
+    );
+    // Through the module, the same checks name the module.
+    expect(() => new nn.Conv1d(3, 4, 2).forward(zeros([2, 5, 4]))).toThrow(
+      'Conv1d: input has 5 channels but weight [4, 3, 2] with groups=1 expects 3 (weight.shape[1] * groups)',
+    );
+    expect(() => new nn.Conv1d(3, 4, 9).forward(zeros([3, 4]))).toThrow(
+      'Conv1d: the (padded) input 1x4 is smaller than the dilated kernel 1x9',
     );
   });
 });

@@ -1,6 +1,7 @@
 /**
- * nn.Linear and functional.linear (src/layers/linear.ts): y = x W^T + b against a float64
- * reference, gradcheck, torch's default initialisation bounds, state-dict keys and errors.
+ * nn.Linear and functional.linear (src/layers/linear.ts, src/layers/functional/linear.ts):
+ * y = x W^T + b against a float64 reference, gradcheck, torch's default initialisation bounds,
+ * state-dict keys and errors.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn } from '../../src/index.js';
@@ -56,7 +57,7 @@ describe('Linear', () => {
 
   it('names the argument in its errors', () => {
     expect(() => new nn.Linear(4, 5).forward(randomTensor([2, 3], 7))).toThrow(
-      "linear: input's last axis must have size 4 (weight [5, 4]), got input [2, 3]",
+      "Linear: input's last axis must have size 4 (weight [5, 4]), got input [2, 3]",
     );
     expect(() => new nn.Linear(-1, 5)).toThrow('Linear: inFeatures must be a non-negative integer, got -1');
   });

@@ -337,3 +337,44 @@ describe('softplus', () => {
     expectGradcheck((z) => F.softplus(z!), [randomTensor([6], 21, { maxAbs: 4 })]);
   });
 });
+
+describe('loss modules check their options when built, under their own names', () => {
+  it.each([
+    [() => new nn.CrossEntropyLoss({ reduction: 'avg' as never }), "CrossEntropyLoss: reduction must be 'mean', 'sum'"],
+    [
+      () => new nn.CrossEntropyLoss({ labelSmoothing: 1.5 }),
+      'CrossEntropyLoss: labelSmoothing must be in [0, 1], got 1.5',
+    ],
+    [() => new nn.CrossEntropyLoss({ ignoreIndex: 0.5 }), 'CrossEntropyLoss: ignoreIndex must be an integer, got 0.5'],
+    [() => new nn.CrossEntropyLoss({ weight: [1, 2] as never }), 'CrossEntropyLoss: weight must be a Tensor or null'],
+    [() => new nn.NLLLoss({ reduction: 'batchmean' as never }), "NLLLoss: reduction must be 'mean', 'sum' or 'none'"],
+    [() => new nn.NLLLoss({ ignoreIndex: NaN }), 'NLLLoss: ignoreIndex must be an integer, got NaN'],
+    [() => new nn.MSELoss({ reduction: 'none ' as never }), "MSELoss: reduction must be 'mean', 'sum' or 'none'"],
+    [
+      () => new nn.BCEWithLogitsLoss({ posWeight: 3 as never }),
+      'BCEWithLogitsLoss: posWeight must be a Tensor or null',
+    ],
+    [() => new nn.L1Loss({ reduction: 'max' as never }), "L1Loss: reduction must be 'mean', 'sum' or 'none'"],
+    [() => new nn.SmoothL1Loss({ beta: -1 }), 'SmoothL1Loss: beta must be a number >= 0, got -1'],
+    [() => new nn.HuberLoss({ delta: 0 }), 'HuberLoss: delta must be a number > 0, got 0'],
+    [() => new nn.KLDivLoss({ reduction: 'avg' as never }), "KLDivLoss: reduction must be 'mean', 'sum' or 'none'"],
+    [() => new nn.KLDivLoss({ logTarget: 1 as never }), 'KLDivLoss: logTarget must be true or false, got 1'],
+    [() => new nn.BCELoss({ weight: 'w' as never }), 'BCELoss: weight must be a Tensor or null, got "w" (string)'],
+    [() => new nn.MSELoss('sum' as never), 'MSELoss: options must be an object, got "sum" (string)'],
+  ])('%#: %s', (build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  it('accept the defaults and every valid option, and the functional losses still name themselves', () => {
+    expect(new nn.KLDivLoss({ reduction: 'batchmean', logTarget: true }).reduction).toBe('batchmean');
+    expect(new nn.SmoothL1Loss({ beta: 0 }).beta).toBe(0);
+    expect(new nn.CrossEntropyLoss({ labelSmoothing: 1, ignoreIndex: -1 }).labelSmoothing).toBe(1);
+    const x = tensor([0.5, 3]);
+    expect(() => F.smoothL1Loss(x, x, { beta: -1 })).toThrow('smoothL1Loss: beta must be a number >= 0, got -1');
+    expect(() => F.huberLoss(x, x, { delta: 0 })).toThrow('huberLoss: delta must be a number > 0, got 0');
+    expect(() => F.klDiv(x, x, { reduction: 'avg' as never })).toThrow("klDiv: reduction must be 'mean', 'sum'");
+    expect(() => F.crossEntropy(tensor([[1, 2]]), tensor(Int32Array.of(0)), { labelSmoothing: -0.1 })).toThrow(
+      'crossEntropy: labelSmoothing must be in [0, 1], got -0.1',
+    );
+  });
+});

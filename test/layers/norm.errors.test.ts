@@ -21,18 +21,18 @@ describe('normalization errors', () => {
       [
         'BatchNorm1d [1, 4]',
         () => new nn.BatchNorm1d(4).forward(x3([1, 4])),
-        'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]',
+        'BatchNorm1d: expected more than 1 value per channel when training, got input size [1, 4]',
       ],
       [
         'BatchNorm2d [1, 3, 1, 1]',
         () => new nn.BatchNorm2d(3).forward(x3([1, 3, 1, 1])),
-        'batchNorm: expected more than 1 value per channel when training, got input size [1, 3, 1, 1]',
+        'BatchNorm2d: expected more than 1 value per channel when training, got input size [1, 3, 1, 1]',
       ],
       // Without running statistics, eval mode uses batch statistics too.
       [
         'BatchNorm1d untracked eval [1, 4]',
         () => new nn.BatchNorm1d(4, { trackRunningStats: false }).eval().forward(x3([1, 4])),
-        'batchNorm: expected more than 1 value per channel when training, got input size [1, 4]',
+        'BatchNorm1d: expected more than 1 value per channel when training, got input size [1, 4]',
       ],
       [
         'functional',
@@ -49,12 +49,12 @@ describe('normalization errors', () => {
       [
         'InstanceNorm1d [2, 3, 1]',
         () => new nn.InstanceNorm1d(3).forward(x3([2, 3, 1])),
-        'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1]',
+        'InstanceNorm1d: expected more than 1 spatial element when training, got input size [2, 3, 1]',
       ],
       [
         'InstanceNorm2d [2, 3, 1, 1]',
         () => new nn.InstanceNorm2d(3).forward(x3([2, 3, 1, 1])),
-        'instanceNorm: expected more than 1 spatial element when training, got input size [2, 3, 1, 1]',
+        'InstanceNorm2d: expected more than 1 spatial element when training, got input size [2, 3, 1, 1]',
       ],
       [
         'functional',
@@ -114,17 +114,17 @@ describe('normalization errors', () => {
       [
         'GroupNorm 1D',
         () => new nn.GroupNorm(2, 4).forward(x3([4])),
-        'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [4]',
+        'GroupNorm: expected input of shape (N, C, *) with at least 2 dimensions, got [4]',
       ],
       [
         'LayerNorm rank < normalizedShape',
         () => new nn.LayerNorm([3, 4]).forward(x3([4])),
-        'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
+        'LayerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
       ],
       [
         'RMSNorm rank < normalizedShape',
         () => new nn.RMSNorm([3, 4]).forward(x3([4])),
-        'rmsNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
+        'RMSNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [4]',
       ],
       [
         'functional batchNorm 1D',
@@ -164,7 +164,7 @@ describe('normalization errors', () => {
       [
         'GroupNorm',
         () => new nn.GroupNorm(2, 4).forward(x3([2, 6, 3])),
-        'GroupNorm: expected input of shape (N, 4, *) (numChannels at dimension 1), got [2, 6, 3]',
+        'GroupNorm: expected input with 4 channels (numChannels) at dimension 1, got 6 (input shape [2, 6, 3])',
       ],
       [
         'functional batchNorm runningMean',
@@ -189,12 +189,12 @@ describe('normalization errors', () => {
       [
         'LayerNorm',
         () => new nn.LayerNorm([3, 4]).forward(x3([2, 4, 3])),
-        'layerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [2, 4, 3]',
+        'LayerNorm: expected input with trailing dimensions [3, 4] (normalizedShape), got input shape [2, 4, 3]',
       ],
       [
         'RMSNorm',
         () => new nn.RMSNorm(5).forward(x3([2, 4])),
-        'rmsNorm: expected input with trailing dimensions [5] (normalizedShape), got input shape [2, 4]',
+        'RMSNorm: expected input with trailing dimensions [5] (normalizedShape), got input shape [2, 4]',
       ],
       [
         'functional layerNorm',
@@ -381,6 +381,23 @@ describe('forward and backward never mutate their inputs', () => {
     F.batchNorm(x, mean, variance, { training: false });
     F.instanceNorm(x, { runningMean: mean, runningVar: variance, useInputStats: false });
     expect([...mean.data, ...variance.data]).toEqual([0.5, -1, 2, 0.25]);
+  });
+});
+
+describe('a module forward that throws leaves the module as it was', () => {
+  it('BatchNorm counts the batch only once the call has succeeded (momentum null: 1 / count)', () => {
+    const bn = new nn.BatchNorm1d(4, { momentum: null });
+    expect(() => bn.forward(x3([1, 4]))).toThrow('BatchNorm1d: expected more than 1 value per channel');
+    expect(() => bn.forward(x3([2, 3]))).toThrow('BatchNorm1d: expected input with 4 channels (numFeatures)');
+    expect(() => bn.forward('x' as never)).toThrow('BatchNorm1d: input must be a Tensor, got "x" (string)');
+    expect(bn.numBatchesTracked!.item()).toBe(0);
+    expect([...bn.runningMean!.data, ...bn.runningVar!.data]).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    // The first counted batch has factor 1 / 1: the running mean becomes the batch mean.
+    const x = x3([3, 4]);
+    bn.forward(x);
+    expect(bn.numBatchesTracked!.item()).toBe(1);
+    const mean = [0, 1, 2, 3].map((c) => (x.data[c]! + x.data[4 + c]! + x.data[8 + c]!) / 3);
+    mean.forEach((m, c) => expect(bn.runningMean!.data[c]).toBeCloseTo(m, 6));
   });
 });
 

@@ -82,6 +82,14 @@ export interface BceWithLogitsOptions {
   weight?: Tensor | null;
 }
 
+/** Throws unless labelSmoothing is a number in [0, 1]; returns it. */
+export function checkLabelSmoothing(eps: number, where: string): number {
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
+    throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${describeValue(eps)}`);
+  }
+  return eps;
+}
+
 export function checkReduction(reduction: Reduction, where: string): Reduction {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new Error(`${where}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
@@ -216,10 +224,7 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
   opts = checkOptions(opts, 'crossEntropy');
   const where = 'crossEntropy';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
-  const eps = opts.labelSmoothing ?? 0;
-  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
-    throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${describeValue(eps)}`);
-  }
+  const eps = checkLabelSmoothing(opts.labelSmoothing ?? 0, where);
   const ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
   const layout = classLayout(logits, where);
   const { shape, targetShape } = layout;

@@ -117,6 +117,27 @@ function quadraticThenLinear(d: Tensor, width: number, kind: 'smoothL1' | 'huber
   });
 }
 
+/** Throws unless beta (smooth L1's turning point) is a number >= 0; returns it. */
+export function checkBeta(beta: number, where: string): number {
+  if (typeof beta !== 'number' || !(beta >= 0)) {
+    throw new Error(`${where}: beta must be a number >= 0, got ${describeValue(beta)}`);
+  }
+  return beta;
+}
+
+/** Throws unless delta (Huber's turning point) is a number > 0; returns it. */
+export function checkDelta(delta: number, where: string): number {
+  if (typeof delta !== 'number' || !(delta > 0)) {
+    throw new Error(`${where}: delta must be a number > 0, got ${describeValue(delta)}`);
+  }
+  return delta;
+}
+
+/** Throws unless reduction is 'batchmean' or one of checkReduction's; returns it. */
+export function checkKLDivReduction(reduction: KLDivReduction, where: string): KLDivReduction {
+  return reduction === 'batchmean' ? reduction : checkReduction(reduction, where);
+}
+
 /**
  * Smooth L1: quadratic below `beta`, linear above (torch's smooth_l1_loss; beta 0 is the L1 loss).
  * @example smoothL1Loss(tensor([0.5, 3]), tensor([0, 0]))  // mean(0.125, 2.5) = 1.3125
@@ -125,10 +146,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
   const where = 'smoothL1Loss';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
-  const beta = opts.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta >= 0)) {
-    throw new Error(`${where}: beta must be a number >= 0, got ${describeValue(beta)}`);
-  }
+  const beta = checkBeta(opts.beta ?? 1, where);
   if (beta === 0) return l1Loss(input, target, { reduction });
   return reduce(quadraticThenLinear(input.sub(target), beta, 'smoothL1'), reduction);
 }
@@ -141,10 +159,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
   const where = 'huberLoss';
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
-  const delta = opts.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0)) {
-    throw new Error(`${where}: delta must be a number > 0, got ${describeValue(delta)}`);
-  }
+  const delta = checkDelta(opts.delta ?? 1, where);
   return reduce(quadraticThenLinear(input.sub(target), delta, 'huber'), reduction);
 }
 
@@ -154,8 +169,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
  */
 export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
   const where = 'klDiv';
-  const reduction = opts.reduction ?? 'mean';
-  if (reduction !== 'batchmean') checkReduction(reduction, where);
+  const reduction = checkKLDivReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const logTarget = opts.logTarget ?? false;
   if (typeof logTarget !== 'boolean') {

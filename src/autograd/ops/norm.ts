@@ -14,13 +14,13 @@
  *             dx = rstd * dxhat                                               given statistics (eval)
  *   with xhat = (x - mean) * rstd and dxhat = dy * weight.
  *
- * The derivation is in docs/derivations/normalization.md.
+ * The derivation is in docs/derivations/normalization.md. The arguments arrive checked by the
+ * functional forms (src/layers/functional/norm.ts): weight and bias are null or Tensors with one
+ * element per parameter index; only the dtypes are checked here, where the data is read.
  */
-import { describeValue } from '../../tensor/check.js';
 import { allocate, allocateFloat } from '../../tensor/dtype.js';
 import { kernels } from '../../kernels/registry.js';
 import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
-import { fmtShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
@@ -52,29 +52,10 @@ export interface NormalizeOptions {
   eps: number;
   /** Subtract the mean (all norms but RMSNorm). */
   centered: boolean;
-  /** Name recorded in the graph and used in error messages. */
+  /** Name recorded in the graph: the functional form's (`'layerNorm'`). */
   name: string;
-}
-
-function checkParam(
-  t: Tensor | null | undefined,
-  plan: AxisPlan,
-  x: Tensor,
-  axes: NormAxes,
-  name: string,
-  arg: string,
-): Tensor | null {
-  if (t === null || t === undefined) return null;
-  if (!(t instanceof Tensor)) throw new Error(`${name}: ${arg} must be a Tensor or null, got ${describeValue(t)}`);
-  floatData(t, name, arg);
-  if (t.size !== plan.paramSize) {
-    const expected = axes.param.map((a) => x.shape[a]!);
-    throw new Error(
-      `${name}: ${arg} must have ${plan.paramSize} elements (shape ${fmtShape(expected)}), got shape ` +
-        `${fmtShape(t.shape)}`,
-    );
-  }
-  return t;
+  /** Name in error messages: the caller's (`'LayerNorm'` from the module). */
+  where: string;
 }
 
 /** Float64 `1 / sqrt(var + eps)` per statistic. */
@@ -97,15 +78,14 @@ function paramGrad(sums: Float64Array, like: Tensor): Tensor {
  */
 export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { y: Tensor; stats: BatchStats } {
   const plan = planAxes(x.shape, axes.reduced, axes.param);
-  const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
-  const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
+  const [weight, bias] = [opts.weight ?? null, opts.bias ?? null];
   const mean = new Float64Array(plan.statSize);
   const variance = new Float64Array(plan.statSize);
   const rstd = new Float64Array(plan.statSize);
-  const xd = floatData(x, opts.name);
+  const xd = floatData(x, opts.where);
   const out = allocateFloat(xd, x.size);
-  const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
-  const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
+  const wd = weight === null ? null : floatData(weight, opts.where, 'weight');
+  const bd = bias === null ? null : floatData(bias, opts.where, 'bias');
   // One fused call: the float64 statistics (two-pass), rstd = 1 / sqrt(variance + eps), and y.
   kernels().normForward(xd, plan, opts.centered, opts.eps, wd, bd, out, mean, variance, rstd);
   const stats = opts.centered ? 'centered' : 'rms';
@@ -130,13 +110,12 @@ export function normalizeWithStats(
   opts: NormalizeOptions,
 ): Tensor {
   const plan = planAxes(x.shape, axes.reduced, axes.param);
-  const weight = checkParam(opts.weight, plan, x, axes, opts.name, 'weight');
-  const bias = checkParam(opts.bias, plan, x, axes, opts.name, 'bias');
+  const [weight, bias] = [opts.weight ?? null, opts.bias ?? null];
   const rstd = rstdOf(variance, opts.eps);
-  const xd = floatData(x, opts.name);
+  const xd = floatData(x, opts.where);
   const out = allocateFloat(xd, x.size);
-  const wd = weight === null ? null : floatData(weight, opts.name, 'weight');
-  const bd = bias === null ? null : floatData(bias, opts.name, 'bias');
+  const wd = weight === null ? null : floatData(weight, opts.where, 'weight');
+  const bd = bias === null ? null : floatData(bias, opts.where, 'bias');
   kernels().normalizeAffine(xd, plan, mean, rstd, wd, bd, out);
   const check = checkSaved(x, weight);
   const backwardOf = (dy: Tensor): (Tensor | null)[] => {

@@ -4,7 +4,7 @@
  * or batch statistics when `trackRunningStats` is false. See `functional.batchNorm`.
  */
 import type { Tensor } from '../../autograd/tensor.js';
-import { batchNorm } from './functional.js';
+import { batchNormAs, type InputContract } from '../functional/norm.js';
 import { NormBase, type NormBaseOptions } from './normBase.js';
 
 const BATCH_NORM_DEFAULTS = { eps: 1e-5, momentum: 0.1, affine: true, trackRunningStats: true };
@@ -22,29 +22,33 @@ abstract class BatchNorm extends NormBase {
   /**
    * Normalizes x of shape (N, C, *) per channel:
    * `y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c]`, with batch statistics in
-   * training (updating the running ones) and the running statistics in evaluation.
+   * training (updating the running ones) and the running statistics in evaluation
+   * (`functional.batchNorm`, which checks x against this layer's ranks and numFeatures).
    * @example
    * const y = bn.forward(x);
    */
   forward(x: Tensor): Tensor {
-    this.checkInput(x, this.ranks, 1, this.shapeText);
+    const input: InputContract = {
+      ranks: this.ranks,
+      shapeText: this.shapeText,
+      channels: this.numFeatures,
+      channelsArg: 'numFeatures',
+    };
+    // This batch's number when counted (training with running statistics): torch's num_batches_tracked.
+    const counted = this.training && this.numBatchesTracked !== null;
+    const count = counted ? this.numBatchesTracked!.data[0]! + 1 : 0;
     // torch's exponential_average_factor: momentum, or 1 / numBatchesTracked for momentum null.
-    let factor = this.momentum ?? 0;
-    if (this.training && this.numBatchesTracked !== null) {
-      this.numBatchesTracked.data[0]! += 1;
-      if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0]!;
-    }
+    const factor = this.momentum ?? (counted ? 1 / count : 0);
     // Batch statistics in training, and in evaluation when no running statistics are kept.
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     // Running statistics are updated only in training (and read in evaluation).
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, {
-      weight: this.weight,
-      bias: this.bias,
-      training: useBatchStats,
-      momentum: factor,
-      eps: this.eps,
-    });
+    const opts = { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps };
+    const [mean, variance] = track ? [this.runningMean, this.runningVar] : [null, null];
+    const y = batchNormAs(this.constructor.name, x, mean, variance, opts, input);
+    // Counted once the call has succeeded: a forward that throws leaves the module as it was.
+    if (counted) this.numBatchesTracked!.data[0] = count;
+    return y;
   }
 }
 

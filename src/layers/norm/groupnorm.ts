@@ -3,12 +3,11 @@
  * over the group's channels and the spatial axes; weight and bias per channel.
  */
 import { ones, zeros } from '../../autograd/creation.js';
-import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
-import { checkSize, fmtShape } from '../../tensor/shape.js';
+import { checkSize } from '../../tensor/shape.js';
 import { Module } from '../module.js';
-import { checkEps, groupNorm } from './functional.js';
+import { checkEps, groupNormAs } from '../functional/norm.js';
 
 /**
  * Options of `GroupNorm`.
@@ -75,18 +74,18 @@ export class GroupNorm extends Module {
   }
 
   /**
-   * Normalizes each (n, group) of x (N, C, *) and applies the per-channel affine transform.
+   * Normalizes each (n, group) of x (N, C, *) and applies the per-channel affine transform
+   * (`functional.groupNorm`, which checks x against numChannels; errors name `GroupNorm`).
    * @example
    * const y = gn.forward(x);
    */
   forward(x: Tensor): Tensor {
-    checkTensor(x, 'GroupNorm', 'input');
-    if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
-      throw new Error(
-        `GroupNorm: expected input of shape (N, ${this.numChannels}, *) (numChannels at dimension 1), ` +
-          `got ${fmtShape(x.shape)}`,
-      );
-    }
-    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+    const input = {
+      ranks: [],
+      shapeText: '(N, C, *)',
+      channels: this.numChannels,
+      channelsArg: 'numChannels',
+    } as const;
+    return groupNormAs('GroupNorm', x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps }, input);
   }
 }

@@ -3,9 +3,8 @@
  * Defaults differ from BatchNorm, like torch: `affine: false, trackRunningStats: false`.
  * Unbatched input (C, *) is accepted and treated as a batch of one.
  */
-import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
-import { instanceNorm } from './functional.js';
+import { instanceNormAs } from '../functional/norm.js';
 import { NormBase, type NormBaseOptions } from './normBase.js';
 
 const INSTANCE_NORM_DEFAULTS = { eps: 1e-5, momentum: 0.1, affine: false, trackRunningStats: false };
@@ -22,18 +21,22 @@ abstract class InstanceNorm extends NormBase {
 
   /**
    * Normalizes each (n, c) slice of (N, C, *) (or (C, *) unbatched) by its own statistics; in
-   * evaluation with tracked running statistics, by those.
+   * evaluation with tracked running statistics, by those (`functional.instanceNorm`, which checks x
+   * against this layer's ranks and numFeatures).
    * Note (torch parity): unlike BatchNorm, InstanceNorm with `momentum: null` passes momentum 0,
    * so its running statistics stay at their initial values, exactly as torch.nn.InstanceNorm does.
    * @example
    * const y = new nn.InstanceNorm2d(3).forward(randn([2, 3, 8, 8]));
    */
   forward(x: Tensor): Tensor {
-    checkTensor(x, this.constructor.name, 'input');
-    const unbatched = x.ndim === this.batchedRank - 1;
-    this.checkInput(x, [this.batchedRank - 1, this.batchedRank], unbatched ? 0 : 1, this.shapeText);
-    const input = unbatched ? x.unsqueeze(0) : x;
-    const y = instanceNorm(input, {
+    const input = {
+      ranks: [this.batchedRank - 1, this.batchedRank],
+      shapeText: this.shapeText,
+      channels: this.numFeatures,
+      channelsArg: 'numFeatures',
+      unbatched: true,
+    } as const;
+    const opts = {
       runningMean: this.runningMean,
       runningVar: this.runningVar,
       weight: this.weight,
@@ -41,8 +44,8 @@ abstract class InstanceNorm extends NormBase {
       useInputStats: this.training || !this.trackRunningStats,
       momentum: this.momentum ?? 0,
       eps: this.eps,
-    });
-    return unbatched ? y.squeeze(0) : y;
+    };
+    return instanceNormAs(this.constructor.name, x, opts, input);
   }
 }
 

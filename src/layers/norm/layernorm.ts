@@ -7,7 +7,7 @@ import { checkSize } from '../../tensor/shape.js';
 import { ones, zeros } from '../../autograd/creation.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { Module } from '../module.js';
-import { asNormalizedShape, checkEps, layerNorm, rmsNorm } from './functional.js';
+import { asNormalizedShape, checkEps, layerNormAs, rmsNormAs } from '../functional/norm.js';
 
 /**
  * Options of `LayerNorm`.
@@ -62,12 +62,13 @@ export class LayerNorm extends Module {
   }
 
   /**
-   * Normalizes x over its trailing normalizedShape dims and applies the elementwise affine transform.
+   * Normalizes x over its trailing normalizedShape dims and applies the elementwise affine transform
+   * (`functional.layerNorm`, which checks x; errors name `LayerNorm`).
    * @example
    * const y = ln.forward(x);
    */
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+    return layerNormAs('LayerNorm', x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 }
 
@@ -117,11 +118,12 @@ export class RMSNorm extends Module {
   }
 
   /**
-   * `x / sqrt(mean(x^2) + eps) * weight` over the trailing normalizedShape dims.
+   * `x / sqrt(mean(x^2) + eps) * weight` over the trailing normalizedShape dims (`functional.rmsNorm`,
+   * which checks x; errors name `RMSNorm`).
    * @example
    * const y = norm.forward(x);
    */
   forward(x: Tensor): Tensor {
-    return rmsNorm(x, this.normalizedShape, { weight: this.weight, eps: this.eps });
+    return rmsNormAs('RMSNorm', x, this.normalizedShape, { weight: this.weight, eps: this.eps });
   }
 }

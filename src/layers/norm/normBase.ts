@@ -3,12 +3,11 @@
  * the running statistics buffers.
  */
 import { full, ones, zeros } from '../../autograd/creation.js';
-import { checkTensor } from '../../autograd/check.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
-import { checkSize, fmtShape } from '../../tensor/shape.js';
+import { checkSize } from '../../tensor/shape.js';
 import { Module } from '../module.js';
-import { checkEps, checkMomentum } from './functional.js';
+import { checkEps, checkMomentum } from '../functional/norm.js';
 
 /**
  * Options of the BatchNorm and InstanceNorm constructors.
@@ -118,23 +117,5 @@ export abstract class NormBase extends Module {
     this.runningMean?.data.fill(0);
     this.runningVar?.data.fill(1);
     this.numBatchesTracked?.data.fill(0);
-  }
-
-  /** Checks the input rank and the channel axis; returns nothing, throws naming what is wrong. */
-  protected checkInput(x: Tensor, ranks: readonly number[], channelAxis: number, shapeText: string): void {
-    const name = this.constructor.name;
-    checkTensor(x, name, 'input');
-    if (!ranks.includes(x.ndim)) {
-      throw new Error(
-        `${name}: expected ${ranks.map((r) => `${r}D`).join(' or ')} input ${shapeText}, got ${x.ndim}D ` +
-          `input of shape ${fmtShape(x.shape)}`,
-      );
-    }
-    if (x.shape[channelAxis] !== this.numFeatures) {
-      throw new Error(
-        `${name}: expected input with ${this.numFeatures} channels (numFeatures) at dimension ` +
-          `${channelAxis}, got ${x.shape[channelAxis]} (input shape ${fmtShape(x.shape)})`,
-      );
-    }
   }
 }

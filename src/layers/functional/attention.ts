@@ -13,14 +13,14 @@
  * The gradient through softmax is the softmax op's: dscores = w * (dw - sum(dw * w)); see
  * docs/derivations/sequence-models.md.
  */
-import { describeValue } from '../tensor/check.js';
-import { softmax } from '../autograd/ops/softmax.js';
-import { dropout, checkProbability } from '../autograd/ops/dropout.js';
-import { floatData } from '../autograd/dtypeCheck.js';
-import { Tensor } from '../autograd/tensor.js';
-import { allocate } from '../tensor/dtype.js';
-import type { Generator } from '../tensor/random.js';
-import { broadcastShapes, fmtShape, sameShape } from '../tensor/shape.js';
+import { describeValue } from '../../tensor/check.js';
+import { softmax } from '../../autograd/ops/softmax.js';
+import { dropout, checkProbability } from '../../autograd/ops/dropout.js';
+import { floatData } from '../../autograd/dtypeCheck.js';
+import { Tensor } from '../../autograd/tensor.js';
+import { allocate } from '../../tensor/dtype.js';
+import type { Generator } from '../../tensor/random.js';
+import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
 
 /**
  * Options of `scaledDotProductAttention`.

@@ -1,6 +1,9 @@
 /**
  * The functional normalization forms, each a short description of its axes on the one
  * normalization op (src/autograd/ops/norm.ts) and the shared axis-reduction kernel.
+ * Each checks its arguments once, here; the modules (src/layers/norm/) call the `...As` twin with
+ * their own name (and, for BatchNorm, InstanceNorm and GroupNorm, their input contract), so that
+ * an error names what the user called: `LayerNorm: ...` from the module, `layerNorm: ...` from here.
  *
  *   x shape          reduced axes (one statistic each)   weight/bias span
  *   BatchNorm     [N, C, *]         N and *             -> stats [C]      [C]
@@ -63,6 +66,42 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
+/**
+ * What a module promises about its input beyond the functional form's rules (torch's
+ * `_check_input_dim` and its channel count): checked by the functional form, under the module's
+ * name, right after it has checked that the input is a Tensor.
+ */
+export interface InputContract {
+  /** The accepted ranks (`[4]` for BatchNorm2d); empty: whatever the functional form accepts. */
+  ranks: readonly number[];
+  /** The accepted shapes, for the message: `'(N, C, H, W)'`. */
+  shapeText: string;
+  /** The number of channels the module was built for, and the constructor argument that set it. */
+  channels: number;
+  channelsArg: 'numFeatures' | 'numChannels';
+  /** The lowest rank in `ranks` is the unbatched form (C, *), taken as a batch of one. */
+  unbatched?: boolean;
+}
+
+/** Throws unless x has one of the contract's ranks and its channel count; true for unbatched input. */
+function checkContract(x: Tensor, c: InputContract, where: string): boolean {
+  if (c.ranks.length > 0 && !c.ranks.includes(x.ndim)) {
+    throw new Error(
+      `${where}: expected ${c.ranks.map((r) => `${r}D`).join(' or ')} input ${c.shapeText}, got ${x.ndim}D ` +
+        `input of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const unbatched = c.unbatched === true && x.ndim === Math.min(...c.ranks);
+  const axis = unbatched ? 0 : 1;
+  if (x.ndim > axis && x.shape[axis] !== c.channels) {
+    throw new Error(
+      `${where}: expected input with ${c.channels} channels (${c.channelsArg}) at dimension ${axis}, ` +
+        `got ${x.shape[axis]} (input shape ${fmtShape(x.shape)})`,
+    );
+  }
+  return unbatched;
+}
+
 /** `running = (1 - m) running + m batch` in place; `unbias` turns a biased variance into n/(n-1) of it. */
 function blendRunning(running: Tensor, batch: Float64Array, momentum: number, unbias: number): void {
   const r = running.data;
@@ -107,9 +146,21 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts: BatchNormOptions = {},
 ): Tensor {
-  opts = checkOptions(opts, 'batchNorm');
-  const where = 'batchNorm';
+  return batchNormAs('batchNorm', x, runningMean, runningVar, opts);
+}
+
+/** `batchNorm` under the name of its caller (nn.BatchNorm2d passes its name and input contract). */
+export function batchNormAs(
+  where: string,
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions = {},
+  input?: InputContract,
+): Tensor {
+  opts = checkOptions(opts, where);
   checkTensor(x, where, 'input');
+  if (input) checkContract(x, input, where);
   const { training = false, momentum = 0.1, eps = 1e-5 } = opts;
   checkBoolean(training, where, 'training');
   checkEps(eps, where);
@@ -117,8 +168,18 @@ export function batchNorm(
   if (x.ndim < 2)
     throw new Error(`${where}: expected input of shape (N, C, *) with at least 2 dimensions, got ${fmtShape(x.shape)}`);
   const channels = x.shape[1]!;
-  checkOptionalTensor(opts.weight, where, 'weight');
-  checkOptionalTensor(opts.bias, where, 'bias');
+  // Like torch's batch_norm, weight and bias need one element per channel, in any shape.
+  for (const [arg, t] of [
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+  ] as const) {
+    checkOptionalTensor(t, where, arg);
+    if (t instanceof Tensor && t.size !== channels) {
+      throw new Error(
+        `${where}: ${arg} must have ${channels} elements (shape [${channels}]), got shape ${fmtShape(t.shape)}`,
+      );
+    }
+  }
   for (const [arg, t] of [
     ['runningMean', runningMean],
     ['runningVar', runningVar],
@@ -131,7 +192,7 @@ export function batchNorm(
     }
   }
   const axes = { reduced: [0, ...range(2, x.ndim)], param: [1] };
-  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
+  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: 'batchNorm', where };
   if (!training) {
     if (!runningMean || !runningVar) {
       throw new Error(
@@ -188,9 +249,22 @@ export interface InstanceNormOptions {
  * const y = functional.instanceNorm(randn([2, 3, 8, 8])); // each (n, c) image plane: mean 0, variance 1
  */
 export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
-  opts = checkOptions(opts, 'instanceNorm');
-  const where = 'instanceNorm';
+  return instanceNormAs('instanceNorm', x, opts);
+}
+
+/**
+ * `instanceNorm` under the name of its caller (nn.InstanceNorm2d passes its name and input
+ * contract); unbatched input (C, *), which only the modules accept, runs as a batch of one.
+ */
+export function instanceNormAs(
+  where: string,
+  x: Tensor,
+  opts: InstanceNormOptions = {},
+  input?: InputContract,
+): Tensor {
+  opts = checkOptions(opts, where);
   checkTensor(x, where, 'input');
+  if (input && checkContract(x, input, where)) return instanceNormAs(where, x.unsqueeze(0), opts).squeeze(0);
   const { useInputStats = true, momentum = 0.1, eps = 1e-5 } = opts;
   checkBoolean(useInputStats, where, 'useInputStats');
   const runningMean = checkOptionalTensor(opts.runningMean, where, 'runningMean');
@@ -213,7 +287,7 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
     }
   }
   checkAffineShape(opts, [channels], 'one per channel', where);
-  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where };
+  const norm = { weight: opts.weight, bias: opts.bias, eps, centered: true, name: 'instanceNorm', where };
   if (!useInputStats) {
     if (!runningMean || !runningVar) {
       throw new Error(
@@ -271,9 +345,20 @@ export interface GroupNormOptions {
  * const y = functional.groupNorm(randn([2, 64, 8, 8]), 32, { weight: ones([64]), bias: zeros([64]) });
  */
 export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
-  opts = checkOptions(opts, 'groupNorm');
-  const where = 'groupNorm';
+  return groupNormAs('groupNorm', x, numGroups, opts);
+}
+
+/** `groupNorm` under the name of its caller (nn.GroupNorm passes its name and input contract). */
+export function groupNormAs(
+  where: string,
+  x: Tensor,
+  numGroups: number,
+  opts: GroupNormOptions = {},
+  input?: InputContract,
+): Tensor {
+  opts = checkOptions(opts, where);
   checkTensor(x, where, 'input');
+  if (input) checkContract(x, input, where);
   checkInteger(numGroups, where, 'numGroups', 1);
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
@@ -296,7 +381,7 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   const { y } = normalize(
     view,
     { reduced: [2, 3], param: [1, 2] },
-    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where },
+    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: 'groupNorm', where },
   );
   return y.reshape(x.shape);
 }
@@ -347,8 +432,17 @@ export interface LayerNormOptions {
  * const y = functional.layerNorm(tokens, [768]);          // each token: mean 0, variance 1
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
-  opts = checkOptions(opts, 'layerNorm');
-  const where = 'layerNorm';
+  return layerNormAs('layerNorm', x, normalizedShape, opts);
+}
+
+/** `layerNorm` under the name of its caller (nn.LayerNorm passes 'LayerNorm'). */
+export function layerNormAs(
+  where: string,
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  opts: LayerNormOptions = {},
+): Tensor {
+  opts = checkOptions(opts, where);
   checkTensor(x, where, 'input');
   const eps = opts.eps ?? 1e-5;
   checkEps(eps, where);
@@ -358,7 +452,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   return normalize(
     x,
     { reduced: axes, param: axes },
-    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: where },
+    { weight: opts.weight, bias: opts.bias, eps, centered: true, name: 'layerNorm', where },
   ).y;
 }
 
@@ -380,15 +474,25 @@ export interface RMSNormOptions {
  * const y = functional.rmsNorm(randn([8, 768]), [768], { weight: ones([768]) });
  */
 export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], opts: RMSNormOptions = {}): Tensor {
-  opts = checkOptions(opts, 'rmsNorm');
-  const where = 'rmsNorm';
+  return rmsNormAs('rmsNorm', x, normalizedShape, opts);
+}
+
+/** `rmsNorm` under the name of its caller (nn.RMSNorm passes 'RMSNorm'). */
+export function rmsNormAs(
+  where: string,
+  x: Tensor,
+  normalizedShape: number | readonly number[],
+  opts: RMSNormOptions = {},
+): Tensor {
+  opts = checkOptions(opts, where);
   checkTensor(x, where, 'input');
   const eps = opts.eps ?? (x.dtype === 'float64' ? Number.EPSILON : FLOAT32_EPS);
   checkEps(eps, where);
   const shape = asNormalizedShape(normalizedShape, where);
   const axes = trailingAxes(x, shape, where);
   checkAffineShape({ weight: opts.weight }, shape, 'normalizedShape', where);
-  return normalize(x, { reduced: axes, param: axes }, { weight: opts.weight, eps, centered: false, name: where }).y;
+  const norm = { weight: opts.weight, eps, centered: false, name: 'rmsNorm', where };
+  return normalize(x, { reduced: axes, param: axes }, norm).y;
 }
 
 export type { BatchStats };
