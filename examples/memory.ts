@@ -7,14 +7,17 @@
  * when either grew by more than 10%.
  *
  *   npm run check:memory      (runs node --expose-gc, so a full collection precedes each reading)
+ *   npm run check:memory -- --backend js     (the TypeScript kernels; default: the default backend)
  */
-import { DataLoader, functional as F, Generator, manualSeed, nn, optim } from '../src/index.js';
+import { DataLoader, functional as F, Generator, getBackend, manualSeed, nn, optim, setBackend } from '../src/index.js';
 import { loadDigits } from './mnist.js';
 import { numberFlag } from './terminal.js';
 
 const steps = numberFlag('steps', 2000);
 const firstReading = numberFlag('first', 200);
 const gc = (globalThis as { gc?: () => void }).gc;
+const backendAt = process.argv.indexOf('--backend');
+if (backendAt >= 0) setBackend(process.argv[backendAt + 1]!);
 
 /**
  * The JS heap in use and the memory of ArrayBuffers (tensor storage lives there, outside the heap),
@@ -51,7 +54,7 @@ const loader = new DataLoader([train.images, train.labels], {
 });
 
 console.log(
-  `memory check: ${steps} training steps, heap compared after step ${firstReading} and step ${steps}${gc === undefined ? ' (no --expose-gc: readings include garbage)' : ''}`,
+  `memory check (${getBackend()} backend): ${steps} training steps, heap compared after step ${firstReading} and step ${steps}${gc === undefined ? ' (no --expose-gc: readings include garbage)' : ''}`,
 );
 let step = 0;
 let early = { heap: 0, buffers: 0 };
