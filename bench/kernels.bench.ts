@@ -15,9 +15,8 @@
  * Run: npm run bench:kernels
  */
 import { Bench } from 'tinybench';
-import { jsKernels, type Kernels } from '../src/tensor/backend.js';
+import { jsKernels, wasmKernels, type Kernels } from '../src/kernels/registry.js';
 import { planAxes, type AxisPlan } from '../src/tensor/kernels/axisPlan.js';
-import { wasmKernels } from '../src/wasm/backend.js';
 import { machine, printTable, type Row } from './harness.js';
 
 /** Rounds of every group of tasks; each task reports its lowest median over the rounds. */

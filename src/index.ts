@@ -26,7 +26,7 @@ export { manualSeed, Generator } from './tensor/random.js';
 export type { DType, FloatArray, TensorData } from './tensor/dtype.js';
 export type { VarOptions } from './autograd/ops/reduce.js';
 export type { NestedArray } from './tensor/format.js';
-export { setBackend, getBackend } from './tensor/backend.js';
+export { setBackend, getBackend } from './kernels/registry.js';
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './layers/module.js';
 export * as nn from './layers/nn.js';
 export * as functional from './layers/functional.js';

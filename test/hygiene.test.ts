@@ -3,17 +3,18 @@
  * API may appear there except in the Node file helpers (src/io/node.ts, the `typegrad/node` entry),
  * and every folder of `src/` imports only from the folders it builds on (STYLE.md's rooms):
  *
- *   tensor  (shapes, storage, kernels)          imports nothing else
- *   wasm    (the WebAssembly kernel backend)    tensor
- *   autograd (graph, backward, the ops)         tensor
+ *   tensor  (shapes, storage, TS kernels)       imports nothing else
+ *   wasm    (the WebAssembly SIMD calls)        tensor's shapes, dtypes and axis plans, never a kernel
+ *   kernels (the backend registry)              tensor, wasm
+ *   autograd (graph, backward, the ops)         kernels, tensor
  *   layers  (modules)                           autograd, tensor
  *   io      (safetensors, state files)          autograd, tensor
- *   optim   (optimizers)                        autograd, tensor, io (its state files)
+ *   optim   (optimizers)                        autograd, kernels, tensor, io (its state files)
  *   data    (datasets, loaders)                 autograd, tensor
  *   index.ts (the public entry)                 anything
  *
- * One named exception: src/tensor/backend.ts, the kernel registry, imports the wasm backend to
- * register it (and wasm imports the TypeScript kernels it falls back to).
+ * So the two kernel folders, src/tensor/kernels (TypeScript) and src/wasm (WebAssembly), never
+ * import each other: the registry above both (src/kernels/registry.ts) wires them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -52,13 +53,16 @@ const NODE_ONLY = [/\brequire\s*\(/, /\bprocess\./, /\bBuffer\./, /\b__dirname\b
 const ALLOWED: Record<string, readonly string[]> = {
   tensor: [],
   wasm: ['tensor'],
-  autograd: ['tensor'],
+  kernels: ['tensor', 'wasm'],
+  autograd: ['kernels', 'tensor'],
   layers: ['autograd', 'tensor'],
-  optim: ['autograd', 'tensor', 'io'],
+  optim: ['autograd', 'kernels', 'tensor', 'io'],
   io: ['autograd', 'tensor'],
   data: ['autograd', 'tensor'],
 };
-const EXCEPTIONS = new Set(['tensor/backend.ts -> wasm']);
+const EXCEPTIONS = new Set<string>();
+/** What src/wasm may take from src/tensor: descriptions of data, no kernel. */
+const WASM_FROM_TENSOR = new Set(['tensor/shape.ts', 'tensor/dtype.ts', 'tensor/kernels/axisPlan.ts']);
 
 describe('source hygiene', () => {
   const all = files(SRC).map((p) => {
@@ -105,6 +109,19 @@ describe('source hygiene', () => {
         offenders.push(`${f.rel} imports ${m} (${room} may import ${allowed.join(', ') || 'nothing else'})`);
       }
     }
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps the TypeScript kernels out of src/wasm (the registry wires the two)', () => {
+    const offenders = all
+      .filter((f) => f.rel.startsWith('wasm/'))
+      .flatMap((f) =>
+        f.imports
+          .filter((s) => s.startsWith('.'))
+          .map((m) => join(f.rel, '..', m).replaceAll('\\', '/').replace(/\.js$/, '.ts'))
+          .filter((t) => t.startsWith('tensor/') && !WASM_FROM_TENSOR.has(t))
+          .map((t) => `${f.rel} imports ${t}`),
+      );
     expect(offenders).toEqual([]);
   });
 });

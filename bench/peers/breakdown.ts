@@ -10,7 +10,7 @@
  * normBackward: reductions and dx); the unfused ones they replaced are timed next to them.
  */
 import { manualSeed, nn, noGrad, randn, setBackend, tensor, type Module, type Tensor } from '../../src/index.js';
-import { kernels } from '../../src/tensor/backend.js';
+import { kernels } from '../../src/kernels/registry.js';
 import { planAxes } from '../../src/tensor/kernels/axisReduce.js';
 import { interleave } from './timing.js';
 

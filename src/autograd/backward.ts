@@ -7,7 +7,7 @@
  */
 import { describeValue } from '../tensor/check.js';
 import { allocate, type TensorData } from '../tensor/dtype.js';
-import { kernels } from '../tensor/backend.js';
+import { kernels } from '../kernels/registry.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { floatData } from './dtypeCheck.js';

@@ -1,19 +1,18 @@
 /**
- * The WebAssembly SIMD backend: every function of `Kernels` (src/tensor/backend.ts), with the
- * semantics of the reference kernels (normReference.ts), running norm_reduce.wat, norm_elementwise.wat and
- * matmul.wat.
+ * The WebAssembly SIMD calls of the norm and matmul kernels, running norm_reduce.wat,
+ * norm_elementwise.wat and matmul.wat. Each has the parameters of the TypeScript kernel of its
+ * name and returns true when done, false when the TypeScript kernel must run instead. When to call
+ * them (float32 data, big enough), the fallback, and BatchNorm's composition live in the registry
+ * (src/kernels/registry.ts); nothing here imports a TypeScript kernel.
  *
  * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
  * it in chunks of whole runs, about 64 Ki elements each so that a chunk stays in L2: copy the
  * chunk in, run one exported function over its runs, copy its output back (outputs overwrite the
  * inputs in the arena). Reductions add chunk after chunk into their zeroed outputs. The one kernel
- * that needs the whole tensor at once, moments when a statistic spans several runs (BatchNorm:
- * every mean before the second pass), takes x in one piece.
- *
- * Float64 data (gradcheck), mixed float32/float64 arguments, empty tensors, and calls smaller than
- * `minSize` elements (where the copies cost more than they save) go to the TypeScript kernels
- * instead, as does a call whose statistics would not survive rounding to float32 (a standard
- * deviation beyond float32 range).
+ * that needs the whole tensor at once, moments when a statistic spans several runs (GroupNorm's
+ * consecutive runs: every mean before the second pass), takes x in one piece. A call whose
+ * statistics would not survive rounding to float32 (a standard deviation beyond float32 range)
+ * returns false.
  *
  * Numerics (docs/wasm.md): reductions accumulate in float64 like the reference; the elementwise
  * passes are float32 with the mean split as hi + lo; matmul accumulates in float32.
@@ -22,44 +21,14 @@
  * `reduceSum` = sumReference, `moments` = momentsReference, `normalizeAffine` = normalizeReference,
  * `normBackwardReduce` = backwardSumsReference, `normBackwardInput` = backwardInputReference,
  * `normForward` = normForwardReference, `normBackward` = normBackwardReference), within the bounds
- * of test/tensor/normLayouts.test.ts, which runs them all on the one layout table. BatchNorm's
- * layouts are put together as the TypeScript kernels do (src/tensor/kernels/normCompose.ts).
+ * of test/tensor/normLayouts.test.ts, which runs them all on the one layout table.
  */
-import type { Kernels } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { mergesRuns, runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
-import * as js from '../tensor/kernels/axisReduce.js';
-import {
-  composeNormBackward,
-  composeNormForward,
-  momentsByRuns,
-  type UnfusedNormKernels,
-} from '../tensor/kernels/normCompose.js';
-import * as jsFused from '../tensor/kernels/normFused.js';
-import {
-  batchedMatmul as refBatchedMatmul,
-  matmulNT as refMatmulNT,
-  matmulTN as refMatmulTN,
-} from '../tensor/kernels/matmul.js';
-import { broadcastStrides, sizeOf } from '../tensor/shape.js';
+import { runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
+import { broadcastStrides, sizeOf, type Shape } from '../tensor/shape.js';
 import { wasmRuntime, type Arena, type MatmulExports } from './runtime.js';
 
 export { wasmSimdSupported } from './runtime.js';
-
-/** When the wasm kernels take over from the TypeScript ones. */
-export interface WasmKernelOptions {
-  /** Norm kernels on fewer elements than this run in TypeScript. */
-  readonly minSize?: number;
-  /** Matmuls with fewer multiply-adds than this run in TypeScript. */
-  readonly minMacs?: number;
-}
-
-/**
- * Defaults: below these the copies and the call cost more than the SIMD saves (measured: the
- * TypeScript and wasm kernels break even near 256 elements and near 512 multiply-adds).
- */
-export const DEFAULT_MIN_SIZE = 256;
-export const DEFAULT_MIN_MACS = 512;
 
 const F32_MIN_NORMAL = 2 ** -126;
 
@@ -71,10 +40,6 @@ function overflowsF32(v: number): boolean {
 /** True when v would lose its precision in float32 (out of range, or below the normal range). */
 function leavesF32Range(v: number): boolean {
   return overflowsF32(v) || (v !== 0 && Math.abs(v) < F32_MIN_NORMAL);
-}
-
-function isF32(a: FloatArray | null): boolean {
-  return a === null || a instanceof Float32Array;
 }
 
 /**
@@ -227,30 +192,34 @@ function copySumsOut(arena: Arena, dst: Float64Array | null, from: number, lengt
 }
 
 /** Creates the wasm kernels; `options` set when they hand small calls to TypeScript. */
-export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
-  const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
-  const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
-  // Empty tensors too: the TypeScript kernels' 0 / 0 statistics need no wasm.
-  const tooSmall = (plan: AxisPlan): boolean => plan.size === 0 || plan.size < minSize;
+type F32 = Float32Array;
+type F32OrNull = Float32Array | null;
 
-  const reduceSum: Kernels['reduceSum'] = (x, plan, out) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.reduceSum(x, plan, out);
+/**
+ * The wasm calls, one per kernel, with the parameters of the TypeScript kernel of the same name
+ * (src/tensor/kernels/axisReduce.ts, normFused.ts, matmul.ts) and a boolean result: true when
+ * done, false when the registry must run the TypeScript kernel instead (the memory could not
+ * grow, or a statistic leaves the float32 range; outputs are then rewritten in full). The
+ * registry (src/kernels/registry.ts) decides when to call them: float32 data, big enough
+ * (`fastPath`); it also composes BatchNorm's layouts from the unfused calls.
+ */
+export function createWasmCalls() {
+  const reduceSum = (x: F32, plan: AxisPlan, out: Float64Array): boolean => {
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = allocRuns(arena, plan, { withDy: false, chunked: true });
     const outAt = arena.alloc(out.length * 8);
-    if (!arena.commit()) return js.reduceSum(x, plan, out);
+    if (!arena.commit()) return false;
     arena.f64(outAt, out.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
       norm.reduce_sum(at.x, plan.inner, runs, at.runStat + 4 * first, plan.innerStat, outAt),
     );
     out.set(arena.f64(outAt, out.length));
+    return true;
   };
 
-  const moments: Kernels['moments'] = (x, plan, mean, m2, centered = true) => {
-    if (!(x instanceof Float32Array) || tooSmall(plan)) return js.moments(x, plan, mean, m2, centered);
-    // BatchNorm: each run's moments in wasm (streamed in chunks), merged per statistic as the TS kernel does.
-    if (mergesRuns(plan, centered)) return momentsByRuns({ moments }, x, plan, mean, m2);
+  // BatchNorm's layout (runs merged per statistic) is composed by the registry from these per-run moments.
+  const moments = (x: F32, plan: AxisPlan, mean: Float64Array, m2: Float64Array, centered = true): boolean => {
     const { norm, arena } = wasmRuntime();
     // When every statistic is one run, both passes happen run by run, so the runs can stream
     // through in chunks; otherwise (GroupNorm's consecutive runs) the second pass needs every mean.
@@ -259,7 +228,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const at = allocRuns(arena, plan, { withDy: false, chunked: oneRunPerStatistic });
     const meanAt = arena.alloc(mean.length * 8);
     const m2At = arena.alloc(m2.length * 8);
-    if (!arena.commit()) return js.moments(x, plan, mean, m2, centered);
+    if (!arena.commit()) return false;
     arena.f64(meanAt, mean.length).fill(0);
     arena.f64(m2At, m2.length).fill(0);
     streamRuns(arena, plan, at, { x }, (first, runs) =>
@@ -278,11 +247,18 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     );
     mean.set(arena.f64(meanAt, mean.length));
     m2.set(arena.f64(m2At, m2.length));
+    return true;
   };
 
-  const normalizeAffine: Kernels['normalizeAffine'] = (x, plan, mean, rstd, weight, bias, y) => {
-    const fallback = (): void => js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
-    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
+  const normalizeAffine = (
+    x: F32,
+    plan: AxisPlan,
+    mean: Float64Array,
+    rstd: Float64Array,
+    weight: F32OrNull,
+    bias: F32OrNull,
+    y: F32,
+  ): boolean => {
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
     arena.reset();
@@ -290,7 +266,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const stats = allocSplitStats(arena, statSize);
     const wAt = arena.alloc(paramSize * 4);
     const bAt = arena.alloc(paramSize * 4);
-    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return fallback();
+    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return false;
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
     // y overwrites x in the arena, chunk by chunk.
@@ -317,23 +293,21 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         ),
       { into: y, from: at.x },
     );
+    return true;
   };
 
-  const normBackwardReduce: Kernels['normBackwardReduce'] = (
-    x,
-    dy,
-    plan,
-    mean,
-    rstd,
-    weight,
-    sumDxhat,
-    sumDxhatXhat,
-    dweight,
-    dbias,
-  ) => {
-    const fallback = (): void =>
-      js.normBackwardReduce(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dweight, dbias);
-    if (!(isF32(x) && isF32(dy) && isF32(weight)) || tooSmall(plan)) return fallback();
+  const normBackwardReduce = (
+    x: F32,
+    dy: F32,
+    plan: AxisPlan,
+    mean: Float64Array,
+    rstd: Float64Array,
+    weight: F32OrNull,
+    sumDxhat: Float64Array | null,
+    sumDxhatXhat: Float64Array | null,
+    dweight: Float64Array | null,
+    dbias: Float64Array | null,
+  ): boolean => {
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize } = plan;
     const wantStat = sumDxhat !== null || sumDxhatXhat !== null;
@@ -342,7 +316,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const at = allocRuns(arena, plan, { withDy: true, chunked: true });
     const wAt = arena.alloc(paramSize * 4);
     const sums = allocBackwardSums(arena, statSize, paramSize);
-    if (!arena.commit()) return fallback();
+    if (!arena.commit()) return false;
     putBackwardSums(arena, sums, mean, rstd, statSize);
     putParam(arena, wAt, weight, paramSize, 1);
     streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
@@ -369,21 +343,20 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     copySumsOut(arena, sumDxhatXhat, sums.sumDxhatXhat, statSize);
     copySumsOut(arena, dweight, sums.dweight, paramSize);
     copySumsOut(arena, dbias, sums.dbias, paramSize);
+    return true;
   };
 
-  const normBackwardInput: Kernels['normBackwardInput'] = (
-    x,
-    dy,
-    plan,
-    mean,
-    rstd,
-    weight,
-    sumDxhat,
-    sumDxhatXhat,
-    dx,
-  ) => {
-    const fallback = (): void => js.normBackwardInput(x, dy, plan, mean, rstd, weight, sumDxhat, sumDxhatXhat, dx);
-    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
+  const normBackwardInput = (
+    x: F32,
+    dy: F32,
+    plan: AxisPlan,
+    mean: Float64Array,
+    rstd: Float64Array,
+    weight: F32OrNull,
+    sumDxhat: Float64Array | null,
+    sumDxhatXhat: Float64Array | null,
+    dx: F32,
+  ): boolean => {
     const { norm, arena } = wasmRuntime();
     const { statSize, paramSize, count } = plan;
     arena.reset();
@@ -392,14 +365,14 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const k1At = arena.alloc(statSize * 4);
     const k2At = arena.alloc(statSize * 4);
     const wAt = arena.alloc(paramSize * 4);
-    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return fallback();
+    if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return false;
     // k1 = mean(dxhat * xhat), k2 = mean(dxhat): the two terms' statistics, rounded to float32.
     const k1 = arena.f32(k1At, statSize);
     const k2 = arena.f32(k2At, statSize);
     for (let s = 0; s < statSize; s++) {
       const a = sumDxhatXhat === null ? 0 : sumDxhatXhat[s]! / count;
       const b = sumDxhatXhat === null || sumDxhat === null ? 0 : sumDxhat[s]! / count;
-      if (overflowsF32(a) || overflowsF32(b)) return fallback();
+      if (overflowsF32(a) || overflowsF32(b)) return false;
       k1[s] = a;
       k2[s] = b;
     }
@@ -431,6 +404,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
         ),
       { into: dx, from: at.dy },
     );
+    return true;
   };
 
   // -------------------------------------------------------------------------------------------
@@ -441,8 +415,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   // the per-statistic buffers are addressed from the chunk's first statistic. Other layouts
   // (BatchNorm) compose the unfused kernels above.
   // -------------------------------------------------------------------------------------------
-
-  const unfused: UnfusedNormKernels = { moments, normalizeAffine, normBackwardReduce, normBackwardInput };
 
   /** Runs per chunk (a whole number of statistics) and the chunk-local statistic of each run. */
   const statChunks = (arena: Arena, plan: AxisPlan, k: number, withDy: boolean) => {
@@ -477,13 +449,22 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     }
   };
 
-  const normForward: Kernels['normForward'] = (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) => {
-    const fallback = (): void => jsFused.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
-    if (!(isF32(x) && isF32(y) && isF32(weight) && isF32(bias)) || tooSmall(plan)) return fallback();
+  // Consecutive runs per statistic only (runsPerStatistic(plan) > 0); the registry composes BatchNorm.
+  const normForward = (
+    x: F32,
+    plan: AxisPlan,
+    centered: boolean,
+    eps: number,
+    weight: F32OrNull,
+    bias: F32OrNull,
+    y: F32,
+    mean: Float64Array,
+    variance: Float64Array,
+    rstd: Float64Array,
+  ): boolean => {
     const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
-    // BatchNorm: every mean before the second pass, so the unfused kernels.
-    if (k === 0) return composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd);
+    if (k === 0) return false;
     const { norm, arena } = wasmRuntime();
     arena.reset();
     const at = statChunks(arena, plan, k, false);
@@ -492,7 +473,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const stats = allocSplitStats(arena, statSize);
     const wAt = arena.alloc(paramSize * 4);
     const bAt = arena.alloc(paramSize * 4);
-    if (!arena.commit()) return fallback();
+    if (!arena.commit()) return false;
     arena.f64(meanAt, statSize).fill(0);
     arena.f64(m2At, statSize).fill(0);
     putParam(arena, wAt, weight, paramSize, 1);
@@ -535,16 +516,25 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       );
       y.set(arena.f32(at.x, end - begin), begin);
     });
-    if (!inRange) js.normalizeAffine(x, plan, mean, rstd, weight, bias, y);
+    return inRange;
   };
 
-  const normBackward: Kernels['normBackward'] = (x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias) => {
-    const fallback = (): void => jsFused.normBackward(x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
-    if (!(isF32(x) && isF32(dy) && isF32(weight) && isF32(dx)) || tooSmall(plan)) return fallback();
+  // Consecutive runs per statistic only (runsPerStatistic(plan) > 0); the registry composes BatchNorm.
+  const normBackward = (
+    x: F32,
+    dy: F32,
+    plan: AxisPlan,
+    mean: Float64Array,
+    rstd: Float64Array,
+    weight: F32OrNull,
+    statsMode: 'centered' | 'rms' | 'constant',
+    dx: F32 | null,
+    dweight: Float64Array | null,
+    dbias: Float64Array | null,
+  ): boolean => {
     const k = runsPerStatistic(plan);
     const { statSize, paramSize, count, inner } = plan;
-    // BatchNorm: every statistic's sums before dx, so the unfused kernels.
-    if (k === 0) return composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias);
+    if (k === 0) return false;
     const wantStat = dx !== null && statsMode !== 'constant';
     const wantParam = dweight !== null || dbias !== null;
     const { norm, arena } = wasmRuntime();
@@ -555,7 +545,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const k2At = arena.alloc(statSize * 4);
     const wAt = arena.alloc(paramSize * 4);
     const sums = allocBackwardSums(arena, statSize, paramSize);
-    if (!arena.commit() || (dx !== null && !putSplitStats(arena, stats, mean, rstd, statSize))) return fallback();
+    if (!arena.commit() || (dx !== null && !putSplitStats(arena, stats, mean, rstd, statSize))) return false;
     putBackwardSums(arena, sums, mean, rstd, statSize);
     putParam(arena, wAt, weight, paramSize, 1);
     const sumDxhat = arena.f64(sums.sumDxhat, statSize);
@@ -618,22 +608,18 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       );
       dx.set(arena.f32(at.dy, end - begin), begin);
     });
+    // dx's terms left the float32 range: the TypeScript kernel redoes the call (rare).
+    if (!inRange) return false;
     copySumsOut(arena, dweight, sums.dweight, paramSize);
     copySumsOut(arena, dbias, sums.dbias, paramSize);
-    if (dx !== null && !inRange) {
-      const s1 = statsMode === 'centered' ? Float64Array.from(sumDxhat) : null;
-      const s2 = statsMode === 'constant' ? null : Float64Array.from(sumDxhatXhat);
-      js.normBackwardInput(x, dy, plan, mean, rstd, weight, s1, s2, dx);
-    }
+    return true;
   };
 
-  const batchedMatmul: Kernels['batchedMatmul'] = (a, aShape, b, bShape, outBatch, out) => {
+  const batchedMatmul = (a: F32, aShape: Shape, b: F32, bShape: Shape, outBatch: Shape, out: F32): boolean => {
     const n = aShape[aShape.length - 2]!;
     const k = aShape[aShape.length - 1]!;
     const m = bShape[bShape.length - 1]!;
     const batches = sizeOf(outBatch);
-    const fallback = (): void => refBatchedMatmul(a, aShape, b, bShape, outBatch, out);
-    if (!(isF32(a) && isF32(b) && isF32(out)) || batches * n * k * m < minMacs) return fallback();
     const { matmul, arena } = wasmRuntime();
     const bMatrices = sizeOf(bShape.slice(0, -2));
     const packed = Math.ceil(m / 8) * 8 * k; // floats per packed b matrix
@@ -642,7 +628,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
     const bAt = arena.alloc(b.length * 4);
     const bpAt = arena.alloc(bMatrices * packed * 4);
     const cAt = arena.alloc(batches * n * m * 4);
-    if (!arena.commit()) return fallback();
+    if (!arena.commit()) return false;
     arena.f32(aAt, a.length).set(a);
     arena.f32(bAt, b.length).set(b);
     for (let j = 0; j < bMatrices; j++) matmul.pack_b(bAt + j * k * m * 4, k, m, bpAt + j * packed * 4);
@@ -662,6 +648,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       matmul.gemm(aAt + aIndex * n * k * 4, bpAt + bIndex * packed * 4, cAt + t * n * m * 4, n, k, m);
     }
     out.set(arena.f32(cAt, batches * n * m));
+    return true;
   };
 
   /**
@@ -670,16 +657,14 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
    * itself, or a transposed copy at `scratch`). NT and TN differ only in `prepare`.
    */
   const gemm2d = (
-    a: FloatArray,
-    b: FloatArray,
-    out: FloatArray,
+    a: F32,
+    b: F32,
+    out: F32,
     n: number,
     k: number,
     m: number,
     prepare: (m: MatmulExports, at: { a: number; b: number; bp: number; scratch: number }) => number,
-    fallback: () => void,
-  ): void => {
-    if (!(isF32(a) && isF32(b) && isF32(out)) || n * k * m < minMacs) return fallback();
+  ): boolean => {
     const { matmul, arena } = wasmRuntime();
     arena.reset();
     const at = {
@@ -689,48 +674,30 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       scratch: arena.alloc(n * k * 4),
     };
     const cAt = arena.alloc(n * m * 4);
-    if (!arena.commit()) return fallback();
+    if (!arena.commit()) return false;
     arena.f32(at.a, n * k).set(a.subarray(0, n * k));
     arena.f32(at.b, k * m).set(b.subarray(0, k * m));
     matmul.gemm(prepare(matmul, at), at.bp, cAt, n, k, m);
     out.set(arena.f32(cAt, n * m));
+    return true;
   };
 
   // c = a b^T, a [n, k], b [m, k]: the panels of b^T are packed straight from b.
-  const matmulNT: Kernels['matmulNT'] = (a, b, out, n, k, m) =>
-    gemm2d(
-      a,
-      b,
-      out,
-      n,
-      k,
-      m,
-      (mm, at) => {
-        mm.pack_bt(at.b, k, m, at.bp);
-        return at.a;
-      },
-      () => refMatmulNT(a, b, out, n, k, m),
-    );
+  const matmulNT = (a: F32, b: F32, out: F32, n: number, k: number, m: number): boolean =>
+    gemm2d(a, b, out, n, k, m, (mm, at) => {
+      mm.pack_bt(at.b, k, m, at.bp);
+      return at.a;
+    });
 
   // c = a^T b, a [k, n], b [k, m]: b is packed as usual, a^T [n, k] written to scratch.
-  const matmulTN: Kernels['matmulTN'] = (a, b, out, n, k, m) =>
-    gemm2d(
-      a,
-      b,
-      out,
-      n,
-      k,
-      m,
-      (mm, at) => {
-        mm.pack_b(at.b, k, m, at.bp);
-        mm.transpose(at.a, k, n, at.scratch);
-        return at.scratch;
-      },
-      () => refMatmulTN(a, b, out, n, k, m),
-    );
+  const matmulTN = (a: F32, b: F32, out: F32, n: number, k: number, m: number): boolean =>
+    gemm2d(a, b, out, n, k, m, (mm, at) => {
+      mm.pack_b(at.b, k, m, at.bp);
+      mm.transpose(at.a, k, n, at.scratch);
+      return at.scratch;
+    });
 
   return {
-    name: 'wasm',
     reduceSum,
     moments,
     normalizeAffine,
@@ -744,5 +711,5 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
   };
 }
 
-/** The wasm backend as registered under `'wasm'`. */
-export const wasmKernels: Kernels = createWasmKernels();
+/** The wasm calls of the norm and matmul kernels (see `createWasmCalls`). */
+export type WasmCalls = ReturnType<typeof createWasmCalls>;

@@ -9,9 +9,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getBackend, manualSeed, nn, randn, setBackend } from '../../src/index.js';
-import { jsKernels } from '../../src/tensor/backend.js';
+import { jsKernels, referenceKernels } from '../../src/kernels/registry.js';
 import { elementIndex, normBackwardReference, normForwardReference } from '../../src/tensor/kernels/normReference.js';
-import { referenceKernels } from '../../src/tensor/kernels/referenceKernels.js';
 
 describe('one LayerNorm call, module to kernel and back', () => {
   let previous = '';

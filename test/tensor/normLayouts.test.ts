@@ -17,8 +17,14 @@
  * A wrong term, index or statistic is off by O(|term|), far outside these.
  */
 import { describe, it } from 'vitest';
-import type { Kernels } from '../../src/tensor/backend.js';
-import { jsKernels } from '../../src/tensor/backend.js';
+import {
+  createWasmKernels,
+  jsKernels,
+  referenceKernels,
+  wasmKernels,
+  wasmSimdSupported,
+  type Kernels,
+} from '../../src/kernels/registry.js';
 import type { AxisPlan } from '../../src/tensor/kernels/axisPlan.js';
 import {
   backwardInputReference,
@@ -30,8 +36,6 @@ import {
   normForwardReference,
   type NormStatsMode,
 } from '../../src/tensor/kernels/normReference.js';
-import { referenceKernels } from '../../src/tensor/kernels/referenceKernels.js';
-import { createWasmKernels, wasmKernels, wasmSimdSupported } from '../../src/wasm/backend.js';
 import { expectWithin } from '../helpers.js';
 import { normalF32, U32 } from '../wasm/support.js';
 import { LAYOUTS, MORE_LAYOUTS, planOf } from './layouts.js';

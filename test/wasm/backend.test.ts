@@ -7,10 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { generateModuleSource } from '../../scripts/build-wasm.js';
 import { getBackend, setBackend } from '../../src/index.js';
-import { kernels } from '../../src/tensor/backend.js';
+import { createWasmKernels, kernels, wasmKernels, wasmSimdSupported } from '../../src/kernels/registry.js';
 import * as ref from '../../src/tensor/kernels/axisReduce.js';
 import { batchedMatmul } from '../../src/tensor/kernels/matmul.js';
-import { createWasmKernels, wasmKernels, wasmSimdSupported } from '../../src/wasm/backend.js';
 import { decodeBase64, wasmRuntime } from '../../src/wasm/runtime.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -40,7 +40,7 @@ import {
   indexOfAxes,
   momentsReference,
 } from '../../src/tensor/kernels/normReference.js';
-import { createWasmKernels, wasmSimdSupported } from '../../src/wasm/backend.js';
+import { createWasmKernels, wasmSimdSupported } from '../../src/kernels/registry.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 
 /** Every call in wasm, however small. */

@@ -17,7 +17,7 @@ import * as unfused from '../../src/tensor/kernels/axisReduce.js';
 import * as fused from '../../src/tensor/kernels/normFused.js';
 import type { NormStatsMode } from '../../src/tensor/kernels/normReference.js';
 import { elementIndex } from '../../src/tensor/kernels/normReference.js';
-import { createWasmKernels } from '../../src/wasm/backend.js';
+import { createWasmKernels } from '../../src/kernels/registry.js';
 import { LAYOUTS, U32, expectWithin, normalF32, planOf, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchedMatmul } from '../../src/tensor/kernels/matmul.js';
-import { createWasmKernels } from '../../src/wasm/backend.js';
+import { createWasmKernels } from '../../src/kernels/registry.js';
 import { refMatmul } from '../tensor/reference.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 

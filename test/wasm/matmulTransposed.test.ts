@@ -10,8 +10,7 @@
  * - wasm: float32 accumulation, the textbook bound k u S + u |c_exact| (as test/wasm/matmul.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { jsKernels, type Kernels } from '../../src/tensor/backend.js';
-import { createWasmKernels } from '../../src/wasm/backend.js';
+import { createWasmKernels, jsKernels, type Kernels } from '../../src/kernels/registry.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });

@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../src/tensor/kernels/axisReduce.js';
 import type { AxisPlan } from '../../src/tensor/kernels/axisReduce.js';
 import { elementIndex } from '../../src/tensor/kernels/normReference.js';
-import { createWasmKernels } from '../../src/wasm/backend.js';
+import { createWasmKernels } from '../../src/kernels/registry.js';
 import { LAYOUTS, U32, expectWithin, normalF32, planOf, statistics64, type Layout } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });

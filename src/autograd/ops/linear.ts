@@ -13,7 +13,7 @@
  * errors are exactly those of the ops it is made of.
  */
 import { allocate, isFloating, promote, type FloatArray } from '../../tensor/dtype.js';
-import { kernels } from '../../tensor/backend.js';
+import { kernels } from '../../kernels/registry.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';

@@ -9,7 +9,7 @@
  */
 import { allocate, isFloating, promote } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
-import { jsKernels, kernels } from '../../tensor/backend.js';
+import { jsKernels, kernels } from '../../kernels/registry.js';
 import { broadcastShapes, checkSize, fmtShape, sizeOf } from '../../tensor/shape.js';
 import { checkTensor } from '../check.js';
 import { handOver } from '../handOver.js';

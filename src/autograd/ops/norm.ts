@@ -18,7 +18,7 @@
  */
 import { describeValue } from '../../tensor/check.js';
 import { allocate, allocateFloat } from '../../tensor/dtype.js';
-import { kernels } from '../../tensor/backend.js';
+import { kernels } from '../../kernels/registry.js';
 import { planAxes, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { fmtShape } from '../../tensor/shape.js';
 import { floatData } from '../dtypeCheck.js';

@@ -7,7 +7,7 @@
  */
 import { allocate, convertInto, isFloating, type DType, type FloatArray } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
-import { kernels } from '../../tensor/backend.js';
+import { kernels } from '../../kernels/registry.js';
 import { planAxes, reduceMax, type AxisPlan } from '../../tensor/kernels/axisReduce.js';
 import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
 import { fmtShape, normalizeAxes, type Shape } from '../../tensor/shape.js';

@@ -1,15 +1,16 @@
 /**
- * The `'reference'` backend: the norm kernels of ./normReference.ts behind the kernel interface,
- * so that `setBackend('reference')` runs every norm layer on one plain loop per formula. Each
+ * The `'reference'` backend's norms: the kernels of src/tensor/kernels/normReference.ts behind the
+ * kernel interface, so that `setBackend('reference')` runs every norm layer on one plain loop per
+ * formula. Each
  * function turns the plan into its per-element index (`elementIndex`, cached per plan) and calls
  * the reference; missing sums become scratch arrays. Matmul (and its transposed variants) has no
- * separate reference: it is the plain triple loop of ./matmul.ts either way.
+ * separate reference: it is the plain triple loop of src/tensor/kernels/matmul.ts either way
+ * (./registry.ts takes the rest from `'js'`).
  *
  * Slow by design (an Int32Array index per element, no unrolling): for reading, stepping through
  * in a debugger, and checking. test/tensor/normLayouts.test.ts runs it with the other backends.
  */
-import type { Kernels } from '../backend.js';
-import { batchedMatmul, matmulNT, matmulTN } from './matmul.js';
+import type { Kernels } from './registry.js';
 import {
   backwardInputReference,
   backwardSumsReference,
@@ -20,13 +21,13 @@ import {
   normForwardReference,
   sumReference,
   type NormStatsMode,
-} from './normReference.js';
+} from '../tensor/kernels/normReference.js';
 
 /** `sums.x` when the caller wants it, else scratch of length n. */
 const orScratch = (a: Float64Array | null, n: number): Float64Array => a ?? new Float64Array(n);
 
-export const referenceKernels: Kernels = {
-  name: 'reference',
+/** The norm kernels of the `'reference'` backend. */
+export const referenceNormKernels: Omit<Kernels, 'name' | 'batchedMatmul' | 'matmulNT' | 'matmulTN'> = {
   reduceSum: (x, plan, out) => sumReference(x, elementIndex(plan), out),
   moments: (x, plan, mean, m2, centered = true) => momentsReference(x, elementIndex(plan), mean, m2, centered),
   normalizeAffine: (x, plan, mean, rstd, weight, bias, y) =>
@@ -59,7 +60,4 @@ export const referenceKernels: Kernels = {
     normForwardReference(x, elementIndex(plan), centered, eps, weight, bias, y, mean, variance, rstd),
   normBackward: (x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias) =>
     normBackwardReference(x, dy, elementIndex(plan), mean, rstd, weight, stats, dx, dweight, dbias),
-  batchedMatmul,
-  matmulNT,
-  matmulTN,
 };

@@ -1,0 +1,221 @@
+/**
+ * The kernel registry: the hot kernels that ops call through `kernels()`, and the backends that
+ * provide them. It sits above the two kernel folders, which do not import each other:
+ * src/tensor/kernels (the TypeScript kernels: plain references and fast TypeScript) and src/wasm
+ * (the WebAssembly SIMD calls). Each backend is an object of kernels, all with the signature of
+ * the TypeScript kernel of their name:
+ *
+ *   'js'         the fast TypeScript kernels (src/tensor/kernels)
+ *   'reference'  'js' with the norms on one plain loop per formula (src/tensor/kernels/normReference.ts,
+ *                ./reference.ts): slow, for reading and stepping through in a debugger
+ *   'wasm'       each kernel through `fastPath` (./fastPath.ts): its wasm call for float32 data and
+ *                big enough calls, the TypeScript kernel otherwise; registered where the engine
+ *                validates the modules (WebAssembly SIMD)
+ *
+ * The default is 'wasm' where available, else 'js'. Orchestration shared by the backends lives in
+ * the TypeScript kernel folder once (normCompose.ts: BatchNorm's composition and moment merging)
+ * and in src/wasm once (the chunked streaming through the arena); this file only wires them.
+ * Adding a kernel: docs/recipe.md.
+ */
+import { describeValue } from '../tensor/check.js';
+import { mergesRuns, runsPerStatistic } from '../tensor/kernels/axisPlan.js';
+import {
+  moments,
+  normalizeAffine,
+  normBackwardInput,
+  normBackwardReduce,
+  reduceSum,
+} from '../tensor/kernels/axisReduce.js';
+import { batchedMatmul, matmulNT, matmulTN } from '../tensor/kernels/matmul.js';
+import {
+  composeNormBackward,
+  composeNormForward,
+  momentsByRuns,
+  type UnfusedNormKernels,
+} from '../tensor/kernels/normCompose.js';
+import { normBackward, normForward } from '../tensor/kernels/normFused.js';
+import { sizeOf } from '../tensor/shape.js';
+import { createWasmCalls } from '../wasm/backend.js';
+import { wasmSimdSupported } from '../wasm/runtime.js';
+import { fastPath, type FastPathOptions } from './fastPath.js';
+import { referenceNormKernels } from './reference.js';
+
+export { wasmSimdSupported };
+
+/** The kernels a backend provides. Each has the signature of the TypeScript kernel of its name. */
+export interface Kernels {
+  readonly name: string;
+  readonly reduceSum: typeof reduceSum;
+  readonly moments: typeof moments;
+  readonly normalizeAffine: typeof normalizeAffine;
+  readonly normBackwardReduce: typeof normBackwardReduce;
+  readonly normBackwardInput: typeof normBackwardInput;
+  /** Fused forward: statistics and y in one call (what the norm op uses). */
+  readonly normForward: typeof normForward;
+  /** Fused backward: the reductions and dx in one call (what the norm op uses). */
+  readonly normBackward: typeof normBackward;
+  readonly batchedMatmul: typeof batchedMatmul;
+  /** out [n, m] = a [n, k] @ b [m, k]^T, b read transposed in place (Linear's forward). */
+  readonly matmulNT: typeof matmulNT;
+  /** out [n, m] = a [k, n]^T @ b [k, m], a read transposed in place (Linear's weight gradient). */
+  readonly matmulTN: typeof matmulTN;
+}
+
+/** The fast TypeScript kernels (`'js'`). */
+export const jsKernels: Kernels = {
+  name: 'js',
+  reduceSum,
+  moments,
+  normalizeAffine,
+  normBackwardReduce,
+  normBackwardInput,
+  normForward,
+  normBackward,
+  batchedMatmul,
+  matmulNT,
+  matmulTN,
+};
+
+/** The `'reference'` kernels: `'js'` with the norms on their plain reference loops. */
+export const referenceKernels: Kernels = { ...jsKernels, ...referenceNormKernels, name: 'reference' };
+
+/** When the wasm kernels take over from the TypeScript ones (see ./fastPath.ts). */
+export interface WasmKernelOptions {
+  /** Kernels on fewer elements than this run in TypeScript. */
+  readonly minSize?: number;
+  /** Matmuls with fewer multiply-adds than this run in TypeScript. */
+  readonly minMacs?: number;
+}
+
+/**
+ * Defaults: below these the copies and the call cost more than the SIMD saves (measured: the
+ * TypeScript and wasm kernels break even near 256 elements and near 512 multiply-adds).
+ */
+export const DEFAULT_MIN_SIZE = 256;
+export const DEFAULT_MIN_MACS = 512;
+
+/**
+ * The wasm backend: each kernel is `fastPath(name, typescriptKernel, wasmCall, when)`. `options`
+ * set the sizes below which calls stay in TypeScript (tests lower them to reach the wasm code).
+ */
+export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
+  const wasm = createWasmCalls();
+  const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
+  const minMacs = options.minMacs ?? DEFAULT_MIN_MACS;
+  const macs = (n: number, k: number, m: number): number => n * k * m;
+  const gemm2d: FastPathOptions<Parameters<typeof matmulNT>> = {
+    data: (a, b, out) => [a, b, out],
+    size: (_a, _b, _o, n, k, m) => macs(n, k, m),
+    minSize: minMacs,
+  };
+
+  const unfused: UnfusedNormKernels = {
+    // BatchNorm: each run's moments in wasm, merged per statistic (normCompose.ts) as the TS kernel does.
+    moments: fastPath(
+      'moments',
+      moments,
+      (x, plan, mean, m2, centered = true) =>
+        mergesRuns(plan, centered)
+          ? (momentsByRuns(unfused, x, plan, mean, m2), true)
+          : wasm.moments(x, plan, mean, m2, centered),
+      { data: (x) => [x], size: (_x, plan) => plan.size, minSize },
+    ),
+    normalizeAffine: fastPath('normalizeAffine', normalizeAffine, wasm.normalizeAffine, {
+      data: (x, _p, _m, _r, weight, bias, y) => [x, weight, bias, y],
+      size: (_x, plan) => plan.size,
+      minSize,
+    }),
+    normBackwardReduce: fastPath('normBackwardReduce', normBackwardReduce, wasm.normBackwardReduce, {
+      data: (x, dy, _p, _m, _r, weight) => [x, dy, weight],
+      size: (_x, _dy, plan) => plan.size,
+      minSize,
+    }),
+    normBackwardInput: fastPath('normBackwardInput', normBackwardInput, wasm.normBackwardInput, {
+      data: (x, dy, _p, _m, _r, weight, _s1, _s2, dx) => [x, dy, weight, dx],
+      size: (_x, _dy, plan) => plan.size,
+      minSize,
+    }),
+  };
+
+  return {
+    name: 'wasm',
+    reduceSum: fastPath('reduceSum', reduceSum, wasm.reduceSum, {
+      data: (x) => [x],
+      size: (_x, plan) => plan.size,
+      minSize,
+    }),
+    ...unfused,
+    // The fused calls take consecutive runs per statistic; BatchNorm's layout composes the unfused ones.
+    normForward: fastPath(
+      'normForward',
+      normForward,
+      (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) =>
+        runsPerStatistic(plan) === 0
+          ? (composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd), true)
+          : wasm.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd),
+      { data: (x, _p, _c, _e, weight, bias, y) => [x, weight, bias, y], size: (_x, plan) => plan.size, minSize },
+    ),
+    normBackward: fastPath(
+      'normBackward',
+      normBackward,
+      (x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias) =>
+        runsPerStatistic(plan) === 0
+          ? (composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias), true)
+          : wasm.normBackward(x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias),
+      { data: (x, dy, _p, _m, _r, weight, _s, dx) => [x, dy, weight, dx], size: (_x, _dy, plan) => plan.size, minSize },
+    ),
+    batchedMatmul: fastPath('batchedMatmul', batchedMatmul, wasm.batchedMatmul, {
+      data: (a, _as, b, _bs, _ob, out) => [a, b, out],
+      size: (_a, aShape, _b, bShape, outBatch) =>
+        sizeOf(outBatch) * macs(aShape[aShape.length - 2]!, aShape[aShape.length - 1]!, bShape[bShape.length - 1]!),
+      minSize: minMacs,
+    }),
+    matmulNT: fastPath('matmulNT', matmulNT, wasm.matmulNT, gemm2d),
+    matmulTN: fastPath('matmulTN', matmulTN, wasm.matmulTN, gemm2d),
+  };
+}
+
+/** The wasm backend as registered under `'wasm'`. */
+export const wasmKernels: Kernels = createWasmKernels();
+
+const backends = new Map<string, Kernels>([
+  ['js', jsKernels],
+  ['reference', referenceKernels],
+]);
+if (wasmSimdSupported) backends.set('wasm', wasmKernels);
+let current: Kernels = backends.get('wasm') ?? jsKernels;
+
+/** The kernels in use. */
+export function kernels(): Kernels {
+  return current;
+}
+
+/**
+ * Switches the kernels every op uses: `'wasm'` (WebAssembly SIMD, the default where the engine
+ * supports it), `'js'` (the fast TypeScript kernels; float64 data always runs on them under
+ * `'wasm'`) or `'reference'` (the plain loops of src/tensor/kernels/normReference.ts for the
+ * norms, `'js'` for the rest: slow, for reading and stepping through; docs/guide/3-normalization.md).
+ * @example
+ * setBackend('reference');   // plain loops, to step through a norm layer in a debugger
+ * getBackend();              // 'reference'
+ * setBackend('wasm');
+ */
+export function setBackend(name: string): void {
+  const k = backends.get(name);
+  if (k === undefined) {
+    throw new Error(
+      `setBackend: backend must be one of ${[...backends.keys()].map((n) => `'${n}'`).join(', ')}, ` +
+        `got ${describeValue(name)}`,
+    );
+  }
+  current = k;
+}
+
+/**
+ * The name of the backend in use: `'wasm'`, `'js'` or `'reference'`.
+ * @example
+ * if (getBackend() === 'js') console.log('no WebAssembly SIMD here: using the TypeScript kernels');
+ */
+export function getBackend(): string {
+  return current.name;
+}
