@@ -10,11 +10,16 @@
  * Each round runs every (model, backend) pair for about 150 ms, the order rotating; a pair's time is
  * its lowest round median (the machine is shared: its quietest window). A full GC precedes each batch.
  *
- *   npx tsx bench/trainStep.ts [--rounds 5] [--only mlp,cnn]
+ *   npx tsx bench/trainStep.ts [--rounds 5] [--only mlp,cnn] [--compare DIR]
+ *
+ * --compare DIR adds the same tasks run on DIR/src/index.ts (another checkout, e.g. `git archive main
+ * src | tar -x -C DIR`), interleaved with this tree's: before/after in one window.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { functional as F, manualSeed, nn, optim, rand, setBackend, type Tensor } from '../src/index.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as Typegrad from '../src/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -25,8 +30,11 @@ const arg = (name: string, fallback: string): string => {
 };
 const rounds = Number(arg('rounds', '5'));
 const only = arg('only', 'mlp,cnn,adam').split(',');
+const compare = arg('compare', '');
 
-function mlp(): nn.Sequential {
+type Engine = typeof Typegrad;
+
+function mlp({ nn }: Engine): InstanceType<Engine['nn']['Sequential']> {
   const net = new nn.Sequential();
   let inFeatures = 784;
   for (let i = 0; i < 3; i++) {
@@ -39,7 +47,7 @@ function mlp(): nn.Sequential {
   return net;
 }
 
-function cnn(): nn.Sequential {
+function cnn({ nn }: Engine): InstanceType<Engine['nn']['Sequential']> {
   return new nn.Sequential(
     new nn.Conv2d(1, 8, 3, { padding: 1 }),
     new nn.BatchNorm2d(8),
@@ -59,10 +67,11 @@ interface Task {
   fn: () => void;
 }
 
-function task(model: string, backend: string): Task {
+function task(tg: Engine, label: string, model: string, backend: string): Task {
+  const { functional: F, manualSeed, optim, rand, setBackend } = tg;
   manualSeed(0);
   const isCnn = model === 'cnn';
-  const net = (isCnn ? cnn() : mlp()).train();
+  const net = (isCnn ? cnn(tg) : mlp(tg)).train();
   const batch = isCnn ? 32 : 60;
   const x = rand(isCnn ? [batch, 1, 28, 28] : [batch, 784]);
   const labels = Array.from({ length: batch }, (_, i) => (i * 7) % 10);
@@ -71,10 +80,10 @@ function task(model: string, backend: string): Task {
       ? new optim.AdamW(net.parameters(), { lr: 1e-3 })
       : new optim.SGD(net.parameters(), { lr: isCnn ? 0.05 : 0.5, momentum: 0.9 });
   return {
-    name: `${model} ${backend}`,
+    name: `${model} ${backend}${label}`,
     fn: () => {
       setBackend(backend);
-      const loss: Tensor = F.crossEntropy(net.forward(x), labels);
+      const loss = F.crossEntropy(net.forward(x), labels);
       opt.zeroGrad();
       loss.backward();
       opt.step();
@@ -82,7 +91,12 @@ function task(model: string, backend: string): Task {
   };
 }
 
-const tasks = only.flatMap((m) => ['wasm', 'js'].map((b) => task(m, b)));
+const engines: [Engine, string][] = [[await import('../src/index.js'), '']];
+if (compare !== '') {
+  const other = (await import(pathToFileURL(resolve(compare, 'src/index.ts')).href)) as Engine;
+  engines.push([other, ` (${compare})`]);
+}
+const tasks = only.flatMap((m) => ['wasm', 'js'].flatMap((b) => engines.map(([tg, label]) => task(tg, label, m, b))));
 for (const t of tasks) for (let i = 0; i < 5; i++) t.fn(); // warm up
 const best = new Map<string, number>();
 for (let r = 0; r < rounds; r++) {

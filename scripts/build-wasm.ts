@@ -21,6 +21,7 @@ const SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['normReduceWasmBase64', 'src/wasm/norm_reduce.wat'],
   ['normElementwiseWasmBase64', 'src/wasm/norm_elementwise.wat'],
   ['matmulWasmBase64', 'src/wasm/matmul.wat'],
+  ['optimWasmBase64', 'src/wasm/optim.wat'],
 ];
 
 /** Assembles one .wat file to bytes (SIMD on; wabt validates the module). */

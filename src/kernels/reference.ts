@@ -27,7 +27,10 @@ import {
 const orScratch = (a: Float64Array | null, n: number): Float64Array => a ?? new Float64Array(n);
 
 /** The norm kernels of the `'reference'` backend. */
-export const referenceNormKernels: Omit<Kernels, 'name' | 'batchedMatmul' | 'matmulNT' | 'matmulTN'> = {
+export const referenceNormKernels: Omit<
+  Kernels,
+  'name' | 'batchedMatmul' | 'matmulNT' | 'matmulTN' | 'sgdUpdate' | 'adamUpdate'
+> = {
   reduceSum: (x, plan, out) => sumReference(x, elementIndex(plan), out),
   moments: (x, plan, mean, m2, centered = true) => momentsReference(x, elementIndex(plan), mean, m2, centered),
   normalizeAffine: (x, plan, mean, rstd, weight, bias, y) =>

@@ -18,7 +18,7 @@
 import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { adamUpdate } from '../tensor/kernels/optim.js';
+import { kernels } from '../kernels/registry.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 import type { StateSchema } from './optimizer.js';
@@ -112,7 +112,7 @@ abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     state['step'] = t;
     const buffer = (key: string): FloatArray => floatData(state[key] as Tensor, `${this.name}.step`, key);
     // one fused pass in place (src/tensor/kernels/optim.ts, the formula above)
-    adamUpdate(
+    kernels().adamUpdate(
       floatData(param, `${this.name}.step`, 'param'),
       grad,
       buffer('exp_avg'),

@@ -16,7 +16,7 @@ import { floatData } from '../autograd/dtypeCheck.js';
 import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { sgdUpdate } from '../tensor/kernels/optim.js';
+import { kernels } from '../kernels/registry.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 import type { StateSchema } from './optimizer.js';
 
@@ -102,7 +102,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
       buffer = floatData(state['momentum_buffer'] as Tensor, 'SGD.step', 'momentum_buffer');
     }
     // one fused pass in place (src/tensor/kernels/optim.ts, the formula above)
-    sgdUpdate(floatData(param, 'SGD.step', 'param'), grad, buffer, {
+    kernels().sgdUpdate(floatData(param, 'SGD.step', 'param'), grad, buffer, {
       lr: o.lr,
       momentum: o.momentum,
       oneMinusDampening: 1 - o.dampening,

@@ -14,7 +14,12 @@
  *
  * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
  */
-import { matmulWasmBase64, normElementwiseWasmBase64, normReduceWasmBase64 } from './module.generated.js';
+import {
+  matmulWasmBase64,
+  normElementwiseWasmBase64,
+  normReduceWasmBase64,
+  optimWasmBase64,
+} from './module.generated.js';
 
 /** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
 interface WasmMemory {
@@ -104,6 +109,39 @@ export interface MatmulExports {
   transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
+/** Exports of optim.wat: the optimizers' fused updates (flags and scalars as optim.wat describes). */
+export interface OptimExports {
+  sgd(
+    theta: number,
+    grad: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    oneMinusDampening: number,
+    weightDecay: number,
+    flags: number,
+  ): void;
+  adam(
+    theta: number,
+    grad: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+    stepSize: number,
+    bias2Sqrt: number,
+    flags: number,
+  ): void;
+}
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -133,7 +171,9 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64].map(decodeBase64);
+const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64, optimWasmBase64].map(
+  decodeBase64,
+);
 
 /**
  * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
@@ -194,6 +234,7 @@ export class Arena {
 export interface WasmRuntime {
   readonly norm: NormExports;
   readonly matmul: MatmulExports;
+  readonly optim: OptimExports;
   readonly arena: Arena;
 }
 
@@ -207,12 +248,13 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, elementwise, matmul] = moduleBytes.map(
+    const [reduce, elementwise, matmul, optim] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
       norm: { ...reduce, ...elementwise } as NormExports,
       matmul: matmul as MatmulExports,
+      optim: optim as OptimExports,
       arena: new Arena(memory),
     };
   }
