@@ -8,6 +8,7 @@
 import { describeValue } from '../tensor/check.js';
 import { allocate, type TensorData } from '../tensor/dtype.js';
 import { kernels } from '../kernels/registry.js';
+import { recycleFloat32 } from '../tensor/pool.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { floatData } from './dtypeCheck.js';
@@ -135,6 +136,18 @@ class PendingGrads {
   }
 }
 
+/**
+ * Gives an owned gradient's storage back to the pool (src/tensor/pool.ts) once its op's backward
+ * has consumed it: unless a returned gradient is it, a view of it or a window into its buffer,
+ * nothing can reach it any more (it was the engine's alone, and no hook was shown it).
+ */
+function recycleConsumed(g: Tensor, returned: readonly (Tensor | null)[]): void {
+  const array = g.storage.array;
+  if (!(array instanceof Float32Array)) return;
+  for (const r of returned) if (r !== null && r !== undefined && r.storage.array.buffer === array.buffer) return;
+  recycleFloat32(array);
+}
+
 /** Implements `Tensor.backward`. */
 export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) {
@@ -192,6 +205,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       if (owned) handOver(g);
       const inputGrads = fn.backward(g);
       if (!retainGraph) fn.backward = null;
+      if (owned) recycleConsumed(g, inputGrads);
       const reduced = fn.next.map((target, k) => {
         const gi = inputGrads[k];
         return target === null || gi === null || gi === undefined ? null : sumToShape(gi, fn.inputs[k]!.shape);
