@@ -9,6 +9,8 @@
  *
  * Each round runs every (model, backend) pair for about 150 ms, the order rotating; a pair's time is
  * its lowest round median (the machine is shared: its quietest window). A full GC precedes each batch.
+ * Two clocks: wall time, and the process's CPU time per call (`process.cpuUsage`, user + system,
+ * all threads), which a loaded machine inflates far less than wall time.
  *
  *   npx tsx bench/trainStep.ts [--rounds 5] [--only mlp,cnn] [--compare DIR]
  *
@@ -98,23 +100,30 @@ if (compare !== '') {
 }
 const tasks = only.flatMap((m) => ['wasm', 'js'].flatMap((b) => engines.map(([tg, label]) => task(tg, label, m, b))));
 for (const t of tasks) for (let i = 0; i < 5; i++) t.fn(); // warm up
-const best = new Map<string, number>();
+const best = new Map<string, [number, number]>();
+const median = (a: number[]): number => a.sort((x, y) => x - y)[a.length >> 1]!;
 for (let r = 0; r < rounds; r++) {
   for (let k = 0; k < tasks.length; k++) {
     const t = tasks[(k + r) % tasks.length]!;
     gc();
-    const times: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     const start = performance.now();
-    while (performance.now() - start < 150 && times.length < 300) {
+    while (performance.now() - start < 150 && wall.length < 300) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       t.fn();
-      times.push(performance.now() - t0);
+      wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
     }
-    times.sort((a, b) => a - b);
-    const median = times[times.length >> 1]!;
-    best.set(t.name, Math.min(best.get(t.name) ?? Infinity, median));
+    const [w, c] = best.get(t.name) ?? [Infinity, Infinity];
+    best.set(t.name, [Math.min(w, median(wall)), Math.min(c, median(cpu))]);
   }
 }
-console.log('| step | ms (lowest round median) |');
-console.log('|---|---|');
-for (const t of tasks) console.log(`| ${t.name} | ${best.get(t.name)!.toFixed(3)} |`);
+console.log('| step | wall ms | CPU ms |');
+console.log('|---|---|---|');
+for (const t of tasks) {
+  const [w, c] = best.get(t.name)!;
+  console.log(`| ${t.name} | ${w.toFixed(3)} | ${c.toFixed(3)} |`);
+}
