@@ -6,8 +6,9 @@
  *
  * The folder gets three files: index.html, typegrad.js (the library as one ES module, bundled by
  * esbuild from src/index.ts for the browser platform: a Node-only import would fail the build)
- * and main.js (the page's code, which imports ./typegrad.js as it is). test/browser uses the same
- * two functions.
+ * and main.js (the page's code, which imports ./typegrad.js as it is; example code it shares with
+ * Node imports src/index.js, which is mapped to ./typegrad.js too, and the @stdlib names lists of
+ * examples/data come along as bundled JSON). test/browser uses the same two functions.
  */
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -38,7 +39,11 @@ export async function buildBrowserExample(outDir: string): Promise<void> {
     plugins: [
       {
         name: 'typegrad-external',
-        setup: (b) => b.onResolve({ filter: /^\.\/typegrad\.js$/ }, () => ({ path: './typegrad.js', external: true })),
+        setup: (b) => {
+          b.onResolve({ filter: /^\.\/typegrad\.js$/ }, () => ({ path: './typegrad.js', external: true }));
+          // Example code shared with Node (examples/makemore) imports the sources: the same library.
+          b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: './typegrad.js', external: true }));
+        },
       },
     ],
   });

@@ -7,45 +7,18 @@
  *   npx tsx examples/browser/build.ts --serve
  * and open the printed address.
  *
+ * The second section (makemore.ts) trains the makemore MLP on names when its button is clicked.
+ *
  * The page also exposes `window.typegradPage` so the end-to-end test (test/browser) can run every
  * norm layer here and compare the numbers with Node's.
  */
 import * as tg from './typegrad.js';
+import { draw } from './canvas.js';
+import { startMakemore, type MakemoreRun } from './makemore.js';
 import { availableBackends, createRegression, runNormCases } from './shared.js';
 
 const STEPS = 300;
 const STEPS_PER_FRAME = 10;
-
-function draw(
-  canvas: HTMLCanvasElement,
-  series: { values: number[]; color: string; xs?: number[] }[],
-  opts: { log: boolean; steps?: number },
-): void {
-  const ctx = canvas.getContext('2d')!;
-  const { width, height } = canvas;
-  const pad = 24;
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, width, height);
-  const all = series.flatMap((s) => s.values).map((v) => (opts.log ? Math.log10(v) : v));
-  if (all.length === 0) return;
-  const lo = Math.min(...all);
-  const hi = Math.max(...all);
-  const span = hi - lo || 1;
-  const n = opts.steps ?? Math.max(...series.map((s) => s.values.length));
-  for (const s of series) {
-    ctx.strokeStyle = s.color;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    s.values.forEach((raw, i) => {
-      const v = opts.log ? Math.log10(raw) : raw;
-      const x = pad + ((width - 2 * pad) * i) / Math.max(n - 1, 1);
-      const y = height - pad - ((height - 2 * pad) * (v - lo)) / span;
-      if (i === 0) ctx.moveTo(x, y);
-      else ctx.lineTo(x, y);
-    });
-    ctx.stroke();
-  }
-}
 
 async function main(): Promise<number[]> {
   const status = document.getElementById('status')!;
@@ -81,6 +54,8 @@ declare global {
       backends: () => string[];
       /** The same regression on `backend`, without drawing (for the exact Node comparison). */
       regressionLosses: (backend: string, steps: number) => number[];
+      /** The makemore run the Train button started (null before the first click). */
+      makemore: Promise<MakemoreRun> | null;
     };
   }
 }
@@ -99,4 +74,9 @@ window.typegradPage = {
       tg.setBackend(previous);
     }
   },
+  makemore: null,
 };
+
+document.getElementById('makemore-start')!.addEventListener('click', () => {
+  window.typegradPage.makemore = startMakemore();
+});

@@ -6,7 +6,9 @@
  *   - every norm layer, forward and backward on fixed seeded inputs (examples/browser/shared.ts),
  *     gives the very same outputs, input gradients, parameter gradients and running statistics in
  *     the page as in Node, on every backend both sides have;
- *   - the page's training run matches Node's step for step.
+ *   - the page's training run matches Node's step for step;
+ *   - the makemore section (examples/browser/makemore.ts) trains the names MLP when Train is clicked:
+ *     the loss falls below 2.6, sampled names appear, and its first steps equal Node's bit for bit.
  *
  * Tolerance: none, the comparison is bit-exact (Object.is per element). Both sides run the same
  * code on the same float32 inputs with the same sequence of IEEE-754 operations: JS numbers are
@@ -29,6 +31,9 @@ import {
   runNormCases,
   type NormResult,
 } from '../../examples/browser/shared.js';
+import { SEED } from '../../examples/browser/makemore.js';
+import { loadNames, splitNames } from '../../examples/data/names.js';
+import { buildDataset, makeOptimizer, MakemoreMLP, trainStep } from '../../examples/makemore/model.js';
 import * as typegrad from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -172,6 +177,59 @@ describe('browser example (headless Chromium)', () => {
       } finally {
         typegrad.setBackend(previous);
       }
+    }
+  });
+
+  it('makemore: Train trains the names MLP live, the loss falls below 2.6 and names appear', async () => {
+    const steps = 1500;
+    await page.fill('#makemore-steps', String(steps));
+    await page.click('#makemore-start');
+    const run = await page.evaluate(() => window.typegradPage.makemore!);
+    expect(run.steps).toBe(steps);
+    expect(run.losses.length).toBe(steps);
+    expect(run.losses.every(Number.isFinite)).toBe(true);
+    // ln 27 = 3.30 is uniform guessing; the lecture's model is near 2.4 after about a thousand steps.
+    expect(run.firstLoss).toBeGreaterThan(3.0);
+    expect(run.lastLoss).toBeLessThan(2.6);
+    expect(run.valLoss).toBeLessThan(2.7);
+    // A round of 10 names at step 0 and every 250 steps, listed newest first.
+    expect(run.samples.length).toBe(steps / 250 + 1);
+    for (const names of run.samples) {
+      expect(names.length).toBe(10);
+      expect(names.every((n) => /^[a-z]*$/.test(n))).toBe(true);
+    }
+    expect(run.samples.at(-1)).not.toEqual(run.samples[0]);
+    const items = await page.$$eval('#makemore-names li', (lis) => lis.map((li) => li.textContent ?? ''));
+    expect(items.length).toBe(run.samples.length);
+    expect(items[0]).toBe(`step ${steps}: ${run.samples.at(-1)!.join(' ')}`);
+    expect(await page.textContent('#makemore-status')).toMatch(new RegExp(`step ${steps}/${steps} .* done$`));
+    const bluePixels = await page.evaluate(() => {
+      const canvas = document.getElementById('makemore-loss') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let blue = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 2]! > 150 && data[i]! < 100) blue++;
+      return blue;
+    });
+    expect(bluePixels).toBeGreaterThan(300);
+    expect(pageErrors).toEqual([]);
+
+    // The same seeded run in Node: the page's first 200 losses equal Node's bit for bit (same backend).
+    const pageBackend = await page.evaluate(() => document.getElementById('status')!.textContent!.split(' ')[1]!);
+    const previous = typegrad.getBackend();
+    typegrad.setBackend(pageBackend);
+    try {
+      typegrad.manualSeed(SEED);
+      const model = new MakemoreMLP({ batchNorm: true });
+      const { optimizer, scheduler } = makeOptimizer(model, steps);
+      const generator = new typegrad.Generator(SEED);
+      const trainData = buildDataset(splitNames(loadNames()).train);
+      const nodeLosses = Array.from(
+        { length: 200 },
+        () => trainStep(model, optimizer, scheduler, trainData, 32, generator).loss,
+      );
+      expect(firstDifference(run.losses.slice(0, 200), nodeLosses), `backend ${pageBackend}`).toBeNull();
+    } finally {
+      typegrad.setBackend(previous);
     }
   });
 });
