@@ -22,6 +22,7 @@ const SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['normElementwiseWasmBase64', 'src/wasm/norm_elementwise.wat'],
   ['matmulWasmBase64', 'src/wasm/matmul.wat'],
   ['elementwiseWasmBase64', 'src/wasm/elementwise.wat'],
+  ['optimWasmBase64', 'src/wasm/optim.wat'],
 ];
 
 /** Assembles one .wat file to bytes (SIMD on; wabt validates the module). */

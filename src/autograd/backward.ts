@@ -6,14 +6,15 @@
  * of the broadcast shape, and `sumToShape` reduces it to the input's shape.
  */
 import { describeValue } from '../tensor/check.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, type TensorData } from '../tensor/dtype.js';
 import { kernels } from '../kernels/registry.js';
+import { recycleFloat32 } from '../tensor/pool.js';
 import { planAxes } from '../tensor/kernels/axisReduce.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { floatData } from './dtypeCheck.js';
 import { noGrad } from './gradMode.js';
 import { handOver, takeOver } from './handOver.js';
-import { runNodeHooks } from './hooks.js';
+import { hasNodeHooks, runNodeHooks } from './hooks.js';
 import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
@@ -65,22 +66,86 @@ function isGradFn(node: GraphNode): node is GradFn {
 }
 
 /**
- * Adds `g` into the leaf's `.grad`. The first time, the leaf adopts `g` when it was handed over
- * (handOver.ts) and has the leaf's dtype; otherwise `.grad` is a new copy with the leaf's dtype.
+ * Adds `g` into the leaf's `.grad`. The first time, the leaf adopts `g` when the engine owns it
+ * (`owned`, or handed over: handOver.ts) and it has the leaf's dtype; otherwise `.grad` is a new
+ * copy with the leaf's dtype. Later, `g` is added into `.grad` in place (torch's AccumulateGrad).
  */
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+function accumulateLeaf(leaf: Tensor, g: Tensor, owned: boolean): void {
   // takeOver first: a handed-over gradient of another dtype is then forgotten and copied below.
-  if (leaf.grad === null && takeOver(g) && g.dtype === leaf.dtype) {
+  if (leaf.grad === null && (owned || takeOver(g)) && g.dtype === leaf.dtype) {
     leaf.grad = g;
   } else if (leaf.grad === null) {
     const data = allocate(leaf.dtype, leaf.size);
     data.set(g.data);
     leaf.grad = new Tensor(data, leaf.shape);
   } else {
-    const acc = leaf.grad.data;
-    const src = g.data;
-    for (let i = 0; i < acc.length; i++) acc[i] += src[i]!;
+    addInto(leaf.grad.data, g.data);
   }
+}
+
+/** acc[i] += src[i]: a gradient accumulating in place (acc and src have the same length). */
+function addInto(acc: TensorData, src: TensorData): void {
+  for (let i = 0; i < acc.length; i++) acc[i] += src[i]!;
+}
+
+/**
+ * The gradients waiting at the nodes not reached yet, and which of them the engine owns outright:
+ * a handed-over gradient whose storage no other waiting gradient shares, or a sum the engine made.
+ * An owned gradient takes further gradients of its node in place (`acc += g`) instead of a new
+ * `acc + g` per extra consumer; any other is left untouched, since something else may read it.
+ */
+class PendingGrads {
+  private readonly grads = new Map<GraphNode, Tensor>();
+  private readonly owned = new Set<Tensor>();
+
+  constructor(root: GraphNode, seed: Tensor) {
+    this.grads.set(root, seed);
+  }
+
+  /** Removes and returns the node's complete gradient, and whether the engine owned it. */
+  take(node: GraphNode): { g: Tensor; owned: boolean } | undefined {
+    const g = this.grads.get(node);
+    if (g === undefined) return undefined;
+    this.grads.delete(node);
+    return { g, owned: this.owned.delete(g) };
+  }
+
+  /**
+   * Adds the gradients an op's backward returned (already reduced to its inputs' shapes) to their
+   * targets. `incoming` is the gradient that backward was given: a returned gradient sharing its
+   * storage, or another returned gradient's, is never owned (`add` returns `dy` for both inputs).
+   */
+  deliver(targets: readonly (GraphNode | null)[], returned: readonly (Tensor | null)[], incoming: Tensor): void {
+    targets.forEach((target, k) => {
+      const g = returned[k];
+      if (target === null || g === null || g === undefined) return;
+      const shared = g.storage === incoming.storage || returned.some((o, j) => j !== k && o?.storage === g.storage);
+      const prev = this.grads.get(target);
+      if (prev === undefined) {
+        this.grads.set(target, g);
+        if (!shared && takeOver(g)) this.owned.add(g);
+      } else if (this.owned.has(prev) && prev.dtype === g.dtype && prev.isContiguous()) {
+        addInto(prev.data, g.data);
+      } else {
+        this.owned.delete(prev);
+        const sum = prev.add(g);
+        this.grads.set(target, sum);
+        this.owned.add(sum);
+      }
+    });
+  }
+}
+
+/**
+ * Gives an owned gradient's storage back to the pool (src/tensor/pool.ts) once its op's backward
+ * has consumed it: unless a returned gradient is it, a view of it or a window into its buffer,
+ * nothing can reach it any more (it was the engine's alone, and no hook was shown it).
+ */
+function recycleConsumed(g: Tensor, returned: readonly (Tensor | null)[]): void {
+  const array = g.storage.array;
+  if (!(array instanceof Float32Array)) return;
+  for (const r of returned) if (r !== null && r !== undefined && r.storage.array.buffer === array.buffer) return;
+  recycleFloat32(array);
 }
 
 /** Implements `Tensor.backward`. */
@@ -115,17 +180,17 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
 
   const rootNode: GraphNode = root.gradFn ?? root;
   const order = topologicalOrder(rootNode);
-  const grads = new Map<GraphNode, Tensor>([[rootNode, seed]]);
+  const pending = new PendingGrads(rootNode, seed);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i]!;
-      const arrived = grads.get(node);
-      grads.delete(node);
+      const arrived = pending.take(node);
       if (arrived === undefined) continue;
       // the node's gradient is complete: tensor hooks may replace it, a retained non-leaf keeps it
-      const g = runNodeHooks(node, arrived, 'backward');
+      const owned = arrived.owned && !hasNodeHooks(node); // a hook may keep the tensor it is shown
+      const g = runNodeHooks(node, arrived.g, 'backward');
       if (!isGradFn(node)) {
-        accumulateLeaf(node, g);
+        accumulateLeaf(node, g, owned);
         continue;
       }
       const fn = node;
@@ -136,15 +201,16 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
             `Pass { retainGraph: true } to the first call if you need to backward twice.`,
         );
       }
+      // an owned gradient goes on as handed over: a leaf may adopt it if the op passes it through
+      if (owned) handOver(g);
       const inputGrads = fn.backward(g);
       if (!retainGraph) fn.backward = null;
-      fn.next.forEach((target, k) => {
+      if (owned) recycleConsumed(g, inputGrads);
+      const reduced = fn.next.map((target, k) => {
         const gi = inputGrads[k];
-        if (target === null || gi === null || gi === undefined) return;
-        const reduced = sumToShape(gi, fn.inputs[k]!.shape);
-        const prev = grads.get(target);
-        grads.set(target, prev === undefined ? reduced : handOver(prev.add(reduced)));
+        return target === null || gi === null || gi === undefined ? null : sumToShape(gi, fn.inputs[k]!.shape);
       });
+      pending.deliver(fn.next, reduced, g);
     }
   });
 }

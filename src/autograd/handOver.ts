@@ -5,8 +5,8 @@
  * An optimisation, not part of the semantics. The rule is micrograd's: a leaf's gradient
  * accumulates, `leaf.grad += g`, with `.grad` starting at zero. Handing over only skips the
  * allocation and copy of the first `+=` (0 + g is g), so every result is what the plain rule
- * gives; reading backward.ts, `handOver(prev.add(reduced))` is `prev.add(reduced)`, and
- * `accumulateLeaf`'s first two branches are "`.grad` = zeros, then add" (backward.ts).
+ * gives; reading backward.ts, `PendingGrads.deliver`'s in-place sum into a gradient the engine
+ * owns is `prev.add(g)`, and `accumulateLeaf`'s first two branches are "`.grad` = zeros, then add".
  *
  * The engine may adopt a handed-over tensor's storage as a leaf's first `.grad` instead of copying
  * it. PyTorch does the same: its `AccumulateGrad` steals the incoming gradient when the reference

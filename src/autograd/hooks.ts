@@ -52,6 +52,11 @@ export function retainOn(node: GradFn, t: Tensor): void {
   retainedBy.set(node, t);
 }
 
+/** True when tensor hooks are registered on the node (they may keep the gradient they are shown). */
+export function hasNodeHooks(node: GraphNode): boolean {
+  return (hooksOf.get(node)?.size ?? 0) > 0;
+}
+
 /** Runs the node's hooks on `g` (each may replace it) and fills a retained tensor's `.grad`; returns the gradient. */
 export function runNodeHooks(node: GraphNode, g: Tensor, where: string): Tensor {
   const hooks = hooksOf.get(node);

@@ -35,10 +35,12 @@ import {
 } from '../tensor/kernels/normCompose.js';
 import { normBackward, normForward } from '../tensor/kernels/normFused.js';
 import { binary, unary, type BinaryOp, type UnaryOp } from '../tensor/kernels/elementwise.js';
+import { adamUpdate, sgdUpdate } from '../tensor/kernels/optim.js';
 import { softmaxBackwardRows, softmaxRows } from '../tensor/kernels/softmax.js';
 import { sizeOf } from '../tensor/shape.js';
 import { createWasmCalls } from '../wasm/backend.js';
 import { wasmBinary, wasmSoftmaxBackwardRows, wasmSoftmaxRows, wasmUnary } from '../wasm/elementwise.js';
+import { createOptimCalls } from '../wasm/optim.js';
 import { wasmSimdSupported } from '../wasm/runtime.js';
 import { fastPath, type FastPathOptions } from './fastPath.js';
 import { referenceNormKernels } from './reference.js';
@@ -70,6 +72,10 @@ export interface Kernels {
   readonly softmaxRows: typeof softmaxRows;
   /** Their backward, from the output and its gradient. */
   readonly softmaxBackwardRows: typeof softmaxBackwardRows;
+  /** SGD's fused in-place update of one parameter (src/optim/sgd.ts). */
+  readonly sgdUpdate: typeof sgdUpdate;
+  /** Adam's / AdamW's fused in-place update of one parameter (src/optim/adam.ts). */
+  readonly adamUpdate: typeof adamUpdate;
 }
 
 /** The fast TypeScript kernels (`'js'`). */
@@ -89,6 +95,8 @@ export const jsKernels: Kernels = {
   binary,
   softmaxRows,
   softmaxBackwardRows,
+  sgdUpdate,
+  adamUpdate,
 };
 
 /** The `'reference'` kernels: `'js'` with the norms on their plain reference loops. */
@@ -230,6 +238,49 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       size: (y) => y.length,
       minSize,
     }),
+    ...optimizerKernels(minSize),
+  };
+}
+
+/** The optimizer updates of the wasm backend: optim.wat, bit-equal to the TypeScript loops. */
+function optimizerKernels(minSize: number): Pick<Kernels, 'sgdUpdate' | 'adamUpdate'> {
+  const optim = createOptimCalls();
+  return {
+    sgdUpdate: fastPath(
+      'sgdUpdate',
+      sgdUpdate,
+      (theta, grad, buffer, s) =>
+        optim.sgd(
+          theta,
+          grad,
+          buffer,
+          s.lr,
+          s.momentum,
+          s.oneMinusDampening,
+          s.weightDecay,
+          (s.maximize ? 1 : 0) |
+            (s.weightDecay !== 0 ? 2 : 0) |
+            (buffer !== null ? 4 : 0) |
+            (s.first ? 8 : 0) |
+            (s.nesterov ? 16 : 0),
+        ),
+      { data: (theta, grad, buffer) => [theta, grad, buffer], size: (theta) => theta.length, minSize },
+    ),
+    adamUpdate: fastPath(
+      'adamUpdate',
+      adamUpdate,
+      (theta, grad, m, v, vmax, s) =>
+        optim.adam(
+          theta,
+          grad,
+          m,
+          v,
+          vmax,
+          [s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.eps, s.decay, s.l2, s.stepSize, s.bias2Sqrt],
+          (s.maximize ? 1 : 0) | (vmax !== null ? 2 : 0),
+        ),
+      { data: (theta, grad, m, v, vmax) => [theta, grad, m, v, vmax], size: (theta) => theta.length, minSize },
+    ),
   };
 }
 

@@ -18,6 +18,8 @@
 import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
+import { kernels } from '../kernels/registry.js';
+import { floatData } from '../autograd/dtypeCheck.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 import type { StateSchema } from './optimizer.js';
 
@@ -98,7 +100,7 @@ abstract class AdamBase extends Optimizer<AdamGroupOptions> {
   }
 
   protected update(param: Tensor, grad: FloatArray, state: ParamState, o: AdamGroupOptions): void {
-    const { lr, eps, weightDecay, amsgrad, maximize } = o;
+    const { lr, weightDecay, amsgrad } = o;
     const [beta1, beta2] = o.betas;
     if (state['step'] === undefined) {
       state['step'] = 0;
@@ -108,27 +110,27 @@ abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     if (amsgrad && state['max_exp_avg_sq'] === undefined) state['max_exp_avg_sq'] = emptyLike(param.shape, param.dtype);
     const t = (state['step'] as number) + 1;
     state['step'] = t;
-    const m = (state['exp_avg'] as Tensor).data;
-    const v = (state['exp_avg_sq'] as Tensor).data;
-    const vmax = amsgrad ? (state['max_exp_avg_sq'] as Tensor).data : null;
-    const stepSize = lr / (1 - beta1 ** t);
-    const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
-    const l2 = this.decoupled ? 0 : weightDecay;
-    const theta = param.data;
-    for (let i = 0; i < theta.length; i++) {
-      let g = maximize ? -grad[i]! : grad[i]!;
-      const x = theta[i]! * decay;
-      g += l2 * x;
-      m[i] = beta1 * m[i]! + (1 - beta1) * g;
-      v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-      let second = v[i]!;
-      if (vmax !== null) {
-        vmax[i] = Math.max(vmax[i]!, second);
-        second = vmax[i]!;
-      }
-      theta[i] = x - (stepSize * m[i]!) / (Math.sqrt(second) / bias2Sqrt + eps);
-    }
+    const buffer = (key: string): FloatArray => floatData(state[key] as Tensor, `${this.name}.step`, key);
+    // one fused pass in place (src/tensor/kernels/optim.ts, the formula above)
+    kernels().adamUpdate(
+      floatData(param, `${this.name}.step`, 'param'),
+      grad,
+      buffer('exp_avg'),
+      buffer('exp_avg_sq'),
+      amsgrad ? buffer('max_exp_avg_sq') : null,
+      {
+        beta1,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        eps: o.eps,
+        decay: this.decoupled ? 1 - lr * weightDecay : 1,
+        l2: this.decoupled ? 0 : weightDecay,
+        stepSize: lr / (1 - beta1 ** t),
+        bias2Sqrt: Math.sqrt(1 - beta2 ** t),
+        maximize: o.maximize,
+      },
+    );
   }
 }
 

@@ -16,6 +16,7 @@ import { floatData } from '../autograd/dtypeCheck.js';
 import { describeValue } from '../tensor/check.js';
 import { emptyLike, type Tensor } from '../autograd/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
+import { kernels } from '../kernels/registry.js';
 import { checkBoolean, checkNonNegative, Optimizer, type ParamState, type Params } from './optimizer.js';
 import type { StateSchema } from './optimizer.js';
 
@@ -93,23 +94,22 @@ export class SGD extends Optimizer<SGDGroupOptions> {
   }
 
   protected update(param: Tensor, grad: FloatArray, state: ParamState, o: SGDGroupOptions): void {
-    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = o;
-    const theta = param.data;
     let buffer: FloatArray | null = null;
     let first = false;
-    if (momentum !== 0) {
+    if (o.momentum !== 0) {
       first = state['momentum_buffer'] === undefined;
       if (first) state['momentum_buffer'] = emptyLike(param.shape, param.dtype);
       buffer = floatData(state['momentum_buffer'] as Tensor, 'SGD.step', 'momentum_buffer');
     }
-    for (let i = 0; i < theta.length; i++) {
-      let g = maximize ? -grad[i]! : grad[i]!;
-      if (weightDecay !== 0) g += weightDecay * theta[i]!;
-      if (buffer !== null) {
-        buffer[i] = first ? g : momentum * buffer[i]! + (1 - dampening) * g;
-        g = nesterov ? g + momentum * buffer[i]! : buffer[i]!;
-      }
-      theta[i] = theta[i]! - lr * g;
-    }
+    // one fused pass in place (src/tensor/kernels/optim.ts, the formula above)
+    kernels().sgdUpdate(floatData(param, 'SGD.step', 'param'), grad, buffer, {
+      lr: o.lr,
+      momentum: o.momentum,
+      oneMinusDampening: 1 - o.dampening,
+      weightDecay: o.weightDecay,
+      nesterov: o.nesterov,
+      maximize: o.maximize,
+      first,
+    });
   }
 }

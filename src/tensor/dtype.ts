@@ -9,6 +9,7 @@
  * JS numbers take part.
  */
 import { describeValue } from './check.js';
+import { takeFloat32 } from './pool.js';
 
 /**
  * The element type of a tensor: `'float32'` (the default), `'float64'`, `'int32'` or `'bool'`.
@@ -55,7 +56,7 @@ export function allocate(dtype: DType, size: number): TensorData {
     case 'bool':
       return new Uint8Array(size);
     default:
-      return new Float32Array(size);
+      return takeFloat32(size) ?? new Float32Array(size);
   }
 }
 
@@ -145,5 +146,5 @@ export function convertInto(src: ArrayLike<number>, out: TensorData, where: stri
 
 /** A new zero-filled array of the same floating type as `like` (outputs of float-only kernels). */
 export function allocateFloat(like: FloatArray, size: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  return like instanceof Float64Array ? new Float64Array(size) : (takeFloat32(size) ?? new Float32Array(size));
 }

@@ -20,6 +20,7 @@ import {
   matmulWasmBase64,
   normElementwiseWasmBase64,
   normReduceWasmBase64,
+  optimWasmBase64,
 } from './module.generated.js';
 
 /** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
@@ -110,6 +111,39 @@ export interface MatmulExports {
   transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
+/** Exports of optim.wat: the optimizers' fused updates (flags and scalars as optim.wat describes). */
+export interface OptimExports {
+  sgd(
+    theta: number,
+    grad: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    oneMinusDampening: number,
+    weightDecay: number,
+    flags: number,
+  ): void;
+  adam(
+    theta: number,
+    grad: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+    stepSize: number,
+    bias2Sqrt: number,
+    flags: number,
+  ): void;
+}
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -139,9 +173,13 @@ export function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-const moduleBytes = [normReduceWasmBase64, normElementwiseWasmBase64, matmulWasmBase64, elementwiseWasmBase64].map(
-  decodeBase64,
-);
+const moduleBytes = [
+  normReduceWasmBase64,
+  normElementwiseWasmBase64,
+  matmulWasmBase64,
+  elementwiseWasmBase64,
+  optimWasmBase64,
+].map(decodeBase64);
 
 /**
  * True when this engine can run the kernels: WebAssembly with SIMD. The probe is the kernels'
@@ -204,6 +242,7 @@ export interface WasmRuntime {
   readonly matmul: MatmulExports;
   /** elementwise.wat's exports by name (`unary_<op>`, `binary_<op>`; see that file's header). */
   readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
+  readonly optim: OptimExports;
   readonly arena: Arena;
 }
 
@@ -217,13 +256,14 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, normElementwise, matmul, elementwise] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise, optim] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
       norm: { ...reduce, ...normElementwise } as NormExports,
       matmul: matmul as MatmulExports,
       elementwise: elementwise as WasmRuntime['elementwise'],
+      optim: optim as OptimExports,
       arena: new Arena(memory),
     };
   }

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { functional as F, manualSeed, nn, noGrad, randn, Tensor, tensor } from '../../src/index.js';
 import { handOver, takeOver } from '../../src/autograd/handOver.js';
 import { record } from '../../src/autograd/record.js';
+import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { expectClose } from '../helpers.js';
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
@@ -261,5 +262,92 @@ describe('what is and is not adopted', () => {
     expect(x.grad!.shape).toEqual([2, 2, 5, 5]);
     // d sum / dx[n, c, i, j] = sum of the weights that touch (i, j): independent of n.
     expectClose(x.grad!.data.subarray(0, 50), x.grad!.data.subarray(50, 100), { rtol: 1e-6, atol: 1e-6 }, 'batch rows');
+  });
+});
+
+describe("a node's gradients summed in place (backward.ts, PendingGrads)", () => {
+  const op = (inputs: Tensor[], grads: (dy: Tensor) => (Tensor | null)[]) =>
+    record(tensor([0]), 'test op', inputs, grads);
+
+  it('a node reached three times gets the sum of three handed-over gradients', () => {
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const u = a.mul(1); // a non-leaf: its three gradients are summed before mul's backward
+    op([u, u, u], () => [handOver(tensor([1, 2])), handOver(tensor([10, 20])), handOver(tensor([100, 200]))]).backward(
+      tensor([1]),
+    );
+    expect(Array.from(a.grad!.data)).toEqual([111, 222]);
+  });
+
+  it('one handed-over tensor waiting at two nodes is not changed when one of them sums another gradient', () => {
+    // given goes to u and to w; u then gets 100s from a second op. w (and so b) must still see given.
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const b = tensor([3, 4], undefined, { requiresGrad: true });
+    const u = a.mul(1);
+    const w = b.mul(1);
+    const given = handOver(tensor([5, 6]));
+    const s = op([u, w], () => [given, given]);
+    // t also reads w (no gradient), so w's node runs after t's: while t sums into u, w still waits.
+    const t = op([u, w], () => [handOver(tensor([100, 200])), null]);
+    t.add(s).backward(tensor([1])); // s's backward runs first, then t's
+
+    expect(Array.from(a.grad!.data)).toEqual([105, 206]);
+    expect(Array.from(b.grad!.data)).toEqual([5, 6]);
+  });
+
+  it('a waiting tensor that an op passes through (add) is not summed into in place either', () => {
+    // given waits at u and w; u = x + 1 passes it on to x, which then sums t's gradient while w waits.
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const b = tensor([3, 4], undefined, { requiresGrad: true });
+    const x = a.mul(1);
+    const u = x.add(1);
+    const w = b.mul(1);
+    const given = handOver(tensor([5, 6]));
+    const s = op([u, w], () => [given, given]);
+    const t = op([x, w], () => [handOver(tensor([100, 200])), null]);
+    t.add(s).backward(tensor([1])); // order: s, u (passes given to x), t (sums into x's), w
+    expect(Array.from(a.grad!.data)).toEqual([105, 206]);
+    expect(Array.from(b.grad!.data)).toEqual([5, 6]);
+  });
+
+  it('a gradient a tensor hook was shown is neither summed into nor adopted', () => {
+    // w's two gradients are summed by the engine; the hook keeps the sum, add passes it on to a.
+    const a = tensor([1, 2], undefined, { requiresGrad: true });
+    const w = a.add(0);
+    let seen: Tensor | null = null;
+    w.registerHook((g) => {
+      seen = g;
+    });
+    op([w, w], () => [handOver(tensor([1, 2])), handOver(tensor([10, 20]))]).backward(tensor([1]));
+    a.mul(1).sum().backward(); // accumulates into a.grad in place: seen must not change
+    expect(Array.from(seen!.data)).toEqual([11, 22]);
+    expect(Array.from(a.grad!.data)).toEqual([12, 23]);
+  });
+
+  it('a gradient an op passes through (add) and also sends elsewhere is not summed into in place', () => {
+    // y = u + r with r = u.reshape: add gives its dy to u and to r, and r's backward hands a view of
+    // it back to u; z = 2u reaches u too. d loss/du = dy + dy + 2 dz, with dy the norm's gradient.
+    manualSeed(8);
+    const x = randn([4, 6]).requiresGrad_();
+    const dy = randn([4, 6]);
+    const dz = randn([4, 6]);
+    const u = x.mul(1);
+    const y = F.layerNorm(u.add(u.reshape([24]).reshape([4, 6])), [6]);
+    const z = u.mul(2);
+    y.mul(dy).sum().add(z.mul(dz).sum()).backward();
+    const v = x.detach().mul(2);
+    const ref = layerNormGradRef(v.data as Float32Array, dy.data as Float32Array, 6);
+    const expected = ref.map((g, i) => 2 * g + 2 * dz.data[i]!);
+    expectClose(x.grad!, expected, TOL, 'dx');
+  });
+
+  it('gradcheck through nodes with several consumers (float64)', () => {
+    manualSeed(9);
+    const a = randn([3, 3]);
+    const b = randn([3, 3]);
+    const f = (x: Tensor): Tensor => {
+      const v = x.mul(1.5);
+      return v.matmul(a).add(v.matmul(b).transpose(0, 1)).add(v.transpose(0, 1).mul(v)).add(v.sigmoid());
+    };
+    expect(gradcheck(f, [randn([3, 3]).requiresGrad_()])).toBe(true);
   });
 });

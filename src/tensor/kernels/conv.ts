@@ -62,6 +62,17 @@ export function windowOutSize(
   return Math.floor((size + padTotal - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/**
+ * The output columns ow whose input column ow*sW - padLeft + offset lies inside [0, w): the range
+ * [lo, hi), so that the inner loops run without a bounds test (0 <= lo <= hi <= outW).
+ */
+function validColumns(w: number, sW: number, padLeft: number, offset: number, outW: number): [number, number] {
+  const start = padLeft - offset; // ow*sW >= start
+  const lo = Math.min(outW, Math.max(0, Math.ceil(start / sW)));
+  const hi = Math.max(lo, Math.min(outW, Math.floor((w - 1 + start) / sW) + 1));
+  return [lo, hi];
+}
+
 /** im2col: x [N, C, H, W] -> cols [N, C*kH*kW, outH*outW] (see the header). */
 export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
   const { n, c, h, w, kH, kW, sH, sW, padTop, padLeft, dH, dW, outH, outW } = g;
@@ -73,6 +84,7 @@ export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
       for (let i = 0; i < kH; i++) {
         for (let j = 0; j < kW; j++) {
           const row = b * K * L + ((ch * kH + i) * kW + j) * L;
+          const [lo, hi] = validColumns(w, sW, padLeft, j * dW, outW);
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * sH - padTop + i * dH;
             const o0 = row + oh * outW;
@@ -80,11 +92,11 @@ export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
               for (let ow = 0; ow < outW; ow++) cols[o0 + ow] = 0;
               continue;
             }
-            const xRow = xPlane + ih * w;
-            for (let ow = 0; ow < outW; ow++) {
-              const iw = ow * sW - padLeft + j * dW;
-              cols[o0 + ow] = iw >= 0 && iw < w ? x[xRow + iw]! : 0;
-            }
+            for (let ow = 0; ow < lo; ow++) cols[o0 + ow] = 0;
+            // x column of ow: ow*sW - padLeft + j*dW
+            const xAt = xPlane + ih * w - padLeft + j * dW;
+            for (let ow = lo; ow < hi; ow++) cols[o0 + ow] = x[xAt + ow * sW]!;
+            for (let ow = hi; ow < outW; ow++) cols[o0 + ow] = 0;
           }
         }
       }
@@ -104,15 +116,13 @@ export function col2im(dcols: FloatArray, g: Window2d, dx: FloatArray): void {
       for (let i = 0; i < kH; i++) {
         for (let j = 0; j < kW; j++) {
           const row = b * K * L + ((ch * kH + i) * kW + j) * L;
+          const [lo, hi] = validColumns(w, sW, padLeft, j * dW, outW);
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * sH - padTop + i * dH;
             if (ih < 0 || ih >= h) continue;
             const o0 = row + oh * outW;
-            const xRow = xPlane + ih * w;
-            for (let ow = 0; ow < outW; ow++) {
-              const iw = ow * sW - padLeft + j * dW;
-              if (iw >= 0 && iw < w) dx[xRow + iw] += dcols[o0 + ow]!;
-            }
+            const xAt = xPlane + ih * w - padLeft + j * dW;
+            for (let ow = lo; ow < hi; ow++) dx[xAt + ow * sW] += dcols[o0 + ow]!;
           }
         }
       }

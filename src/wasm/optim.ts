@@ -1,0 +1,82 @@
+/**
+ * The optimizer updates' WebAssembly calls (optim.wat): one fused in-place pass over a parameter,
+ * its gradient and its state, streamed through the arena in chunks. Each chunk's arrays are
+ * copied in, updated, and the written ones (the parameter and the state buffers, never the
+ * gradient) copied back. The scalars arrive as the registry unpacks them from the TypeScript
+ * kernel's (src/tensor/kernels/optim.ts), with the switches as bit flags (see optim.wat).
+ */
+import { wasmRuntime } from './runtime.js';
+
+type F32 = Float32Array;
+
+/**
+ * Elements per chunk: 16 Ki float32 (64 KiB) per array keeps the five arrays of an AMSGrad step
+ * in L2 while they are copied in, updated and copied out.
+ */
+const CHUNK = 1 << 14;
+
+/**
+ * Streams `arrays` (all of one length) through the arena: per chunk, copies each in, runs
+ * `kernel(addresses, length)`, copies back those marked `written`. False when the memory cannot grow.
+ */
+function streamUpdate(
+  arrays: readonly (F32 | null)[],
+  written: readonly boolean[],
+  kernel: (at: readonly number[], length: number) => void,
+): boolean {
+  const { arena } = wasmRuntime();
+  const n = arrays[0]!.length;
+  const chunk = Math.min(n, CHUNK);
+  arena.reset();
+  const at = arrays.map((a) => (a === null ? 0 : arena.alloc(chunk * 4)));
+  if (!arena.commit()) return false;
+  for (let begin = 0; begin < n; begin += chunk) {
+    const end = Math.min(n, begin + chunk);
+    arrays.forEach((a, k) => {
+      if (a !== null) arena.f32(at[k]!, end - begin).set(a.subarray(begin, end));
+    });
+    kernel(at, end - begin);
+    arrays.forEach((a, k) => {
+      if (a !== null && written[k]) a.set(arena.f32(at[k]!, end - begin), begin);
+    });
+  }
+  return true;
+}
+
+/** The wasm calls of the optimizer kernels; each returns true when done, false to decline. */
+export function createOptimCalls() {
+  /** SGD: flags 1 maximize, 2 weight decay, 4 momentum buffer, 8 first step, 16 nesterov. */
+  const sgd = (
+    theta: F32,
+    grad: F32,
+    buffer: F32 | null,
+    lr: number,
+    momentum: number,
+    oneMinusDampening: number,
+    weightDecay: number,
+    flags: number,
+  ): boolean => {
+    const { optim } = wasmRuntime();
+    return streamUpdate([theta, grad, buffer], [true, false, true], ([t, g, b], length) =>
+      optim.sgd(t!, g!, b!, length, lr, momentum, oneMinusDampening, weightDecay, flags),
+    );
+  };
+
+  /** Adam: flags 1 maximize, 2 amsgrad; `s` the scalars in optim.wat's order (beta1 ... bias2Sqrt). */
+  const adam = (
+    theta: F32,
+    grad: F32,
+    m: F32,
+    v: F32,
+    vmax: F32 | null,
+    s: readonly [number, number, number, number, number, number, number, number, number],
+    flags: number,
+  ): boolean => {
+    const { optim } = wasmRuntime();
+    return streamUpdate([theta, grad, m, v, vmax], [true, false, true, true, true], ([t, g, am, av, avm], length) =>
+      optim.adam(t!, g!, am!, av!, avm!, length, ...s, flags),
+    );
+  };
+
+  return { sgd, adam };
+}
