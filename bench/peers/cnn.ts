@@ -17,11 +17,14 @@
  * tfjs starts from typegrad's initial weights (conv filters OIHW -> HWIO; the linear weight's rows
  * permuted from (c, h, w) to (h, w, c) order), and the loss and every gradient of the first step
  * are checked against typegrad's. The tfjs step does not update BatchNorm running statistics
- * (typegrad's does): that only favours tfjs.
+ * (typegrad's does): that only favours tfjs. PyTorch (torch_worker.py) runs the same nn.Sequential
+ * from typegrad's initial weights, with torch.optim.SGD; its first step's loss, gradients and
+ * updated parameters are checked too (trainStep.ts).
  */
-import { functional as F, manualSeed, nn, optim, rand, setBackend, type Tensor } from '../../src/index.js';
+import { manualSeed, nn, optim, rand } from '../../src/index.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';
-import { compare, interleave, type Check, type Contender } from './timing.js';
+import { compare, QUICK, type Check, type Contender } from './timing.js';
+import { timeSteps, typegradStep, type StepResult, type StepTolerance, type TorchStepSpec } from './trainStep.js';
 
 const BATCH = 32;
 const LR = 0.05;
@@ -38,12 +41,12 @@ const EPS = 1e-5;
  */
 const GRAD_ATOL = 1e-4;
 const GRAD_RTOL = { cpu: 1e-3, wasm: 5e-2 };
+/**
+ * PyTorch (torch_worker.py, the same nn.Sequential from typegrad's initial weights): TORCH_TOL.
+ */
+const TORCH_TOL: StepTolerance = { loss: 1e-4, gradAtol: 1e-4, gradRtol: 1e-3, paramAtol: 1e-5, paramRtol: 1e-4 };
 
-export interface CnnResult {
-  t: Record<string, number>;
-  checks: Check[];
-  failed: string[];
-}
+export type CnnResult = StepResult;
 
 function makeNet(): nn.Sequential {
   return new nn.Sequential(
@@ -124,17 +127,10 @@ export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
   const named = net.namedParameters();
   const init = named.map(([name, p]) => toTfLayout(name, (p.data as Float32Array).slice(), p.shape));
   const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
-  const tgStep = (backend: string) => (): Tensor => {
-    setBackend(backend);
-    const loss = F.crossEntropy(net.forward(x), labels);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    return loss;
-  };
   // First step on the default backend: its loss and gradients are the reference.
-  const refLoss = tgStep('wasm')().item();
-  const refGrads = named.map(([name, p]) => toTfLayout(name, p.grad!.data as Float32Array, p.shape).data);
+  const tg = typegradStep(net, opt, x, labels);
+  const refLoss = tg.loss;
+  const refGrads = named.map(([name, p]) => toTfLayout(name, tg.grads.get(name)!, p.shape).data);
   const checks: Check[] = [];
 
   const tfVars: TfTensor[] = [];
@@ -188,17 +184,18 @@ export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
     tf.dispose([first.loss, ...first.grads]);
     return { name, setup: () => tf.setBackend(backend), fn: () => tf.tidy(() => step().loss).dispose() };
   };
-  const tfWasm = await tfContender('wasm');
-  const tfCpu = await tfContender('cpu');
-  const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.contender))];
   const contenders: Contender[] = [
-    { name: 'tg-wasm', fn: tgStep('wasm') },
-    { name: 'tg-js', fn: tgStep('js') },
-    tfWasm,
-    tfCpu,
+    { name: 'tg-wasm', fn: tg.run('wasm') },
+    { name: 'tg-js', fn: tg.run('js') },
+    await tfContender('wasm'),
   ];
-  const t = await interleave(contenders.filter((c) => !failed.includes(c.name)));
-  tf.dispose(tfVars);
-  setBackend('wasm');
-  return { t, checks, failed };
+  if (!QUICK) contenders.push(await tfContender('cpu'));
+  const spec: TorchStepSpec = {
+    model: 'cnn',
+    config: {},
+    x: { data: x.data as Float32Array, shape: [BATCH, 1, 28, 28] },
+    labels,
+    optimizer: { name: 'SGD', lr: LR, momentum: MOMENTUM },
+  };
+  return timeSteps(peers.torch, 'cnn', spec, tg, TORCH_TOL, contenders, checks).finally(() => tf.dispose(tfVars));
 }

@@ -1,7 +1,7 @@
 /**
  * Matmul C = A B, A [n, k] and B [k, m] float32, in GFLOP/s (2 n k m / time): typegrad's
  * Tensor.matmul on both backends (under noGrad), tf.matMul on tfjs-wasm (XNNPACK) and tfjs-cpu,
- * and an onnxruntime MatMul node with both operands as inputs.
+ * an onnxruntime MatMul node with both operands as inputs, and torch.mm (torch.ts) under no_grad.
  */
 import { manualSeed, noGrad, randn, setBackend } from '../../src/index.js';
 import { matmulGraph, ortRunner } from './ortModels.js';
@@ -56,6 +56,13 @@ export async function runMatmul(peers: Peers, size: [number, number, number], se
   });
   checks.push(compare('C', 'onnxruntime', await ortRun.run(), ref, 0, MATMUL_RTOL));
 
+  const torch = peers.torch;
+  const key = `matmul ${size.join('x')}`;
+  if (torch) {
+    const out = await torch.setup(key, { type: 'matmul', a: torch.put(a.data, [n, k]), b: torch.put(b.data, [k, m]) });
+    checks.push(compare('C', 'torch', out['C']!, ref, 0, MATMUL_RTOL));
+  }
+
   const failed = [...new Set(checks.filter((c) => !c.ok).map((c) => c.contender))];
   const contenders: Contender[] = [
     { name: 'tg-wasm', fn: tg('wasm') },
@@ -63,8 +70,10 @@ export async function runMatmul(peers: Peers, size: [number, number, number], se
     tfWasm,
     tfCpu,
     { name: 'onnxruntime', fn: () => ortRun.run() },
+    ...(torch ? [torch.contender(key)] : []),
   ];
   const t = await interleave(contenders.filter((c) => !failed.includes(c.name)));
+  await torch?.drop(key);
   tf.dispose(tfTensors);
   setBackend('wasm');
   return { size, t, checks, failed };

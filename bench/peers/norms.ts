@@ -30,7 +30,7 @@ import {
 } from './ortModels.js';
 import type { Graph } from './onnx.js';
 import type { Peers, Tf, TfTensor } from './peers.js';
-import { compare, interleave, type Check, type Contender } from './timing.js';
+import { compare, interleave, QUICK, type Check, type Contender } from './timing.js';
 
 const EPS = 1e-5;
 const RMS_EPS = 2 ** -23; // nn.RMSNorm's default eps: float32 machine epsilon
@@ -46,6 +46,8 @@ export interface NormCase {
   /** tfjs-cpu forward+backward too (slow: a few seconds a call). */
   cpuBackward: boolean;
   groups?: number;
+  /** false: not a row of issue 14's PyTorch table (--quick skips it); PyTorch still runs it. */
+  torchTable?: false;
 }
 
 export const NORM_CASES: NormCase[] = [
@@ -54,7 +56,7 @@ export const NORM_CASES: NormCase[] = [
   { name: 'GroupNorm(32)', kind: 'group', shape: [8, 64, 32, 32], groups: 32, large: true, cpuBackward: false },
   { name: 'InstanceNorm2d', kind: 'instance', shape: [8, 64, 32, 32], large: true, cpuBackward: false },
   { name: 'LayerNorm', kind: 'layer', shape: [32, 64, 128], large: true, cpuBackward: false },
-  { name: 'BatchNorm2d', kind: 'batch', shape: [16, 128, 56, 56], large: true, cpuBackward: false },
+  { name: 'BatchNorm2d', kind: 'batch', shape: [16, 128, 56, 56], large: true, cpuBackward: false, torchTable: false },
   { name: 'RMSNorm', kind: 'rms', shape: [8, 512, 768], large: true, cpuBackward: false },
 ];
 
@@ -245,7 +247,32 @@ export async function runNormCase(peers: Peers, c: NormCase, seed: number): Prom
     };
   };
   const tfWasm = await tfContenders('wasm', true);
-  const tfCpu = await tfContenders('cpu', c.cpuBackward);
+  const tfCpu = QUICK ? null : await tfContenders('cpu', c.cpuBackward);
+
+  // PyTorch: the same module with the same weight, bias, x and dy (torch_worker.py).
+  const torch = peers.torch;
+  const key = `${c.name} [${c.shape}]`;
+  const torchContenders: Contender[] = [];
+  if (torch) {
+    const workload = {
+      type: 'norm',
+      kind: c.kind,
+      shape: c.shape,
+      groups: c.groups,
+      eps: c.kind === 'rms' ? RMS_EPS : EPS,
+      weight: torch.put(w, [paramSize]),
+      bias: torch.put(b, [paramSize]),
+      x: torch.put(x.data, c.shape),
+      dy: torch.put(dy.data, c.shape),
+    };
+    const fwd = await torch.setup(`${key} fwd`, { ...workload, mode: 'fwd' });
+    checks.push(compare('forward', 'torch', fwd['y']!, refY, FWD_ATOL));
+    const bwd = await torch.setup(`${key} fwd+bwd`, { ...workload, mode: 'fwdbwd' });
+    refGrads.forEach((ref, i) =>
+      checks.push(compare(gradNames[i]!, 'torch fwd+bwd', bwd[gradNames[i]!]!, ref, GRAD_ATOL, GRAD_RTOL)),
+    );
+    torchContenders.push(torch.contender(`${key} fwd`), torch.contender(`${key} fwd+bwd`, 'torch fwd+bwd'));
+  }
 
   // onnxruntime-node
   const ortRun = await ortRunner(ort, ortGraph(c, w, b), { X: { data: x.data as Float32Array, dims: c.shape } });
@@ -266,15 +293,17 @@ export async function runNormCase(peers: Peers, c: NormCase, seed: number): Prom
     { name: 'tg-js', fn: tg('js') },
     { name: 'tg-wasm', fn: tg('wasm') },
     tfWasm.fwd,
-    tfCpu.fwd,
+    ...(tfCpu ? [tfCpu.fwd] : []),
     { name: 'onnxruntime', fn: () => ortRun.run() },
     { name: 'tg-js fwd+bwd', fn: tgBackward('js') },
     { name: 'tg-wasm fwd+bwd', fn: tgBackward('wasm') },
     tfWasm.bwd,
-    ...(c.cpuBackward ? [tfCpu.bwd] : []),
+    ...(tfCpu && c.cpuBackward ? [tfCpu.bwd] : []),
+    ...torchContenders,
   ];
   for (const ch of checks) if (!ch.ok && !failed.includes(ch.contender)) failed.push(ch.contender);
   const t = await interleave(contenders.filter((k) => !failed.includes(k.name)));
+  if (torch) await Promise.all([torch.drop(`${key} fwd`), torch.drop(`${key} fwd+bwd`)]);
   tf.dispose(tfTensors);
   setBackend('wasm');
   return { c, t, checks, failed };

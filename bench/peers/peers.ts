@@ -20,6 +20,7 @@
 import { buildSync } from 'esbuild';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { TorchWorker } from './torch.js';
 
 /** A tfjs tensor (the methods used here). */
 export interface TfTensor {
@@ -92,6 +93,8 @@ export interface Ort {
 export interface Peers {
   tf: Tf;
   ort: Ort;
+  /** PyTorch in a second process (torch.ts), or null when no Python with torch 2.x was found. */
+  torch: TorchWorker | null;
   /** What each peer runs, for the printed header. */
   description: string[];
 }
@@ -144,11 +147,14 @@ export async function loadPeers(peersDir: string): Promise<Peers> {
   // A one-node probe: the native binding loads and runs (install scripts were skipped).
   const { probeOrt } = await import('./ortModels.js');
   await probeOrt(ort);
+  const torch = await TorchWorker.start(join(peersDir, '..', '..'));
 
   return {
     tf,
     ort,
+    torch: typeof torch === 'string' ? null : torch,
     description: [
+      typeof torch === 'string' ? `PyTorch: ${torch}` : torch.description,
       `tfjs-core ${tf.version_core} (prod mode): backend 'cpu' (tfjs-backend-cpu, plain JS) and backend 'wasm' (tfjs-backend-wasm, ` +
         `tfjs-backend-wasm-simd.wasm, SIMD ${simd}, threaded build ${threads ? 'available' : 'not used under Node'}, XNNPACK threads ${wasmThreads})`,
       `onnxruntime-node ${ort.env.versions['node'] ?? '?'} (CPU execution provider, intraOpNumThreads 1, interOpNumThreads 1, graph optimization 'all'), one-node models built in memory (bench/peers/onnx.ts)`,

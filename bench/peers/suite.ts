@@ -4,8 +4,12 @@
  * are interleaved (timing.ts), and the tables print medians and the ratios the issue's targets
  * name. "tg" in a ratio is typegrad on its default backend, 'wasm'; "tg-js" is setBackend('js').
  *
- *   npm run bench:peers                         everything (about 4 minutes on 2 cores)
- *   BENCH_PEERS_ONLY=matmul,cnn npm run bench:peers   some sections (norms, matmul, cnn, breakdown)
+ * PyTorch (torch.ts, in a second process at one thread) joins every section when a Python with
+ * torch 2.x is found, and the PyTorch table at the end gathers issue 14's rows.
+ *
+ *   npm run bench:peers                         everything (about 5 minutes on 2 cores)
+ *   npm run bench:peers -- --quick              the PyTorch table's rows and contenders, 3 rounds
+ *   BENCH_PEERS_ONLY=matmul,cnn npm run bench:peers   some sections (norms, matmul, mlp, cnn, gpt, breakdown)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,10 +20,13 @@ import { BREAKDOWN, runBreakdown } from './breakdown.js';
 import { runCnn, type CnnResult } from './cnn.js';
 import { MATMUL_SIZES, runMatmul, type MatmulResult } from './matmul.js';
 import { NORM_CASES, runNormCase, type NormResult } from './norms.js';
+import { runMlp } from './mlp.js';
+import type { StepResult } from './trainStep.js';
 import { loadPeers } from './peers.js';
-import { DEFAULT_TIMING, ms, ratio, type Check } from './timing.js';
+import { torchBound, torchTable, type TorchRow } from './report.js';
+import { DEFAULT_TIMING, ms, QUICK, ratio, type Check } from './timing.js';
 
-const only = (process.env['BENCH_PEERS_ONLY'] ?? 'norms,matmul,cnn,breakdown').split(',');
+const only = (process.env['BENCH_PEERS_ONLY'] ?? `norms,matmul,mlp,cnn,gpt${QUICK ? '' : ',breakdown'}`).split(',');
 const started = performance.now();
 
 function git(args: string[]): string {
@@ -50,6 +57,8 @@ console.log(
   `times: ${DEFAULT_TIMING.stat === 'best' ? 'lowest round median' : 'median of all calls'} per contender, ` +
     `${DEFAULT_TIMING.rounds} interleaved rounds of ~${DEFAULT_TIMING.roundMs} ms (${DEFAULT_TIMING.slowRounds} for contenders slower than that), see bench/peers/timing.ts`,
 );
+if (QUICK)
+  console.log('--quick: typegrad (wasm, js), PyTorch and tfjs-wasm only, the rows of the PyTorch table, no breakdown');
 
 const allChecks: { where: string; check: Check }[] = [];
 const failures: string[] = [];
@@ -81,6 +90,7 @@ const gflops = (size: readonly number[], v: number | undefined): string =>
 const norms: NormResult[] = [];
 if (only.includes('norms')) {
   for (const [i, c] of NORM_CASES.entries()) {
+    if (QUICK && c.torchTable === false) continue;
     const r = await guarded(`${c.name} [${c.shape}]`, () => runNormCase(peers, c, 100 + i));
     if (!r) continue;
     norms.push(r);
@@ -96,6 +106,11 @@ if (only.includes('matmul')) {
     matmuls.push(r);
     record(`matmul ${size.join('x')}`, r.checks, r.failed);
   }
+}
+let mlp: StepResult | null = null;
+if (only.includes('mlp')) {
+  mlp = await guarded('MLP step', () => runMlp(peers, 400));
+  if (mlp) record('MLP step', mlp.checks, mlp.failed);
 }
 let cnn: CnnResult | null = null;
 if (only.includes('cnn')) {
@@ -120,10 +135,11 @@ if (only.includes('breakdown')) {
 }
 
 const targets: string[] = [];
+const torchTargets: string[] = [];
 /** One target line: `value` is the ratio the target bounds (NaN when a contender was not timed). */
-function target(ok: (v: number) => boolean, value: number, what: string): void {
+function target(ok: (v: number) => boolean, value: number, what: string, list = targets): void {
   const verdict = Number.isNaN(value) ? 'n/a   ' : ok(value) ? 'met   ' : 'MISSED';
-  targets.push(`${verdict} ${what}: ${ratio(value)}x`);
+  list.push(`${verdict} ${what}: ${ratio(value)}x`);
 }
 /** a / b for two contenders' medians (NaN when either is missing). */
 const per = (t: Record<string, number>, a: string, b: string): number => (t[a] ?? NaN) / (t[b] ?? NaN);
@@ -198,7 +214,7 @@ if (cnn) {
   const t = cnn.t;
   console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): ms per step\n');
   printTable(
-    ['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu'].map((name): Row => ({
+    ['tg-wasm', 'tg-js', 'tfjs-wasm', 'tfjs-cpu', 'torch'].map((name): Row => ({
       contender: name,
       'ms / step': cell(t, name),
       'x tg-wasm': ratio(per(t, name, 'tg-wasm')),
@@ -207,14 +223,48 @@ if (cnn) {
   target((v) => v > 1, per(t, 'tfjs-wasm', 'tg-wasm'), 'CNN step faster than tfjs-wasm (tfjs-wasm / tg)');
 }
 
+const torchRows: TorchRow[] = [];
+if (mlp) torchRows.push({ workload: 'training step, MLP-BN (demo, batch 60, SGD momentum)', t: mlp.t, target: 'step' });
+if (cnn) torchRows.push({ workload: 'training step, CNN-BN (batch 32, SGD momentum)', t: cnn.t, target: 'step' });
+for (const { c, t } of norms) {
+  const at = `${c.name} [${c.shape.join(',')}]`;
+  const target = c.torchTable === false ? undefined : 'norm';
+  torchRows.push(
+    { workload: `${at} forward`, t, target },
+    { workload: `${at} fwd+bwd`, t, suffix: ' fwd+bwd', target },
+  );
+}
+for (const { size, t } of matmuls) torchRows.push({ workload: `matmul ${size.join(' x ')}`, t });
+if (peers.torch && torchRows.length) {
+  console.log('\nPyTorch (one thread, second process) vs typegrad (wasm; js last), ms; ratios > 1: typegrad slower\n');
+  printTable(torchTable(torchRows));
+  for (const row of torchRows) {
+    const bound = torchBound(row);
+    if (bound === null) continue;
+    const suffix = row.suffix ?? '';
+    const what = `<= ${bound}x PyTorch, ${row.workload}`;
+    target((v) => v <= bound, per(row.t, `tg-wasm${suffix}`, `torch${suffix}`), what, torchTargets);
+  }
+  const faster = 'CNN step >= 4x faster than tfjs-wasm';
+  if (cnn) target((v) => v >= 4, per(cnn.t, 'tfjs-wasm', 'tg-wasm'), faster, torchTargets);
+  for (const { size, t } of matmuls) {
+    const what = `matmul >= 1.0x tfjs-wasm GFLOP/s, ${size.join('x')}`;
+    target((v) => v >= 1, per(t, 'tfjs-wasm', 'tg-wasm'), what, torchTargets);
+  }
+} else if (!peers.torch) console.log('\nPyTorch table: skipped (no Python with torch 2.x, see the peer lines above)');
+
 if (breakdown.length) {
   console.log("\nWhere typegrad's time goes: its kernels with preallocated buffers vs the module, ms\n");
   printTable(breakdown);
 }
 
 console.log('\nOutput checks against typegrad (wasm) before timing: ok when max|diff| <= bound\n');
+// --quick prints the failed checks only, and how many passed.
+const shown = QUICK ? allChecks.filter(({ check }) => !check.ok) : allChecks;
+if (QUICK)
+  console.log(`${allChecks.length - shown.length} of ${allChecks.length} checks ok (all listed without --quick)\n`);
 printTable(
-  allChecks.map(({ where, check }): Row => ({
+  shown.map(({ where, check }): Row => ({
     case: where,
     contender: check.contender,
     output: check.what,
@@ -224,8 +274,15 @@ printTable(
   })),
 );
 for (const f of failures) console.log(`FAILED: ${f}`);
-console.log('\nIssue 5 targets\n');
-for (const line of targets) console.log(`  ${line}`);
+if (!QUICK) {
+  console.log('\nIssue 5 targets\n');
+  for (const line of targets) console.log(`  ${line}`);
+}
+if (torchTargets.length) {
+  console.log("\nIssue 14 targets (typegrad on 'wasm')\n");
+  for (const line of torchTargets) console.log(`  ${line}`);
+}
+await peers.torch?.close();
 console.log(
   `\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average at the end ${loadavg()
     .map((v) => v.toFixed(2))

@@ -23,6 +23,12 @@ export interface Contender {
   name: string;
   fn: () => unknown;
   setup?: () => unknown;
+  /**
+   * A contender in another process (PyTorch, torch.ts): runs its own batch of calls for about
+   * `roundMs` (at least one, at most `maxIters`) and returns each call's time in ms, measured
+   * there. When given, a round calls it instead of timing `fn` here.
+   */
+  batch?: (roundMs: number, maxIters: number) => Promise<number[]>;
 }
 
 export interface TimingOptions {
@@ -34,9 +40,21 @@ export interface TimingOptions {
   stat: 'best' | 'median';
 }
 
-/** 8 rounds of 100 ms (BENCH_PEERS_ROUNDS overrides the count, e.g. 1 for a quick look). */
+/**
+ * `npm run bench:peers -- --quick` (or BENCH_PEERS_QUICK=1): the rows of the PyTorch table only,
+ * with typegrad (both backends), PyTorch and tfjs-wasm, 3 rounds each (about 3 minutes on 2 cores).
+ */
+export const QUICK = process.argv.includes('--quick') || process.env['BENCH_PEERS_QUICK'] === '1';
+const QUICK_CONTENDERS = new Set(['tg-wasm', 'tg-js', 'torch', 'tfjs-wasm']);
+
+/** Whether a contender runs in this mode ('X fwd+bwd' goes with 'X'). */
+export function wanted(name: string, quick = QUICK): boolean {
+  return !quick || QUICK_CONTENDERS.has(name.replace(/ fwd\+bwd$/, ''));
+}
+
+/** 8 rounds of 100 ms, 3 with --quick (BENCH_PEERS_ROUNDS overrides the count, e.g. 1 for a quick look). */
 export const DEFAULT_TIMING: TimingOptions = {
-  rounds: Number(process.env['BENCH_PEERS_ROUNDS'] ?? 8),
+  rounds: Number(process.env['BENCH_PEERS_ROUNDS'] ?? (QUICK ? 3 : 8)),
   roundMs: 100,
   maxIters: 200,
   slowRounds: 3,
@@ -53,17 +71,31 @@ async function call(fn: () => unknown): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Milliseconds per contender name (contenders have been called once already: the check). */
+/** One turn of a contender: each call's time in ms, about `roundMs` of calls (1 to `maxIters`). */
+async function runBatch(c: Contender, roundMs: number, maxIters: number): Promise<number[]> {
+  if (c.batch) return c.batch(roundMs, maxIters);
+  const times: number[] = [];
+  const start = performance.now();
+  do times.push(await call(c.fn));
+  while (times.length < maxIters && performance.now() - start < roundMs);
+  return times;
+}
+
+/**
+ * Milliseconds per contender name (contenders have been called once already: the check); with
+ * --quick only the `wanted` ones run.
+ */
 export async function interleave(
   contenders: readonly Contender[],
   opts: TimingOptions = DEFAULT_TIMING,
 ): Promise<Record<string, number>> {
+  contenders = contenders.filter((c) => wanted(c.name));
   const calls = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const roundMedians = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const rounds = new Map<string, number>();
   for (const c of contenders) {
     await c.setup?.();
-    const first = await call(c.fn); // warm-up, untimed
+    const first = (await runBatch(c, 0, 1))[0]!; // warm-up, untimed
     rounds.set(c.name, first > opts.roundMs ? opts.slowRounds : opts.rounds);
   }
   for (let r = 0; r < opts.rounds; r++) {
@@ -72,10 +104,7 @@ export async function interleave(
       if (r >= rounds.get(c.name)!) continue;
       await c.setup?.();
       collectGarbage();
-      const batch: number[] = [];
-      const start = performance.now();
-      do batch.push(await call(c.fn));
-      while (batch.length < opts.maxIters && performance.now() - start < opts.roundMs);
+      const batch = await runBatch(c, opts.roundMs, opts.maxIters);
       calls.get(c.name)!.push(...batch);
       roundMedians.get(c.name)!.push(median(batch));
     }

@@ -1,0 +1,40 @@
+/**
+ * The PyTorch table of bench:peers (issue 14's workloads): one row per workload with typegrad's
+ * time, PyTorch's, their ratio, and tfjs-wasm's where that workload has a tfjs contender. Printed
+ * as a markdown table (harness.ts's printTable) so that it pastes into BENCHMARKS.md as it is.
+ */
+import type { Row } from '../harness.js';
+import { ms, ratio } from './timing.js';
+
+/** One workload's times by contender name; `suffix` picks e.g. the ' fwd+bwd' entries. */
+export interface TorchRow {
+  workload: string;
+  t: Record<string, number>;
+  suffix?: string;
+  /** Whether the issue's targets bound this row: 'step' (<= 1.0x PyTorch), 'norm' (<= 2.0x). */
+  target?: 'step' | 'norm';
+}
+
+const cell = (v: number | undefined): string => (v === undefined ? '-' : ms(v));
+
+/** The table's rows: times in ms, ratios with two decimals, '-' where a contender was not timed. */
+export function torchTable(rows: readonly TorchRow[]): Row[] {
+  return rows.map(({ workload, t, suffix = '' }): Row => {
+    const [tg, js, torch, tfjs] = ['tg-wasm', 'tg-js', 'torch', 'tfjs-wasm'].map((name) => t[name + suffix]);
+    return {
+      workload,
+      typegrad: cell(tg),
+      PyTorch: cell(torch),
+      'typegrad / PyTorch': ratio((tg ?? NaN) / (torch ?? NaN)),
+      'tfjs-wasm': cell(tfjs),
+      'tfjs-wasm / typegrad': ratio((tfjs ?? NaN) / (tg ?? NaN)),
+      'typegrad js': cell(js),
+      'typegrad js / PyTorch': ratio((js ?? NaN) / (torch ?? NaN)),
+    };
+  });
+}
+
+/** Issue 14's bound on a row's typegrad / PyTorch ratio, or null when no target names the row. */
+export function torchBound(row: TorchRow): number | null {
+  return row.target === 'step' ? 1 : row.target === 'norm' ? 2 : null;
+}
