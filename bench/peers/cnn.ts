@@ -21,7 +21,7 @@
  * from typegrad's initial weights, with torch.optim.SGD; its first step's loss, gradients and
  * updated parameters are checked too (trainStep.ts).
  */
-import { manualSeed, nn, optim, rand } from '../../src/index.js';
+import { functional as F, manualSeed, nn, optim, rand } from '../../src/index.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';
 import { compare, QUICK, type Check, type Contender } from './timing.js';
 import { timeSteps, typegradStep, type StepResult, type StepTolerance, type TorchStepSpec } from './trainStep.js';
@@ -128,7 +128,7 @@ export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
   const init = named.map(([name, p]) => toTfLayout(name, (p.data as Float32Array).slice(), p.shape));
   const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
   // First step on the default backend: its loss and gradients are the reference.
-  const tg = typegradStep(net, opt, x, labels);
+  const tg = typegradStep(net, opt, () => F.crossEntropy(net.forward(x), labels));
   const refLoss = tg.loss;
   const refGrads = named.map(([name, p]) => toTfLayout(name, tg.grads.get(name)!, p.shape).data);
   const checks: Check[] = [];

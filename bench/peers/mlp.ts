@@ -10,7 +10,7 @@
  * PyTorch: the same nn.Sequential from typegrad's initial weights (torch_worker.py). No tfjs row:
  * the issue's table has none.
  */
-import { manualSeed, nn, optim, rand } from '../../src/index.js';
+import { functional as F, manualSeed, nn, optim, rand } from '../../src/index.js';
 import type { Peers } from './peers.js';
 import type { Contender } from './timing.js';
 import { timeSteps, typegradStep, type StepResult, type StepTolerance, type TorchStepSpec } from './trainStep.js';
@@ -47,7 +47,7 @@ export async function runMlp(peers: Peers, seed: number): Promise<StepResult> {
   const x = rand([BATCH, 784]);
   const labels = Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10);
   const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
-  const tg = typegradStep(net, opt, x, labels);
+  const tg = typegradStep(net, opt, () => F.crossEntropy(net.forward(x), labels));
   const contenders: Contender[] = [
     { name: 'tg-wasm', fn: tg.run('wasm') },
     { name: 'tg-js', fn: tg.run('js') },

@@ -20,6 +20,7 @@ import { BREAKDOWN, runBreakdown } from './breakdown.js';
 import { runCnn, type CnnResult } from './cnn.js';
 import { MATMUL_SIZES, runMatmul, type MatmulResult } from './matmul.js';
 import { NORM_CASES, runNormCase, type NormResult } from './norms.js';
+import { runGpt } from './gpt.js';
 import { runMlp } from './mlp.js';
 import type { StepResult } from './trainStep.js';
 import { loadPeers } from './peers.js';
@@ -111,6 +112,11 @@ let mlp: StepResult | null = null;
 if (only.includes('mlp')) {
   mlp = await guarded('MLP step', () => runMlp(peers, 400));
   if (mlp) record('MLP step', mlp.checks, mlp.failed);
+}
+let gpt: StepResult | null = null;
+if (only.includes('gpt')) {
+  gpt = await guarded('GPT step', () => runGpt(peers, 500));
+  if (gpt) record('GPT step', gpt.checks, gpt.failed);
 }
 let cnn: CnnResult | null = null;
 if (only.includes('cnn')) {
@@ -226,6 +232,10 @@ if (cnn) {
 const torchRows: TorchRow[] = [];
 if (mlp) torchRows.push({ workload: 'training step, MLP-BN (demo, batch 60, SGD momentum)', t: mlp.t, target: 'step' });
 if (cnn) torchRows.push({ workload: 'training step, CNN-BN (batch 32, SGD momentum)', t: cnn.t, target: 'step' });
+if (gpt) {
+  const workload = 'training step, GPT 2 layers x 64 channels, batch 16 x 32 tokens, AdamW + clipping';
+  torchRows.push({ workload, t: gpt.t, target: 'step' });
+}
 for (const { c, t } of norms) {
   const at = `${c.name} [${c.shape.join(',')}]`;
   const target = c.torchTable === false ? undefined : 'norm';

@@ -251,8 +251,15 @@ def setup_train(key, w):
     params = list(model.parameters())
     if opt_cfg["name"] == "SGD":
         opt = torch.optim.SGD(params, lr=opt_cfg["lr"], momentum=opt_cfg["momentum"])
+    elif opt_cfg["name"] == "AdamW-nanoGPT":
+        # nanoGPT's configure_optimizers: decay the tensors of 2 or more dims, not the others.
+        groups = [
+            {"params": [p for p in params if p.dim() >= 2], "weight_decay": opt_cfg["weightDecay"]},
+            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+        ]
+        opt = torch.optim.AdamW(groups, lr=opt_cfg["lr"], betas=tuple(opt_cfg["betas"]))
     else:
-        opt = torch.optim.AdamW(params, lr=opt_cfg["lr"], weight_decay=opt_cfg["weightDecay"])
+        raise ValueError(f"train: unknown optimizer {opt_cfg['name']!r}")
     clip = w.get("clip")
 
     def fn():

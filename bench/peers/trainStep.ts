@@ -4,7 +4,7 @@
  * after the first step its loss, every gradient and every updated parameter are checked against
  * typegrad's before anything is timed.
  */
-import { functional as F, nn, setBackend, type Module, type Tensor } from '../../src/index.js';
+import { nn, setBackend, type Module, type Tensor } from '../../src/index.js';
 import { compare, interleave, type Check, type Contender } from './timing.js';
 import type { TorchWorker } from './torch.js';
 
@@ -27,23 +27,21 @@ export interface TypegradStep {
 }
 
 /**
- * typegrad's step: loss = crossEntropy(logits flattened to [-1, classes], labels); zeroGrad;
- * backward; clipGradNorm_ to `clip` when given; step. Captures `model`'s parameters, runs the step
- * once on the default backend ('wasm') and keeps its loss, gradients and updated parameters.
+ * typegrad's step: loss = lossOf() (the forward); zeroGrad; backward; clipGradNorm_ to `clip` when
+ * given; step. Captures `model`'s parameters, runs the step once on the default backend ('wasm')
+ * and keeps its loss, gradients and updated parameters.
  */
 export function typegradStep(
   model: Module,
   opt: { zeroGrad(): void; step(): void },
-  x: Tensor,
-  labels: number[] | Tensor,
+  lossOf: () => Tensor,
   clip?: number,
 ): TypegradStep {
   const named = model.namedParameters();
   const params = named.map(([, p]) => p);
   const initial = named.map(([name, p]) => ({ name, data: (p.data as Float32Array).slice(), shape: [...p.shape] }));
   const step = (): Tensor => {
-    const logits = model.forward(x) as Tensor;
-    const loss = F.crossEntropy(logits.reshape([-1, logits.shape[logits.shape.length - 1]!]), labels);
+    const loss = lossOf();
     opt.zeroGrad();
     loss.backward();
     if (clip !== undefined) nn.utils.clipGradNorm_(params, clip);
