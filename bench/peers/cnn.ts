@@ -21,10 +21,17 @@
  * from typegrad's initial weights, with torch.optim.SGD; its first step's loss, gradients and
  * updated parameters are checked too (trainStep.ts).
  */
-import { functional as F, manualSeed, nn, optim, rand } from '../../src/index.js';
+import { functional as F, manualSeed, nn, optim, rand, type Tensor } from '../../src/index.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';
 import { compare, QUICK, type Check, type Contender } from './timing.js';
-import { timeSteps, typegradStep, type StepResult, type StepTolerance, type TorchStepSpec } from './trainStep.js';
+import {
+  timeSteps,
+  typegradStep,
+  type StepParts,
+  type StepResult,
+  type StepTolerance,
+  type TorchStepSpec,
+} from './trainStep.js';
 
 const BATCH = 32;
 const LR = 0.05;
@@ -118,17 +125,23 @@ function convWithFilterGrad(tf: Tf): (x: TfTensor, w: TfTensor, b: TfTensor) => 
   });
 }
 
-export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
-  const { tf } = peers;
+/** typegrad's step with its batch (random inputs in [0, 1), labels 0..9). */
+export function cnnStep(seed: number): StepParts & { x: Tensor; labels: number[] } {
   manualSeed(seed);
-  const net = makeNet().train();
+  const model = makeNet().train();
   const x = rand([BATCH, 1, 28, 28]);
   const labels = Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10);
-  const named = net.namedParameters();
+  const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
+  return { model, opt, lossOf: () => F.crossEntropy(model.forward(x), labels), x, labels };
+}
+
+export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
+  const { tf } = peers;
+  const { x, labels, ...parts } = cnnStep(seed);
+  const named = parts.model.namedParameters();
   const init = named.map(([name, p]) => toTfLayout(name, (p.data as Float32Array).slice(), p.shape));
-  const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
   // First step on the default backend: its loss and gradients are the reference.
-  const tg = typegradStep(net, opt, () => F.crossEntropy(net.forward(x), labels));
+  const tg = typegradStep(parts);
   const refLoss = tg.loss;
   const refGrads = named.map(([name, p]) => toTfLayout(name, tg.grads.get(name)!, p.shape).data);
   const checks: Check[] = [];

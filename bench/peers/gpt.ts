@@ -10,11 +10,11 @@
  *
  * No tfjs row: the issue's table has none.
  */
-import { manualSeed, randint } from '../../src/index.js';
+import { manualSeed, randint, type Tensor } from '../../src/index.js';
 import { GPT, type GPTConfig } from '../../examples/gpt/model.js';
 import type { Peers } from './peers.js';
 import type { Contender } from './timing.js';
-import { timeSteps, typegradStep, type StepResult, type StepTolerance } from './trainStep.js';
+import { timeSteps, typegradStep, type StepParts, type StepResult, type StepTolerance } from './trainStep.js';
 
 const CONFIG: GPTConfig = {
   blockSize: 32,
@@ -42,13 +42,19 @@ const CLIP = 1;
  */
 const TOL: StepTolerance = { loss: 1e-5, gradAtol: 1e-6, gradRtol: 1e-3, paramAtol: LR / 10, paramRtol: 0 };
 
-export async function runGpt(peers: Peers, seed: number): Promise<StepResult> {
+/** typegrad's step with its batch (random tokens and targets). */
+export function gptStep(seed: number): StepParts & { idx: Tensor; targets: Tensor } {
   manualSeed(seed);
   const model = new GPT(CONFIG).train();
   const idx = randint(0, CONFIG.vocabSize, [BATCH, CONFIG.blockSize]);
   const targets = randint(0, CONFIG.vocabSize, [BATCH, CONFIG.blockSize]);
   const opt = model.configureOptimizers(WEIGHT_DECAY, LR, BETAS);
-  const tg = typegradStep(model, opt, () => model.forward(idx, targets)[1]!, CLIP);
+  return { model, opt, lossOf: () => model.forward(idx, targets)[1]!, clip: CLIP, idx, targets };
+}
+
+export async function runGpt(peers: Peers, seed: number): Promise<StepResult> {
+  const { idx, targets, ...parts } = gptStep(seed);
+  const tg = typegradStep(parts);
   const contenders: Contender[] = [
     { name: 'tg-wasm', fn: tg.run('wasm') },
     { name: 'tg-js', fn: tg.run('js') },

@@ -10,10 +10,17 @@
  * PyTorch: the same nn.Sequential from typegrad's initial weights (torch_worker.py). No tfjs row:
  * the issue's table has none.
  */
-import { functional as F, manualSeed, nn, optim, rand } from '../../src/index.js';
+import { functional as F, manualSeed, nn, optim, rand, type Tensor } from '../../src/index.js';
 import type { Peers } from './peers.js';
 import type { Contender } from './timing.js';
-import { timeSteps, typegradStep, type StepResult, type StepTolerance, type TorchStepSpec } from './trainStep.js';
+import {
+  timeSteps,
+  typegradStep,
+  type StepParts,
+  type StepResult,
+  type StepTolerance,
+  type TorchStepSpec,
+} from './trainStep.js';
 
 const BATCH = 60;
 const HIDDEN = 100;
@@ -41,13 +48,19 @@ function makeNet(): nn.Sequential {
   return net;
 }
 
-export async function runMlp(peers: Peers, seed: number): Promise<StepResult> {
+/** typegrad's step with its batch (random inputs in [0, 1), labels 0..9). */
+export function mlpStep(seed: number): StepParts & { x: Tensor; labels: number[] } {
   manualSeed(seed);
-  const net = makeNet().train();
+  const model = makeNet().train();
   const x = rand([BATCH, 784]);
   const labels = Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10);
-  const opt = new optim.SGD(net.parameters(), { lr: LR, momentum: MOMENTUM });
-  const tg = typegradStep(net, opt, () => F.crossEntropy(net.forward(x), labels));
+  const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
+  return { model, opt, lossOf: () => F.crossEntropy(model.forward(x), labels), x, labels };
+}
+
+export async function runMlp(peers: Peers, seed: number): Promise<StepResult> {
+  const { x, labels, ...parts } = mlpStep(seed);
+  const tg = typegradStep(parts);
   const contenders: Contender[] = [
     { name: 'tg-wasm', fn: tg.run('wasm') },
     { name: 'tg-js', fn: tg.run('js') },

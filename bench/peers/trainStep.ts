@@ -26,21 +26,20 @@ export interface TypegradStep {
   after: Map<string, Float32Array>;
 }
 
-/**
- * typegrad's step: loss = lossOf() (the forward); zeroGrad; backward; clipGradNorm_ to `clip` when
- * given; step. Captures `model`'s parameters, runs the step once on the default backend ('wasm')
- * and keeps its loss, gradients and updated parameters.
- */
-export function typegradStep(
-  model: Module,
-  opt: { zeroGrad(): void; step(): void },
-  lossOf: () => Tensor,
-  clip?: number,
-): TypegradStep {
-  const named = model.namedParameters();
-  const params = named.map(([, p]) => p);
-  const initial = named.map(([name, p]) => ({ name, data: (p.data as Float32Array).slice(), shape: [...p.shape] }));
-  const step = (): Tensor => {
+/** A typegrad training step's parts (also what `npm run profile:step` profiles). */
+export interface StepParts {
+  model: Module;
+  opt: { zeroGrad(): void; step(): void };
+  /** The forward: the loss of the batch. */
+  lossOf: () => Tensor;
+  /** clipGradNorm_'s maxNorm, when the step clips. */
+  clip?: number;
+}
+
+/** The step: loss = lossOf(); zeroGrad; backward; clipGradNorm_ when `clip` is given; step. */
+export function stepOf({ model, opt, lossOf, clip }: StepParts): () => Tensor {
+  const params = model.parameters();
+  return () => {
     const loss = lossOf();
     opt.zeroGrad();
     loss.backward();
@@ -48,6 +47,16 @@ export function typegradStep(
     opt.step();
     return loss;
   };
+}
+
+/**
+ * Captures the model's parameters, runs the step once on the default backend ('wasm') and keeps
+ * its loss, gradients and updated parameters.
+ */
+export function typegradStep(parts: StepParts): TypegradStep {
+  const named = parts.model.namedParameters();
+  const initial = named.map(([name, p]) => ({ name, data: (p.data as Float32Array).slice(), shape: [...p.shape] }));
+  const step = stepOf(parts);
   const run = (backend: string) => (): Tensor => {
     setBackend(backend);
     return step();
