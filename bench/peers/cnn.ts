@@ -21,13 +21,13 @@
  * from typegrad's initial weights, with torch.optim.SGD; its first step's loss, gradients and
  * updated parameters are checked too (trainStep.ts).
  */
-import { functional as F, manualSeed, nn, optim, rand, type Tensor } from '../../src/index.js';
+import { nn } from '../../src/index.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';
 import { compare, QUICK, type Check, type Contender } from './timing.js';
 import {
+  sgdClassifierStep,
   timeSteps,
   typegradStep,
-  type StepParts,
   type StepResult,
   type StepTolerance,
   type TorchStepSpec,
@@ -126,13 +126,8 @@ function convWithFilterGrad(tf: Tf): (x: TfTensor, w: TfTensor, b: TfTensor) => 
 }
 
 /** typegrad's step with its batch (random inputs in [0, 1), labels 0..9). */
-export function cnnStep(seed: number): StepParts & { x: Tensor; labels: number[] } {
-  manualSeed(seed);
-  const model = makeNet().train();
-  const x = rand([BATCH, 1, 28, 28]);
-  const labels = Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10);
-  const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
-  return { model, opt, lossOf: () => F.crossEntropy(model.forward(x), labels), x, labels };
+export function cnnStep(seed: number): ReturnType<typeof sgdClassifierStep> {
+  return sgdClassifierStep(makeNet, [BATCH, 1, 28, 28], seed, { lr: LR, momentum: MOMENTUM });
 }
 
 export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {

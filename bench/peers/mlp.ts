@@ -10,13 +10,13 @@
  * PyTorch: the same nn.Sequential from typegrad's initial weights (torch_worker.py). No tfjs row:
  * the issue's table has none.
  */
-import { functional as F, manualSeed, nn, optim, rand, type Tensor } from '../../src/index.js';
+import { nn } from '../../src/index.js';
 import type { Peers } from './peers.js';
 import type { Contender } from './timing.js';
 import {
+  sgdClassifierStep,
   timeSteps,
   typegradStep,
-  type StepParts,
   type StepResult,
   type StepTolerance,
   type TorchStepSpec,
@@ -49,13 +49,8 @@ function makeNet(): nn.Sequential {
 }
 
 /** typegrad's step with its batch (random inputs in [0, 1), labels 0..9). */
-export function mlpStep(seed: number): StepParts & { x: Tensor; labels: number[] } {
-  manualSeed(seed);
-  const model = makeNet().train();
-  const x = rand([BATCH, 784]);
-  const labels = Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10);
-  const opt = new optim.SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
-  return { model, opt, lossOf: () => F.crossEntropy(model.forward(x), labels), x, labels };
+export function mlpStep(seed: number): ReturnType<typeof sgdClassifierStep> {
+  return sgdClassifierStep(makeNet, [BATCH, 784], seed, { lr: LR, momentum: MOMENTUM });
 }
 
 export async function runMlp(peers: Peers, seed: number): Promise<StepResult> {

@@ -4,7 +4,7 @@
  * after the first step its loss, every gradient and every updated parameter are checked against
  * typegrad's before anything is timed.
  */
-import { nn, setBackend, type Module, type Tensor } from '../../src/index.js';
+import { functional as F, manualSeed, nn, optim, rand, setBackend, type Module, type Tensor } from '../../src/index.js';
 import { compare, interleave, type Check, type Contender } from './timing.js';
 import type { TorchWorker } from './torch.js';
 
@@ -47,6 +47,25 @@ export function stepOf({ model, opt, lossOf, clip }: StepParts): () => Tensor {
     opt.step();
     return loss;
   };
+}
+
+/**
+ * A classifier's step on one batch: `model` (seeded by `seed`, made inside so that its init draws
+ * from it), inputs uniform in [0, 1) of `inputShape`, labels (7i + seed) mod 10,
+ * cross-entropy, SGD with momentum.
+ */
+export function sgdClassifierStep(
+  makeModel: () => Module,
+  inputShape: number[],
+  seed: number,
+  sgd: { lr: number; momentum: number },
+): StepParts & { x: Tensor; labels: number[] } {
+  manualSeed(seed);
+  const model = makeModel().train();
+  const x = rand(inputShape);
+  const labels = Array.from({ length: inputShape[0]! }, (_, i) => (i * 7 + seed) % 10);
+  const opt = new optim.SGD(model.parameters(), sgd);
+  return { model, opt, lossOf: () => F.crossEntropy(model.forward(x) as Tensor, labels), x, labels };
 }
 
 /**
