@@ -59,7 +59,7 @@ console.log(
     `${DEFAULT_TIMING.rounds} interleaved rounds of ~${DEFAULT_TIMING.roundMs} ms (${DEFAULT_TIMING.slowRounds} for contenders slower than that), see bench/peers/timing.ts`,
 );
 if (QUICK)
-  console.log('--quick: typegrad (wasm, js), PyTorch and tfjs-wasm only, the rows of the PyTorch table, no breakdown');
+  console.log('--quick: typegrad (wasm, js), PyTorch and tfjs-wasm only; the PyTorch table and its targets only');
 
 const allChecks: { where: string; check: Check }[] = [];
 const failures: string[] = [];
@@ -149,7 +149,7 @@ function target(ok: (v: number) => boolean, value: number, what: string, list = 
 }
 /** a / b for two contenders' medians (NaN when either is missing). */
 const per = (t: Record<string, number>, a: string, b: string): number => (t[a] ?? NaN) / (t[b] ?? NaN);
-if (norms.length) {
+if (norms.length && !QUICK) {
   console.log('\nNorm forward, training-mode statistics: ms (weight and bias random; InstanceNorm2d affine)\n');
   printTable(
     norms.map(({ c, t }): Row => ({
@@ -198,7 +198,7 @@ if (norms.length) {
     target((v) => v >= 2, per(t, 'naive', 'tg-js'), `TS path >= 2x faster than naive, ${at}`);
   }
 }
-if (matmuls.length) {
+if (matmuls.length && !QUICK) {
   console.log('\nMatmul [n,k] x [k,m], float32: GFLOP/s (2nkm / time)\n');
   printTable(
     matmuls.map(({ size, t }): Row => ({
@@ -216,7 +216,7 @@ if (matmuls.length) {
   for (const { size, t } of matmuls)
     target((v) => v >= 0.7, per(t, 'tfjs-wasm', 'tg-wasm'), `matmul >= 0.7x tfjs-wasm GFLOP/s, ${size.join('x')}`);
 }
-if (cnn) {
+if (cnn && !QUICK) {
   const t = cnn.t;
   console.log('\nOne training step of the demo CNN (batch 32, 1x28x28): ms per step\n');
   printTable(
