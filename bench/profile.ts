@@ -121,6 +121,39 @@ export function aggregate(profile: Profiler.Profile, key: (node: Profiler.Profil
   return [...sums].sort((a, b) => b[1] - a[1]);
 }
 
+/**
+ * Self ms of each kernel (a function of src/tensor/kernels/ or src/wasm/, or a WebAssembly
+ * function) by the op that called it: of the nearest run of callers in src/autograd/ops/ or
+ * src/optim/, the outermost (so `unary <- sigmoid (src/autograd/ops/unary.ts)`, not the shared
+ * `unaryForward` sigmoid calls), largest first.
+ */
+export function kernelsByOp(
+  profile: Profiler.Profile,
+  name: (f: CallFrame) => string,
+  rootDir = root,
+): [string, number][] {
+  const parent = new Map<number, Profiler.ProfileNode>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const isKernel = (g: string): boolean => g === 'wasm' || /^src\/(tensor\/kernels|wasm)\//.test(g);
+  const isOp = (g: string): boolean => /^src\/(autograd\/ops|optim)\//.test(g);
+  const sums = new Map<string, number>();
+  for (const [id, t] of selfTimes(profile)) {
+    const node = byId.get(id)!;
+    if (!isKernel(groupOf(node.callFrame, rootDir))) continue;
+    let op: Profiler.ProfileNode | undefined;
+    for (let up = parent.get(id); up; up = parent.get(up.id)) {
+      if (isOp(groupOf(up.callFrame, rootDir))) op = up;
+      else if (op) break;
+    }
+    const f = op?.callFrame;
+    const caller = f ? `${f.functionName || '(anonymous)'} (${groupOf(f, rootDir)})` : '?';
+    const key = `${name(node.callFrame)} <- ${caller}`;
+    sums.set(key, (sums.get(key) ?? 0) + t);
+  }
+  return [...sums].sort((a, b) => b[1] - a[1]);
+}
+
 /** A function's name and file; a wasm function's export name, or V8's when it has none. */
 function functionKey(f: CallFrame, wasm: Map<string, string>): string {
   const group = groupOf(f);
@@ -172,19 +205,14 @@ async function main(): Promise<void> {
   console.log('Self time by where the code lives (a file of src/ is an op, a kernel, the optimizer, autograd)\n');
   // A WebAssembly function is a kernel by itself: it gets its own row.
   const where = (f: CallFrame): string => (groupOf(f) === 'wasm' ? functionKey(f, wasm) : groupOf(f));
-  printTable(
-    table(
-      aggregate(profile, (n) => where(n.callFrame)),
-      'where',
-    ),
-  );
+  const byWhere = aggregate(profile, (n) => where(n.callFrame));
+  printTable(table(byWhere, 'where'));
   console.log(`\nTop ${top} functions by self time\n`);
-  printTable(
-    table(
-      aggregate(profile, (n) => functionKey(n.callFrame, wasm)),
-      'function',
-    ),
-  );
+  const byFunction = aggregate(profile, (n) => functionKey(n.callFrame, wasm));
+  printTable(table(byFunction, 'function'));
+  console.log(`\nTop ${top} kernels (src/tensor/kernels, src/wasm, WebAssembly) by the op that called them\n`);
+  const short = (f: CallFrame): string => functionKey(f, wasm).replace(/ \(src\/.*\)$/, '');
+  printTable(table(kernelsByOp(profile, short), 'kernel <- op'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Profiler } from 'node:inspector';
 import { describe, expect, it } from 'vitest';
-import { aggregate, groupOf, selfTimes, wasmExportNames } from '../../bench/profile.js';
+import { aggregate, groupOf, kernelsByOp, selfTimes, wasmExportNames } from '../../bench/profile.js';
 import * as generated from '../../src/wasm/module.generated.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -53,6 +53,36 @@ describe('profile:step', () => {
     expect(groupOf(frame('emit', 'node:events'), root)).toBe('node internals');
     expect(groupOf(frame('(program)', ''), root)).toBe('(program)');
     expect(groupOf(frame('x', pathToFileURL('/elsewhere/x.js').href), root)).toBe('other JavaScript');
+  });
+
+  it('charges a kernel to the outermost op of the nearest run of op callers', () => {
+    const url = (path: string): string => pathToFileURL(join(root, path)).href;
+    const node = (id: number, name: string, path: string, children: number[]): Profiler.ProfileNode => ({
+      id,
+      callFrame: frame(name, path === '' ? '' : url(path)),
+      children,
+    });
+    const profile: Profiler.Profile = {
+      nodes: [
+        node(1, '(root)', '', [2]),
+        node(2, 'step', 'src/optim/sgd.ts', [3]), // an op run far up: not the nearest
+        node(3, 'call', 'src/layers/module.ts', [4, 7]),
+        node(4, 'sigmoid', 'src/autograd/ops/unary.ts', [5]),
+        node(5, 'unaryForward', 'src/autograd/ops/unary.ts', [6]),
+        node(6, 'unary', 'src/tensor/kernels/elementwise.ts', []),
+        node(7, 'helper', 'bench/x.ts', [8]),
+        node(8, 'unary', 'src/tensor/kernels/elementwise.ts', []),
+      ],
+      startTime: 0,
+      endTime: 0,
+      samples: [6, 6, 8, 3],
+      timeDeltas: [0, 1000, 1000, 3000],
+    };
+    // node 6: 2 ms under sigmoid <- unaryForward; node 8: 3 ms, its nearest op run is step
+    expect(kernelsByOp(profile, (f) => f.functionName, root)).toEqual([
+      ['unary <- step (src/optim/sgd.ts)', 3],
+      ['unary <- sigmoid (src/autograd/ops/unary.ts)', 2],
+    ]);
   });
 
   it("reads the exported function names of typegrad's own wasm modules", () => {
