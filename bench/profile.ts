@@ -124,7 +124,7 @@ export function aggregate(profile: Profiler.Profile, key: (node: Profiler.Profil
 /**
  * Self ms of each kernel (a function of src/tensor/kernels/ or src/wasm/, or a WebAssembly
  * function) by the op that called it: of the nearest run of callers in src/autograd/ops/ or
- * src/optim/, the outermost (so `unary <- sigmoid (src/autograd/ops/unary.ts)`, not the shared
+ * src/optim/, the outermost (so `unary <- sigmoid (ops/unary.ts)`, not the shared
  * `unaryForward` sigmoid calls), largest first.
  */
 export function kernelsByOp(
@@ -147,7 +147,8 @@ export function kernelsByOp(
       else if (op) break;
     }
     const f = op?.callFrame;
-    const caller = f ? `${f.functionName || '(anonymous)'} (${groupOf(f, rootDir)})` : '?';
+    const file = f ? groupOf(f, rootDir).replace(/^src\/autograd\//, '') : '';
+    const caller = f ? `${f.functionName || '(anonymous)'} (${file})` : '?';
     const key = `${name(node.callFrame)} <- ${caller}`;
     sums.set(key, (sums.get(key) ?? 0) + t);
   }

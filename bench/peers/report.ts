@@ -1,6 +1,7 @@
 /**
  * The PyTorch table of bench:peers (issue 14's workloads): one row per workload with typegrad's
- * time, PyTorch's, their ratio, and tfjs-wasm's where that workload has a tfjs contender. Printed
+ * time ('wasm' backend; "tg"), PyTorch's, their ratio, tfjs-wasm's where that workload has a tfjs
+ * contender, and typegrad on the 'js' backend ("tg-js"). Printed
  * as a markdown table (harness.ts's printTable) so that it pastes into BENCHMARKS.md as it is.
  */
 import type { Row } from '../harness.js';
@@ -25,11 +26,10 @@ export function torchTable(rows: readonly TorchRow[]): Row[] {
       workload,
       typegrad: cell(tg),
       PyTorch: cell(torch),
-      'typegrad / PyTorch': ratio((tg ?? NaN) / (torch ?? NaN)),
+      'tg / PyTorch': ratio((tg ?? NaN) / (torch ?? NaN)),
       'tfjs-wasm': cell(tfjs),
-      'tfjs-wasm / typegrad': ratio((tfjs ?? NaN) / (tg ?? NaN)),
-      'typegrad js': cell(js),
-      'typegrad js / PyTorch': ratio((js ?? NaN) / (torch ?? NaN)),
+      'tfjs-wasm / tg': ratio((tfjs ?? NaN) / (tg ?? NaN)),
+      'tg-js': cell(js),
     };
   });
 }

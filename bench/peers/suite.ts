@@ -230,10 +230,10 @@ if (cnn && !QUICK) {
 }
 
 const torchRows: TorchRow[] = [];
-if (mlp) torchRows.push({ workload: 'training step, MLP-BN (demo, batch 60, SGD momentum)', t: mlp.t, target: 'step' });
-if (cnn) torchRows.push({ workload: 'training step, CNN-BN (batch 32, SGD momentum)', t: cnn.t, target: 'step' });
+if (mlp) torchRows.push({ workload: 'MLP-BN step (batch 60)', t: mlp.t, target: 'step' });
+if (cnn) torchRows.push({ workload: 'CNN-BN step (batch 32)', t: cnn.t, target: 'step' });
 if (gpt) {
-  const workload = 'training step, GPT 2 layers x 64 channels, batch 16 x 32 tokens, AdamW + clipping';
+  const workload = 'GPT step (2 x 64, 16 x 32 tokens)';
   torchRows.push({ workload, t: gpt.t, target: 'step' });
 }
 for (const { c, t } of norms) {
@@ -246,7 +246,9 @@ for (const { c, t } of norms) {
 }
 for (const { size, t } of matmuls) torchRows.push({ workload: `matmul ${size.join(' x ')}`, t });
 if (peers.torch && torchRows.length) {
-  console.log('\nPyTorch (one thread, second process) vs typegrad (wasm; js last), ms; ratios > 1: typegrad slower\n');
+  console.log(
+    '\nPyTorch (one thread, second process) vs typegrad (tg: wasm, tg-js: js), ms; ratios > 1: typegrad slower\n',
+  );
   printTable(torchTable(torchRows));
   for (const row of torchRows) {
     const bound = torchBound(row);

@@ -110,19 +110,18 @@ describe('bench/peers PyTorch table', () => {
       workload: 'step',
       typegrad: '3.20',
       PyTorch: '0.80',
-      'typegrad / PyTorch': '4.00',
+      'tg / PyTorch': '4.00',
       'tfjs-wasm': '16.0',
-      'tfjs-wasm / typegrad': '5.00',
-      'typegrad js': '12.5',
-      'typegrad js / PyTorch': '15.6',
+      'tfjs-wasm / tg': '5.00',
+      'tg-js': '12.5',
     });
     expect(rows[1]).toMatchObject({
       typegrad: '123',
       PyTorch: '247',
-      'typegrad / PyTorch': '0.50',
+      'tg / PyTorch': '0.50',
       'tfjs-wasm': '-',
-      'tfjs-wasm / typegrad': '-',
-      'typegrad js': '-',
+      'tfjs-wasm / tg': '-',
+      'tg-js': '-',
     });
   });
 

@@ -81,7 +81,7 @@ describe('profile:step', () => {
     // node 6: 2 ms under sigmoid <- unaryForward; node 8: 3 ms, its nearest op run is step
     expect(kernelsByOp(profile, (f) => f.functionName, root)).toEqual([
       ['unary <- step (src/optim/sgd.ts)', 3],
-      ['unary <- sigmoid (src/autograd/ops/unary.ts)', 2],
+      ['unary <- sigmoid (ops/unary.ts)', 2],
     ]);
   });
 
