@@ -122,7 +122,7 @@ export function aggregate(profile: Profiler.Profile, key: (node: Profiler.Profil
 }
 
 /**
- * Self ms of each kernel (a function of src/tensor/kernels/ or src/wasm/, or a WebAssembly
+ * Self ms of each kernel (a function of src/kernels/, src/tensor/kernels/ or src/wasm/, or a WebAssembly
  * function) by the op that called it: of the nearest run of callers in src/autograd/ops/ or
  * src/optim/, the outermost (so `unary <- sigmoid (ops/unary.ts)`, not the shared
  * `unaryForward` sigmoid calls), largest first.
@@ -135,7 +135,7 @@ export function kernelsByOp(
   const parent = new Map<number, Profiler.ProfileNode>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
-  const isKernel = (g: string): boolean => g === 'wasm' || /^src\/(tensor\/kernels|wasm)\//.test(g);
+  const isKernel = (g: string): boolean => g === 'wasm' || /^src\/(kernels|tensor\/kernels|wasm)\//.test(g);
   const isOp = (g: string): boolean => /^src\/(autograd\/ops|optim)\//.test(g);
   const sums = new Map<string, number>();
   for (const [id, t] of selfTimes(profile)) {
@@ -211,7 +211,9 @@ async function main(): Promise<void> {
   console.log(`\nTop ${top} functions by self time\n`);
   const byFunction = aggregate(profile, (n) => functionKey(n.callFrame, wasm));
   printTable(table(byFunction, 'function'));
-  console.log(`\nTop ${top} kernels (src/tensor/kernels, src/wasm, WebAssembly) by the op that called them\n`);
+  console.log(
+    `\nTop ${top} kernels (src/kernels, src/tensor/kernels, src/wasm, WebAssembly) by the op that called them\n`,
+  );
   const short = (f: CallFrame): string => functionKey(f, wasm).replace(/ \(src\/.*\)$/, '');
   printTable(table(kernelsByOp(profile, short), 'kernel <- op'));
 }
