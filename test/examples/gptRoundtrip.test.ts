@@ -321,6 +321,19 @@ describe('GPT: gradients, sampling, optimizer groups, init, errors', () => {
     expect(model.getNumParams(false)).toBe(all);
   });
 
+  it('applies dropout (embeddings, attention, residuals) in training mode only', () => {
+    manualSeed(9);
+    const withDropout = new GPT({ ...tiny('layernorm', true), dropout: 0.3 });
+    const plain = new GPT(tiny('layernorm', true));
+    plain.loadStateDict(withDropout.stateDict());
+    const idx = tensor(Int32Array.of(1, 2, 3, 4, 0, 1, 2, 3), [2, 4]);
+    const [a] = withDropout.call(idx, idx);
+    const [b] = withDropout.call(idx, idx);
+    expect(Array.from(a.data)).not.toEqual(Array.from(b.data));
+    withDropout.eval();
+    expect(Array.from(withDropout.call(idx, idx)[0].data)).toEqual(Array.from(plain.call(idx, idx)[0].data));
+  });
+
   it('rejects nEmbd not divisible by nHead, and sequences longer than blockSize', () => {
     expect(() => new GPT({ ...tiny('layernorm', true), nEmbd: 6, nHead: 4 })).toThrow(
       'CausalSelfAttention: nEmbd (6) must be divisible by nHead (4)',
