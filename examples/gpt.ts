@@ -224,6 +224,7 @@ const svg = lineChart(series, {
   yMin: 2.0,
   yMax: 3.4,
   yFormat: (v) => v.toFixed(1),
+  legend: 'top-right', // the curves end low on the right
 });
 mkdirSync(dirname(plotPath), { recursive: true });
 writeFileSync(plotPath, svg);
