@@ -17,7 +17,7 @@
  * (out/gpt-loss.svg; the README's copy is docs/img/gpt-loss.svg) and samples names from each model
  * with top-k sampling (k = 10), marking the ones not in the training set.
  *
- *   npm run example:gpt                     600 steps per norm (about 90 s of CPU time in all)
+ *   npm run example:gpt                     600 steps per norm (about 45 s of CPU time in all)
  *   npm run example:gpt -- --iters 200 --seed 1 --out out/gpt-loss.svg
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
