@@ -4,8 +4,8 @@
  * module, like torch.nn's: its forward calls the functional form (src/layers/functional/activation.ts
  * or the op), which checks the input.
  */
-import { elu, leakyRelu, silu, softplus } from '../autograd/ops/activation.js';
-import { logSoftmax, softmax } from '../autograd/ops/softmax.js';
+import { eluAs, leakyReluAs, siluAs, softplusAs } from '../autograd/ops/activation.js';
+import { logSoftmaxAs, softmaxAs } from '../autograd/ops/softmax.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { checkOptions, describeValue } from '../tensor/check.js';
 import { checkApproximate, geluAs, reluAs, sigmoidAs, tanhAs } from './functional/activation.js';
@@ -95,7 +95,7 @@ abstract class AlongDim extends Module {
 export class Softmax extends AlongDim {
   /** Softmax along `dim`. */
   forward(x: Tensor): Tensor {
-    return softmax(x, this.dim);
+    return softmaxAs('Softmax', x, this.dim);
   }
 }
 
@@ -106,7 +106,7 @@ export class Softmax extends AlongDim {
 export class LogSoftmax extends AlongDim {
   /** Log-softmax along `dim`. */
   forward(x: Tensor): Tensor {
-    return logSoftmax(x, this.dim);
+    return logSoftmaxAs('LogSoftmax', x, this.dim);
   }
 }
 
@@ -132,7 +132,7 @@ export class LeakyReLU extends Module {
 
   /** Elementwise leaky rectifier. */
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.negativeSlope);
+    return leakyReluAs('LeakyReLU', x, this.negativeSlope);
   }
 }
 
@@ -143,7 +143,7 @@ export class LeakyReLU extends Module {
 export class SiLU extends Module {
   /** Elementwise x * sigmoid(x). */
   forward(x: Tensor): Tensor {
-    return silu(x);
+    return siluAs('SiLU', x);
   }
 }
 
@@ -169,7 +169,7 @@ export class ELU extends Module {
 
   /** Elementwise ELU. */
   forward(x: Tensor): Tensor {
-    return elu(x, this.alpha);
+    return eluAs('ELU', x, this.alpha);
   }
 }
 
@@ -203,6 +203,6 @@ export class Softplus extends Module {
 
   /** Elementwise softplus. */
   forward(x: Tensor): Tensor {
-    return softplus(x, this.beta, this.threshold);
+    return softplusAs('Softplus', x, this.beta, this.threshold);
   }
 }

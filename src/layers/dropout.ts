@@ -3,7 +3,7 @@
  * 1/(1-p); in eval mode the identity (torch.nn.Dropout). The mask comes from the seeded generator.
  */
 import { checkOptions } from '../tensor/check.js';
-import { checkProbability, dropout } from '../autograd/ops/dropout.js';
+import { checkProbability, dropoutAs } from '../autograd/ops/dropout.js';
 import type { Tensor } from '../autograd/tensor.js';
 import type { Generator } from '../tensor/random.js';
 import { Module } from './module.js';
@@ -40,6 +40,9 @@ export class Dropout extends Module {
 
   /** Dropout while `training`, identity otherwise. */
   forward(x: Tensor): Tensor {
-    return dropout(x, this.p, { training: this.training, ...(this.generator ? { generator: this.generator } : {}) });
+    return dropoutAs('Dropout', x, this.p, {
+      training: this.training,
+      ...(this.generator ? { generator: this.generator } : {}),
+    });
   }
 }

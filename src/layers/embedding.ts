@@ -4,7 +4,7 @@
  * src/autograd/ops/embedding.ts.
  */
 import { describeValue } from '../tensor/check.js';
-import { embedding, normalizePaddingIdx } from '../autograd/ops/embedding.js';
+import { embeddingAs, normalizePaddingIdx } from '../autograd/ops/embedding.js';
 import { floatData } from '../autograd/dtypeCheck.js';
 import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
@@ -126,6 +126,6 @@ export class Embedding extends Module {
 
   /** int32 indices [*] -> [*, embeddingDim]. */
   forward(indices: Tensor): Tensor {
-    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+    return embeddingAs('Embedding', indices, this.weight, { paddingIdx: this.paddingIdx });
   }
 }

@@ -25,7 +25,7 @@ import { Tensor } from '../autograd/tensor.js';
 import { fmtShape } from '../tensor/shape.js';
 import { attend, boolMaskToBias } from './functional/attention.js';
 import { xavierUniform_, zeros_ } from './init.js';
-import { linear } from './functional/linear.js';
+import { linearAs } from './functional/linear.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
@@ -255,12 +255,17 @@ export class MultiheadAttention extends Module {
     const { w, b } = this.projections();
     // [len, N, E] -> [N, H, len, hd]
     const heads = (t: Tensor, len: number): Tensor => t.reshape([len, N, H, hd]).permute([1, 2, 0, 3]);
-    const q = heads(linear(q0, w[0]!, b[0]!), L);
-    const k = heads(linear(k0, w[1]!, b[1]!), S);
-    const v = heads(linear(v0, w[2]!, b[2]!), S);
+    const q = heads(linearAs(WHERE, q0, w[0]!, b[0]!), L);
+    const k = heads(linearAs(WHERE, k0, w[1]!, b[1]!), S);
+    const v = heads(linearAs(WHERE, v0, w[2]!, b[2]!), S);
     const att = attend(q, k, v, bias, 1 / Math.sqrt(hd), this.training ? this.dropout : 0);
     // [N, H, L, hd] -> [L, N, E] -> out_proj
-    let output = linear(att.output.permute([2, 0, 1, 3]).reshape([L, N, E]), this.outProj.weight, this.outProj.bias);
+    let output = linearAs(
+      WHERE,
+      att.output.permute([2, 0, 1, 3]).reshape([L, N, E]),
+      this.outProj.weight,
+      this.outProj.bias,
+    );
     output = !batched ? output.squeeze(1) : this.batchFirst ? output.transpose(0, 1) : output;
     if (!(opts.needWeights ?? true)) return { output, weights: null };
     let weights = (opts.averageAttnWeights ?? true) ? att.weights.mean(1) : att.weights;

@@ -2,16 +2,19 @@
  * Pooling layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d` (PyTorch's arguments and
  * defaults; stride defaults to the kernel size). They hold no parameters.
  */
-import { checkOptions } from '../tensor/check.js';
 import {
-  adaptiveAvgPool2d,
-  avgPool2d,
+  adaptiveAvgPool2dAs,
+  avgPool2dAs,
+  checkAvgPool2dOptions,
+  checkMaxPool2dOptions,
   checkOutputSize,
-  maxPool2d,
+  maxPool2dAs,
   type AvgPool2dOptions,
+  type AvgPoolWindow,
   type MaxPool2dOptions,
+  type PoolWindow,
 } from '../autograd/ops/pool.js';
-import { pair, type IntPair } from '../autograd/ops/conv.js';
+import type { IntPair } from '../autograd/ops/conv.js';
 import type { Tensor } from '../autograd/tensor.js';
 import { Module, reprFields } from './module.js';
 
@@ -24,11 +27,13 @@ export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
   /** stride (default: kernelSize), padding, dilation, ceilMode. */
   readonly options: MaxPool2dOptions;
+  /** The window, checked when built (forward checks only its input). */
+  private readonly window: PoolWindow;
 
   constructor(kernelSize: IntPair, opts: MaxPool2dOptions = {}) {
     super();
-    opts = checkOptions(opts, 'MaxPool2d');
-    this.kernelSize = pair(kernelSize, 'MaxPool2d', 'kernelSize', 1);
+    this.window = checkMaxPool2dOptions('MaxPool2d', kernelSize, opts);
+    this.kernelSize = this.window.k;
     this.options = { ...opts };
   }
 
@@ -38,7 +43,7 @@ export class MaxPool2d extends Module {
 
   /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this.options);
+    return maxPool2dAs('MaxPool2d', x, this.window);
   }
 }
 
@@ -51,11 +56,13 @@ export class AvgPool2d extends Module {
   readonly kernelSize: [number, number];
   /** stride (default: kernelSize), padding, ceilMode, countIncludePad, divisorOverride. */
   readonly options: AvgPool2dOptions;
+  /** The window and divisor rules, checked when built (forward checks only its input). */
+  private readonly window: AvgPoolWindow;
 
   constructor(kernelSize: IntPair, opts: AvgPool2dOptions = {}) {
     super();
-    opts = checkOptions(opts, 'AvgPool2d');
-    this.kernelSize = pair(kernelSize, 'AvgPool2d', 'kernelSize', 1);
+    this.window = checkAvgPool2dOptions('AvgPool2d', kernelSize, opts);
+    this.kernelSize = this.window.k;
     this.options = { ...opts };
   }
 
@@ -65,7 +72,7 @@ export class AvgPool2d extends Module {
 
   /** x [N, C, H, W] -> [N, C, Ho, Wo]. */
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.kernelSize, this.options);
+    return avgPool2dAs('AvgPool2d', x, this.window);
   }
 }
 
@@ -89,6 +96,6 @@ export class AdaptiveAvgPool2d extends Module {
 
   /** x [N, C, H, W] -> [N, C, outH, outW]. */
   forward(x: Tensor): Tensor {
-    return adaptiveAvgPool2d(x, this.outputSize);
+    return adaptiveAvgPool2dAs('AdaptiveAvgPool2d', x, this.outputSize);
   }
 }

@@ -188,7 +188,7 @@ describe('nn.Embedding', () => {
     );
     expect(() => new nn.Embedding(2.5, 3)).toThrow('Embedding: numEmbeddings must be a non-negative integer, got 2.5');
     expect(() => new nn.Embedding(10, 3).forward(tensor([1]))).toThrow(
-      "embedding: expected indices to have dtype 'int32'",
+      "Embedding: expected indices to have dtype 'int32'",
     );
   });
 });

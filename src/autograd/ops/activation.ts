@@ -36,9 +36,14 @@ function checkParam(v: unknown, name: string, where: string): number {
  * @example leakyRelu(tensor([-2, 3]), 0.1)  // [-0.2, 3]
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  checkInput(x, 'leakyRelu');
-  const slope = checkParam(negativeSlope, 'negativeSlope', 'leakyRelu');
-  const xs = floatData(x, 'leakyRelu');
+  return leakyReluAs('leakyRelu', x, negativeSlope);
+}
+
+/** `leakyRelu` under the name of its caller (nn.LeakyReLU passes 'LeakyReLU'). */
+export function leakyReluAs(where: string, x: Tensor, negativeSlope = 0.01): Tensor {
+  checkInput(x, where);
+  const slope = checkParam(negativeSlope, 'negativeSlope', where);
+  const xs = floatData(x, where);
   const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : slope * xs[i]!;
@@ -55,8 +60,13 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * @example silu(tensor([0, 1]))  // [0, 0.7311]
  */
 export function silu(x: Tensor): Tensor {
-  checkInput(x, 'silu');
-  floatData(x, 'silu');
+  return siluAs('silu', x);
+}
+
+/** `silu` under the name of its caller (nn.SiLU passes 'SiLU'). */
+export function siluAs(where: string, x: Tensor): Tensor {
+  checkInput(x, where);
+  floatData(x, where);
   const xs = saveForBackward(x);
   // dy/dx = s + x s (1 - s), in one pass: 'siluBackward' (src/tensor/kernels/elementwise.ts)
   return record(unaryForward('silu', x), 'silu', [x], (g) => [binaryForward('siluBackward', g, xs(), 'silu')]);
@@ -67,9 +77,14 @@ export function silu(x: Tensor): Tensor {
  * @example elu(tensor([-1, 2]))  // [-0.6321, 2]
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  checkInput(x, 'elu');
-  const a = checkParam(alpha, 'alpha', 'elu');
-  const xs = floatData(x, 'elu');
+  return eluAs('elu', x, alpha);
+}
+
+/** `elu` under the name of its caller (nn.ELU passes 'ELU'). */
+export function eluAs(where: string, x: Tensor, alpha = 1): Tensor {
+  checkInput(x, where);
+  const a = checkParam(alpha, 'alpha', where);
+  const xs = floatData(x, where);
   const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : a * Math.expm1(xs[i]!);
@@ -87,10 +102,15 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  * @example softplus(tensor([0, 30]))  // [0.6931, 30]
  */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
-  checkInput(x, 'softplus');
-  const b = checkParam(beta, 'beta', 'softplus');
-  const thr = checkParam(threshold, 'threshold', 'softplus');
-  const xs = floatData(x, 'softplus');
+  return softplusAs('softplus', x, beta, threshold);
+}
+
+/** `softplus` under the name of its caller (nn.Softplus passes 'Softplus'). */
+export function softplusAs(where: string, x: Tensor, beta = 1, threshold = 20): Tensor {
+  checkInput(x, where);
+  const b = checkParam(beta, 'beta', where);
+  const thr = checkParam(threshold, 'threshold', where);
+  const xs = floatData(x, where);
   const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) {

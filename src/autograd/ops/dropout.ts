@@ -37,9 +37,14 @@ export function checkProbability(p: number, where: string): void {
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
   opts = checkOptions(opts, 'dropout');
   checkProbability(p, 'dropout');
-  checkTensor(x, 'dropout', 'x');
-  const xd = floatData(x, 'dropout');
-  if (!checkBoolean(opts.training ?? true, 'dropout', 'training') || p === 0) return x;
+  return dropoutAs('dropout', x, p, opts);
+}
+
+/** `dropout` under the name of its caller, p and opts already checked (nn.Dropout passes 'Dropout'). */
+export function dropoutAs(where: string, x: Tensor, p: number, opts: DropoutOptions): Tensor {
+  checkTensor(x, where, 'x');
+  const xd = floatData(x, where);
+  if (!checkBoolean(opts.training ?? true, where, 'training') || p === 0) return x;
   const mask = allocate(x.dtype === 'float64' ? 'float64' : 'float32', xd.length);
   fillDropoutMask(mask, p, opts.generator ?? defaultGenerator);
   return x.mul(new Tensor(mask, x.shape));

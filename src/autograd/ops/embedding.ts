@@ -52,20 +52,25 @@ export function normalizePaddingIdx(
  * @example embedding(tensor(Int32Array.of(2, 0)), weight)  // [weight[2], weight[0]], shape [2, D]
  */
 export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
-  const idx = checkIndexTensor('embedding', 'indices', indices);
-  if (!(weight instanceof Tensor)) throw new Error(`embedding: weight must be a Tensor, got ${describeValue(weight)}`);
-  const w = floatData(weight, 'embedding', 'weight');
+  return embeddingAs('embedding', indices, weight, opts);
+}
+
+/** `embedding` under the name of its caller (nn.Embedding passes 'Embedding'). */
+export function embeddingAs(where: string, indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
+  const idx = checkIndexTensor(where, 'indices', indices);
+  if (!(weight instanceof Tensor)) throw new Error(`${where}: weight must be a Tensor, got ${describeValue(weight)}`);
+  const w = floatData(weight, where, 'weight');
   if (weight.ndim !== 2)
-    throw new Error(`embedding: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
+    throw new Error(`${where}: weight must be 2-D [numEmbeddings, embeddingDim], got ${fmtShape(weight.shape)}`);
   const [V, D] = weight.shape as [number, number];
-  const paddingIdx = normalizePaddingIdx(opts.paddingIdx, V, 'embedding');
+  const paddingIdx = normalizePaddingIdx(opts.paddingIdx, V, where);
   // out [n, D], n = number of indices: row i is weight row idx[i]
   const out = allocate(weight.dtype as 'float32' | 'float64', idx.length * D);
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i]!;
     if (v < 0 || v >= V) {
       throw new Error(
-        `embedding: index ${v} is out of range for weight with ${V} rows (torch: "index out of range in self")`,
+        `${where}: index ${v} is out of range for weight with ${V} rows (torch: "index out of range in self")`,
       );
     }
     out.set(w.subarray(v * D, v * D + D), i * D);

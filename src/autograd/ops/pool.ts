@@ -67,14 +67,26 @@ function pooledSize(size: number, k: number, s: number, p: number, d: number, ce
   return out;
 }
 
-/** Validates x and the window arguments, and builds the geometry. */
-function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2dOptions): Window2d {
-  checkTensor(x, where, 'input');
-  if (x.ndim !== 4) {
-    throw new Error(
-      `${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got shape ${fmtShape(x.shape)}`,
-    );
-  }
+/**
+ * A 2-D pool's window arguments, checked and resolved: kernel, stride, padding and dilation as
+ * [H, W] pairs. `MaxPool2d` and `AvgPool2d` resolve theirs once, when built.
+ */
+export interface PoolWindow {
+  k: [number, number];
+  s: [number, number];
+  p: [number, number];
+  d: [number, number];
+  ceilMode: boolean;
+}
+
+/** An average pool's window and its divisor rules, checked and resolved. */
+export interface AvgPoolWindow extends PoolWindow {
+  countIncludePad: boolean;
+  divisorOverride: number | null;
+}
+
+/** Checks kernelSize and the window options as torch does (padding at most half the kernel). */
+function checkWindow(where: string, kernelSize: IntPair, o: MaxPool2dOptions): PoolWindow {
   const k = pair(kernelSize, where, 'kernelSize', 1);
   const s = o.stride === undefined || o.stride === null ? k : pair(o.stride, where, 'stride', 1);
   const p = pair(o.padding ?? 0, where, 'padding', 0);
@@ -86,6 +98,39 @@ function poolGeometry(where: string, x: Tensor, kernelSize: IntPair, o: MaxPool2
     );
   }
   const ceilMode = checkBoolean(o.ceilMode ?? false, where, 'ceilMode');
+  return { k, s, p, d, ceilMode };
+}
+
+/** `maxPool2d`'s kernelSize and options, checked under `where` and resolved. */
+export function checkMaxPool2dOptions(where: string, kernelSize: IntPair, opts: MaxPool2dOptions = {}): PoolWindow {
+  return checkWindow(where, kernelSize, checkOptions(opts, where));
+}
+
+/** `avgPool2d`'s kernelSize and options, checked under `where` and resolved. */
+export function checkAvgPool2dOptions(where: string, kernelSize: IntPair, opts: AvgPool2dOptions = {}): AvgPoolWindow {
+  opts = checkOptions(opts, where);
+  // avgPool2d has no dilation: the window check sees none
+  const win = checkWindow(where, kernelSize, { ...opts, dilation: 1 });
+  const countIncludePad = checkBoolean(opts.countIncludePad ?? true, where, 'countIncludePad');
+  const divisorOverride = opts.divisorOverride ?? null;
+  // Like torch: an int (a float is a TypeError there), and not zero.
+  if (divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride === 0)) {
+    throw new Error(
+      `${where}: divisorOverride must be a non-zero integer or null, got ${describeValue(divisorOverride)}`,
+    );
+  }
+  return { ...win, countIncludePad, divisorOverride };
+}
+
+/** Validates x against a checked window, and builds the geometry. */
+function poolGeometry(where: string, x: Tensor, win: PoolWindow): Window2d {
+  checkTensor(x, where, 'input');
+  if (x.ndim !== 4) {
+    throw new Error(
+      `${where}: input must be a Tensor of shape [N, C, H, W] or [C, H, W], got shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const { k, s, p, d, ceilMode } = win;
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const outH = pooledSize(h, k[0], s[0], p[0], d[0], ceilMode);
   const outW = pooledSize(w, k[1], s[1], p[1], d[1], ceilMode);
@@ -141,11 +186,15 @@ function batched(x: Tensor, where: string, fn: (xb: Tensor) => Tensor): Tensor {
  * @example maxPool2d(randn([1, 3, 8, 8]), 2)  // [1, 3, 4, 4]
  */
 export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions = {}): Tensor {
-  opts = checkOptions(opts, 'maxPool2d');
-  return batched(x, 'maxPool2d', (xb) => {
-    const geom = poolGeometry('maxPool2d', xb, kernelSize, opts);
+  return maxPool2dAs('maxPool2d', x, checkMaxPool2dOptions('maxPool2d', kernelSize, opts));
+}
+
+/** `maxPool2d` under the name of its caller (nn.MaxPool2d passes 'MaxPool2d' and its checked window). */
+export function maxPool2dAs(where: string, x: Tensor, win: PoolWindow): Tensor {
+  return batched(x, where, (xb) => {
+    const geom = poolGeometry(where, xb, win);
     const shape = [geom.n, geom.c, geom.outH, geom.outW];
-    const xd = floatData(xb, 'maxPool2d');
+    const xd = floatData(xb, where);
     const y = allocateFloat(xd, geom.n * geom.c * geom.outH * geom.outW);
     const argmax = new Int32Array(y.length);
     maxPool2dForward(xd, geom, y, argmax);
@@ -164,26 +213,23 @@ export function maxPool2d(x: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions
  * @example avgPool2d(randn([1, 3, 8, 8]), 3, { stride: 2, padding: 1 })  // [1, 3, 4, 4]
  */
 export function avgPool2d(x: Tensor, kernelSize: IntPair, opts: AvgPool2dOptions = {}): Tensor {
-  opts = checkOptions(opts, 'avgPool2d');
-  return batched(x, 'avgPool2d', (xb) => {
-    const geom = poolGeometry('avgPool2d', xb, kernelSize, opts);
-    const divisorOverride = opts.divisorOverride ?? null;
-    // Like torch: an int (a float is a TypeError there), and not zero.
-    if (divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride === 0)) {
-      throw new Error(
-        `avgPool2d: divisorOverride must be a non-zero integer or null, got ${describeValue(divisorOverride)}`,
-      );
-    }
-    const countIncludePad = checkBoolean(opts.countIncludePad ?? true, 'avgPool2d', 'countIncludePad');
+  return avgPool2dAs('avgPool2d', x, checkAvgPool2dOptions('avgPool2d', kernelSize, opts));
+}
+
+/** `avgPool2d` under the name of its caller (nn.AvgPool2d passes 'AvgPool2d' and its checked window). */
+export function avgPool2dAs(where: string, x: Tensor, win: AvgPoolWindow): Tensor {
+  return batched(x, where, (xb) => {
+    const geom = poolGeometry(where, xb, win);
+    const { countIncludePad, divisorOverride } = win;
     const windows = avgPoolWindows(geom, { countIncludePad, divisorOverride });
-    return averageOverWindows(xb, windows, 'avgPool2d');
+    return averageOverWindows(xb, windows, 'avgPool2d', where);
   });
 }
 
 /** y = window sums / divisors over the table `win`, recorded with its backward (spread dy / divisor). */
-function averageOverWindows(x: Tensor, win: AvgWindows, name: string): Tensor {
+function averageOverWindows(x: Tensor, win: AvgWindows, name: string, where = name): Tensor {
   const shape = [x.shape[0]!, x.shape[1]!, win.outH, win.outW];
-  const xd = floatData(x, name);
+  const xd = floatData(x, where);
   const y = allocateFloat(xd, win.planes * win.outH * win.outW);
   avgPoolForward(xd, win, y);
   return record(new Tensor(y, shape), name, [x], (g) => {
@@ -200,7 +246,15 @@ function averageOverWindows(x: Tensor, win: AvgWindows, name: string): Tensor {
  * @example adaptiveAvgPool2d(randn([2, 16, 7, 7]), 1)  // [2, 16, 1, 1]
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
-  const where = 'adaptiveAvgPool2d';
+  return adaptiveAvgPool2dAs('adaptiveAvgPool2d', x, outputSize);
+}
+
+/** `adaptiveAvgPool2d` under the name of its caller (nn.AdaptiveAvgPool2d passes 'AdaptiveAvgPool2d'). */
+export function adaptiveAvgPool2dAs(
+  where: string,
+  x: Tensor,
+  outputSize: number | readonly [number | null, number | null],
+): Tensor {
   return batched(x, where, (xb) => {
     if (xb.ndim !== 4) {
       throw new Error(
@@ -212,6 +266,6 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     const sizes = pair([req[0] ?? h, req[1] ?? w], where, 'outputSize', 1);
     checkSize([n, c, sizes[0], sizes[1]], where, 'output shape');
     if (h === 0 || w === 0) throw new Error(`${where}: input spatial size must be non-zero, got ${fmtShape(xb.shape)}`);
-    return averageOverWindows(xb, adaptiveAvgPoolWindows(n * c, h, w, sizes[0], sizes[1]), where);
+    return averageOverWindows(xb, adaptiveAvgPoolWindows(n * c, h, w, sizes[0], sizes[1]), 'adaptiveAvgPool2d', where);
   });
 }

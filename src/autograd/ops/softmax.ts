@@ -59,7 +59,12 @@ function lastAxisBackward(y: Tensor, g: Tensor, log: boolean): Tensor {
  * @example softmax(tensor([[1, 2, 3]]), -1)  // [[0.0900, 0.2447, 0.6652]]
  */
 export function softmax(x: Tensor, axis: number): Tensor {
-  const a = checkInput(x, axis, 'softmax');
+  return softmaxAs('softmax', x, axis);
+}
+
+/** `softmax` under the name of its caller (nn.Softmax passes 'Softmax'). */
+export function softmaxAs(where: string, x: Tensor, axis: number): Tensor {
+  const a = checkInput(x, axis, where);
   const last = a === x.ndim - 1 || x.ndim === 0;
   const y = last
     ? lastAxisForward(x, false)
@@ -85,7 +90,12 @@ export function softmax(x: Tensor, axis: number): Tensor {
  * @example logSoftmax(tensor([1e4, 0]), 0)  // [0, -10000]: finite, no overflow
  */
 export function logSoftmax(x: Tensor, axis: number): Tensor {
-  const a = checkInput(x, axis, 'logSoftmax');
+  return logSoftmaxAs('logSoftmax', x, axis);
+}
+
+/** `logSoftmax` under the name of its caller (nn.LogSoftmax passes 'LogSoftmax'). */
+export function logSoftmaxAs(where: string, x: Tensor, axis: number): Tensor {
+  const a = checkInput(x, axis, where);
   const last = a === x.ndim - 1 || x.ndim === 0;
   const y = last
     ? lastAxisForward(x, true)

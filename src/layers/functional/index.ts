@@ -10,8 +10,9 @@
  *     linear.ts, conv.ts (conv2d, conv1d), attention.ts (scaled dot-product attention), activation.ts
  *     (relu, gelu, tanh, sigmoid);
  *   - forms that are a single op with its own backward, in src/autograd/ops/ (pooling, dropout,
- *     softmax, leakyRelu/silu/elu/softplus, losses, embedding): the op checks its arguments itself
- *     and its module calls it directly, so there the error names the op (`maxPool2d: ...`).
+ *     softmax, leakyRelu/silu/elu/softplus, losses, embedding): the op checks its arguments itself,
+ *     and its `...As` twin takes the module's name the same way (`MaxPool2d: ...` from nn.MaxPool2d,
+ *     `maxPool2d: ...` from here; the pools' modules check their window once, when built).
  */
 export {
   batchNorm,
