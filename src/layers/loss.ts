@@ -2,18 +2,19 @@
  * Loss modules: `CrossEntropyLoss`, `NLLLoss`, `MSELoss`, `BCEWithLogitsLoss`, `L1Loss`,
  * `SmoothL1Loss`, `HuberLoss`, `KLDivLoss`, `BCELoss`: thin wrappers over the functional losses in
  * src/autograd/ops/loss.ts and lossMore.ts that keep their options, checked when the module is
- * built (its forward checks nothing: the functional loss checks the inputs). As in torch, a class
- * `weight` (and `posWeight`) is a buffer, saved in the state dict as `weight` (`pos_weight`).
+ * built (its forward checks nothing: the functional loss's `...As` twin checks the inputs under the
+ * module's name, `MSELoss: ...`). As in torch, a class `weight` (and `posWeight`) is a buffer, saved
+ * in the state dict as `weight` (`pos_weight`).
  */
 import { checkOptionalTensor } from '../autograd/check.js';
 import { checkBoolean, checkInteger, checkOptions } from '../tensor/check.js';
 import {
-  binaryCrossEntropyWithLogits,
+  binaryCrossEntropyWithLogitsAs,
   checkLabelSmoothing,
   checkReduction,
-  crossEntropy,
-  mseLoss,
-  nllLoss,
+  crossEntropyAs,
+  mseLossAs,
+  nllLossAs,
   type BceWithLogitsOptions,
   type ClassTargets,
   type CrossEntropyOptions,
@@ -22,14 +23,14 @@ import {
   type Reduction,
 } from '../autograd/ops/loss.js';
 import {
-  binaryCrossEntropy,
+  binaryCrossEntropyAs,
   checkBeta,
   checkDelta,
   checkKLDivReduction,
-  huberLoss,
-  klDiv,
-  l1Loss,
-  smoothL1Loss,
+  huberLossAs,
+  klDivAs,
+  l1LossAs,
+  smoothL1LossAs,
   type BCELossOptions,
   type HuberLossOptions,
   type KLDivOptions,
@@ -67,7 +68,7 @@ export class CrossEntropyLoss extends Module {
 
   /** The loss of `logits` given `targets`. */
   forward(logits: Tensor, targets: ClassTargets): Tensor {
-    return crossEntropy(logits, targets, {
+    return crossEntropyAs('CrossEntropyLoss', logits, targets, {
       weight: this.weight,
       reduction: this.reduction,
       ignoreIndex: this.ignoreIndex,
@@ -99,7 +100,11 @@ export class NLLLoss extends Module {
 
   /** The loss of `logp` given `targets`. */
   forward(logp: Tensor, targets: ClassTargets): Tensor {
-    return nllLoss(logp, targets, { weight: this.weight, reduction: this.reduction, ignoreIndex: this.ignoreIndex });
+    return nllLossAs('NLLLoss', logp, targets, {
+      weight: this.weight,
+      reduction: this.reduction,
+      ignoreIndex: this.ignoreIndex,
+    });
   }
 }
 
@@ -119,7 +124,7 @@ export class MSELoss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return mseLoss(input, target, { reduction: this.reduction });
+    return mseLossAs('MSELoss', input, target, { reduction: this.reduction });
   }
 }
 
@@ -148,7 +153,7 @@ export class BCEWithLogitsLoss extends Module {
 
   /** The loss of `logits` given probability `targets` of the same shape. */
   forward(logits: Tensor, targets: Tensor): Tensor {
-    return binaryCrossEntropyWithLogits(logits, targets, {
+    return binaryCrossEntropyWithLogitsAs('BCEWithLogitsLoss', logits, targets, {
       weight: this.weight,
       posWeight: this.posWeight,
       reduction: this.reduction,
@@ -172,7 +177,7 @@ export class L1Loss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return l1Loss(input, target, { reduction: this.reduction });
+    return l1LossAs('L1Loss', input, target, { reduction: this.reduction });
   }
 }
 
@@ -195,7 +200,7 @@ export class SmoothL1Loss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+    return smoothL1LossAs('SmoothL1Loss', input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
@@ -218,7 +223,7 @@ export class HuberLoss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+    return huberLossAs('HuberLoss', input, target, { reduction: this.reduction, delta: this.delta });
   }
 }
 
@@ -242,7 +247,7 @@ export class KLDivLoss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+    return klDivAs('KLDivLoss', input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 }
 
@@ -267,6 +272,6 @@ export class BCELoss extends Module {
 
   /** The loss of `input` given `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+    return binaryCrossEntropyAs('BCELoss', input, target, { weight: this.weight, reduction: this.reduction });
   }
 }

@@ -500,7 +500,7 @@ describe('options are validated (no silent acceptance)', () => {
       [
         'MSELoss [4] vs [4,1]',
         () => new nn.MSELoss().forward(zeros([4]), zeros([4, 1])),
-        "mseLoss: target must have the input's shape [4], got [4, 1]",
+        "MSELoss: target must have the input's shape [4], got [4, 1]",
       ],
     ]);
   });

@@ -1,9 +1,9 @@
 /**
  * Errors name what the user called: a module's errors say the module (`MaxPool2d: ...`), its
- * functional form's say the form (`maxPool2d: ...`). One row per single-op module: the same bad
- * input through the module and through the functional form must give the same message under the
- * two names (so it is one check, not two copies), and bad constructor options fail when the module
- * is built, under the module's name.
+ * functional form's say the form (`maxPool2d: ...`). One row per single-op module and loss: the
+ * same bad input through the module and through the functional form must give the same message
+ * under the two names (so it is one check, not two copies), and bad constructor options fail when
+ * the module is built, under the module's name.
  */
 import { describe, expect, it } from 'vitest';
 import { functional as F, nn, tensor, zeros, type Tensor } from '../../src/index.js';
@@ -157,6 +157,88 @@ const rows: Row[] = [
       [() => new nn.Softplus(NaN), 'beta must be a number, got NaN'],
       [() => new nn.Softplus(1, null as never), 'threshold must be a number, got null'],
     ],
+  },
+  {
+    module: 'CrossEntropyLoss',
+    functional: 'crossEntropy',
+    forward: () => new nn.CrossEntropyLoss().forward(zeros([2, 3]), [0, 3]),
+    form: () => F.crossEntropy(zeros([2, 3]), [0, 3]),
+    message: 'targets must be class indices in [0, 2] (or ignoreIndex -100), got 3 at flat index 1',
+    build: [[() => new nn.CrossEntropyLoss({ labelSmoothing: 2 }), 'labelSmoothing must be in [0, 1], got 2']],
+  },
+  {
+    module: 'NLLLoss',
+    functional: 'nllLoss',
+    forward: () => new nn.NLLLoss().forward(zeros([2, 3]), [0]),
+    form: () => F.nllLoss(zeros([2, 3]), [0]),
+    message: 'targets must have shape [2] to match the input, got [1]',
+    build: [[() => new nn.NLLLoss({ ignoreIndex: 1.5 }), 'ignoreIndex must be an integer, got 1.5']],
+  },
+  {
+    module: 'MSELoss',
+    functional: 'mseLoss',
+    forward: () => new nn.MSELoss().forward(zeros([4]), zeros([4, 1])),
+    form: () => F.mseLoss(zeros([4]), zeros([4, 1])),
+    message: "target must have the input's shape [4], got [4, 1] (torch would broadcast them with a warning)",
+    build: [
+      [
+        () => new nn.MSELoss({ reduction: 'avg' as never }),
+        `reduction must be 'mean', 'sum' or 'none', got "avg" (string)`,
+      ],
+    ],
+  },
+  {
+    module: 'BCEWithLogitsLoss',
+    functional: 'binaryCrossEntropyWithLogits',
+    forward: () => new nn.BCEWithLogitsLoss().forward(zeros([2]), zeros([3])),
+    form: () => F.binaryCrossEntropyWithLogits(zeros([2]), zeros([3])),
+    message: "targets must have the logits' shape [2], got [3]",
+    build: [[() => new nn.BCEWithLogitsLoss({ posWeight: 3 as never }), 'posWeight must be a Tensor or null, got 3']],
+  },
+  {
+    module: 'L1Loss',
+    functional: 'l1Loss',
+    forward: () => new nn.L1Loss().forward(zeros([2]), 'x' as never),
+    form: () => F.l1Loss(zeros([2]), 'x' as never),
+    message: 'input and target must be Tensors, got a Tensor of shape [2] and "x" (string)',
+    build: [
+      [
+        () => new nn.L1Loss({ reduction: 'Sum' as never }),
+        `reduction must be 'mean', 'sum' or 'none', got "Sum" (string)`,
+      ],
+    ],
+  },
+  {
+    module: 'SmoothL1Loss',
+    functional: 'smoothL1Loss',
+    forward: () => new nn.SmoothL1Loss().forward(zeros([2]), 'x' as never),
+    form: () => F.smoothL1Loss(zeros([2]), 'x' as never),
+    message: 'input and target must be Tensors, got a Tensor of shape [2] and "x" (string)',
+    build: [[() => new nn.SmoothL1Loss({ beta: -1 }), 'beta must be a number >= 0, got -1']],
+  },
+  {
+    module: 'HuberLoss',
+    functional: 'huberLoss',
+    forward: () => new nn.HuberLoss().forward(zeros([2]), 'x' as never),
+    form: () => F.huberLoss(zeros([2]), 'x' as never),
+    message: 'input and target must be Tensors, got a Tensor of shape [2] and "x" (string)',
+    build: [[() => new nn.HuberLoss({ delta: 0 }), 'delta must be a number > 0, got 0']],
+  },
+  {
+    module: 'KLDivLoss',
+    functional: 'klDiv',
+    forward: () => new nn.KLDivLoss({ reduction: 'batchmean' }).forward(zeros([]), zeros([])),
+    form: () => F.klDiv(zeros([]), zeros([]), { reduction: 'batchmean' }),
+    message: "reduction 'batchmean' needs an input with a batch axis, got shape []",
+    build: [[() => new nn.KLDivLoss({ logTarget: 1 as never }), 'logTarget must be true or false, got 1']],
+  },
+  {
+    module: 'BCELoss',
+    functional: 'binaryCrossEntropy',
+    forward: () => new nn.BCELoss().forward(tensor([2]), tensor([1])),
+    form: () => F.binaryCrossEntropy(tensor([2]), tensor([1])),
+    message: 'all elements of input should be between 0 and 1, got 2 at flat index 0',
+    build: [[() => new nn.BCELoss({ weight: 2 as never }), 'weight must be a Tensor or null, got 2']],
   },
 ];
 

@@ -174,8 +174,12 @@ function checkClassWeight(weight: Tensor | null | undefined, c: number, where: s
  * @example nllLoss(logSoftmax(logits, 1), [3, 0, 7])
  */
 export function nllLoss(logp: Tensor, targets: ClassTargets, opts: NllLossOptions = {}): Tensor {
-  opts = checkOptions(opts, 'nllLoss');
-  const where = 'nllLoss';
+  return nllLossAs('nllLoss', logp, targets, opts);
+}
+
+/** `nllLoss` under the name of its caller (nn.NLLLoss passes 'NLLLoss'). */
+export function nllLossAs(where: string, logp: Tensor, targets: ClassTargets, opts: NllLossOptions = {}): Tensor {
+  opts = checkOptions(opts, where);
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   const ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
   const layout = classLayout(logp, where);
@@ -221,8 +225,17 @@ function nllOfIndices(
  * @example crossEntropy(model.forward(images), labels, { labelSmoothing: 0.1 })
  */
 export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossEntropyOptions = {}): Tensor {
-  opts = checkOptions(opts, 'crossEntropy');
-  const where = 'crossEntropy';
+  return crossEntropyAs('crossEntropy', logits, targets, opts);
+}
+
+/** `crossEntropy` under the name of its caller (nn.CrossEntropyLoss passes 'CrossEntropyLoss'). */
+export function crossEntropyAs(
+  where: string,
+  logits: Tensor,
+  targets: ClassTargets,
+  opts: CrossEntropyOptions = {},
+): Tensor {
+  opts = checkOptions(opts, where);
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   const eps = checkLabelSmoothing(opts.labelSmoothing ?? 0, where);
   const ignoreIndex = checkInteger(opts.ignoreIndex ?? -100, where, 'ignoreIndex');
@@ -267,18 +280,23 @@ export function crossEntropy(logits: Tensor, targets: ClassTargets, opts: CrossE
  * @example mseLoss(prediction, target)  // mean((prediction - target)^2)
  */
 export function mseLoss(a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor {
-  opts = checkOptions(opts, 'mseLoss');
-  const reduction = checkReduction(opts.reduction ?? 'mean', 'mseLoss');
-  checkTensor(a, 'mseLoss', 'input');
-  checkTensor(b, 'mseLoss', 'target');
+  return mseLossAs('mseLoss', a, b, opts);
+}
+
+/** `mseLoss` under the name of its caller (nn.MSELoss passes 'MSELoss'). */
+export function mseLossAs(where: string, a: Tensor, b: Tensor, opts: MseLossOptions = {}): Tensor {
+  opts = checkOptions(opts, where);
+  const reduction = checkReduction(opts.reduction ?? 'mean', where);
+  checkTensor(a, where, 'input');
+  checkTensor(b, where, 'target');
   if (!sameShape(a.shape, b.shape)) {
     throw new Error(
-      `mseLoss: target must have the input's shape ${fmtShape(a.shape)}, got ${fmtShape(b.shape)} (torch ` +
+      `${where}: target must have the input's shape ${fmtShape(a.shape)}, got ${fmtShape(b.shape)} (torch ` +
         `would broadcast them with a warning)`,
     );
   }
-  floatData(a, 'mseLoss');
-  floatData(b, 'mseLoss', 'target');
+  floatData(a, where);
+  floatData(b, where, 'target');
   const d = a.sub(b);
   return reduce(d.mul(d), reduction);
 }
@@ -315,8 +333,17 @@ function checkBroadcastsTo(w: unknown, shape: readonly number[], where: string, 
  * @example binaryCrossEntropyWithLogits(scores, labels, { posWeight: tensor([3]) })
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
-  opts = checkOptions(opts, 'binaryCrossEntropyWithLogits');
-  const where = 'binaryCrossEntropyWithLogits';
+  return binaryCrossEntropyWithLogitsAs('binaryCrossEntropyWithLogits', logits, targets, opts);
+}
+
+/** `binaryCrossEntropyWithLogits` under the name of its caller (nn.BCEWithLogitsLoss passes 'BCEWithLogitsLoss'). */
+export function binaryCrossEntropyWithLogitsAs(
+  where: string,
+  logits: Tensor,
+  targets: Tensor,
+  opts: BceWithLogitsOptions = {},
+): Tensor {
+  opts = checkOptions(opts, where);
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkTensor(logits, where, 'logits');
   checkTensor(targets, where, 'targets');

@@ -91,8 +91,13 @@ function checkPair(a: Tensor, b: Tensor, where: string): void {
  * @example l1Loss(tensor([1, 2]), tensor([0, 4]))  // 1.5
  */
 export function l1Loss(input: Tensor, target: Tensor, opts: L1LossOptions = {}): Tensor {
-  const reduction = checkReduction(opts.reduction ?? 'mean', 'l1Loss');
-  checkPair(input, target, 'l1Loss');
+  return l1LossAs('l1Loss', input, target, opts);
+}
+
+/** `l1Loss` under the name of its caller (nn.L1Loss passes 'L1Loss'). */
+export function l1LossAs(where: string, input: Tensor, target: Tensor, opts: L1LossOptions = {}): Tensor {
+  const reduction = checkReduction(opts.reduction ?? 'mean', where);
+  checkPair(input, target, where);
   return reduce(input.sub(target).abs(), reduction);
 }
 
@@ -143,7 +148,11 @@ export function checkKLDivReduction(reduction: KLDivReduction, where: string): K
  * @example smoothL1Loss(tensor([0.5, 3]), tensor([0, 0]))  // mean(0.125, 2.5) = 1.3125
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
-  const where = 'smoothL1Loss';
+  return smoothL1LossAs('smoothL1Loss', input, target, opts);
+}
+
+/** `smoothL1Loss` under the name of its caller (nn.SmoothL1Loss passes 'SmoothL1Loss'). */
+export function smoothL1LossAs(where: string, input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const beta = checkBeta(opts.beta ?? 1, where);
@@ -156,7 +165,11 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOp
  * @example huberLoss(tensor([0.5, 3]), tensor([0, 0]))  // mean(0.125, 2.5) = 1.3125
  */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
-  const where = 'huberLoss';
+  return huberLossAs('huberLoss', input, target, opts);
+}
+
+/** `huberLoss` under the name of its caller (nn.HuberLoss passes 'HuberLoss'). */
+export function huberLossAs(where: string, input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const delta = checkDelta(opts.delta ?? 1, where);
@@ -168,7 +181,11 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
  * @example klDiv(logSoftmax(logits, 1), targetProbs, { reduction: 'batchmean' })
  */
 export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
-  const where = 'klDiv';
+  return klDivAs('klDiv', input, target, opts);
+}
+
+/** `klDiv` under the name of its caller (nn.KLDivLoss passes 'KLDivLoss'). */
+export function klDivAs(where: string, input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
   const reduction = checkKLDivReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   const logTarget = opts.logTarget ?? false;
@@ -189,7 +206,11 @@ export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): T
  * @example binaryCrossEntropy(tensor([0.9, 0.2]), tensor([1, 0]))  // mean(-ln 0.9, -ln 0.8)
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
-  const where = 'binaryCrossEntropy';
+  return binaryCrossEntropyAs('binaryCrossEntropy', input, target, opts);
+}
+
+/** `binaryCrossEntropy` under the name of its caller (nn.BCELoss passes 'BCELoss'). */
+export function binaryCrossEntropyAs(where: string, input: Tensor, target: Tensor, opts: BCELossOptions = {}): Tensor {
   const reduction = checkReduction(opts.reduction ?? 'mean', where);
   checkPair(input, target, where);
   if (!sameShape(input.shape, target.shape)) {
