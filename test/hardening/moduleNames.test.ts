@@ -290,3 +290,75 @@ describe('single-op modules name themselves, functional forms name themselves', 
     expect(thrown(() => mha.forward(zeros([2, 1, 3]), q, q))).toMatch(/^MultiheadAttention: /);
   });
 });
+
+/**
+ * Every class in `nn`: how to build one, and a call with a bad input. A class added to `nn` without a
+ * row here fails the test; a class that cannot fail on its input says why in `exempt`.
+ */
+const bad = 'x' as never;
+const anyModule: Record<string, () => unknown> = {
+  BatchNorm1d: () => new nn.BatchNorm1d(3).forward(bad),
+  BatchNorm2d: () => new nn.BatchNorm2d(3).forward(bad),
+  BatchNorm3d: () => new nn.BatchNorm3d(3).forward(bad),
+  InstanceNorm1d: () => new nn.InstanceNorm1d(3).forward(bad),
+  InstanceNorm2d: () => new nn.InstanceNorm2d(3).forward(bad),
+  InstanceNorm3d: () => new nn.InstanceNorm3d(3).forward(bad),
+  GroupNorm: () => new nn.GroupNorm(1, 3).forward(bad),
+  LayerNorm: () => new nn.LayerNorm(3).forward(bad),
+  RMSNorm: () => new nn.RMSNorm(3).forward(bad),
+  Linear: () => new nn.Linear(3, 2).forward(bad),
+  Conv2d: () => new nn.Conv2d(3, 2, 1).forward(bad),
+  Conv1d: () => new nn.Conv1d(3, 2, 1).forward(bad),
+  MaxPool2d: () => new nn.MaxPool2d(2).forward(bad),
+  AvgPool2d: () => new nn.AvgPool2d(2).forward(bad),
+  AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d(1).forward(bad),
+  ReLU: () => new nn.ReLU().forward(bad),
+  GELU: () => new nn.GELU().forward(bad),
+  Tanh: () => new nn.Tanh().forward(bad),
+  Sigmoid: () => new nn.Sigmoid().forward(bad),
+  Softmax: () => new nn.Softmax(0).forward(bad),
+  LogSoftmax: () => new nn.LogSoftmax(0).forward(bad),
+  LeakyReLU: () => new nn.LeakyReLU().forward(bad),
+  SiLU: () => new nn.SiLU().forward(bad),
+  ELU: () => new nn.ELU().forward(bad),
+  Softplus: () => new nn.Softplus().forward(bad),
+  Dropout: () => new nn.Dropout().forward(bad),
+  ModuleList: () => new nn.ModuleList([]).forward(),
+  ModuleDict: () => new nn.ModuleDict({}).forward(),
+  Flatten: () => new nn.Flatten().forward(bad),
+  CrossEntropyLoss: () => new nn.CrossEntropyLoss().forward(bad, [0]),
+  NLLLoss: () => new nn.NLLLoss().forward(bad, [0]),
+  MSELoss: () => new nn.MSELoss().forward(bad, zeros([1])),
+  BCEWithLogitsLoss: () => new nn.BCEWithLogitsLoss().forward(bad, zeros([1])),
+  L1Loss: () => new nn.L1Loss().forward(bad, zeros([1])),
+  SmoothL1Loss: () => new nn.SmoothL1Loss().forward(bad, zeros([1])),
+  HuberLoss: () => new nn.HuberLoss().forward(bad, zeros([1])),
+  KLDivLoss: () => new nn.KLDivLoss().forward(bad, zeros([1])),
+  BCELoss: () => new nn.BCELoss().forward(bad, zeros([1])),
+  Embedding: () => new nn.Embedding(3, 2).forward(bad),
+  MultiheadAttention: () => new nn.MultiheadAttention(4, 2).forward(bad, zeros([1, 4]), zeros([1, 4])),
+};
+const exempt: Record<string, string> = {
+  Module: 'the abstract base class',
+  Sequential: 'passes its input to its first module, whose error names that module',
+  Identity: 'returns any input unchanged, like torch.nn.Identity',
+};
+
+describe('every nn module names its class in errors', () => {
+  const classes = Object.entries(nn).filter(
+    ([, v]) => typeof v === 'function' && (v === nn.Module || v.prototype instanceof nn.Module),
+  );
+
+  it('the table covers every Module class in nn', () => {
+    const names = classes.map(([name]) => name).sort();
+    expect(names).toEqual([...Object.keys(anyModule), ...Object.keys(exempt)].sort());
+  });
+
+  it.each(Object.entries(anyModule))('%s', (name, call) => {
+    expect(thrown(call)).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('Sequential reports the error of the module that failed', () => {
+    expect(thrown(() => new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU()).forward(bad))).toMatch(/^Linear: /);
+  });
+});
