@@ -1201,7 +1201,7 @@ export class Tensor {
   }
   /**
    * The `k` largest (or, with `largest: false`, smallest) elements along `dim` (default -1) and their int32
-   * positions, in order (torch.topk); equal values come in index order. The values are differentiable.
+   * positions, in order (torch.topk); equal values come in torch's CPU order. The values are differentiable.
    * @example
    * tensor([1, 9, 3, 7]).topk(2); // { values: [9, 7], indices: [1, 3] }
    */
@@ -1210,7 +1210,8 @@ export class Tensor {
   }
   /**
    * The elements sorted along `dim` (default -1), ascending unless `descending`, and the int32 positions
-   * they came from (torch.sort): stable, NaN sorted as the largest. The values are differentiable.
+   * they came from (torch.sort): NaN sorted as the largest, ties in torch's CPU order (kept in order when
+   * `stable`). The values are differentiable.
    * @example
    * tensor([3, 1, 2]).sort();                        // { values: [1, 2, 3], indices: [1, 2, 0] }
    * tensor([3, 1, 2]).sort(0, { descending: true }); // { values: [3, 2, 1], indices: [0, 2, 1] }

@@ -6,7 +6,7 @@
 import { allocate, type FloatArray, type TensorData } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { axisLines, type AxisLines } from '../../tensor/kernels/alongAxis.js';
-import { argReduceLines, scatterLines, sortLines } from '../../tensor/kernels/sortSelect.js';
+import { argReduceLines, scatterLines, sortLines, topkLines } from '../../tensor/kernels/sortSelect.js';
 import { fmtShape, normalizeAxis } from '../../tensor/shape.js';
 import { record } from '../record.js';
 import { Tensor } from '../tensor.js';
@@ -45,7 +45,10 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
 export interface TopkOptions {
   /** The k largest (default true) or the k smallest. */
   largest?: boolean;
-  /** Return them in order (default true; typegrad always does). */
+  /**
+   * Return them in order (default true). With false they come in the order torch's CPU topk leaves
+   * them (its std::nth_element's), which typegrad reproduces; only the set is documented by torch.
+   */
   sorted?: boolean;
 }
 
@@ -57,7 +60,10 @@ export interface TopkOptions {
 export interface SortOptions {
   /** Largest first (default false). */
   descending?: boolean;
-  /** Keep the order of equal elements (typegrad's sort is always stable, like torch's on CPU). */
+  /**
+   * Keep the order of equal elements (default false: ties then come in the order torch's CPU sort,
+   * libstdc++'s std::sort, leaves them, which typegrad reproduces).
+   */
   stable?: boolean;
 }
 
@@ -147,9 +153,9 @@ export function extremeAlong(x: Tensor, mode: 'max' | 'min', dim: number, keepDi
 }
 
 /**
- * The k largest (or smallest) elements along `dim` and their positions, torch.topk, in order.
- * Equal values come in index order (typegrad's choice; torch's CPU tie order is whatever its
- * partial sort leaves). d values / dx = 1 at each chosen position.
+ * The k largest (or smallest) elements along `dim` and their positions, torch.topk, in order
+ * unless `sorted` is false. Ties come in torch's CPU order (see topkLines in
+ * src/tensor/kernels/sortSelect.ts). d values / dx = 1 at each chosen position.
  */
 export function topk(x: Tensor, k: number, dim = -1, opts: TopkOptions = {}): ValuesIndices {
   const data = x.data;
@@ -158,31 +164,46 @@ export function topk(x: Tensor, k: number, dim = -1, opts: TopkOptions = {}): Va
   if (!Number.isInteger(k) || k < 0 || k > n) {
     throw new Error(`topk: k must be an integer in [0, ${n}] (the size of dim ${dim}), got ${k}`);
   }
-  return sortedSelection(x, data, a, k, opts.largest ?? true, 'topk');
+  const size = a.lines.outer * k * a.lines.inner;
+  const values = allocate(x.dtype, size);
+  const indices = new Int32Array(size);
+  topkLines(data, a.lines, k, opts.largest ?? true, opts.sorted ?? true, values, indices);
+  return selection(x, values, indices, a, k, 'topk');
 }
 
 /**
- * The elements sorted along `dim` and the positions they came from, torch.sort: stable (equal
- * elements keep their order, in both directions), NaN sorted as the largest value.
+ * The elements sorted along `dim` and the positions they came from, torch.sort, NaN sorted as the
+ * largest value. Equal elements keep their order when `stable`; otherwise they come where torch's
+ * CPU sort leaves them (see sortLines in src/tensor/kernels/sortSelect.ts), with torch's two
+ * exceptions, both stable: a 1-d integer tensor of 32768 or more elements sorted ascending (torch
+ * uses a radix sort there) and a line of stride 0 (an expanded axis: torch returns 0, 1, 2, ...).
  */
 export function sort(x: Tensor, dim = -1, opts: SortOptions = {}): ValuesIndices {
   const data = x.data;
   const a = along(x, dim, 'sort');
-  return sortedSelection(x, data, a, a.lines.n, opts.descending ?? false, 'sort');
-}
-
-function sortedSelection(
-  x: Tensor,
-  data: TensorData,
-  a: Along,
-  k: number,
-  descending: boolean,
-  name: string,
-): ValuesIndices {
-  const size = a.lines.outer * k * a.lines.inner;
+  const descending = opts.descending ?? false;
+  const n = a.lines.n;
+  const radix = x.ndim === 1 && !descending && x.dtype === 'int32' && n >= RADIX_SORT_MIN;
+  const expanded = x.ndim > 0 && x.stride()[a.axis] === 0;
+  const stable = (opts.stable ?? false) || radix || expanded;
+  const size = a.lines.outer * n * a.lines.inner;
   const values = allocate(x.dtype, size);
   const indices = new Int32Array(size);
-  sortLines(data, a.lines, descending, k, values, indices);
+  sortLines(data, a.lines, descending, stable, values, indices);
+  return selection(x, values, indices, a, n, 'sort');
+}
+
+/** torch sorts a 1-d integer tensor this long with a (stable) radix sort: at::internal::GRAIN_SIZE. */
+const RADIX_SORT_MIN = 32768;
+
+function selection(
+  x: Tensor,
+  values: TensorData,
+  indices: Int32Array,
+  a: Along,
+  k: number,
+  name: string,
+): ValuesIndices {
   const shape = withAxisSize(x, a.axis, k);
   return valuesIndices(selectedValues(x, values, shape, indices, a, k, name), new Tensor(indices, shape));
 }
