@@ -24,6 +24,7 @@
 import { broadcastShapes, broadcastStrides, fmtShape, sizeOf, stridesOf } from '../../tensor/shape.js';
 import { checkIndexTensor } from '../dtypeCheck.js';
 import { Tensor } from '../tensor.js';
+import { saveForBackward } from '../saved.js';
 import { boundIndices, pickAlong } from './indexing.js';
 
 /**
@@ -116,7 +117,9 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
   let axis = 0; // the next axis of y to index
   let source = 0; // the same axis in x, for error messages
   const adv: Advanced[] = [];
+  const saved: (() => Tensor)[] = []; // the index tensors, as torch saves them for backward
   entries.forEach((e, k) => {
+    if (e instanceof Tensor) saved.push(saveForBackward(e));
     const n = y.shape[axis]!;
     if (typeof e === 'number') {
       if (!Number.isInteger(e)) throw new Error(`at: indices[${k}] must be an integer, got ${e}`);
@@ -160,11 +163,11 @@ export function at(x: Tensor, entries: readonly IndexEntry[]): Tensor {
     }
   });
   if (adv.length === 0) return y === x ? x.reshape(x.shape) : y; // x.at() is x[...]: same values, shared storage
-  return gatherAdvanced(y, adv);
+  return gatherAdvanced(y, adv, saved);
 }
 
 /** The advanced-indexing step of `at`: one row gather over the merged indexed axes. */
-function gatherAdvanced(y: Tensor, adv: Advanced[]): Tensor {
+function gatherAdvanced(y: Tensor, adv: Advanced[], saved: readonly (() => Tensor)[]): Tensor {
   let shape: number[];
   try {
     shape = adv.map((a) => [...a.shape]).reduce((p, q) => broadcastShapes(p, q, 'at'));
@@ -184,5 +187,6 @@ function gatherAdvanced(y: Tensor, adv: Advanced[]): Tensor {
   const after = y.shape.slice(p + m);
   const sizes = y.shape.slice(p, p + m);
   const merged = y.reshape([...before, sizeOf(sizes), ...after]);
-  return pickAlong(merged, p, linearIndex(adv, sizes, shape), 'index').reshape([...before, ...shape, ...after]);
+  const picked = pickAlong(merged, p, linearIndex(adv, sizes, shape), 'index', saved);
+  return picked.reshape([...before, ...shape, ...after]);
 }

@@ -14,13 +14,16 @@
  *   scatterAdd    out = x; out[p with dim replaced by index[p]] += src[p]   backward: dx = g, dsrc = gather(g)
  *   oneHot        out[.., index[..]] = 1 (int32, not differentiable)
  *
- * The kernels are in `src/tensor/kernels/indexing.ts`.
+ * The kernels are in `src/tensor/kernels/indexing.ts`. The backward passes read a checked copy of
+ * the indices, but save the index tensor the user passed (as torch saves it) so that an in-place
+ * write to it before backward throws torch's error instead of going unnoticed.
  */
 import { allocate } from '../../tensor/dtype.js';
 import { gatherAlong, indexAddRows, indexSelectRows, scatterAddAlong } from '../../tensor/kernels/indexing.js';
 import { fmtShape, normalizeAxis, sameShape, sizeOf } from '../../tensor/shape.js';
 import { checkIndexTensor } from '../dtypeCheck.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /** `x` along `dim` read as `[outer, n, inner]` (see the kernels' header). */
@@ -28,32 +31,54 @@ export function aroundAxis(shape: readonly number[], dim: number): { outer: numb
   return { outer: sizeOf(shape.slice(0, dim)), n: shape[dim] ?? 1, inner: sizeOf(shape.slice(dim + 1)) };
 }
 
+/** Reads every saved tensor back, so that each one's version is checked (see ../saved.ts). */
+export function checkSaved(saved: readonly (() => Tensor)[]): void {
+  for (const read of saved) read();
+}
+
 /**
  * `y[.., k, ..] = x[.., index[k], ..]` along the (normalized) axis `dim`; indices already checked.
- * Recorded under `name` so that graphs show the op the user called.
+ * Recorded under `name` so that graphs show the op the user called. `saved`: the user's index
+ * tensors, checked in backward against in-place writes.
  */
-export function pickAlong(x: Tensor, dim: number, index: Int32Array, name: string): Tensor {
+export function pickAlong(
+  x: Tensor,
+  dim: number,
+  index: Int32Array,
+  name: string,
+  saved: readonly (() => Tensor)[] = [],
+): Tensor {
   const { outer, n, inner } = aroundAxis(x.shape, dim);
   const outShape = x.ndim === 0 ? [] : x.shape.map((d, i) => (i === dim ? index.length : d));
   const out = allocate(x.dtype, sizeOf(outShape));
   indexSelectRows(x.data, outer, n, inner, index, out);
-  return record(new Tensor(out, outShape), name, [x], (g) => [
-    addAlong(new Tensor(allocate(g.dtype, x.size), x.shape), dim, index, g, 1, `${name}Backward`),
-  ]);
+  return record(new Tensor(out, outShape), name, [x], (g) => {
+    checkSaved(saved);
+    return [addAlong(new Tensor(allocate(g.dtype, x.size), x.shape), dim, index, g, 1, `${name}Backward`)];
+  });
 }
 
 /**
  * `y = x` with `alpha * src[.., k, ..]` added to `y[.., index[k], ..]` along `dim`; indices checked,
- * src has x's shape except `index.length` along `dim`. Repeated indices accumulate.
+ * src has x's shape except `index.length` along `dim`. Repeated indices accumulate. `saved` is
+ * checked when src's gradient is computed (the only one that reads the indices).
  */
-export function addAlong(x: Tensor, dim: number, index: Int32Array, src: Tensor, alpha: number, name: string): Tensor {
+export function addAlong(
+  x: Tensor,
+  dim: number,
+  index: Int32Array,
+  src: Tensor,
+  alpha: number,
+  name: string,
+  saved: readonly (() => Tensor)[] = [],
+): Tensor {
   const { outer, n, inner } = aroundAxis(x.shape, dim);
   const out = x.data.slice();
   indexAddRows(src.data, outer, n, inner, index, out, alpha);
-  return record(new Tensor(out, x.shape), name, [x, src], (g) => [
-    g,
-    src.requiresGrad ? scaled(pickAlong(g, dim, index, `${name}Backward`), alpha) : null,
-  ]);
+  return record(new Tensor(out, x.shape), name, [x, src], (g) => {
+    if (src.requiresGrad) checkSaved(saved);
+    return [g, src.requiresGrad ? scaled(pickAlong(g, dim, index, `${name}Backward`), alpha) : null];
+  });
 }
 
 function scaled(t: Tensor, alpha: number): Tensor {
@@ -100,7 +125,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) {
     throw new Error(`indexSelect: index must be a vector (0-d or 1-d), got shape ${fmtShape(index.shape)}`);
   }
-  return pickAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexSelect'), 'indexSelect');
+  const saved = [saveForBackward(index)];
+  return pickAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexSelect'), 'indexSelect', saved);
 }
 
 /**
@@ -133,7 +159,8 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
     );
   }
   const base = source.dtype === x.dtype ? source : source.to(x.dtype);
-  return addAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexAdd'), base, alpha, 'indexAdd');
+  const saved = [saveForBackward(index), saveForBackward(source)]; // torch saves both for source's gradient
+  return addAlong(x, d, boundIndices(idx, x.shape[d] ?? 1, d, 'indexAdd'), base, alpha, 'indexAdd', saved);
 }
 
 /** Checks gather/scatterAdd's index against `x` (and `src`), torch's rules; returns its indices. */
@@ -164,10 +191,12 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = allocate(x.dtype, idx.length);
   gatherAlong(x.data, x.shape, d, idx, index.shape, out);
   const saved = new Tensor(idx, index.shape); // the checked copy, for backward
+  const indexCheck = saveForBackward(index);
   // backward: dx = scatter-add of g at the gathered positions
-  return record(new Tensor(out, index.shape), 'gather', [x], (g) => [
-    scatterAdd(new Tensor(allocate(g.dtype, x.size), x.shape), d, saved, g),
-  ]);
+  return record(new Tensor(out, index.shape), 'gather', [x], (g) => {
+    indexCheck();
+    return [scatterAdd(new Tensor(allocate(g.dtype, x.size), x.shape), d, saved, g)];
+  });
 }
 
 /**
@@ -181,8 +210,10 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   const out = x.data.slice();
   scatterAddAlong(src.data, src.shape, d, idx, index.shape, out, x.shape);
   const saved = new Tensor(idx, index.shape); // the checked copy, for backward
+  const indexCheck = saveForBackward(index);
   // backward: dx = g; dsrc = g gathered at the scattered positions (torch needs src shaped like index)
   return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => {
+    if (src.requiresGrad) indexCheck(); // torch saves index only for src's gradient
     if (src.requiresGrad && !sameShape(src.shape, index.shape)) {
       throw new Error(
         `scatterAdd backward: src ${fmtShape(src.shape)} must have index's shape ` +

@@ -185,7 +185,15 @@ export function nllLossAs(where: string, logp: Tensor, targets: ClassTargets, op
   const layout = classLayout(logp, where);
   const weight = checkClassWeight(opts.weight, layout.shape.c, where);
   const t = classIndices(targets, layout.targetShape, layout.shape.c, ignoreIndex, where);
-  return nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction);
+  return nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction, savedTargets(targets));
+}
+
+/**
+ * A target tensor saved as torch saves it (backward reads `t`, its checked copy, but a write to
+ * the tensor before backward throws torch's error); null for targets given as numbers.
+ */
+function savedTargets(targets: ClassTargets): (() => Tensor) | null {
+  return targets instanceof Tensor ? saveForBackward(targets) : null;
 }
 
 /** nllLoss on validated class indices `t` (shared by nllLoss and crossEntropy). */
@@ -196,6 +204,7 @@ function nllOfIndices(
   weight: Tensor | null,
   ignoreIndex: number,
   reduction: Reduction,
+  targetCheck: (() => Tensor) | null,
 ): Tensor {
   const { shape, targetShape } = layout;
   const wData = weight === null ? null : floatData(weight, 'nllLoss', 'weight');
@@ -206,6 +215,7 @@ function nllOfIndices(
   const ws = weight === null ? null : saveForBackward(weight);
   const perElement = record(new Tensor(loss, targetShape), 'nllLoss', [logp], (g) => {
     ws?.(); // the class weights are read below (wData): check they were not overwritten
+    targetCheck?.();
     const gd = floatData(g, 'nllLoss', 'grad');
     const dlogp = allocateFloat(gd, logp.size);
     nllBackward(gd, t, shape, wData, ignoreIndex, dlogp);
@@ -257,7 +267,7 @@ export function crossEntropyAs(
 
   const t = classIndices(targets, targetShape, shape.c, ignoreIndex, where);
   const logp = logSoftmax(logits, classAxis);
-  const nll = nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction);
+  const nll = nllOfIndices(logp, t, layout, weight, ignoreIndex, reduction, savedTargets(targets));
   if (eps === 0) return nll;
   // Label smoothing: the uniform part, per element, with ignored targets masked out.
   const keep = allocate(logits.dtype, t.length);

@@ -163,17 +163,44 @@ export function std(x: Tensor, axes?: number | readonly number[], opts: VarOptio
  * ties: d/dx = [x == max] / (number of ties). `where` names the op in errors.
  */
 export function max(x: Tensor, axes?: number | readonly number[], keepDim = false, where = 'max'): Tensor {
+  return extremeOver(x, axes, keepDim, 'max', where);
+}
+
+/**
+ * Minimum over axes (torch.amin): the values of `-amax(-x)`, so ties share the gradient evenly
+ * (d/dx = [x == min] / (number of ties)) and NaN propagates. Saves x and its own output, as torch.
+ */
+export function amin(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
+  return extremeOver(x, axes, keepDim, 'min', 'amin');
+}
+
+function extremeOver(
+  x: Tensor,
+  axes: number | readonly number[] | undefined,
+  keepDim: boolean,
+  mode: 'max' | 'min',
+  where: string,
+): Tensor {
   const r = planReduction(x, axes, keepDim, where);
   if (r.plan.count === 0 && r.plan.statSize > 0) {
     throw new Error(`${where}: cannot reduce over an axis of size 0 (input shape [${x.shape.join(', ')}])`);
   }
   const acc = new Float64Array(r.plan.statSize);
-  reduceMax(reducible(x), r.plan, acc);
+  if (mode === 'max') {
+    reduceMax(reducible(x), r.plan, acc);
+  } else {
+    reduceMax(
+      Float64Array.from(x.data, (v) => -v),
+      r.plan,
+      acc,
+    ); // min = -max(-x)
+    for (let i = 0; i < acc.length; i++) acc[i] = -acc[i]!;
+  }
   const y = fromStats(acc, x, r.outShape);
   const [xs, ys] = [saveForBackward(x), saveForBackward(y, where)];
   return record(y, where, [x], (g) => {
-    // NaN, as torch: over all axes (torch.max(x)) a NaN maximum sends the gradient to the NaNs,
-    // split evenly; over given axes (torch.amax) a NaN maximum matches nothing and its slice gets 0/0 = NaN.
+    // NaN, as torch: over all axes (torch.max(x)) a NaN extreme sends the gradient to the NaNs,
+    // split evenly; over given axes (torch.amax) a NaN extreme matches nothing and its slice gets 0/0 = NaN.
     const xv = xs();
     const yv = ys();
     const nanOverAll = axes === undefined && Number.isNaN(yv.data[0]);
@@ -181,11 +208,6 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
     const ties = sum(mask, r.axes, true);
     return [expandBack(g, r, x).mul(mask).div(ties)];
   });
-}
-
-/** Minimum over axes (torch.amin): `-amax(-x)`, so ties share the gradient evenly and NaN propagates. */
-export function amin(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
-  return max(x.neg(), axes, keepDim, 'amin').neg();
 }
 
 /**

@@ -9,6 +9,7 @@ import { axisLines, type AxisLines } from '../../tensor/kernels/alongAxis.js';
 import { argReduceLines, scatterLines, sortLines, topkLines } from '../../tensor/kernels/sortSelect.js';
 import { fmtShape, normalizeAxis } from '../../tensor/shape.js';
 import { record } from '../record.js';
+import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -89,21 +90,40 @@ function reducedShape(x: Tensor, axis: number, keepDim: boolean): number[] {
   return keepDim ? withAxisSize(x, axis, 1) : x.shape.filter((_, i) => i !== axis);
 }
 
-/** The values of a selection, recorded so that the gradient g goes back to the positions: out[idx] += g. */
-function selectedValues(
+/**
+ * A selection's `{ values, indices }`, the values recorded so that the gradient g goes back to the
+ * positions: out[idx] += g. The indices tensor is saved, as torch saves it: writing it in place
+ * before backward throws.
+ */
+function selected(
   x: Tensor,
   values: TensorData,
   shape: number[],
+  indices: Tensor,
+  a: Along,
+  k: number,
+  name: string,
+): ValuesIndices {
+  const saved = saveForBackward(indices);
+  const y = record(new Tensor(values, shape), name, [x], (g) => {
+    const gx = allocate(x.dtype, x.size) as FloatArray; // x requires grad, so it is floating
+    scatterLines(floatData(g, name, 'grad'), saved().data as Int32Array, a.lines, k, gx);
+    return [new Tensor(gx, x.shape)];
+  });
+  return valuesIndices(y, indices);
+}
+
+/** `selected` for topk and sort: the values and indices have x's shape with `k` along the axis. */
+function selection(
+  x: Tensor,
+  values: TensorData,
   indices: Int32Array,
   a: Along,
   k: number,
   name: string,
-): Tensor {
-  return record(new Tensor(values, shape), name, [x], (g) => {
-    const gx = allocate(x.dtype, x.size) as FloatArray; // x requires grad, so it is floating
-    scatterLines(floatData(g, name, 'grad'), indices, a.lines, k, gx);
-    return [new Tensor(gx, x.shape)];
-  });
+): ValuesIndices {
+  const shape = withAxisSize(x, a.axis, k);
+  return selected(x, values, shape, new Tensor(indices, shape), a, k, name);
 }
 
 /**
@@ -149,7 +169,7 @@ export function extremeAlong(x: Tensor, mode: 'max' | 'min', dim: number, keepDi
   const values = allocate(x.dtype, size);
   argReduceLines(data, a.lines, mode, indices, values);
   const shape = reducedShape(x, a.axis, keepDim);
-  return valuesIndices(selectedValues(x, values, shape, indices, a, 1, mode), new Tensor(indices, shape));
+  return selected(x, values, shape, new Tensor(indices, shape), a, 1, mode);
 }
 
 /**
@@ -195,15 +215,3 @@ export function sort(x: Tensor, dim = -1, opts: SortOptions = {}): ValuesIndices
 
 /** torch sorts a 1-d integer tensor this long with a (stable) radix sort: at::internal::GRAIN_SIZE. */
 const RADIX_SORT_MIN = 32768;
-
-function selection(
-  x: Tensor,
-  values: TensorData,
-  indices: Int32Array,
-  a: Along,
-  k: number,
-  name: string,
-): ValuesIndices {
-  const shape = withAxisSize(x, a.axis, k);
-  return valuesIndices(selectedValues(x, values, shape, indices, a, k, name), new Tensor(indices, shape));
-}
