@@ -105,6 +105,28 @@ function forEachAlong(
 }
 
 /**
+ * Whether `shape` equals `ref` on every axis but `dim`: then both read as `[outer, *, inner]` with
+ * the same outer and inner, and gather / scatterAdd run as three plain loops (the common case:
+ * cross-entropy's pick, `x.gather(1, i)` with i shaped like x). Otherwise they walk index's
+ * positions with `forEachAlong`, the general form, which the fast path equals
+ * (test/tensor/indexingKernels.test.ts).
+ */
+function alignedExceptDim(shape: Shape, ref: Shape, dim: number): boolean {
+  return shape.length === ref.length && shape.every((d, a) => a === dim || d === ref[a]);
+}
+
+/** outer (the product of the axes before dim) and inner (after it) of `shape`. */
+function outerInner(shape: Shape, dim: number): { outer: number; inner: number } {
+  let outer = 1;
+  let inner = 1;
+  for (let a = 0; a < shape.length; a++) {
+    if (a < dim) outer *= shape[a]!;
+    else if (a > dim) inner *= shape[a]!;
+  }
+  return { outer, inner };
+}
+
+/**
  * torch.gather: `out[p] = x[p with axis dim replaced by index[p]]` for every position p of
  * `indexShape` (which must fit inside `xShape` on the other axes).
  */
@@ -116,6 +138,18 @@ export function gatherAlong(
   indexShape: Shape,
   out: Storage,
 ): void {
+  if (alignedExceptDim(indexShape, xShape, dim)) {
+    const { outer, inner } = outerInner(xShape, dim);
+    const n = xShape[dim] ?? 1;
+    const k = indexShape[dim] ?? 1;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const p = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) out[p + i] = x[(o * n + index[p + i]!) * inner + i]!;
+      }
+    }
+    return;
+  }
   const xStrides = stridesOf(xShape);
   const s = xStrides[dim] ?? 1;
   forEachAlong(indexShape, dim, xStrides, xStrides, (flat, at) => {
@@ -136,6 +170,18 @@ export function scatterAddAlong(
   out: Storage,
   outShape: Shape,
 ): void {
+  if (alignedExceptDim(indexShape, outShape, dim) && indexShape.every((d, a) => d === srcShape[a])) {
+    const { outer, inner } = outerInner(outShape, dim);
+    const n = outShape[dim] ?? 1;
+    const k = indexShape[dim] ?? 1;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const p = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) out[(o * n + index[p + i]!) * inner + i] += src[p + i]!;
+      }
+    }
+    return;
+  }
   const outStrides = stridesOf(outShape);
   const s = outStrides[dim] ?? 1;
   forEachAlong(indexShape, dim, outStrides, stridesOf(srcShape), (flat, at, from) => {
