@@ -3,7 +3,7 @@
  * forward against a triple loop written here, gradients by gradcheck, and the errors.
  */
 import { describe, expect, it } from 'vitest';
-import { tensor, zeros } from '../../src/index.js';
+import { tensor, zeros, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { refMatmul } from '../tensor/reference.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from './fixtures.js';
@@ -46,6 +46,48 @@ describe('matmul', () => {
       (a, b) => a!.matmul(b!),
       [randomTensor([2, 3, 4], 65), randomTensor([1, 4, 2], 66, { requiresGrad: false })],
     );
+  });
+
+  // The backward reads B^T and A^T in place (matmulNT / matmulTN per batch) instead of copying the
+  // transposes. Against the plain formulas dA = g @ B^T, dB = A^T @ g on float32 data: bit-identical
+  // without batch broadcasting (same products, same order along the summed axis, on sizes below and
+  // above the wasm threshold). With broadcasting, the sum over the broadcast batch runs in another
+  // order here, and the wasm threshold counts one batch's multiply-adds (not all batches'), so a
+  // small batch may accumulate in float64 where the formula's call used float32: within 1e-5
+  // relative (float32 sums of <= 24 terms of size ~1, and sums of <= 10 batches).
+  it.each([
+    ['batched @ batched, same batch', [3, 16, 24], [3, 24, 20], true],
+    ['batched, small matrices (TypeScript kernels)', [3, 2, 4], [3, 4, 5], true],
+    ['batched @ 2-D (b broadcast)', [2, 5, 24, 16], [16, 20], false],
+    ['2-D @ batched (a broadcast)', [16, 24], [4, 24, 20], false],
+    ['broadcast [2,1] with [3]', [2, 1, 3, 4], [3, 4, 2], false],
+    ['1-D @ batched', [24], [3, 24, 20], false],
+  ])('backward without transposed copies, %s, equals g @ b^T and a^T @ g', (_, aShape, bShape, exact) => {
+    const a = randomTensor(aShape, 71);
+    const b = randomTensor(bShape, 72);
+    const y = a.matmul(b);
+    const g = randomTensor(y.shape, 73, { requiresGrad: false });
+    y.backward(g);
+    const a2 = a.ndim === 1 ? a.detach().reshape([1, -1]) : a.detach();
+    const b2 = b.detach();
+    const g2 = a.ndim === 1 ? g.unsqueeze(-2) : g;
+    const sumTo = (t: Tensor, shape: readonly number[]): Tensor => {
+      let r = t;
+      while (r.ndim > shape.length) r = r.sum(0);
+      shape.forEach((d, i) => {
+        if (d === 1 && r.shape[i] !== 1) r = r.sum(i, true);
+      });
+      return r.reshape(shape);
+    };
+    const refA = sumTo(g2.matmul(b2.transpose(-1, -2)), a.shape);
+    const refB = sumTo(a2.transpose(-1, -2).matmul(g2), b.shape);
+    if (exact) {
+      expect(a.grad!.data).toEqual(refA.data);
+      expect(b.grad!.data).toEqual(refB.data);
+    } else {
+      expectClose(a.grad!, [...refA.data], { rtol: 1e-5, atol: 1e-5 }, 'dA');
+      expectClose(b.grad!, [...refB.data], { rtol: 1e-5, atol: 1e-5 }, 'dB');
+    }
   });
 
   it('accumulates in float64: a sum that cancels exactly in float64 but not in float32', () => {

@@ -6,29 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { col2im, im2col, windowOutSize, type Window2d } from '../../src/tensor/kernels/conv.js';
+import { col2im, im2col, type Window2d } from '../../src/tensor/kernels/conv.js';
+import { windowGeometry } from './windowGeometry.js';
 
-const geometry = fc
-  .record({
-    n: fc.integer({ min: 1, max: 2 }),
-    c: fc.integer({ min: 1, max: 3 }),
-    h: fc.integer({ min: 1, max: 7 }),
-    w: fc.integer({ min: 1, max: 7 }),
-    kH: fc.integer({ min: 1, max: 4 }),
-    kW: fc.integer({ min: 1, max: 4 }),
-    sH: fc.integer({ min: 1, max: 3 }),
-    sW: fc.integer({ min: 1, max: 3 }),
-    padTop: fc.integer({ min: 0, max: 4 }),
-    padLeft: fc.integer({ min: 0, max: 4 }),
-    dH: fc.integer({ min: 1, max: 3 }),
-    dW: fc.integer({ min: 1, max: 3 }),
-  })
-  .map((r) => ({
-    ...r,
-    outH: windowOutSize(r.h, r.kH, r.sH, 2 * r.padTop, r.dH),
-    outW: windowOutSize(r.w, r.kW, r.sW, 2 * r.padLeft, r.dW),
-  }))
-  .filter((g) => g.outH > 0 && g.outW > 0);
+const geometry = windowGeometry;
 
 function values(len: number, seed: number): Float32Array {
   const out = new Float32Array(len);

@@ -10,7 +10,7 @@
 import { allocate, isFloating, promote } from '../../tensor/dtype.js';
 import { floatData } from '../dtypeCheck.js';
 import { jsKernels, kernels } from '../../kernels/registry.js';
-import { broadcastShapes, checkSize, fmtShape, sizeOf } from '../../tensor/shape.js';
+import { broadcastShapes, broadcastStrides, checkSize, fmtShape, sizeOf } from '../../tensor/shape.js';
 import { checkTensor } from '../check.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
@@ -55,9 +55,49 @@ function matmul2(a: Tensor, b: Tensor, origA: Tensor, origB: Tensor): Tensor {
   const bs = saveIf(a.requiresGrad, b);
   const as = saveIf(b.requiresGrad, a);
   return record(new Tensor(out, outShape), 'matmul', [a, b], (g) => [
-    handOver(bs ? g.matmul(bs().transpose(-1, -2)) : null),
-    handOver(as ? as().transpose(-1, -2).matmul(g) : null),
+    handOver(bs ? transposedProduct(g, bs(), batch, 'NT') : null),
+    handOver(as ? transposedProduct(as(), g, batch, 'TN') : null),
   ]);
+}
+
+/**
+ * matmul's two gradients without a transposed copy: dA = g @ B^T ('NT', x = g [..., n, m],
+ * y = B [..., k, m]) and dB = A^T @ g ('TN', x = A [..., n, k], y = g [..., n, m]), one 2-D
+ * `matmulNT` / `matmulTN` per output batch, reading each operand's matrices in place (batch axes
+ * broadcast by stride 0). The result has the batch shape `batch` of the forward's output; the
+ * engine sums it back to the operand's shape. Same products, same summation order as
+ * `g.matmul(b.transpose(-1, -2))` (test/autograd/matmul.test.ts), without materializing B^T or A^T
+ * (a conv's weight gradient would copy its whole column matrix every step).
+ */
+function transposedProduct(x: Tensor, y: Tensor, batch: readonly number[], form: 'NT' | 'TN'): Tensor {
+  const [xr, xc] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+  const [yr, yc] = [y.shape[y.ndim - 2]!, y.shape[y.ndim - 1]!];
+  // NT: out [xr, yr] = x @ y^T (sum over xc); TN: out [xc, yc] = x^T @ y (sum over xr).
+  const [n, k, m] = form === 'NT' ? [xr, xc, yr] : [xc, xr, yc];
+  const xd = floatData(x, 'matmul');
+  const yd = floatData(y, 'matmul');
+  const out = allocate(promote(x.dtype, y.dtype) as 'float32' | 'float64', sizeOf(batch) * n * m);
+  const xStr = broadcastStrides(x.shape.slice(0, -2), batch);
+  const yStr = broadcastStrides(y.shape.slice(0, -2), batch);
+  const kernel = form === 'NT' ? kernels().matmulNT : kernels().matmulTN;
+  const idx = new Array<number>(batch.length).fill(0);
+  let xb = 0;
+  let yb = 0;
+  for (let t = 0; t < sizeOf(batch); t++) {
+    const xm = xd.subarray(xb * xr * xc, (xb + 1) * xr * xc);
+    const ym = yd.subarray(yb * yr * yc, (yb + 1) * yr * yc);
+    kernel(xm, ym, out.subarray(t * n * m, (t + 1) * n * m), n, k, m);
+    for (let d = batch.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      xb += xStr[d]!;
+      yb += yStr[d]!;
+      if (idx[d]! < batch[d]!) break;
+      xb -= xStr[d]! * batch[d]!;
+      yb -= yStr[d]! * batch[d]!;
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, [...batch, n, m]);
 }
 
 /** Both floating, or both int32; anything else throws like torch ("expected m1 and m2 to have the same dtype"). */

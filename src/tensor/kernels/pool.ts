@@ -26,23 +26,33 @@
 import type { FloatArray } from '../dtype.js';
 import type { Window2d } from './conv.js';
 
-/** Max pooling forward: writes y and, per output element, the flat index of its maximum in x (-1 if none). */
+/**
+ * Max pooling forward: writes y and, per output element, the flat index of its maximum in x (-1 if none).
+ * The taps that fall inside the input are found once per call (rows per oh, columns per ow, as
+ * ranges of i and j), so the inner loops only compare; taps are visited in the same order (i, then j)
+ * as a plain loop over the window with a bounds test.
+ */
 export function maxPool2dForward(x: FloatArray, g: Window2d, y: FloatArray, argmax: Int32Array): void {
   const { n, c, h, w, kH, kW, sH, sW, padTop, padLeft, dH, dW, outH, outW } = g;
+  const rows = validTaps(h, kH, sH, padTop, dH, outH);
+  const cols = validTaps(w, kW, sW, padLeft, dW, outW);
   for (let plane = 0; plane < n * c; plane++) {
     const x0 = plane * h * w;
     const y0 = plane * outH * outW;
     for (let oh = 0; oh < outH; oh++) {
+      const iLo = rows[2 * oh]!;
+      const iHi = rows[2 * oh + 1]!;
+      const rowAt = x0 + (oh * sH - padTop) * w;
       for (let ow = 0; ow < outW; ow++) {
+        const jLo = cols[2 * ow]!;
+        const jHi = cols[2 * ow + 1]!;
+        const colAt = rowAt + ow * sW - padLeft;
         let best = -Infinity;
         let bestAt = -1;
-        for (let i = 0; i < kH; i++) {
-          const ih = oh * sH - padTop + i * dH;
-          if (ih < 0 || ih >= h) continue;
-          for (let j = 0; j < kW; j++) {
-            const iw = ow * sW - padLeft + j * dW;
-            if (iw < 0 || iw >= w) continue;
-            const at = x0 + ih * w + iw;
+        for (let i = iLo; i < iHi; i++) {
+          const tapRow = colAt + i * dH * w;
+          for (let j = jLo; j < jHi; j++) {
+            const at = tapRow + j * dW;
             const v = x[at]!;
             if (v > best || Number.isNaN(v) || bestAt < 0) {
               best = v;
@@ -55,6 +65,30 @@ export function maxPool2dForward(x: FloatArray, g: Window2d, y: FloatArray, argm
       }
     }
   }
+}
+
+/**
+ * For each output position o along one axis, the taps t whose input index o*stride - pad + t*dilation
+ * lies inside [0, size): the range [taps[2o], taps[2o + 1]) (empty when none does).
+ */
+function validTaps(
+  size: number,
+  kernel: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  out: number,
+): Int32Array {
+  const taps = new Int32Array(2 * out);
+  for (let o = 0; o < out; o++) {
+    let lo = 0;
+    while (lo < kernel && o * stride - pad + lo * dilation < 0) lo++;
+    let hi = lo;
+    while (hi < kernel && o * stride - pad + hi * dilation < size) hi++;
+    taps[2 * o] = lo;
+    taps[2 * o + 1] = hi;
+  }
+  return taps;
 }
 
 /** Max pooling backward: dx (overwritten) receives each dy at its argmax. */

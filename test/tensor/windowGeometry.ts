@@ -1,0 +1,29 @@
+/**
+ * Random sliding-window geometries (src/tensor/kernels/conv.ts's Window2d) for the property tests
+ * of the conv and pooling kernels: small inputs, padding up to 4, stride and dilation up to 3, and
+ * only geometries with at least one output position.
+ */
+import fc from 'fast-check';
+import { windowOutSize } from '../../src/tensor/kernels/conv.js';
+
+export const windowGeometry = fc
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    h: fc.integer({ min: 1, max: 7 }),
+    w: fc.integer({ min: 1, max: 7 }),
+    kH: fc.integer({ min: 1, max: 4 }),
+    kW: fc.integer({ min: 1, max: 4 }),
+    sH: fc.integer({ min: 1, max: 3 }),
+    sW: fc.integer({ min: 1, max: 3 }),
+    padTop: fc.integer({ min: 0, max: 4 }),
+    padLeft: fc.integer({ min: 0, max: 4 }),
+    dH: fc.integer({ min: 1, max: 3 }),
+    dW: fc.integer({ min: 1, max: 3 }),
+  })
+  .map((r) => ({
+    ...r,
+    outH: windowOutSize(r.h, r.kH, r.sH, 2 * r.padTop, r.dH),
+    outW: windowOutSize(r.w, r.kW, r.sW, 2 * r.padLeft, r.dW),
+  }))
+  .filter((g) => g.outH > 0 && g.outW > 0);
