@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { col2im, im2col, type Window2d } from '../../src/tensor/kernels/conv.js';
-import { windowGeometry } from './windowGeometry.js';
+import { sameWidthGeometry, windowGeometry } from './windowGeometry.js';
 
 const geometry = windowGeometry;
 
@@ -35,9 +35,13 @@ function im2colFormula(x: Float32Array, g: Window2d): number[] {
 }
 
 describe('im2col / col2im', () => {
-  it('im2col writes every column entry of the formula (padding zeros included)', () => {
+  // The second set is the stride-1, same-width layout that im2col copies in blocks.
+  it.each([
+    ['random geometries', windowGeometry],
+    ['stride-1, same-width geometries', sameWidthGeometry],
+  ])('im2col writes every column entry of the formula (padding zeros included), %s', (_, geometries) => {
     fc.assert(
-      fc.property(geometry, (g) => {
+      fc.property(geometries, (g) => {
         const x = values(g.n * g.c * g.h * g.w, 1);
         const cols = new Float32Array(g.n * g.c * g.kH * g.kW * g.outH * g.outW).fill(NaN);
         im2col(x, g, cols);

@@ -27,3 +27,15 @@ export const windowGeometry = fc
     outW: windowOutSize(r.w, r.kW, r.sW, 2 * r.padLeft, r.dW),
   }))
   .filter((g) => g.outH > 0 && g.outW > 0);
+
+/**
+ * Stride-1 geometries whose output rows are as wide as the input rows ('same' padding along the
+ * width: padLeft = dW * (kW - 1) / 2), the layout im2col copies in blocks; padTop and dH stay free.
+ */
+export const sameWidthGeometry = windowGeometry
+  .map((g) => {
+    const kW = g.kW % 2 === 0 ? g.kW - 1 : g.kW;
+    const padLeft = (g.dW * (kW - 1)) / 2;
+    return { ...g, sH: 1, sW: 1, kW, padLeft, outW: g.w, outH: windowOutSize(g.h, g.kH, 1, 2 * g.padTop, g.dH) };
+  })
+  .filter((g) => g.outH > 0);

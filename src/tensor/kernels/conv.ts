@@ -85,6 +85,10 @@ export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
         for (let j = 0; j < kW; j++) {
           const row = b * K * L + ((ch * kH + i) * kW + j) * L;
           const [lo, hi] = validColumns(w, sW, padLeft, j * dW, outW);
+          if (sH === 1 && sW === 1 && outW === w && lo < hi) {
+            blockRows(x, xPlane, h, w, padTop - i * dH, j * dW - padLeft, lo, hi, outH, cols, row);
+            continue;
+          }
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * sH - padTop + i * dH;
             const o0 = row + oh * outW;
@@ -101,6 +105,42 @@ export function im2col(x: FloatArray, g: Window2d, cols: FloatArray): void {
         }
       }
     }
+  }
+}
+
+/**
+ * One row of cols for stride 1 when an output row is as wide as an input row (`same` padding): the
+ * output rows whose input row ih = oh - shiftRows lies inside the plane read consecutive input rows,
+ * so their valid columns [lo, hi) come in one `set` of a contiguous block of x (input column
+ * ow + shiftCols); the entries that block wrote outside [lo, hi) (neighbouring rows' values) and the
+ * rows outside the plane are then zeroed. Equals the per-row loop of `im2col`.
+ */
+function blockRows(
+  x: FloatArray,
+  xPlane: number,
+  h: number,
+  w: number,
+  shiftRows: number,
+  shiftCols: number,
+  lo: number,
+  hi: number,
+  outH: number,
+  cols: FloatArray,
+  row: number,
+): void {
+  const ohLo = Math.min(outH, Math.max(0, shiftRows));
+  const ohHi = Math.max(ohLo, Math.min(outH, h + shiftRows));
+  cols.fill(0, row, row + ohLo * w);
+  cols.fill(0, row + ohHi * w, row + outH * w);
+  if (ohLo === ohHi) return;
+  const first = row + ohLo * w + lo;
+  const last = row + (ohHi - 1) * w + hi;
+  const src = xPlane + (ohLo - shiftRows) * w + lo + shiftCols;
+  cols.set(x.subarray(src, src + (last - first)), first);
+  for (let oh = ohLo; oh < ohHi; oh++) {
+    const o0 = row + oh * w;
+    for (let ow = 0; ow < lo; ow++) cols[o0 + ow] = 0;
+    for (let ow = hi; ow < w; ow++) cols[o0 + ow] = 0;
   }
 }
 
