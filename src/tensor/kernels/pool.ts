@@ -47,6 +47,31 @@ export function maxPool2dForward(x: FloatArray, g: Window2d, y: FloatArray, argm
         const jLo = cols[2 * ow]!;
         const jHi = cols[2 * ow + 1]!;
         const colAt = rowAt + ow * sW - padLeft;
+        if (iHi - iLo === 2 && jHi - jLo === 2) {
+          // A whole 2 x 2 window (every window of 2 x 2 pooling): the same four steps, unrolled.
+          const p0 = colAt + iLo * dH * w + jLo * dW;
+          const p2 = p0 + dH * w;
+          let at = p0;
+          let b = x[p0]!;
+          let v = x[p0 + dW]!;
+          if (v > b || v !== v) {
+            b = v;
+            at = p0 + dW;
+          }
+          v = x[p2]!;
+          if (v > b || v !== v) {
+            b = v;
+            at = p2;
+          }
+          v = x[p2 + dW]!;
+          if (v > b || v !== v) {
+            b = v;
+            at = p2 + dW;
+          }
+          y[y0 + oh * outW + ow] = b;
+          argmax[y0 + oh * outW + ow] = at;
+          continue;
+        }
         let best = -Infinity;
         let bestAt = -1;
         for (let i = iLo; i < iHi; i++) {
