@@ -81,9 +81,11 @@ export function batchedMatmul(
  */
 export function matmulNT(a: FloatArray, b: FloatArray, out: FloatArray, n: number, k: number, m: number): void {
   for (let i = 0; i < n; i++) {
+    const aRow = i * k;
     for (let j = 0; j < m; j++) {
+      const bRow = j * k;
       let sum = 0;
-      for (let p = 0; p < k; p++) sum += a[i * k + p]! * b[j * k + p]!;
+      for (let p = 0; p < k; p++) sum += a[aRow + p]! * b[bRow + p]!;
       out[i * m + j] = sum;
     }
   }
