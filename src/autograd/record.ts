@@ -15,6 +15,20 @@ export const opObserver: {
 } = { current: null };
 
 /**
+ * Sees calls of the functional forms that are compositions of ops (conv2d, the norms) while
+ * `exportOnnx` runs, so that it can lower the call as one ONNX node, the way it lowers their
+ * modules; null otherwise. The form runs `run` either way.
+ */
+export const callObserver: {
+  current: ((name: string, args: readonly unknown[], run: () => Tensor) => Tensor) | null;
+} = { current: null };
+
+/** `run()`, seen by `callObserver` as the call `name(...args)` when an exporter is watching. */
+export function observed(name: string, args: readonly unknown[], run: () => Tensor): Tensor {
+  return callObserver.current === null ? run() : callObserver.current(name, args, run);
+}
+
+/**
  * Attaches `backward` to `out` when grad mode is on and any input requires grad, and returns `out`.
  * `backward(g)` returns one gradient per input (null where none is needed), in the op's output
  * broadcast shape; `backward.ts` reduces each to its input's shape.

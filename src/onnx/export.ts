@@ -14,7 +14,16 @@
  *      wrapper has the call's arguments, which the ONNX attributes need (axes, a target shape).
  *   3. Functions that are not methods (softmax, cat, linear, ...) are seen through `record`, the
  *      one function every op calls (src/autograd/record.ts's `opObserver`); the few whose ONNX form
- *      needs an argument that the inputs do not carry pass it to `record` (softmax's axis).
+ *      needs an argument that the inputs do not carry pass it to `record` (softmax's axis, the
+ *      single-op functional forms of src/autograd/ops/: leakyRelu's slope, elu's alpha, softplus's
+ *      beta and threshold, the pools' window, embedding's indices).
+ *   4. The functional forms that are compositions of ops (F.conv2d, F.conv1d, F.batchNorm,
+ *      F.instanceNorm, F.groupNorm, F.layerNorm, F.rmsNorm) wrap their body in `observed(name,
+ *      args, run)` (record.ts's `callObserver`), so that, called directly in a forward, they lower
+ *      whole like their modules (one Conv, one LayerNormalization) from the call's arguments. An ES
+ *      module namespace cannot be patched, hence a hook in the form rather than a wrapper around
+ *      `functional`; modules call the forms' `...As` twins, which are not observed (their module
+ *      lowering already covers them).
  * Module-level lowering keeps the graph close to what the model says and makes the norms exportable
  * as their operators; method wrapping covers the glue code users write between layers; the `record`
  * hook sees everything else, so an op with no lowering is never silently baked in as a constant: it
@@ -28,11 +37,11 @@
  */
 import { Tensor } from '../autograd/tensor.js';
 import { noGrad } from '../autograd/gradMode.js';
-import { opObserver } from '../autograd/record.js';
+import { callObserver, opObserver } from '../autograd/record.js';
 import type { Module } from '../layers/module.js';
 import { describeValue } from '../tensor/check.js';
 import { fmtShape } from '../tensor/shape.js';
-import { moduleLowering, recordLowerings, tensorLowerings } from './lower.js';
+import { callLowerings, moduleLowering, recordLowerings, tensorLowerings } from './lower.js';
 import { modelProto, type Initializer, type Node, type ValueInfo } from './proto.js';
 import { Trace, valueInfo, type Lazy, type Sizes } from './trace.js';
 
@@ -156,7 +165,7 @@ function traceRun(
     }
     // Functions, through record
     opObserver.current = (out, name, ins, attrs) => {
-      if (tr.depth > 0 || !ins.some(known)) return;
+      if (tr.depth > 0 || ![...ins, ...tensorsIn(attrs ?? {})].some(known)) return;
       const lower = recordLowerings[name];
       tr.depth++;
       try {
@@ -167,6 +176,20 @@ function traceRun(
       }
     };
     undo.push(() => (opObserver.current = null));
+    // Functional forms that are compositions (conv2d, the norms), called directly: lowered whole
+    callObserver.current = (name, args, run) => {
+      const lower = callLowerings[name];
+      if (lower === undefined || tr.depth > 0 || !args.flatMap(tensorsIn).some(known)) return run();
+      tr.depth++;
+      try {
+        const out = run();
+        lower(tr, args, out);
+        return out;
+      } finally {
+        tr.depth--;
+      }
+    };
+    undo.push(() => (callObserver.current = null));
     const result = noGrad(() => (model.call as (...a: Tensor[]) => unknown)(...inputs));
     const outputs = tensorsIn(result);
     if (outputs.length === 0)

@@ -15,6 +15,15 @@ import { Linear } from '../layers/linear.js';
 import { Conv2d } from '../layers/conv.js';
 import { Conv1d } from '../layers/conv1d.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../layers/pooling.js';
+import type { AvgPool2dOptions, AvgPoolWindow, MaxPool2dOptions, PoolWindow } from '../autograd/ops/pool.js';
+import type { Conv1dOptions, Conv2dOptions } from '../layers/functional/conv.js';
+import type {
+  BatchNormOptions,
+  GroupNormOptions,
+  InstanceNormOptions,
+  LayerNormOptions,
+  RMSNormOptions,
+} from '../layers/functional/norm.js';
 import { ELU, GELU, LeakyReLU, LogSoftmax, Softmax, Softplus, SiLU } from '../layers/activation.js';
 import { Dropout } from '../layers/dropout.js';
 import { Flatten, Identity } from '../layers/container.js';
@@ -418,6 +427,96 @@ export const recordLowerings: Record<
       out,
     ),
   linear: (tr, [x, w, b], out) => linearNode(tr, x!, w!, b ?? null, out),
+  // The single-op functional forms (src/autograd/ops/), which pass the arguments their ONNX form needs.
+  leakyRelu: (tr, [x], out, a) =>
+    void tr.op('LeakyRelu', [tr.val(x!)], { alpha: { float: a['negativeSlope'] as number } }, out),
+  elu: (tr, [x], out, a) => void tr.op('Elu', [tr.val(x!)], { alpha: { float: a['alpha'] as number } }, out),
+  silu: (tr, [x], out) => void tr.op('Mul', [tr.val(x!), tr.op('Sigmoid', [tr.val(x!)])], {}, out),
+  softplus: (tr, [x], out, a) =>
+    softplusNode(tr, x!, (a['beta'] as number) ?? 1, (a['threshold'] as number) ?? 20, out),
+  maxPool2d: (tr, [x], out, a) => {
+    const w = a['window'] as PoolWindow;
+    maxPoolNode(tr, x!, w.k, { stride: w.s, padding: w.p, dilation: w.d, ceilMode: w.ceilMode }, out);
+  },
+  avgPool2d: (tr, [x], out, a) => {
+    const w = a['window'] as AvgPoolWindow;
+    const { countIncludePad, divisorOverride } = w;
+    const opts = { stride: w.s, padding: w.p, ceilMode: w.ceilMode, countIncludePad, divisorOverride };
+    avgPoolNode(tr, x!, w.k, opts, out, `avgPool2d (in '${tr.where() || '<root>'}')`);
+  },
+  adaptiveAvgPool2d: (tr, [x], out) =>
+    adaptiveAvgPoolNode(tr, x!, out, `adaptiveAvgPool2d (in '${tr.where() || '<root>'}')`),
+  embedding: (tr, [w], out, a) =>
+    void tr.op('Gather', [tr.val(w!), tr.val(a['indices'] as Tensor)], { axis: { int: 0 } }, out),
+};
+
+/** Functional forms that are compositions of ops, lowered whole when called directly: `(trace, args, result)`. */
+export const callLowerings: Record<string, (tr: Trace, args: readonly unknown[], out: Tensor) => void> = {
+  conv2d: (tr, [x, w, b, o], out) => {
+    const opts = (o ?? {}) as Conv2dOptions;
+    const p = opts.padding ?? 0;
+    const padding = typeof p === 'string' ? p : ints(p, 2, 0);
+    const g = {
+      stride: ints(opts.stride, 2, 1),
+      dilation: ints(opts.dilation, 2, 1),
+      padding,
+      groups: opts.groups ?? 1,
+    };
+    convNode(tr, x as Tensor, w as Tensor, (b as Tensor | null | undefined) ?? null, g, out);
+  },
+  conv1d: (tr, [x, w, b, o], out) => {
+    const opts = (o ?? {}) as Conv1dOptions;
+    const p = opts.padding ?? 0;
+    const padding = typeof p === 'string' ? p : [p];
+    const g = { stride: [opts.stride ?? 1], dilation: [opts.dilation ?? 1], padding, groups: opts.groups ?? 1 };
+    convNode(tr, x as Tensor, w as Tensor, (b as Tensor | null | undefined) ?? null, g, out);
+  },
+  batchNorm: (tr, [x, runningMean, runningVar, o], out) => {
+    const opts = (o ?? {}) as BatchNormOptions;
+    const where = tr.where();
+    if (opts.training === true) throw batchStatsError('batchNorm', where, 'training: true');
+    if (runningMean === null || runningVar === null) throw batchStatsError('batchNorm', where, 'no running statistics');
+    const p = { weight: opts.weight ?? null, bias: opts.bias ?? null, eps: opts.eps ?? 1e-5 };
+    batchNormNode(tr, x as Tensor, { ...p, runningMean: runningMean as Tensor, runningVar: runningVar as Tensor }, out);
+  },
+  instanceNorm: (tr, [x, o], out) => {
+    const opts = (o ?? {}) as InstanceNormOptions;
+    if (opts.useInputStats === false) {
+      throw batchStatsError('instanceNorm', tr.where(), 'instance norm with running statistics is not exported');
+    }
+    instanceNormNode(
+      tr,
+      x as Tensor,
+      { weight: opts.weight ?? null, bias: opts.bias ?? null, eps: opts.eps ?? 1e-5 },
+      false,
+      out,
+    );
+  },
+  groupNorm: (tr, [x, numGroups, o], out) => {
+    const opts = (o ?? {}) as GroupNormOptions;
+    const p = {
+      numGroups: numGroups as number,
+      weight: opts.weight ?? null,
+      bias: opts.bias ?? null,
+      eps: opts.eps ?? 1e-5,
+    };
+    groupNormNode(tr, x as Tensor, p, out);
+  },
+  layerNorm: (tr, [x, shape, o], out) => {
+    const opts = (o ?? {}) as LayerNormOptions;
+    const sh = typeof shape === 'number' ? [shape] : [...(shape as number[])];
+    layerNormNode(
+      tr,
+      x as Tensor,
+      { shape: sh, weight: opts.weight ?? null, bias: opts.bias ?? null, eps: opts.eps ?? 1e-5 },
+      out,
+    );
+  },
+  rmsNorm: (tr, [x, shape, o], out) => {
+    const opts = (o ?? {}) as RMSNormOptions;
+    const sh = typeof shape === 'number' ? [shape] : [...(shape as number[])];
+    rmsNormNode(tr, x as Tensor, { shape: sh, weight: opts.weight ?? null, eps: opts.eps }, out);
+  },
 };
 
 /** y = x W^T + b: Gemm for a 2-D input, else MatMul with the transposed weight and Add. */
@@ -473,62 +572,91 @@ function pads2(
 type ModuleLowering = (tr: Trace, m: Module, args: unknown[], out: unknown, path: string) => void;
 
 /** Errors for layers whose eval forward uses batch statistics (not a function of one example). */
-function batchStatsError(m: Module, path: string, why: string): Error {
+function batchStatsError(what: string, path: string, why: string): Error {
   return new Error(
-    `exportOnnx: ${m.constructor.name} at '${path || '<root>'}' would normalize with batch statistics (${why}); ` +
+    `exportOnnx: ${what} at '${path || '<root>'}' would normalize with batch statistics (${why}); ` +
       `only running statistics export (eval mode with trackRunningStats)`,
   );
 }
 
+/** BatchNormalization with running statistics, over (N, C, *) (which includes BatchNorm1d's (N, C)). */
+function batchNormNode(
+  tr: Trace,
+  x: Tensor,
+  p: { weight: Tensor | null; bias: Tensor | null; runningMean: Tensor; runningVar: Tensor; eps: number },
+  out: Tensor,
+): void {
+  const C = x.shape[1]!;
+  const w = p.weight === null ? ones(tr, C) : tr.val(p.weight);
+  const b = p.bias === null ? zeros(tr, C) : tr.val(p.bias);
+  const inputs = [tr.val(x), w, b, tr.val(p.runningMean), tr.val(p.runningVar)];
+  tr.op('BatchNormalization', inputs, { epsilon: { float: p.eps } }, out);
+}
+
 const lowerBatchNorm: ModuleLowering = (tr, m, [x], out, path) => {
   const bn = m as BatchNorm1d;
-  const xt = x as Tensor;
-  if (bn.training) throw batchStatsError(m, path, 'training mode');
-  if (bn.runningMean === null || bn.runningVar === null) throw batchStatsError(m, path, 'trackRunningStats: false');
-  const C = bn.numFeatures;
-  const w = bn.weight === null ? ones(tr, C) : tr.val(bn.weight);
-  const b = bn.bias === null ? zeros(tr, C) : tr.val(bn.bias);
-  // BatchNormalization takes (N, C, *), which includes BatchNorm1d's (N, C).
-  const inputs = [tr.val(xt), w, b, tr.val(bn.runningMean), tr.val(bn.runningVar)];
-  tr.op('BatchNormalization', inputs, { epsilon: { float: bn.eps } }, out as Tensor);
+  if (bn.training) throw batchStatsError(m.constructor.name, path, 'training mode');
+  if (bn.runningMean === null || bn.runningVar === null)
+    throw batchStatsError(m.constructor.name, path, 'trackRunningStats: false');
+  const { weight, bias, runningMean, runningVar, eps } = bn;
+  batchNormNode(tr, x as Tensor, { weight, bias, runningMean, runningVar, eps }, out as Tensor);
 };
+
+/** InstanceNormalization of (N, C, *) with its own statistics; `unbatched`: x is (C, *). */
+function instanceNormNode(
+  tr: Trace,
+  xt: Tensor,
+  p: { weight: Tensor | null; bias: Tensor | null; eps: number },
+  unbatched: boolean,
+  o: Tensor,
+): void {
+  const C = xt.shape[unbatched ? 0 : 1]!;
+  let input = tr.val(xt);
+  if (unbatched) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
+  const w = p.weight === null ? ones(tr, C) : tr.val(p.weight);
+  const b = p.bias === null ? zeros(tr, C) : tr.val(p.bias);
+  const y = tr.op('InstanceNormalization', [input, w, b], { epsilon: { float: p.eps } }, unbatched ? undefined : o);
+  if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+}
 
 const lowerInstanceNorm: ModuleLowering = (tr, m, [x], out, path) => {
   const inorm = m as InstanceNorm1d;
   const xt = x as Tensor;
-  const o = out as Tensor;
   const useInput = inorm.training || !inorm.trackRunningStats;
-  if (!useInput) throw batchStatsError(m, path, 'instance norm with running statistics is not exported');
-  const C = inorm.numFeatures;
+  if (!useInput)
+    throw batchStatsError(m.constructor.name, path, 'instance norm with running statistics is not exported');
   const batchedRank = m instanceof InstanceNorm1d ? 3 : m instanceof InstanceNorm2d ? 4 : 5;
-  let input = tr.val(xt);
-  if (xt.ndim === batchedRank - 1) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
-  const w = inorm.weight === null ? ones(tr, C) : tr.val(inorm.weight);
-  const b = inorm.bias === null ? zeros(tr, C) : tr.val(inorm.bias);
-  const unbatched = xt.ndim === batchedRank - 1;
-  const y = tr.op('InstanceNormalization', [input, w, b], { epsilon: { float: inorm.eps } }, unbatched ? undefined : o);
-  if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+  const { weight, bias, eps } = inorm;
+  instanceNormNode(tr, xt, { weight, bias, eps }, xt.ndim === batchedRank - 1, out as Tensor);
 };
 
-const lowerGroupNorm: ModuleLowering = (tr, m, [x], out) => {
-  const gn = m as GroupNorm;
-  const xt = x as Tensor;
-  const o = out as Tensor;
-  const C = gn.numChannels;
+/** GroupNormalization from opset 21, else the decomposition over [N, G, C/G * prod(*)]. */
+function groupNormNode(
+  tr: Trace,
+  xt: Tensor,
+  p: { numGroups: number; weight: Tensor | null; bias: Tensor | null; eps: number },
+  o: Tensor,
+): void {
+  const C = xt.shape[1]!;
   const input = tr.val(xt);
   if (tr.opset >= 21) {
-    const w = gn.weight === null ? ones(tr, C) : tr.val(gn.weight);
-    const b = gn.bias === null ? zeros(tr, C) : tr.val(gn.bias);
-    tr.op('GroupNormalization', [input, w, b], { epsilon: { float: gn.eps }, num_groups: { int: gn.numGroups } }, o);
+    const w = p.weight === null ? ones(tr, C) : tr.val(p.weight);
+    const b = p.bias === null ? zeros(tr, C) : tr.val(p.bias);
+    tr.op('GroupNormalization', [input, w, b], { epsilon: { float: p.eps }, num_groups: { int: p.numGroups } }, o);
     return;
   }
   // [N, C, *] -> [N, G, C/G * prod(*)], standardized over the last axis, back to x's shape.
-  const grouped = tr.op('Reshape', [input, tr.ints([0, gn.numGroups, -1])]);
-  const y = standardize(tr, grouped, 3, [2], gn.eps, xt.dtype);
+  const grouped = tr.op('Reshape', [input, tr.ints([0, p.numGroups, -1])]);
+  const y = standardize(tr, grouped, 3, [2], p.eps, xt.dtype);
   const back = tr.op('Reshape', [y, tr.op('Shape', [input])]);
-  const w = gn.weight === null ? null : channelwise(tr, tr.val(gn.weight), xt.ndim);
-  const b = gn.bias === null ? null : channelwise(tr, tr.val(gn.bias), xt.ndim);
+  const w = p.weight === null ? null : channelwise(tr, tr.val(p.weight), xt.ndim);
+  const b = p.bias === null ? null : channelwise(tr, tr.val(p.bias), xt.ndim);
   affine(tr, back, w, b, o);
+}
+
+const lowerGroupNorm: ModuleLowering = (tr, m, [x], out) => {
+  const { numGroups, weight, bias, eps } = m as GroupNorm;
+  groupNormNode(tr, x as Tensor, { numGroups, weight, bias, eps }, out as Tensor);
 };
 
 /** The norm's weight, or ones of `shape` for a norm without one (the ONNX operators need a scale). */
@@ -537,37 +665,53 @@ function scaleOrOnes(tr: Trace, weight: Tensor | null, shape: readonly number[])
   return tr.constant({ dims: [...shape], float32: new Float32Array(shape.reduce((p, q) => p * q, 1)).fill(1) });
 }
 
-const lowerLayerNorm: ModuleLowering = (tr, m, [x], out) => {
-  const ln = m as LayerNorm;
-  const xt = x as Tensor;
-  const o = out as Tensor;
-  const k = ln.normalizedShape.length;
+/** LayerNormalization from opset 17, else the decomposition, over the trailing `shape`. */
+function layerNormNode(
+  tr: Trace,
+  xt: Tensor,
+  p: { shape: readonly number[]; weight: Tensor | null; bias: Tensor | null; eps: number },
+  o: Tensor,
+): void {
+  const k = p.shape.length;
   const input = tr.val(xt);
   if (tr.opset >= 17) {
-    const w = scaleOrOnes(tr, ln.weight, ln.normalizedShape);
-    const inputs = ln.bias === null ? [input, w] : [input, w, tr.val(ln.bias)];
-    tr.op('LayerNormalization', inputs, { axis: { int: -k }, epsilon: { float: ln.eps } }, o);
+    const w = scaleOrOnes(tr, p.weight, p.shape);
+    const inputs = p.bias === null ? [input, w] : [input, w, tr.val(p.bias)];
+    tr.op('LayerNormalization', inputs, { axis: { int: -k }, epsilon: { float: p.eps } }, o);
     return;
   }
   const axes = Array.from({ length: k }, (_, i) => xt.ndim - k + i);
-  const y = standardize(tr, input, xt.ndim, axes, ln.eps, xt.dtype);
-  affine(tr, y, ln.weight === null ? null : tr.val(ln.weight), ln.bias === null ? null : tr.val(ln.bias), o);
+  const y = standardize(tr, input, xt.ndim, axes, p.eps, xt.dtype);
+  affine(tr, y, p.weight === null ? null : tr.val(p.weight), p.bias === null ? null : tr.val(p.bias), o);
+}
+
+const lowerLayerNorm: ModuleLowering = (tr, m, [x], out) => {
+  const ln = m as LayerNorm;
+  layerNormNode(
+    tr,
+    x as Tensor,
+    { shape: ln.normalizedShape, weight: ln.weight, bias: ln.bias, eps: ln.eps },
+    out as Tensor,
+  );
 };
 
 /** torch's default eps for RMSNorm: float32's machine epsilon. */
 const FLOAT32_EPS = 2 ** -23;
 
-const lowerRMSNorm: ModuleLowering = (tr, m, [x], out) => {
-  const rn = m as RMSNorm;
-  const xt = x as Tensor;
-  const o = out as Tensor;
-  const k = rn.normalizedShape.length;
-  const eps = rn.eps ?? (xt.dtype === 'float64' ? 2 ** -52 : FLOAT32_EPS);
+/** RMSNormalization from opset 23, else x / sqrt(mean(x^2) + eps) * weight. */
+function rmsNormNode(
+  tr: Trace,
+  xt: Tensor,
+  p: { shape: readonly number[]; weight: Tensor | null; eps: number | null | undefined },
+  o: Tensor,
+): void {
+  const k = p.shape.length;
+  const eps = p.eps ?? (xt.dtype === 'float64' ? 2 ** -52 : FLOAT32_EPS);
   const input = tr.val(xt);
   if (tr.opset >= 23) {
     tr.op(
       'RMSNormalization',
-      [input, scaleOrOnes(tr, rn.weight, rn.normalizedShape)],
+      [input, scaleOrOnes(tr, p.weight, p.shape)],
       { axis: { int: -k }, epsilon: { float: eps } },
       o,
     );
@@ -576,37 +720,61 @@ const lowerRMSNorm: ModuleLowering = (tr, m, [x], out) => {
   const axes = Array.from({ length: k }, (_, i) => xt.ndim - k + i);
   const ms = reduce(tr, 'ReduceMean', tr.op('Mul', [input, input]), xt.ndim, axes, true);
   const y = tr.op('Div', [input, tr.op('Sqrt', [tr.op('Add', [ms, tr.scalar(eps, xt.dtype)])])]);
-  affine(tr, y, rn.weight === null ? null : tr.val(rn.weight), null, o);
+  affine(tr, y, p.weight === null ? null : tr.val(p.weight), null, o);
+}
+
+const lowerRMSNorm: ModuleLowering = (tr, m, [x], out) => {
+  const rn = m as RMSNorm;
+  rmsNormNode(tr, x as Tensor, { shape: rn.normalizedShape, weight: rn.weight, eps: rn.eps }, out as Tensor);
 };
 
-const lowerConv: ModuleLowering = (tr, m, [x], out) => {
-  const c = m as Conv2d | Conv1d;
-  const xt = x as Tensor;
-  const o = out as Tensor;
-  const one = c instanceof Conv1d;
-  const k = one ? [c.kernelSize as number] : [...(c.kernelSize as [number, number])];
-  const s = one ? [c.stride as number] : [...(c.stride as [number, number])];
-  const d = one ? [c.dilation as number] : [...(c.dilation as [number, number])];
-  const p = c.padding;
+/** Conv's geometry, per spatial axis (one for conv1d, two for conv2d). */
+interface ConvGeometry {
+  stride: readonly number[];
+  padding: readonly number[] | 'same' | 'valid';
+  dilation: readonly number[];
+  groups: number;
+}
+
+/** Conv over (N, C, *) or unbatched (C, *); the kernel size is the weight's trailing sizes. */
+function convNode(tr: Trace, xt: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, o: Tensor): void {
+  const one = weight.ndim === 3;
+  const k = weight.shape.slice(2);
+  const [s, d, p] = [g.stride, g.dilation, g.padding];
   const pads = one
-    ? pads2(typeof p === 'number' ? [p, p] : (p as 'same' | 'valid'), [k[0]!, 1], [d[0]!, 1]).filter(
-        (_, i) => i % 2 === 0,
-      )
-    : pads2(p as [number, number] | 'same' | 'valid', k, d);
+    ? pads2(typeof p === 'string' ? p : [p[0]!, p[0]!], [k[0]!, 1], [d[0]!, 1]).filter((_, i) => i % 2 === 0)
+    : pads2(typeof p === 'string' ? p : [p[0]!, p[1]!], k, d);
   const unbatched = xt.ndim === k.length + 1;
   let input = tr.val(xt);
   if (unbatched) input = tr.op('Unsqueeze', [input, tr.ints([0])]);
-  const inputs = [input, tr.val(c.weight)];
-  if (c.bias !== null) inputs.push(tr.val(c.bias));
+  const inputs = [input, tr.val(weight)];
+  if (bias !== null) inputs.push(tr.val(bias));
   const attrs = {
     kernel_shape: { ints: k },
-    strides: { ints: s },
-    dilations: { ints: d },
+    strides: { ints: [...s] },
+    dilations: { ints: [...d] },
     pads: { ints: pads },
-    group: { int: c.groups },
+    group: { int: g.groups },
   };
   const y = tr.op('Conv', inputs, attrs, unbatched ? undefined : o);
   if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
+}
+
+/** An int or a list of them as a list of `n` (functional conv and pool options). */
+const ints = (v: unknown, n: number, dflt: number): number[] =>
+  v === undefined || v === null
+    ? new Array<number>(n).fill(dflt)
+    : typeof v === 'number'
+      ? new Array<number>(n).fill(v)
+      : [...(v as number[])];
+
+const lowerConv: ModuleLowering = (tr, m, [x], out) => {
+  const c = m as Conv2d | Conv1d;
+  const n = c instanceof Conv1d ? 1 : 2;
+  const p = c.padding as number | readonly number[] | 'same' | 'valid';
+  const padding = typeof p === 'string' ? p : ints(p, n, 0);
+  const geometry = { stride: ints(c.stride, n, 1), dilation: ints(c.dilation, n, 1), padding, groups: c.groups };
+  convNode(tr, x as Tensor, c.weight, c.bias, geometry, out as Tensor);
 };
 
 function poolAttrs(
@@ -639,39 +807,53 @@ function unbatchedPool(
   if (unbatched) tr.op('Squeeze', [y, tr.ints([0])], {}, o);
 }
 
+function maxPoolNode(tr: Trace, x: Tensor, k: readonly [number, number], opts: MaxPool2dOptions, o: Tensor): void {
+  const attrs = poolAttrs(k, opts);
+  attrs['dilations'] = { ints: ints(opts.dilation, 2, 1) };
+  unbatchedPool(tr, x, o, 'MaxPool', attrs);
+}
+
 const lowerMaxPool: ModuleLowering = (tr, m, [x], out) => {
   const mp = m as MaxPool2d;
-  const attrs = poolAttrs(mp.kernelSize, mp.options);
-  const dil = mp.options.dilation;
-  attrs['dilations'] = { ints: dil === undefined ? [1, 1] : typeof dil === 'number' ? [dil, dil] : [...dil] };
-  unbatchedPool(tr, x as Tensor, out as Tensor, 'MaxPool', attrs);
+  maxPoolNode(tr, x as Tensor, mp.kernelSize, mp.options, out as Tensor);
 };
+
+function avgPoolNode(
+  tr: Trace,
+  x: Tensor,
+  k: readonly [number, number],
+  opts: AvgPool2dOptions,
+  o: Tensor,
+  what: string,
+): void {
+  if (opts.divisorOverride !== undefined && opts.divisorOverride !== null) {
+    throw new Error(`exportOnnx: ${what}: divisorOverride has no ONNX lowering`);
+  }
+  const attrs = poolAttrs(k, opts);
+  attrs['count_include_pad'] = { int: (opts.countIncludePad ?? true) ? 1 : 0 };
+  unbatchedPool(tr, x, o, 'AveragePool', attrs);
+}
 
 const lowerAvgPool: ModuleLowering = (tr, m, [x], out, path) => {
   const ap = m as AvgPool2d;
-  if (ap.options.divisorOverride !== undefined && ap.options.divisorOverride !== null) {
-    throw new Error(`exportOnnx: AvgPool2d at '${path || '<root>'}': divisorOverride has no ONNX lowering`);
-  }
-  const attrs = poolAttrs(ap.kernelSize, ap.options);
-  attrs['count_include_pad'] = { int: (ap.options.countIncludePad ?? true) ? 1 : 0 };
-  unbatchedPool(tr, x as Tensor, out as Tensor, 'AveragePool', attrs);
+  avgPoolNode(tr, x as Tensor, ap.kernelSize, ap.options, out as Tensor, `AvgPool2d at '${path || '<root>'}'`);
 };
 
-const lowerAdaptiveAvgPool: ModuleLowering = (tr, _m, [x], out, path) => {
-  const xt = x as Tensor;
-  const o = out as Tensor;
+function adaptiveAvgPoolNode(tr: Trace, xt: Tensor, o: Tensor, what: string): void {
   const [H, W] = xt.shape.slice(-2) as [number, number];
   const [Ho, Wo] = o.shape.slice(-2) as [number, number];
   if (Ho === 1 && Wo === 1) return unbatchedPool(tr, xt, o, 'GlobalAveragePool', {});
   if (H % Ho !== 0 || W % Wo !== 0) {
     throw new Error(
-      `exportOnnx: AdaptiveAvgPool2d at '${path || '<root>'}': output ${Ho}x${Wo} does not divide input ${H}x${W}; ` +
-        `only uniform windows export`,
+      `exportOnnx: ${what}: output ${Ho}x${Wo} does not divide input ${H}x${W}; ` + `only uniform windows export`,
     );
   }
   const k: [number, number] = [H / Ho, W / Wo];
   unbatchedPool(tr, xt, o, 'AveragePool', poolAttrs(k, {}));
-};
+}
+
+const lowerAdaptiveAvgPool: ModuleLowering = (tr, _m, [x], out, path) =>
+  adaptiveAvgPoolNode(tr, x as Tensor, out as Tensor, `AdaptiveAvgPool2d at '${path || '<root>'}'`);
 
 const lowerEmbedding: ModuleLowering = (tr, m, [idx], out) => {
   const e = m as Embedding;
@@ -730,12 +912,13 @@ export function moduleLowering(m: Module): ModuleLowering | null {
  * torch's Softplus: log(1 + e^(beta x)) / beta, and x itself where beta x > threshold. ONNX's Softplus
  * is log(1 + e^x); the threshold branch is a Where.
  */
-const lowerSoftplus: ModuleLowering = (tr, m, [x], out) => {
-  const sp = m as Softplus;
-  const xt = x as Tensor;
+function softplusNode(tr: Trace, xt: Tensor, beta: number, threshold: number, out: Tensor): void {
   const id = tr.val(xt);
-  const bx = sp.beta === 1 ? id : tr.op('Mul', [id, tr.scalar(sp.beta, xt.dtype)]);
+  const bx = beta === 1 ? id : tr.op('Mul', [id, tr.scalar(beta, xt.dtype)]);
   const soft =
-    sp.beta === 1 ? tr.op('Softplus', [bx]) : tr.op('Div', [tr.op('Softplus', [bx]), tr.scalar(sp.beta, xt.dtype)]);
-  tr.op('Where', [tr.op('Greater', [bx, tr.scalar(sp.threshold, xt.dtype)]), id, soft], {}, out as Tensor);
-};
+    beta === 1 ? tr.op('Softplus', [bx]) : tr.op('Div', [tr.op('Softplus', [bx]), tr.scalar(beta, xt.dtype)]);
+  tr.op('Where', [tr.op('Greater', [bx, tr.scalar(threshold, xt.dtype)]), id, soft], {}, out);
+}
+
+const lowerSoftplus: ModuleLowering = (tr, m, [x], out) =>
+  softplusNode(tr, x as Tensor, (m as Softplus).beta, (m as Softplus).threshold, out as Tensor);

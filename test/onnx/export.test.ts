@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx, nn, noGrad, Tensor, tensor } from '../../src/index.js';
+import { exportOnnx, functional as F, nn, noGrad, Tensor, tensor } from '../../src/index.js';
 import { saveOnnxFile } from '../../src/io/node.js';
 import { digitCnn as cnn } from '../../examples/cnnModel.js';
 import { Block, fill, input, onnxCases, Unlowered, type OnnxCase } from './models.js';
@@ -275,6 +275,15 @@ describe('exportOnnx: errors', () => {
     }
     expect(() => exportOnnx(new TrainsItsNorm(), [input([2, 3])])).toThrow(
       "exportOnnx: BatchNorm1d at 'bn' would normalize with batch statistics (training mode)",
+    );
+    class FunctionalBatchNorm extends nn.Module {
+      bn = new nn.BatchNorm1d(3);
+      forward(x: Tensor): Tensor {
+        return F.batchNorm(x.mul(2), this.bn.runningMean, this.bn.runningVar, { training: true });
+      }
+    }
+    expect(() => exportOnnx(new FunctionalBatchNorm(), [input([2, 3])])).toThrow(
+      "exportOnnx: batchNorm at '<root>' would normalize with batch statistics (training: true)",
     );
   });
 

@@ -119,6 +119,44 @@ export class Glue extends nn.Module {
   }
 }
 
+/**
+ * The functional forms called directly in forward, each lowered like its module: conv2d/conv1d,
+ * the pools, the five norms (batchNorm with running statistics), the activations, dropout (off),
+ * linear. The layers only hold the parameters.
+ */
+export class Functional extends nn.Module {
+  conv = new nn.Conv2d(4, 6, 3);
+  bn = new nn.BatchNorm2d(6);
+  gn = new nn.GroupNorm(2, 6);
+  conv1 = new nn.Conv1d(6, 4, 3, { groups: 2 });
+  ln = new nn.LayerNorm(4);
+  rms = new nn.RMSNorm([4]);
+  fc = new nn.Linear(4, 3);
+
+  forward(x: Tensor): Tensor[] {
+    let h = F.conv2d(x, this.conv.weight, this.conv.bias, { padding: 1 }); // [B, 6, 8, 8]
+    const bn = this.bn;
+    h = F.batchNorm(h, bn.runningMean, bn.runningVar, { weight: bn.weight, bias: bn.bias, eps: 1e-3 });
+    h = F.maxPool2d(F.leakyRelu(h, 0.1), 2); // [B, 6, 4, 4]
+    h = F.elu(F.groupNorm(h, 2, { weight: this.gn.weight, bias: this.gn.bias }), 0.5);
+    h = F.softplus(F.instanceNorm(F.avgPool2d(h, 2, { padding: 1, countIncludePad: false })), 2, 1); // [B, 6, 3, 3]
+    const pooled = F.adaptiveAvgPool2d(h, 1).flatten(1); // [B, 6]
+    const seq = F.conv1d(h.flatten(2), this.conv1.weight, this.conv1.bias, { padding: 'same', dilation: 2, groups: 2 }); // [B, 4, 9]
+    let t = F.layerNorm(seq.transpose(1, 2), 4, { weight: this.ln.weight, bias: this.ln.bias }); // [B, 9, 4]
+    t = F.silu(F.rmsNorm(t, [4], { weight: this.rms.weight, eps: 1e-5 }));
+    t = F.gelu(F.dropout(t, 0.5, { training: false }), { approximate: 'tanh' });
+    return [pooled, F.linear(t, this.fc.weight, this.fc.bias)];
+  }
+}
+
+/** F.embedding on the graph input. */
+export class FunctionalEmbedding extends nn.Module {
+  emb = new nn.Embedding(10, 4);
+  forward(idx: Tensor): Tensor {
+    return F.embedding(idx, this.emb.weight).mul(2);
+  }
+}
+
 /** A user module whose forward calls an op with no ONNX lowering (roll). */
 export class Unlowered extends nn.Module {
   fc = new nn.Linear(4, 4);
@@ -129,6 +167,7 @@ export class Unlowered extends nn.Module {
 
 /** Each layer alone, the example models, and each norm at its native opset and below it. */
 export function onnxCases(): OnnxCase[] {
+  const twoOut = batchAxis(['input'], ['output_0', 'output_1']);
   const cases: OnnxCase[] = [
     batched('linear', new nn.Linear(6, 3), [6]),
     batched('linear_3d', new nn.Linear(6, 3, { bias: false }), [4, 6]),
@@ -180,6 +219,15 @@ export function onnxCases(): OnnxCase[] {
       new nn.Sequential(new nn.Linear(8, 16), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Linear(16, 4)),
       [8],
     ),
+    batched('functional', new Functional(), [4, 8, 8], { dynamicAxes: twoOut }),
+    batched('functional_opset16', new Functional(), [4, 8, 8], { opsetVersion: 16, dynamicAxes: twoOut }),
+    {
+      name: 'functional_embedding',
+      model: fill(new FunctionalEmbedding()),
+      inputs: [tensor(Int32Array.of(1, 5, 0, 9, 3, 3), [2, 3])],
+      opts: { dynamicAxes: batchAxis(['input'], ['output']) },
+      otherInputs: [tensor(Int32Array.of(2, 2, 7), [1, 3])],
+    },
     batched('transformer_block', new Block(), [5, 16]),
     batched('transformer_block_opset16', new Block(), [5, 16], { opsetVersion: 16 }),
   ];

@@ -47,12 +47,18 @@ export function leakyReluAs(where: string, x: Tensor, negativeSlope = 0.01): Ten
   const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : slope * xs[i]!;
-  return record(new Tensor(y, x.shape), 'leakyRelu', [x], (g) => {
-    saved();
-    const d = allocateFloat(xs, x.size);
-    for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : slope; // dy/dx
-    return [g.mul(new Tensor(d, x.shape))];
-  });
+  return record(
+    new Tensor(y, x.shape),
+    'leakyRelu',
+    [x],
+    (g) => {
+      saved();
+      const d = allocateFloat(xs, x.size);
+      for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : slope; // dy/dx
+      return [g.mul(new Tensor(d, x.shape))];
+    },
+    { negativeSlope: slope },
+  );
 }
 
 /**
@@ -88,12 +94,18 @@ export function eluAs(where: string, x: Tensor, alpha = 1): Tensor {
   const saved = saveForBackward(x); // backward reads xs: checked against in-place writes
   const y = allocateFloat(xs, x.size);
   for (let i = 0; i < xs.length; i++) y[i] = xs[i]! > 0 ? xs[i]! : a * Math.expm1(xs[i]!);
-  return record(new Tensor(y, x.shape), 'elu', [x], (g) => {
-    saved();
-    const d = allocateFloat(xs, x.size);
-    for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : a * Math.exp(xs[i]!); // dy/dx (alpha at 0, as torch)
-    return [g.mul(new Tensor(d, x.shape))];
-  });
+  return record(
+    new Tensor(y, x.shape),
+    'elu',
+    [x],
+    (g) => {
+      saved();
+      const d = allocateFloat(xs, x.size);
+      for (let i = 0; i < xs.length; i++) d[i] = xs[i]! > 0 ? 1 : a * Math.exp(xs[i]!); // dy/dx (alpha at 0, as torch)
+      return [g.mul(new Tensor(d, x.shape))];
+    },
+    { alpha: a },
+  );
 }
 
 /**
@@ -117,16 +129,22 @@ export function softplusAs(where: string, x: Tensor, beta = 1, threshold = 20): 
     const bx = b * xs[i]!;
     y[i] = bx > thr ? xs[i]! : Math.log1p(Math.exp(bx)) / b;
   }
-  return record(new Tensor(y, x.shape), 'softplus', [x], (g) => {
-    saved();
-    const d = allocateFloat(xs, x.size);
-    for (let i = 0; i < xs.length; i++) {
-      const bx = b * xs[i]!;
-      const z = Math.exp(bx);
-      d[i] = bx > thr ? 1 : z / (z + 1); // dy/dx = sigmoid(beta x)
-    }
-    return [g.mul(new Tensor(d, x.shape))];
-  });
+  return record(
+    new Tensor(y, x.shape),
+    'softplus',
+    [x],
+    (g) => {
+      saved();
+      const d = allocateFloat(xs, x.size);
+      for (let i = 0; i < xs.length; i++) {
+        const bx = b * xs[i]!;
+        const z = Math.exp(bx);
+        d[i] = bx > thr ? 1 : z / (z + 1); // dy/dx = sigmoid(beta x)
+      }
+      return [g.mul(new Tensor(d, x.shape))];
+    },
+    { beta: b, threshold: thr },
+  );
 }
 
 /**

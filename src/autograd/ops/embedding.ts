@@ -77,10 +77,16 @@ export function embeddingAs(where: string, indices: Tensor, weight: Tensor, opts
   }
   const y = new Tensor(out, [...indices.shape, D]);
   const is = saveForBackward(indices); // backward reads the indices' values: checked against in-place writes
-  return record(y, 'embedding', [weight], (g) => {
-    is();
-    return [handOver(embeddingBackward(g, idx, V, D, paddingIdx))];
-  });
+  return record(
+    y,
+    'embedding',
+    [weight],
+    (g) => {
+      is();
+      return [handOver(embeddingBackward(g, idx, V, D, paddingIdx))];
+    },
+    { indices },
+  );
 }
 
 /** dweight [V, D]: the rows of g [n, D] summed (float64) into the rows their indices name, paddingIdx skipped. */

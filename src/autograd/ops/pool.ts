@@ -198,12 +198,18 @@ export function maxPool2dAs(where: string, x: Tensor, win: PoolWindow): Tensor {
     const y = allocateFloat(xd, geom.n * geom.c * geom.outH * geom.outW);
     const argmax = new Int32Array(y.length);
     maxPool2dForward(xd, geom, y, argmax);
-    return record(new Tensor(y, shape), 'maxPool2d', [xb], (g) => {
-      const gd = floatData(g, 'maxPool2d', 'grad');
-      const dx = allocateFloat(gd, xb.size);
-      maxPool2dBackward(gd, argmax, dx);
-      return [new Tensor(dx, xb.shape)];
-    });
+    return record(
+      new Tensor(y, shape),
+      'maxPool2d',
+      [xb],
+      (g) => {
+        const gd = floatData(g, 'maxPool2d', 'grad');
+        const dx = allocateFloat(gd, xb.size);
+        maxPool2dBackward(gd, argmax, dx);
+        return [new Tensor(dx, xb.shape)];
+      },
+      { window: win },
+    );
   });
 }
 
@@ -222,22 +228,34 @@ export function avgPool2dAs(where: string, x: Tensor, win: AvgPoolWindow): Tenso
     const geom = poolGeometry(where, xb, win);
     const { countIncludePad, divisorOverride } = win;
     const windows = avgPoolWindows(geom, { countIncludePad, divisorOverride });
-    return averageOverWindows(xb, windows, 'avgPool2d', where);
+    return averageOverWindows(xb, windows, 'avgPool2d', where, { window: win });
   });
 }
 
 /** y = window sums / divisors over the table `win`, recorded with its backward (spread dy / divisor). */
-function averageOverWindows(x: Tensor, win: AvgWindows, name: string, where = name): Tensor {
+function averageOverWindows(
+  x: Tensor,
+  win: AvgWindows,
+  name: string,
+  where = name,
+  attrs?: Record<string, unknown>,
+): Tensor {
   const shape = [x.shape[0]!, x.shape[1]!, win.outH, win.outW];
   const xd = floatData(x, where);
   const y = allocateFloat(xd, win.planes * win.outH * win.outW);
   avgPoolForward(xd, win, y);
-  return record(new Tensor(y, shape), name, [x], (g) => {
-    const gd = floatData(g, name, 'grad');
-    const dx = allocateFloat(gd, x.size);
-    avgPoolBackward(gd, win, dx);
-    return [new Tensor(dx, x.shape)];
-  });
+  return record(
+    new Tensor(y, shape),
+    name,
+    [x],
+    (g) => {
+      const gd = floatData(g, name, 'grad');
+      const dx = allocateFloat(gd, x.size);
+      avgPoolBackward(gd, win, dx);
+      return [new Tensor(dx, x.shape)];
+    },
+    attrs,
+  );
 }
 
 /**

@@ -8,6 +8,7 @@
 import { checkOptionalTensor, checkTensor } from '../../autograd/check.js';
 import { floatData } from '../../autograd/dtypeCheck.js';
 import { conv2dOp, pair, type IntPair } from '../../autograd/ops/conv.js';
+import { observed } from '../../autograd/record.js';
 import type { Tensor } from '../../autograd/tensor.js';
 import { checkOptions, describeValue } from '../../tensor/check.js';
 import { windowOutSize } from '../../tensor/kernels/conv.js';
@@ -63,7 +64,7 @@ export function checkInt(v: unknown, name: string, min: number, where: string): 
  * @example conv2d(randn([1, 3, 8, 8]), randn([4, 3, 3, 3]), null, { padding: 1 })  // [1, 4, 8, 8]
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
-  return conv2dAs('conv2d', x, weight, bias, opts);
+  return observed('conv2d', [x, weight, bias, opts], () => conv2dAs('conv2d', x, weight, bias, opts));
 }
 
 /** `conv2d` under the name of its caller (nn.Conv2d passes 'Conv2d'). */
@@ -100,7 +101,7 @@ export function conv2dAs(
  * @example conv1d(zeros([8, 4, 100]), zeros([16, 4, 5]))  // [8, 16, 96]
  */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
-  return conv1dAs('conv1d', x, weight, bias, opts);
+  return observed('conv1d', [x, weight, bias, opts], () => conv1dAs('conv1d', x, weight, bias, opts));
 }
 
 /** `conv1d` under the name of its caller (nn.Conv1d passes 'Conv1d'). */

@@ -16,6 +16,7 @@
  * statistics blend the UNBIASED batch variance: running = (1 - m) * running + m * batch.
  */
 import { normalize, normalizeWithStats, type BatchStats } from '../../autograd/ops/norm.js';
+import { observed } from '../../autograd/record.js';
 import { checkOptionalTensor, checkTensor } from '../../autograd/check.js';
 import { Tensor } from '../../autograd/tensor.js';
 import { checkBoolean, checkInteger, checkOptions, describeValue } from '../../tensor/check.js';
@@ -146,7 +147,8 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts: BatchNormOptions = {},
 ): Tensor {
-  return batchNormAs('batchNorm', x, runningMean, runningVar, opts);
+  const args = [x, runningMean, runningVar, opts];
+  return observed('batchNorm', args, () => batchNormAs('batchNorm', x, runningMean, runningVar, opts));
 }
 
 /** `batchNorm` under the name of its caller (nn.BatchNorm2d passes its name and input contract). */
@@ -249,7 +251,7 @@ export interface InstanceNormOptions {
  * const y = functional.instanceNorm(randn([2, 3, 8, 8])); // each (n, c) image plane: mean 0, variance 1
  */
 export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
-  return instanceNormAs('instanceNorm', x, opts);
+  return observed('instanceNorm', [x, opts], () => instanceNormAs('instanceNorm', x, opts));
 }
 
 /**
@@ -345,7 +347,7 @@ export interface GroupNormOptions {
  * const y = functional.groupNorm(randn([2, 64, 8, 8]), 32, { weight: ones([64]), bias: zeros([64]) });
  */
 export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
-  return groupNormAs('groupNorm', x, numGroups, opts);
+  return observed('groupNorm', [x, numGroups, opts], () => groupNormAs('groupNorm', x, numGroups, opts));
 }
 
 /** `groupNorm` under the name of its caller (nn.GroupNorm passes its name and input contract). */
@@ -432,7 +434,8 @@ export interface LayerNormOptions {
  * const y = functional.layerNorm(tokens, [768]);          // each token: mean 0, variance 1
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
-  return layerNormAs('layerNorm', x, normalizedShape, opts);
+  const args = [x, normalizedShape, opts];
+  return observed('layerNorm', args, () => layerNormAs('layerNorm', x, normalizedShape, opts));
 }
 
 /** `layerNorm` under the name of its caller (nn.LayerNorm passes 'LayerNorm'). */
@@ -474,7 +477,7 @@ export interface RMSNormOptions {
  * const y = functional.rmsNorm(randn([8, 768]), [768], { weight: ones([768]) });
  */
 export function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], opts: RMSNormOptions = {}): Tensor {
-  return rmsNormAs('rmsNorm', x, normalizedShape, opts);
+  return observed('rmsNorm', [x, normalizedShape, opts], () => rmsNormAs('rmsNorm', x, normalizedShape, opts));
 }
 
 /** `rmsNorm` under the name of its caller (nn.RMSNorm passes 'RMSNorm'). */
