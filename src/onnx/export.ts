@@ -128,7 +128,7 @@ function traceRun(
           const ins = [this, ...args.flatMap(tensorsIn)];
           if (!ins.some(known)) return out;
           const lower = tensorLowerings[name];
-          if (lower !== undefined && (out instanceof Tensor || Array.isArray(out))) lower(tr, this, args, out);
+          if (lower !== undefined && out !== null && typeof out === 'object') lower(tr, this, args, out);
           else tr.unsupported(`Tensor.${name}`, ins, tensorsIn(out));
           return out;
         } finally {

@@ -8,7 +8,10 @@
  * always) and otherwise to a decomposition into ReduceMean, Sub, Mul, Add, Sqrt and Div, which is
  * the formula of the layer (biased variance, eps inside the square root).
  */
-import type { Tensor } from '../autograd/tensor.js';
+import { Tensor } from '../autograd/tensor.js';
+import type { Slice } from '../autograd/ops/at.js';
+import type { SortOptions, TopkOptions } from '../autograd/ops/sortSelect.js';
+import { fmtShape } from '../tensor/shape.js';
 import { DTYPES, type DType } from '../tensor/dtype.js';
 import type { Module } from '../layers/module.js';
 import { Linear } from '../layers/linear.js';
@@ -351,7 +354,11 @@ for (const [m, upper] of [
       out as Tensor,
     );
 }
-tensorLowerings['to'] = (tr, self, [dtype], out) => void tr.values.set(out as Tensor, as(tr, self, dtype as DType));
+// A Cast with the result's shape on record (a graph output needs it), or the same value for the same dtype.
+tensorLowerings['to'] = (tr, self, [dtype], out) => {
+  if (self.dtype === dtype) tr.values.set(out as Tensor, tr.val(self));
+  else tr.op('Cast', [tr.val(self)], { to: { int: ONNX_TYPE[dtype as DType] } }, out as Tensor);
+};
 tensorLowerings['indexSelect'] = (tr, self, [dim, index], out) =>
   void tr.op(
     'Gather',
@@ -922,3 +929,182 @@ function softplusNode(tr: Trace, xt: Tensor, beta: number, threshold: number, ou
 
 const lowerSoftplus: ModuleLowering = (tr, m, [x], out) =>
   softplusNode(tr, x as Tensor, (m as Softplus).beta, (m as Softplus).threshold, out as Tensor);
+
+// Methods that select, reorder and scatter ----------------------------------------------------
+
+/**
+ * roll: per (shift, axis), the last `shift` elements moved to the front, a Slice pair and a Concat,
+ * written with negative bounds (`x[-k:]`, `x[:-k]`) so that it holds for any size of a dynamic
+ * axis; a shift as long as the axis is reduced modulo the traced size, which only a fixed axis allows.
+ */
+tensorLowerings['roll'] = (tr, self, [shifts, dims], out) => {
+  const flat = dims === undefined || dims === null;
+  const s = typeof shifts === 'number' ? [shifts] : [...(shifts as number[])];
+  const axes = flat
+    ? [0]
+    : (typeof dims === 'number' ? [dims] : [...(dims as number[])]).map((a) => norm(a, self.ndim));
+  const inId = tr.val(self);
+  let x = flat ? tr.op('Reshape', [inId, tr.ints([-1])]) : inId;
+  axes.forEach((a, i) => {
+    const n = flat ? self.size : self.shape[a]!;
+    const shift = s[i]!;
+    if (shift === 0 || n === 0) return;
+    const k = Math.abs(shift) < n ? shift : ((shift % n) + n) % n;
+    const guard: Lazy = {
+      lazy: (sz) => {
+        const moves = flat ? sz.dims(inId).includes(null) : sz.dims(inId)[a] === null;
+        if (moves && Math.abs(shift) >= n) {
+          throw new Error(`exportOnnx: Tensor.roll by ${shift} along a dynamic axis of traced size ${n}; fix the axis`);
+        }
+        return { name: '', dims: [1], int64: [-k] };
+      },
+    };
+    const part = (start: string | Lazy, end: string | Lazy): string =>
+      tr.op('Slice', [x, start, end, tr.ints([a]), tr.ints([1])]);
+    // k > 0: [x[-k:], x[:-k]]; k < 0: [x[-k:], x[:-k]] with -k > 0 (the first |k| moved to the back)
+    const front = part(guard, tr.ints([INT64_MAX]));
+    const back = part(tr.ints([0]), guard);
+    x = tr.op('Concat', [front, back], { axis: { int: a } });
+  });
+  if (flat) tr.op('Reshape', [x, tr.op('Shape', [inId])], {}, out as Tensor);
+  else tr.op('Identity', [x], {}, out as Tensor);
+};
+/** unbind: a Split into pieces of 1, each squeezed. */
+tensorLowerings['unbind'] = (tr, self, [dim], out) => {
+  const d = norm((dim as number | undefined) ?? 0, self.ndim);
+  const outs = out as Tensor[];
+  const pieces = tr.node('Split', [tr.val(self), tr.ints(outs.map(() => 1))], outs.length, { axis: { int: d } });
+  outs.forEach((t, i) => tr.op('Squeeze', [pieces[i]!, tr.ints([d])], {}, t));
+};
+/** `{ values, indices }`: values by `valuesOp`, int64 indices cast to the result's int32. */
+function valuesIndicesOf(out: unknown): { values: Tensor; indices: Tensor } {
+  return out as { values: Tensor; indices: Tensor };
+}
+function castIndices(tr: Trace, idx: string, indices: Tensor): void {
+  tr.op('Cast', [idx], { to: { int: ONNX_TYPE[indices.dtype] } }, indices);
+}
+/** topk and sort: TopK (equal values in index order since opset 11, as torch's stable order). */
+function topkNode(tr: Trace, self: Tensor, k: number, dim: number, largest: boolean, out: unknown): void {
+  const { values, indices } = valuesIndicesOf(out);
+  const attrs = { axis: { int: norm(dim, self.ndim) }, largest: { int: largest ? 1 : 0 }, sorted: { int: 1 } };
+  const outs = tr.node('TopK', [tr.val(self), tr.ints([k])], 2, attrs);
+  tr.op('Identity', [outs[0]!], {}, values);
+  castIndices(tr, outs[1]!, indices);
+}
+tensorLowerings['topk'] = (tr, self, [k, dim, opts], out) =>
+  topkNode(tr, self, k as number, (dim as number | undefined) ?? -1, (opts as TopkOptions)?.largest ?? true, out);
+tensorLowerings['sort'] = (tr, self, [dim, opts], out) => {
+  const d = norm((dim as number | undefined) ?? -1, self.ndim);
+  topkNode(tr, self, self.shape[d]!, d, (opts as SortOptions)?.descending ?? false, out);
+};
+/** max(dim) / min(dim) with indices: ReduceMax/Min and ArgMax/Min (the first among ties). */
+for (const [m, op, arg] of [
+  ['max', 'ReduceMax', 'ArgMax'],
+  ['min', 'ReduceMin', 'ArgMin'],
+] as const) {
+  const whole = tensorLowerings[m];
+  tensorLowerings[m] = (tr, self, args, out) => {
+    if (out instanceof Tensor || typeof args[0] !== 'number') return whole?.(tr, self, args, out);
+    const [dim, keepDim] = args as [number, boolean | undefined];
+    const { values, indices } = valuesIndicesOf(out);
+    reduce(tr, op, tr.val(self), self.ndim, [dim], keepDim === true, values);
+    const attrs = { axis: { int: norm(dim, self.ndim) }, keepdims: { int: keepDim === true ? 1 : 0 } };
+    castIndices(tr, tr.op(arg, [tr.val(self)], attrs), indices);
+  };
+}
+/** any / all: non-zero as bool (NaN counts), as int32 for ReduceMax / ReduceMin, back to bool. */
+for (const [m, op] of [
+  ['any', 'ReduceMax'],
+  ['all', 'ReduceMin'],
+] as const) {
+  tensorLowerings[m] = (tr, self, [axes, keepDim], out) => {
+    const nz = tr.op('Cast', [as(tr, self, 'bool')], { to: { int: ONNX_TYPE.int32 } });
+    const r = reduce(tr, op, nz, self.ndim, axesArg(axes), keepDim === true);
+    tr.op('Cast', [r], { to: { int: ONNX_TYPE.bool } }, out as Tensor);
+  };
+}
+/** norm: ReduceL2 / ReduceL1, max or min of |x| for +-Infinity, the non-zero count for 0, else (sum |x|^p)^(1/p). */
+tensorLowerings['norm'] = (tr, self, [p, dim, keepDim], out) => {
+  const o = out as Tensor;
+  const pv = (p as number | undefined) ?? 2;
+  const [x, axes, keep] = [as(tr, self, o.dtype), axesArg(dim), keepDim === true];
+  if (pv === 2 || pv === 1) return void reduce(tr, pv === 2 ? 'ReduceL2' : 'ReduceL1', x, self.ndim, axes, keep, o);
+  const abs = tr.op('Abs', [x]);
+  if (pv === Infinity || pv === -Infinity)
+    return void reduce(tr, pv > 0 ? 'ReduceMax' : 'ReduceMin', abs, self.ndim, axes, keep, o);
+  if (pv === 0) {
+    const nz = tr.op('Cast', [tr.op('Cast', [x], { to: { int: ONNX_TYPE.bool } })], {
+      to: { int: ONNX_TYPE[o.dtype] },
+    });
+    return void reduce(tr, 'ReduceSum', nz, self.ndim, axes, keep, o);
+  }
+  const sum = reduce(tr, 'ReduceSum', tr.op('Pow', [abs, tr.scalar(pv, o.dtype)]), self.ndim, axes, keep);
+  tr.op('Pow', [sum, tr.scalar(1 / pv, o.dtype)], {}, o);
+};
+/** ScatterElements with reduction 'add' (opset 16). */
+function scatterAddNode(tr: Trace, self: Tensor, dim: number, index: string, src: string, out: Tensor): void {
+  if (tr.opset < 16) {
+    throw new Error(
+      `exportOnnx: Tensor.scatterAdd/indexAdd need ScatterElements' reduction (opset >= 16), got opset ${tr.opset}`,
+    );
+  }
+  const attrs = { axis: { int: norm(dim, self.ndim) }, reduction: { string: 'add' } };
+  tr.op('ScatterElements', [as(tr, self, out.dtype), index, src], attrs, out);
+}
+tensorLowerings['scatterAdd'] = (tr, self, [dim, index, src], out) => {
+  const o = out as Tensor;
+  scatterAddNode(tr, self, dim as number, tr.val(index as Tensor), as(tr, src as Tensor, o.dtype), o);
+};
+/** indexAdd: the 1-d index reshaped along `dim` and expanded to the source's shape, then a scatterAdd. */
+tensorLowerings['indexAdd'] = (tr, self, [dim, index, source, opts], out) => {
+  const o = out as Tensor;
+  const src = source as Tensor;
+  const d = norm(dim as number, self.ndim);
+  const alpha = (opts as { alpha?: number } | undefined)?.alpha ?? 1;
+  let s = as(tr, src, o.dtype);
+  if (alpha !== 1) s = tr.op('Mul', [s, tr.scalar(alpha, o.dtype)]);
+  const along = src.shape.map((_, a) => (a === d ? -1 : 1));
+  const idx = tr.op('Reshape', [tr.val(index as Tensor), tr.ints(src.ndim === 0 ? [] : along)]);
+  scatterAddNode(tr, self, d, tr.op('Expand', [idx, tr.op('Shape', [s])]), s, o);
+};
+/**
+ * at: numbers (Gather of a scalar, the axis goes away), null, slices (Slice, Python's clamping is
+ * ONNX's), and one int32 tensor index (Gather, its shape in place of the axis). Other mixes (bool
+ * masks, several tensor indices) have no lowering; the shape the nodes give is checked against the
+ * result's.
+ */
+tensorLowerings['at'] = (tr, self, indices, out) => {
+  const o = out as Tensor;
+  const tensors = indices.filter((e) => e instanceof Tensor) as Tensor[];
+  if (tensors.length > 1 || tensors.some((t) => t.dtype === 'bool')) {
+    return tr.unsupported('Tensor.at with a bool mask or several tensor indices', [self, ...tensors], [o]);
+  }
+  let x = tr.val(self);
+  const shape = [...self.shape];
+  let axis = 0;
+  for (const e of indices) {
+    if (e === null) axis++;
+    else if (typeof e === 'number') {
+      x = tr.op('Gather', [x, tr.constant({ dims: [], int64: [e] })], { axis: { int: axis } });
+      shape.splice(axis, 1);
+    } else if (e instanceof Tensor) {
+      x = tr.op('Gather', [x, tr.val(e)], { axis: { int: axis } });
+      shape.splice(axis, 1, ...e.shape);
+      axis += e.ndim;
+    } else {
+      const sl = e as Slice;
+      const step = sl.step ?? 1;
+      const start = sl.start ?? 0;
+      const end = sl.end ?? INT64_MAX;
+      x = tr.op('Slice', [x, tr.ints([start]), tr.ints([end]), tr.ints([axis]), tr.ints([step])]);
+      const n = shape[axis]!;
+      const clampTo = (v: number): number => (v < 0 ? Math.max(v + n, 0) : Math.min(v, n));
+      shape[axis] = Math.max(0, Math.ceil((clampTo(sl.end ?? n) - clampTo(start)) / step));
+      axis++;
+    }
+  }
+  if (`${shape}` !== `${o.shape}`) {
+    return tr.unsupported(`Tensor.at (this mix of indices: result ${fmtShape(o.shape)})`, [self, ...tensors], [o]);
+  }
+  tr.op('Identity', [x], {}, o);
+};

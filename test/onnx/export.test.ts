@@ -247,14 +247,35 @@ describe('exportOnnx: errors', () => {
       }
     }
     expect(() => exportOnnx(fill(new Outer()), [input([2, 4])])).toThrow(
-      "exportOnnx: Tensor.roll (in module 'inner') has no ONNX lowering",
+      "exportOnnx: Tensor.at with a bool mask or several tensor indices (in module 'inner') has no ONNX lowering",
+    );
+  });
+
+  it('roll by a whole turn along a dynamic axis, and scatterAdd below opset 16, are refused', () => {
+    class Roll extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.roll(2, 0);
+      }
+    }
+    const x = input([2, 3]);
+    expect(exportOnnx(new Roll(), [x]).length).toBeGreaterThan(0); // fixed axis: reduced modulo 2
+    expect(() => exportOnnx(new Roll(), [x], { dynamicAxes: { input: [0] } })).toThrow(
+      'exportOnnx: Tensor.roll by 2 along a dynamic axis of traced size 2; fix the axis',
+    );
+    class Scatter extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.scatterAdd(1, tensor(Int32Array.of(0, 0, 1, 1, 2, 2), [2, 3]), x);
+      }
+    }
+    expect(() => exportOnnx(new Scatter(), [x], { opsetVersion: 15 })).toThrow(
+      "exportOnnx: Tensor.scatterAdd/indexAdd need ScatterElements' reduction (opset >= 16), got opset 15",
     );
   });
 
   it('an op with no lowering whose result is unused does not fail the export', () => {
     class Unused extends nn.Module {
       forward(x: Tensor): Tensor {
-        x.roll(1, 0);
+        x.at(x.gt(0));
         return x.relu();
       }
     }

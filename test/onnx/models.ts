@@ -141,7 +141,8 @@ export class Functional extends nn.Module {
     h = F.elu(F.groupNorm(h, 2, { weight: this.gn.weight, bias: this.gn.bias }), 0.5);
     h = F.softplus(F.instanceNorm(F.avgPool2d(h, 2, { padding: 1, countIncludePad: false })), 2, 1); // [B, 6, 3, 3]
     const pooled = F.adaptiveAvgPool2d(h, 1).flatten(1); // [B, 6]
-    const seq = F.conv1d(h.flatten(2), this.conv1.weight, this.conv1.bias, { padding: 'same', dilation: 2, groups: 2 }); // [B, 4, 9]
+    const geometry = { padding: 'same', dilation: 2, groups: 2 } as const;
+    const seq = F.conv1d(h.flatten(2), this.conv1.weight, this.conv1.bias, geometry); // [B, 4, 9]
     let t = F.layerNorm(seq.transpose(1, 2), 4, { weight: this.ln.weight, bias: this.ln.bias }); // [B, 9, 4]
     t = F.silu(F.rmsNorm(t, [4], { weight: this.rms.weight, eps: 1e-5 }));
     t = F.gelu(F.dropout(t, 0.5, { training: false }), { approximate: 'tanh' });
@@ -157,11 +158,65 @@ export class FunctionalEmbedding extends nn.Module {
   }
 }
 
-/** A user module whose forward calls an op with no ONNX lowering (roll). */
+/**
+ * Methods that select, sort, reduce and scatter: roll, at, unbind, topk, sort, max/min(dim), any/all,
+ * norm, scatterAdd, indexAdd.
+ */
+export class Methods extends nn.Module {
+  fc = new nn.Linear(6, 8);
+  forward(x: Tensor): Tensor[] {
+    const h = this.fc.call(x); // [B, 8]
+    const rolled = h
+      .roll(3, 1)
+      .add(h.roll([-2, 9], [1, 1]))
+      .add(h.roll(1, 0))
+      .add(h.unsqueeze(2).roll(5).squeeze(2));
+    const idx = tensor(Int32Array.of(1, 7, -1, 0), [2, 2]);
+    const picked = [
+      h.at(null, 2), // [B]
+      h.at(null, { start: 1, end: -1, step: 2 }), // [B, 3]
+      h.at(null, idx), // [B, 2, 2]
+      h.at({ start: 1 }, { step: 3 }), // [B - 1, 3]
+    ];
+    const [u0, u1] = h.view([-1, 2, 4]).unbind(1);
+    const top = h.topk(3, 1);
+    const bottom = h.topk(2, -1, { largest: false });
+    const asc = h.sort();
+    const desc = h.round().sort(1, { descending: true }); // ties: stable order
+    const mx = h.round().max(1, true);
+    const mn = h.min(1);
+    const flags = [h.gt(0.2).any(1), h.gt(-0.5).all(1, true), h.any(), h.sub(h).all()].map((t) => t.to('float32'));
+    const norms = [h.norm(), h.norm(1, 1), h.norm(Infinity, 1, true), h.norm(-Infinity, 1), h.norm(0, 1), h.norm(3, 1)];
+    const into = h.narrow(1, 2, 6).gt(0).to('int32').mul(3); // [B, 6], positions 0 or 3 from the data
+    const scattered = h.narrow(1, 0, 4).scatterAdd(1, into, h.narrow(1, 2, 6));
+    const added = h
+      .view([-1, 4, 2])
+      .indexAdd(1, tensor(Int32Array.of(2, 0, 2)), h.view([-1, 4, 2]).narrow(1, 1, 3), { alpha: 0.5 });
+    return [
+      rolled,
+      ...picked,
+      u0!.add(u1!),
+      top.values,
+      top.indices.to('float32'),
+      bottom.values.add(bottom.indices.to('float32')),
+      asc.values.add(asc.indices.to('float32')),
+      desc.values.add(desc.indices.to('float32')),
+      mx.values.add(mx.indices.to('float32')),
+      mn.values.add(mn.indices.to('float32')),
+      ...flags,
+      ...norms,
+      scattered,
+      added,
+    ];
+  }
+}
+
+/** A user module whose forward calls an op with no ONNX lowering (a bool mask: the shape depends on the data). */
 export class Unlowered extends nn.Module {
   fc = new nn.Linear(4, 4);
   forward(x: Tensor): Tensor {
-    return this.fc.call(x).roll(1, 1);
+    const h = this.fc.call(x);
+    return h.at(h.gt(0));
   }
 }
 
@@ -231,6 +286,13 @@ export function onnxCases(): OnnxCase[] {
     batched('transformer_block', new Block(), [5, 16]),
     batched('transformer_block_opset16', new Block(), [5, 16], { opsetVersion: 16 }),
   ];
+  cases.push({
+    name: 'methods',
+    model: fill(new Methods()),
+    inputs: [input([3, 6])],
+    opts: { dynamicAxes: { input: { 0: 'batch' } } },
+    otherInputs: [input([5, 6], 4)],
+  });
   cases.push({
     name: 'glue_ops',
     model: fill(new Glue()),
