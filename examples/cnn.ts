@@ -26,6 +26,7 @@
  *   npm run example:cnn -- --epochs 1 --batch-sizes 32,2
  */
 import { DataLoader, functional as F, Generator, manualSeed, nn, noGrad, optim, type Module } from '../src/index.js';
+import { digitCnn } from './cnnModel.js';
 import { countCorrect, loadDigits, type DigitSet } from './mnist.js';
 import { booleanFlag, formatTable, numberFlag, ProgressBar, seconds } from './terminal.js';
 
@@ -46,24 +47,10 @@ function normLayer(norm: Norm, channels: number): Module[] {
   return [];
 }
 
-/** conv-norm-ReLU-pool twice, then a linear classifier; the same initial weights for every norm. */
+/** conv-norm-ReLU-pool twice, then a linear classifier (cnnModel.ts); the same initial weights for every norm. */
 function makeCnn(norm: Norm): nn.Sequential {
   manualSeed(seed + 1);
-  const conv1 = new nn.Conv2d(1, 8, 3, { padding: 1 });
-  const conv2 = new nn.Conv2d(8, 16, 3, { padding: 1 });
-  const fc = new nn.Linear(16 * 7 * 7, 10);
-  return new nn.Sequential(
-    conv1,
-    ...normLayer(norm, 8),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    conv2,
-    ...normLayer(norm, 16),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    fc,
-  );
+  return digitCnn((channels) => normLayer(norm, channels));
 }
 
 /** Test accuracy in eval mode, in chunks of 500 images. */
