@@ -20,10 +20,11 @@
  *   4. The functional forms that are compositions of ops (F.conv2d, F.conv1d, F.batchNorm,
  *      F.instanceNorm, F.groupNorm, F.layerNorm, F.rmsNorm) wrap their body in `observed(name,
  *      args, run)` (record.ts's `callObserver`), so that, called directly in a forward, they lower
- *      whole like their modules (one Conv, one LayerNormalization) from the call's arguments. An ES
- *      module namespace cannot be patched, hence a hook in the form rather than a wrapper around
- *      `functional`; modules call the forms' `...As` twins, which are not observed (their module
- *      lowering already covers them).
+ *      whole like their modules (one Conv, one LayerNormalization) from the call's arguments.
+ *      F.dropout is observed too: identity when it does nothing, an error when it would drop (its
+ *      random mask would be baked in). An ES module namespace cannot be patched, hence a hook in the
+ *      form rather than a wrapper around `functional`; modules call the forms' `...As` twins (or
+ *      run inside their own lowering), so a layer is never lowered twice.
  * Module-level lowering keeps the graph close to what the model says and makes the norms exportable
  * as their operators; method wrapping covers the glue code users write between layers; the `record`
  * hook sees everything else, so an op with no lowering is never silently baked in as a constant: it

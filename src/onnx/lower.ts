@@ -459,6 +459,15 @@ export const recordLowerings: Record<
 
 /** Functional forms that are compositions of ops, lowered whole when called directly: `(trace, args, result)`. */
 export const callLowerings: Record<string, (tr: Trace, args: readonly unknown[], out: Tensor) => void> = {
+  // Identity when it does nothing (training: false, or p = 0); a mask drawn while tracing would be baked in.
+  dropout: (tr, [x, p], out) => {
+    if (out !== x) {
+      throw new Error(
+        `exportOnnx: dropout (in '${tr.where() || '<root>'}') with training: true, p = ${p as number}: ` +
+          `pass training: false (or this.training) to export it`,
+      );
+    }
+  },
   conv2d: (tr, [x, w, b, o], out) => {
     const opts = (o ?? {}) as Conv2dOptions;
     const p = opts.padding ?? 0;

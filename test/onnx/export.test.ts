@@ -251,6 +251,21 @@ describe('exportOnnx: errors', () => {
     );
   });
 
+  it('F.dropout that would drop (training: true) is refused; training: false exports as identity', () => {
+    class Drops extends nn.Module {
+      constructor(readonly training_: boolean) {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return F.dropout(x.mul(2), 0.25, { training: this.training_ });
+      }
+    }
+    expect(() => exportOnnx(new Drops(true), [input([2, 3])])).toThrow(
+      "exportOnnx: dropout (in '<root>') with training: true, p = 0.25: pass training: false (or this.training)",
+    );
+    expect(exportOnnx(new Drops(false), [input([2, 3])]).length).toBeGreaterThan(0);
+  });
+
   it('roll by a whole turn along a dynamic axis, and scatterAdd below opset 16, are refused', () => {
     class Roll extends nn.Module {
       forward(x: Tensor): Tensor {

@@ -10,6 +10,7 @@ import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { floatData } from '../dtypeCheck.js';
 import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
 import { checkTensor } from '../check.js';
+import { observed } from '../record.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -35,6 +36,10 @@ export function checkProbability(p: number, where: string): void {
  * @example dropout(ones([4]), 0.5)  // e.g. [2, 0, 2, 2]
  */
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
+  return observed('dropout', [x, p, opts], () => dropoutOp(x, p, opts));
+}
+
+function dropoutOp(x: Tensor, p: number, opts: DropoutOptions): Tensor {
   opts = checkOptions(opts, 'dropout');
   checkProbability(p, 'dropout');
   return dropoutAs('dropout', x, p, opts);
