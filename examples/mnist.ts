@@ -33,7 +33,7 @@ export function loadDigits(opts: { trainSize?: number; seed?: number; shape?: 'f
   );
   const total = perDigit.reduce((n, raw) => n + raw.length / PIXELS, 0);
   const images = new Float32Array(total * PIXELS);
-  const labels = new Float32Array(total);
+  const labels = new Int32Array(total);
   let k = 0;
   perDigit.forEach((raw, digit) => {
     for (let i = 0; i < raw.length / PIXELS; i++, k++) {
@@ -52,7 +52,7 @@ export function loadDigits(opts: { trainSize?: number; seed?: number; shape?: 'f
   const pick = (from: number, to: number): DigitSet => {
     const n = to - from;
     const x = new Float32Array(n * PIXELS);
-    const y = new Float32Array(n);
+    const y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const src = order[from + i]!;
       x.set(images.subarray(src * PIXELS, (src + 1) * PIXELS), i * PIXELS);

@@ -67,7 +67,7 @@ function refCrossEntropy(x: Tensor, c: CeCase): number[] {
 
 /** Targets as a user passes them: number[] for [N], a Tensor of shape [N, *] otherwise. */
 function targetsOf(c: CeCase): number[] | Tensor {
-  return c.shape.length === 2 ? c.targets : tensor(c.targets, [c.shape[0]!, ...c.shape.slice(2)]);
+  return c.shape.length === 2 ? c.targets : tensor(c.targets, [c.shape[0]!, ...c.shape.slice(2)], { dtype: 'int32' });
 }
 
 const CE_CASES: CeCase[] = [];
@@ -130,7 +130,10 @@ describe('crossEntropy', () => {
   it('accepts targets as a Tensor of integer values, a number[] and, for one sample [C], a number', () => {
     const x = randomTensor([3, 5], 3);
     // exact: the same computation on the same targets
-    expectClose(F.crossEntropy(x, tensor([4, 0, 2])), F.crossEntropy(x, [4, 0, 2]), { rtol: 0, atol: 0 });
+    expectClose(F.crossEntropy(x, tensor([4, 0, 2], undefined, { dtype: 'int32' })), F.crossEntropy(x, [4, 0, 2]), {
+      rtol: 0,
+      atol: 0,
+    });
     const row = randomTensor([5], 4);
     const single = F.crossEntropy(row, 2);
     expect(single.shape).toEqual([]);
@@ -203,9 +206,23 @@ describe('crossEntropy', () => {
     expect(Object.keys(new nn.CrossEntropyLoss().stateDict())).toEqual([]);
   });
 
+  it('rejects float tensors of class indices, as torch does (int32 stands for int64)', () => {
+    const x = randomTensor([3, 5], 3);
+    expect(() => F.crossEntropy(x, tensor([4, 0, 2]))).toThrow(
+      'crossEntropy: targets must be an int32 tensor of class indices (or class probabilities shaped like the input), ' +
+        'got a float32 tensor of shape [3]',
+    );
+    expect(() => F.nllLoss(x, tensor([4, 0, 2], undefined, { dtype: 'float64' }))).toThrow(
+      'nllLoss: targets must be an int32 tensor of class indices',
+    );
+    expect(() => new nn.CrossEntropyLoss().forward(x, tensor([4, 0, 2]))).toThrow('CrossEntropyLoss: targets must be');
+    // class probabilities (float targets shaped like the input) stay accepted
+    expect(F.crossEntropy(x, F.softmax(randomTensor([3, 5], 4), 1)).shape).toEqual([]);
+  });
+
   it('does not mutate its inputs', () => {
     const x = randomTensor([3, 4], 9);
-    const t = tensor([1, 0, 3]);
+    const t = tensor([1, 0, 3], undefined, { dtype: 'int32' });
     const w = tensor([1, 2, 3, 4]);
     expectInputsUnchanged([x, t, w], () => F.crossEntropy(x, t, { weight: w, labelSmoothing: 0.2 }).backward());
   });
@@ -251,10 +268,14 @@ describe('nllLoss', () => {
       (lp) =>
         F.nllLoss(
           lp!,
-          tensor([
-            [0, 1],
-            [2, 2],
-          ]),
+          tensor(
+            [
+              [0, 1],
+              [2, 2],
+            ],
+            undefined,
+            { dtype: 'int32' },
+          ),
           { reduction: 'none', weight: tensor([1, 2, 3], undefined, { dtype: 'float64' }) },
         ),
       [randomTensor([2, 3, 2], 13)],

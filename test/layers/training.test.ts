@@ -21,7 +21,7 @@ import {
 function dataset(gen: Generator): { x: Tensor; y: Tensor } {
   const n = 256;
   const x = randn([n, 1, 6, 6], { generator: gen }).mul(0.3);
-  const y = new Float32Array(n);
+  const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const q = gen.int(4);
     y[i] = q;

@@ -33,8 +33,9 @@ import { unaryForward } from './unary.js';
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /**
- * Class-index targets: a Tensor of integer values, an array of integers, or one integer.
- * @example crossEntropy(logits, [3, 0, 7]); crossEntropy(logits, tensor([3, 0, 7]))
+ * Class-index targets: an int32 Tensor (torch's int64; a float tensor is an error, as in torch), an
+ * array of integers, or one integer.
+ * @example crossEntropy(logits, [3, 0, 7]); crossEntropy(logits, tensor([3, 0, 7], undefined, { dtype: 'int32' }))
  */
 export type ClassTargets = Tensor | readonly number[] | number;
 
@@ -113,6 +114,13 @@ function classIndices(
   let values: ArrayLike<number>;
   let given: readonly number[];
   if (targets instanceof Tensor) {
+    // torch: class indices must be an integer tensor ("expected scalar type Long but found Float").
+    if (targets.dtype !== 'int32') {
+      throw new Error(
+        `${where}: targets must be an int32 tensor of class indices (or class probabilities shaped like the ` +
+          `input), got a ${targets.dtype} tensor of shape ${fmtShape(targets.shape)}`,
+      );
+    }
     values = targets.data;
     given = targets.shape;
   } else if (typeof targets === 'number') {
