@@ -21,7 +21,7 @@
  * from typegrad's initial weights, with torch.optim.SGD; its first step's loss, gradients and
  * updated parameters are checked too (trainStep.ts).
  */
-import { nn } from '../../src/index.js';
+import { digitCnn } from '../../examples/cnnModel.js';
 import type { Peers, Tf, TfTensor, TfVariable } from './peers.js';
 import { compare, QUICK, type Check, type Contender } from './timing.js';
 import {
@@ -54,21 +54,6 @@ const GRAD_RTOL = { cpu: 1e-3, wasm: 5e-2 };
 const TORCH_TOL: StepTolerance = { loss: 1e-4, gradAtol: 1e-4, gradRtol: 1e-3, paramAtol: 1e-5, paramRtol: 1e-4 };
 
 export type CnnResult = StepResult;
-
-function makeNet(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { padding: 1 }),
-    new nn.BatchNorm2d(8),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(8, 16, 3, { padding: 1 }),
-    new nn.BatchNorm2d(16),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(16 * 7 * 7, 10),
-  );
-}
 
 /** typegrad's parameter (by its state-dict name) in tfjs's layout, and that layout's shape. */
 function toTfLayout(name: string, p: Float32Array, shape: readonly number[]): { data: Float32Array; shape: number[] } {
@@ -127,7 +112,7 @@ function convWithFilterGrad(tf: Tf): (x: TfTensor, w: TfTensor, b: TfTensor) => 
 
 /** typegrad's step with its batch (random inputs in [0, 1), labels 0..9). */
 export function cnnStep(seed: number): ReturnType<typeof sgdClassifierStep> {
-  return sgdClassifierStep(makeNet, [BATCH, 1, 28, 28], seed, { lr: LR, momentum: MOMENTUM });
+  return sgdClassifierStep(() => digitCnn(), [BATCH, 1, 28, 28], seed, { lr: LR, momentum: MOMENTUM });
 }
 
 export async function runCnn(peers: Peers, seed: number): Promise<CnnResult> {
