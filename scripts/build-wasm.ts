@@ -23,6 +23,7 @@ const SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['matmulWasmBase64', 'src/wasm/matmul.wat'],
   ['elementwiseWasmBase64', 'src/wasm/elementwise.wat'],
   ['optimWasmBase64', 'src/wasm/optim.wat'],
+  ['convWasmBase64', 'src/wasm/conv.wat'],
 ];
 
 /** Assembles one .wat file to bytes (SIMD on; wabt validates the module). */

@@ -18,6 +18,7 @@
  * Adding a kernel: docs/recipe.md.
  */
 import { describeValue } from '../tensor/check.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import { mergesRuns, runsPerStatistic } from '../tensor/kernels/axisPlan.js';
 import {
   moments,
@@ -38,11 +39,14 @@ import { binary, unary, type BinaryOp, type UnaryOp } from '../tensor/kernels/el
 import { adamUpdate, sgdUpdate } from '../tensor/kernels/optim.js';
 import { softmaxBackwardRows, softmaxRows } from '../tensor/kernels/softmax.js';
 import { sizeOf } from '../tensor/shape.js';
+import { conv2dBackward, conv2dForward } from '../tensor/kernels/conv.js';
+import { avgPoolBackward, avgPoolForward, maxPool2dBackward, maxPool2dForward } from '../tensor/kernels/pool.js';
 import { createWasmCalls } from '../wasm/backend.js';
+import { createConvCalls } from '../wasm/conv.js';
 import { wasmBinary, wasmSoftmaxBackwardRows, wasmSoftmaxRows, wasmUnary } from '../wasm/elementwise.js';
 import { createOptimCalls } from '../wasm/optim.js';
 import { wasmSimdSupported } from '../wasm/runtime.js';
-import { fastPath, type FastPathOptions } from './fastPath.js';
+import { fastPath, type Float32Args, type FastPathOptions } from './fastPath.js';
 import { referenceNormKernels } from './reference.js';
 
 export { wasmSimdSupported };
@@ -76,6 +80,18 @@ export interface Kernels {
   readonly sgdUpdate: typeof sgdUpdate;
   /** Adam's / AdamW's fused in-place update of one parameter (src/optim/adam.ts). */
   readonly adamUpdate: typeof adamUpdate;
+  /** conv2d forward, image by image through im2col and a product (src/tensor/kernels/conv.ts). */
+  readonly conv2dForward: typeof conv2dForward;
+  /** conv2d backward: dx, dweight, dbias (each optional) from dy. */
+  readonly conv2dBackward: typeof conv2dBackward;
+  /** Max pooling forward, with the argmax of every window (src/tensor/kernels/pool.ts). */
+  readonly maxPool2dForward: typeof maxPool2dForward;
+  /** Max pooling backward: dy routed to the argmax. */
+  readonly maxPool2dBackward: typeof maxPool2dBackward;
+  /** Average pooling (and adaptive) forward over a window table. */
+  readonly avgPoolForward: typeof avgPoolForward;
+  /** Average pooling backward. */
+  readonly avgPoolBackward: typeof avgPoolBackward;
 }
 
 /** The fast TypeScript kernels (`'js'`). */
@@ -97,6 +113,12 @@ export const jsKernels: Kernels = {
   softmaxBackwardRows,
   sgdUpdate,
   adamUpdate,
+  conv2dForward,
+  conv2dBackward,
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPoolForward,
+  avgPoolBackward,
 };
 
 /** The `'reference'` kernels: `'js'` with the norms on their plain reference loops. */
@@ -239,6 +261,44 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       minSize,
     }),
     ...optimizerKernels(minSize),
+    ...windowKernels(minSize),
+  };
+}
+
+/** The sliding-window kernels of the wasm backend: conv.wat (src/wasm/conv.ts). */
+function windowKernels(
+  minSize: number,
+): Pick<
+  Kernels,
+  'conv2dForward' | 'conv2dBackward' | 'maxPool2dForward' | 'maxPool2dBackward' | 'avgPoolForward' | 'avgPoolBackward'
+> {
+  const calls = createConvCalls();
+  // A pooling kernel's arguments start (input, window or argmax, output): both arrays float32.
+  const pooling = <A extends [FloatArray, unknown, FloatArray, ...unknown[]]>(
+    name: string,
+    ts: (...args: A) => void,
+    fast: (...args: Float32Args<NoInfer<A>>) => boolean,
+  ): ((...args: A) => void) =>
+    fastPath(name, ts, fast, {
+      data: (...args) => [args[0], args[2]],
+      size: (...args) => Math.max(args[0].length, args[2].length),
+      minSize,
+    });
+  return {
+    conv2dForward: fastPath('conv2dForward', conv2dForward, calls.conv2dForward, {
+      data: (x, weight, bias, _g, _groups, y) => [x, weight, bias, y],
+      size: (_x, _w, _b, _g, _groups, y) => y.length,
+      minSize,
+    }),
+    conv2dBackward: fastPath('conv2dBackward', conv2dBackward, calls.conv2dBackward, {
+      data: (x, weight, dy, _g, _groups, dx, dweight, dbias) => [x, weight, dy, dx, dweight, dbias],
+      size: (_x, _w, dy) => dy.length,
+      minSize,
+    }),
+    maxPool2dForward: pooling('maxPool2dForward', maxPool2dForward, calls.maxPool2dForward),
+    maxPool2dBackward: pooling('maxPool2dBackward', maxPool2dBackward, calls.maxPool2dBackward),
+    avgPoolForward: pooling('avgPoolForward', avgPoolForward, calls.avgPoolForward),
+    avgPoolBackward: pooling('avgPoolBackward', avgPoolBackward, calls.avgPoolBackward),
   };
 }
 

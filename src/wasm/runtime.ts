@@ -21,6 +21,7 @@ import {
   normElementwiseWasmBase64,
   normReduceWasmBase64,
   optimWasmBase64,
+  convWasmBase64,
 } from './module.generated.js';
 
 /** The subset of the `WebAssembly` namespace used here (typed locally: ES2022 lib has none). */
@@ -144,6 +145,55 @@ export interface OptimExports {
   ): void;
 }
 
+/** Exports of conv.wat: the sliding-window kernels (parameters as that file's header lists them). */
+export interface ConvExports {
+  im2col(x: number, cols: number, ...window: WindowArgs): void;
+  col2im(dcols: number, dx: number, ...window: WindowArgs): void;
+  max_pool2d(
+    ...args: [
+      ...PoolHead,
+      ...[sH: number, sW: number, padTop: number, padLeft: number, dH: number, dW: number],
+      ...[outH: number, outW: number, rowTaps: number, colTaps: number],
+    ]
+  ): void;
+  max_pool2d_2x2(...args: [...PoolHead, outH: number, outW: number]): void;
+  max_pool2d_backward(dy: number, argmax: number, count: number, dx: number, dxCount: number): void;
+  avg_pool2d(...args: AvgPoolArgs): void;
+  avg_pool2d_backward(...args: AvgPoolArgs): void;
+  add_bias(y: number, bias: number, images: number, channels: number, inner: number): void;
+  channel_sums(dy: number, sums: number, images: number, channels: number, inner: number): void;
+  add_f64(sums: number, src: number, count: number): void;
+}
+
+/** The first parameters of max_pool2d and max_pool2d_2x2 (conv.wat). */
+type PoolHead = [x: number, y: number, argmax: number, planes: number, h: number, w: number];
+
+/** im2col's and col2im's geometry parameters (conv.wat). */
+type WindowArgs = [
+  c: number,
+  h: number,
+  w: number,
+  kH: number,
+  kW: number,
+  sH: number,
+  sW: number,
+  outH: number,
+  outW: number,
+  taps: number,
+];
+
+/** avg_pool2d's and avg_pool2d_backward's parameters (conv.wat). */
+type AvgPoolArgs = [
+  input: number,
+  output: number,
+  planes: number,
+  h: number,
+  w: number,
+  outSize: number,
+  bounds: number,
+  divisor: number,
+];
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -179,6 +229,7 @@ const moduleBytes = [
   matmulWasmBase64,
   elementwiseWasmBase64,
   optimWasmBase64,
+  convWasmBase64,
 ].map(decodeBase64);
 
 /**
@@ -244,6 +295,7 @@ export interface WasmRuntime {
   readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
   readonly optim: OptimExports;
   readonly arena: Arena;
+  readonly conv: ConvExports;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -256,7 +308,7 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, normElementwise, matmul, elementwise, optim] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise, optim, conv] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
@@ -265,6 +317,7 @@ export function wasmRuntime(): WasmRuntime {
       elementwise: elementwise as WasmRuntime['elementwise'],
       optim: optim as OptimExports,
       arena: new Arena(memory),
+      conv: conv as ConvExports,
     };
   }
   return runtime;

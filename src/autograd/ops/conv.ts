@@ -4,35 +4,43 @@
  * src/layers/functional/conv.ts; this file is the op they call.
  *
  * Shapes: x [N, C, H, W], weight [O, C/G, kH, kW], bias [O], y [N, O, Ho, Wo]; G groups,
- * K = C/G * kH * kW values per patch and group, L = Ho * Wo output positions.
+ * K = C/G * kH * kW values per patch and group, L = Ho * Wo output positions. Per image n and group g:
  *
- *   cols = im2col(x)                                  [N, G, K, L]   (kernels/conv.ts)
- *   y    = weight.reshape([G, O/G, K]) @ cols         [N, G, O/G, L] (batched matmul, weight broadcast over N)
- *   y    = y.reshape([N, O, Ho, Wo]) + bias[o]
+ *   cols = im2col(x[n])                     [G, K, L]   (kernels/conv.ts)
+ *   y[n, g] = weight[g] @ cols[g]           [O/G, L]    (weight read as [G, O/G, K])
+ *   y[n, o] += bias[o]
  *
- * Backward comes from the pieces, each with its own rule:
- *   dweight = sum over n of dy @ cols^T      (matmul's rule; the engine sums the broadcast N axis)
- *   dcols   = weight^T @ dy                  (matmul's rule)
- *   dx      = col2im(dcols)                  (the adjoint of im2col, below)
- *   dbias   = sum of dy over N, Ho, Wo       (add's rule; the engine sums the broadcast axes)
+ * Backward, each term the rule of the piece it comes from (matmul's and add's rules):
+ *   dweight[g] = sum over n of dy[n, g] @ cols[g]^T
+ *   dcols[g]   = weight[g]^T @ dy[n, g]
+ *   dx[n]      = col2im(dcols)              (the adjoint of im2col)
+ *   dbias[o]   = sum of dy over N, Ho, Wo
  * Derivation: docs/derivations/small-models.md.
  *
+ * The forward and the backward are one kernel call each (`kernels().conv2dForward` /
+ * `conv2dBackward`: src/tensor/kernels/conv.ts, and its wasm stand-in src/wasm/conv.ts), image by
+ * image, so that the column matrix [N, G*K, L] is never a tensor: the backward recomputes it from
+ * the saved x (on the wasm backend it lives only in the wasm memory), and nothing of it is kept in
+ * the graph between forward and backward.
+ *
  * Why im2col rather than a direct kernel (`npx tsx bench/conv.ts`, forward + backward, Node 20, the
- * CNN example's shapes: batch 32, 1->8 channels at 28x28 and 8->16 at 14x14, 3x3 kernels):
+ * CNN example's shapes: batch 32, 1->8 channels at 28x28 and 8->16 at 14x14, 3x3 kernels; measured
+ * when the op was an im2col op and a batched matmul):
  *                       im2col + matmul    direct 7-loop kernel (inner loop along an output row)
  *   'wasm' backend      3.0 ms, 5.0 ms     7.7 ms, 27 ms
  *   'js' backend        12 ms, 28 ms       7.2 ms, 20 ms
  * With the TypeScript matmul the direct kernel is ~1.5x faster, but the default backend is the
  * WebAssembly SIMD one, and there im2col wins 2.5-5x because all the arithmetic runs in the tuned
  * matmul, which streams contiguous rows of L outputs; the direct kernel's taps (kW = 3) are too
- * short to vectorise. im2col also keeps this file to one small new kernel pair.
+ * short to vectorise.
  */
-import { allocateFloat } from '../../tensor/dtype.js';
-import { col2im, im2col, type Window2d } from '../../tensor/kernels/conv.js';
+import { kernels } from '../../kernels/registry.js';
+import { allocate, promote } from '../../tensor/dtype.js';
+import type { Window2d } from '../../tensor/kernels/conv.js';
 import { describeValue } from '../../tensor/check.js';
 import { floatData } from '../dtypeCheck.js';
 import { handOver } from '../handOver.js';
-import { record, recordPassThrough } from '../record.js';
+import { record } from '../record.js';
 import { saveForBackward } from '../saved.js';
 import { Tensor } from '../tensor.js';
 
@@ -57,43 +65,33 @@ export function pair(value: IntPair, where: string, argName: string, min: number
 /**
  * The convolution itself, on arguments already checked by `functional.conv2d` / `conv1d`
  * (src/layers/functional/conv.ts): x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or null,
- * and the window geometry they resolved.
+ * and the window geometry they resolved. A float32 operand meets a float64 one in float64.
+ *
+ * Saved for backward, as torch's convolution saves them: x and the weight, whenever the output
+ * needs a gradient (an in-place write to either between forward and backward throws there, as it
+ * does in torch, even when only the other one's gradient reads it).
  */
 export function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, geom: Window2d, groups: number): Tensor {
-  const [n, o, outH, outW] = [geom.n, weight.shape[0]!, geom.outH, geom.outW];
-  const k = (geom.c / groups) * geom.kH * geom.kW;
-  const cols = im2colOp(x, geom).reshape([n, groups, k, outH * outW]);
-  const y = weight
-    .reshape([groups, o / groups, k])
-    .matmul(cols)
-    .reshape([n, o, outH, outW]);
-  return savesWeight(bias === null ? y : y.add(bias.reshape([o, 1, 1])), weight);
-}
-
-/**
- * The output, recorded once more as `conv2d` (sharing storage; d/dy = g) so that backward checks
- * the weight's version even when x needs no gradient: torch's conv saves the weight either way,
- * and an optimizer step between forward and backward must throw here as it does there.
- */
-function savesWeight(y: Tensor, weight: Tensor): Tensor {
-  if (!y.requiresGrad || !weight.requiresGrad) return y;
-  const ws = saveForBackward(weight);
-  return recordPassThrough(y, 'conv2d', (g) => {
-    ws();
-    return g;
-  });
-}
-
-/** im2col as a differentiable op: x [N, C, H, W] -> cols [N, C*kH*kW, Ho*Wo]; dx = col2im(dcols). */
-export function im2colOp(x: Tensor, geom: Window2d): Tensor {
-  const shape = [geom.n, geom.c * geom.kH * geom.kW, geom.outH * geom.outW];
-  const xd = floatData(x, 'conv2d');
-  const cols = allocateFloat(xd, shape[0]! * shape[1]! * shape[2]!);
-  im2col(xd, geom, cols);
-  return record(new Tensor(cols, shape), 'im2col', [x], (g) => {
+  const dtype = promote(promote(x.dtype, weight.dtype), bias?.dtype ?? x.dtype) as 'float32' | 'float64';
+  const [xt, wt, bt] = [x, weight, bias].map((t) => (t === null || t.dtype === dtype ? t : t.to(dtype)));
+  const o = weight.shape[0]!;
+  const shape = [geom.n, o, geom.outH, geom.outW];
+  const xd = floatData(xt!, 'conv2d');
+  const wd = floatData(wt!, 'conv2d', 'weight');
+  const y = allocate(dtype, shape[0]! * shape[1]! * shape[2]! * shape[3]!);
+  kernels().conv2dForward(xd, wd, bt ? floatData(bt, 'conv2d', 'bias') : null, geom, groups, y);
+  const inputs = bt ? [xt!, wt!, bt] : [xt!, wt!];
+  const needed = inputs.some((t) => t.requiresGrad);
+  const xs = needed ? saveForBackward(xt!) : null;
+  const ws = needed ? saveForBackward(wt!) : null;
+  return record(new Tensor(y, shape), 'conv2d', inputs, (g) => {
+    const [xv, wv] = [xs!(), ws!()];
     const gd = floatData(g, 'conv2d', 'grad');
-    const dx = allocateFloat(gd, x.size);
-    col2im(gd, geom, dx);
-    return [handOver(new Tensor(dx, x.shape))];
+    const dx = xv.requiresGrad ? allocate(dtype, xv.size) : null;
+    const dw = wv.requiresGrad ? allocate(dtype, wv.size) : null;
+    const db = bt?.requiresGrad ? allocate(dtype, o) : null;
+    kernels().conv2dBackward(floatData(xv, 'conv2d'), floatData(wv, 'conv2d', 'weight'), gd, geom, groups, dx, dw, db);
+    const grads = [dx && new Tensor(dx, xv.shape), dw && new Tensor(dw, wv.shape), db && new Tensor(db, [o])];
+    return grads.slice(0, inputs.length).map(handOver);
   });
 }

@@ -10,15 +10,8 @@
  */
 import { allocateFloat } from '../../tensor/dtype.js';
 import type { Window2d } from '../../tensor/kernels/conv.js';
-import {
-  adaptiveAvgPoolWindows,
-  avgPoolBackward,
-  avgPoolForward,
-  avgPoolWindows,
-  maxPool2dBackward,
-  maxPool2dForward,
-  type AvgWindows,
-} from '../../tensor/kernels/pool.js';
+import { kernels } from '../../kernels/registry.js';
+import { adaptiveAvgPoolWindows, avgPoolWindows, type AvgWindows } from '../../tensor/kernels/pool.js';
 import { checkBoolean, checkOptions, describeValue } from '../../tensor/check.js';
 import { checkSize, fmtShape } from '../../tensor/shape.js';
 import { checkTensor } from '../check.js';
@@ -197,7 +190,7 @@ export function maxPool2dAs(where: string, x: Tensor, win: PoolWindow): Tensor {
     const xd = floatData(xb, where);
     const y = allocateFloat(xd, geom.n * geom.c * geom.outH * geom.outW);
     const argmax = new Int32Array(y.length);
-    maxPool2dForward(xd, geom, y, argmax);
+    kernels().maxPool2dForward(xd, geom, y, argmax);
     return record(
       new Tensor(y, shape),
       'maxPool2d',
@@ -205,7 +198,7 @@ export function maxPool2dAs(where: string, x: Tensor, win: PoolWindow): Tensor {
       (g) => {
         const gd = floatData(g, 'maxPool2d', 'grad');
         const dx = allocateFloat(gd, xb.size);
-        maxPool2dBackward(gd, argmax, dx);
+        kernels().maxPool2dBackward(gd, argmax, dx);
         return [new Tensor(dx, xb.shape)];
       },
       { window: win },
@@ -243,7 +236,7 @@ function averageOverWindows(
   const shape = [x.shape[0]!, x.shape[1]!, win.outH, win.outW];
   const xd = floatData(x, where);
   const y = allocateFloat(xd, win.planes * win.outH * win.outW);
-  avgPoolForward(xd, win, y);
+  kernels().avgPoolForward(xd, win, y);
   return record(
     new Tensor(y, shape),
     name,
@@ -251,7 +244,7 @@ function averageOverWindows(
     (g) => {
       const gd = floatData(g, name, 'grad');
       const dx = allocateFloat(gd, x.size);
-      avgPoolBackward(gd, win, dx);
+      kernels().avgPoolBackward(gd, win, dx);
       return [new Tensor(dx, x.shape)];
     },
     attrs,

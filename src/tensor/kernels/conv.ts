@@ -21,32 +21,10 @@
  * reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
  */
 import type { FloatArray } from '../dtype.js';
+import { gemm, matmulNT, matmulTN } from './matmul.js';
+import type { Window2d } from '../window.js';
 
-/** Sizes, strides, padding and dilation of one 2-D sliding-window operation (conv or pool). */
-export interface Window2d {
-  /** Batch size. */
-  readonly n: number;
-  /** Channels of the input. */
-  readonly c: number;
-  /** Input height and width. */
-  readonly h: number;
-  readonly w: number;
-  /** Kernel (window) height and width. */
-  readonly kH: number;
-  readonly kW: number;
-  /** Strides. */
-  readonly sH: number;
-  readonly sW: number;
-  /** Zero padding before the first row / column (padding after is implied by outH / outW). */
-  readonly padTop: number;
-  readonly padLeft: number;
-  /** Dilation: the distance between kernel taps. */
-  readonly dH: number;
-  readonly dW: number;
-  /** Output height and width. */
-  readonly outH: number;
-  readonly outW: number;
-}
+export type { Window2d } from '../window.js';
 
 /**
  * Output length of a sliding window along one axis:
@@ -166,6 +144,113 @@ export function col2im(dcols: FloatArray, g: Window2d, dx: FloatArray): void {
           }
         }
       }
+    }
+  }
+}
+
+/**
+ * A buffer of `size` elements of x's float type: the kernels' scratch (a column matrix, a product).
+ * Fresh zeroed memory; not from the pool, since nothing here may outlive the call.
+ */
+function scratchLike(x: FloatArray, size: number): FloatArray {
+  return x instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** The geometry of image b alone: the same window on a batch of one. */
+function oneImage(g: Window2d): Window2d {
+  return { ...g, n: 1 };
+}
+
+/**
+ * conv2d forward, image by image: y[b] = weight @ im2col(x[b]) (+ bias), per group.
+ * x [N, C, H, W], weight [O, C/G, kH, kW] (read as [G, O/G, K]), bias [O] or null, y [N, O, outH, outW]
+ * (overwritten); K = C/G * kH * kW, L = outH * outW. Each output is one float64 dot product of K
+ * terms (matmul.ts's gemm) rounded once; the bias is then added in the output's precision.
+ * The op (src/autograd/ops/conv.ts) and its derivation (docs/derivations/small-models.md) use the
+ * same decomposition; the wasm backend's stand-in is src/wasm/conv.ts.
+ */
+export function conv2dForward(
+  x: FloatArray,
+  weight: FloatArray,
+  bias: FloatArray | null,
+  g: Window2d,
+  groups: number,
+  y: FloatArray,
+): void {
+  const o = weight.length / ((g.c / groups) * g.kH * g.kW);
+  const [og, k, L] = [o / groups, (g.c / groups) * g.kH * g.kW, g.outH * g.outW];
+  const image = oneImage(g);
+  const cols = scratchLike(x, g.c * g.kH * g.kW * L);
+  const acc = new Float64Array(L);
+  for (let b = 0; b < g.n; b++) {
+    im2col(x.subarray(b * g.c * g.h * g.w, (b + 1) * g.c * g.h * g.w), image, cols);
+    for (let gi = 0; gi < groups; gi++) {
+      gemm(weight, gi * og * k, cols, gi * k * L, y, (b * o + gi * og) * L, og, k, L, acc);
+    }
+  }
+  if (bias !== null) {
+    for (let b = 0; b < g.n; b++) {
+      for (let ch = 0; ch < o; ch++) {
+        const at = (b * o + ch) * L;
+        const v = bias[ch]!;
+        for (let l = 0; l < L; l++) y[at + l] += v;
+      }
+    }
+  }
+}
+
+/**
+ * conv2d backward from dy [N, O, outH, outW], each output optional (null: not wanted), overwritten:
+ *   dweight[g] = sum over b of dy[b, g] @ im2col(x[b], g)^T     [O/G, K] per group
+ *   dx[b]      = col2im(weight[g]^T @ dy[b, g])                  per image, all groups' rows
+ *   dbias[o]   = sum over b, l of dy[b, o, l]
+ * The column matrix is recomputed from x (the op saves x, not the columns). Products are float64
+ * dot products rounded once per image (matmul.ts's matmulNT / matmulTN); the weight gradient and
+ * the bias gradient sum their per-image terms in float64 and round once.
+ */
+export function conv2dBackward(
+  x: FloatArray,
+  weight: FloatArray,
+  dy: FloatArray,
+  g: Window2d,
+  groups: number,
+  dx: FloatArray | null,
+  dweight: FloatArray | null,
+  dbias: FloatArray | null,
+): void {
+  const o = weight.length / ((g.c / groups) * g.kH * g.kW);
+  const [og, k, L] = [o / groups, (g.c / groups) * g.kH * g.kW, g.outH * g.outW];
+  const image = oneImage(g);
+  const planes = g.c * g.h * g.w;
+  const cols = scratchLike(x, g.c * g.kH * g.kW * L);
+  const product = scratchLike(x, og * k);
+  const dwSum = new Float64Array(dweight === null ? 0 : o * k);
+  for (let b = 0; b < g.n; b++) {
+    const dyAt = (gi: number): FloatArray => dy.subarray((b * o + gi * og) * L, (b * o + (gi + 1) * og) * L);
+    if (dweight !== null) {
+      im2col(x.subarray(b * planes, (b + 1) * planes), image, cols);
+      for (let gi = 0; gi < groups; gi++) {
+        matmulNT(dyAt(gi), cols.subarray(gi * k * L, (gi + 1) * k * L), product, og, L, k);
+        for (let t = 0; t < og * k; t++) dwSum[gi * og * k + t] += product[t]!;
+      }
+    }
+    if (dx !== null) {
+      for (let gi = 0; gi < groups; gi++) {
+        const w = weight.subarray(gi * og * k, (gi + 1) * og * k);
+        matmulTN(w, dyAt(gi), cols.subarray(gi * k * L, (gi + 1) * k * L), k, og, L);
+      }
+      col2im(cols, image, dx.subarray(b * planes, (b + 1) * planes));
+    }
+  }
+  if (dweight !== null) for (let t = 0; t < o * k; t++) dweight[t] = dwSum[t]!;
+  if (dbias !== null) {
+    for (let ch = 0; ch < o; ch++) {
+      let sum = 0;
+      for (let b = 0; b < g.n; b++) {
+        const at = (b * o + ch) * L;
+        for (let l = 0; l < L; l++) sum += dy[at + l]!;
+      }
+      dbias[ch] = sum;
     }
   }
 }

@@ -24,7 +24,9 @@
  * Both averages run on one pair of loops over a table of windows (`AvgWindows`) built once per call.
  */
 import type { FloatArray } from '../dtype.js';
-import type { Window2d } from './conv.js';
+import type { AvgWindows, Window2d } from '../window.js';
+
+export type { AvgWindows };
 
 /**
  * Max pooling forward: writes y and, per output element, the flat index of its maximum in x (-1 if none).
@@ -131,25 +133,6 @@ export interface AvgPoolDivisor {
   readonly countIncludePad: boolean;
   /** Divide by this number instead (null: use the window area). */
   readonly divisorOverride: number | null;
-}
-
-/**
- * The windows of an average pooling, one per output position (shared by every (n, c) plane):
- * rows [bounds[4p], bounds[4p+1]) and columns [bounds[4p+2], bounds[4p+3]) of the input, and the
- * number the window sum is divided by. Built once per call by `avgPoolWindows` or
- * `adaptiveAvgPoolWindows`; the forward and backward loops only read it.
- */
-export interface AvgWindows {
-  /** N * C. */
-  readonly planes: number;
-  readonly h: number;
-  readonly w: number;
-  readonly outH: number;
-  readonly outW: number;
-  /** [outH * outW * 4]: row start, row end, column start, column end. */
-  readonly bounds: Int32Array;
-  /** [outH * outW]. */
-  readonly divisor: Float64Array;
 }
 
 /** The windows of torch's avg_pool2d: clipped to the input, divisor per countIncludePad / divisorOverride. */
