@@ -1,6 +1,6 @@
 /**
  * The WebAssembly calls of the sliding-window kernels: conv2d forward and backward, max pooling and
- * average pooling forward and backward (conv.wat, and matmul.wat's pack_b / pack_bt / transpose /
+ * average pooling forward and backward (conv.wat, and matmul.wat's pack_b / transpose /
  * gemm for the convolution's products). Each has the parameters of the TypeScript kernel of its
  * name (src/tensor/kernels/conv.ts, pool.ts) and returns true when done, false when the memory
  * cannot grow (the registry then runs the TypeScript kernel).
@@ -10,7 +10,7 @@
  * dx, per chunk); one image's column matrix, its packed panels and its products stay in the arena,
  * so only x, the weight, dy and the results cross between JavaScript and the wasm memory:
  *   forward, per image b and group g:   cols = im2col(x[b]); y[b, g] = W[g] @ cols[g]  (pack_b, gemm)
- *   backward, per image b and group g:  dW[g]^T += cols[g] @ dy[b, g]^T   (pack_bt of dy, gemm, add_f64)
+ *   backward, per image b and group g:  dW[g] += dy[b, g] @ cols[g]^T     (dot_nt, add_f64)
  *                                       dcols[g] = W[g]^T @ dy[b, g]      (pack_b of dy, gemm)
  *                                       dx[b] = col2im(dcols)
  * The weight gradient is summed over images in float64 and rounded once, as the TypeScript kernel
@@ -127,9 +127,9 @@ export function createConvCalls() {
       wT: arena.alloc(weight.length * 4),
       taps: arena.alloc(12 * (g.kH + g.kW)),
       cols: arena.alloc(colsFloats * 4),
-      bp: arena.alloc(Math.max(packedFloats(L, og), packedFloats(og, L)) * 4),
-      product: arena.alloc(k * og * 4),
-      dwT: arena.alloc(groups * k * og * 8),
+      bp: arena.alloc(packedFloats(og, L) * 4),
+      product: arena.alloc(og * k * 4),
+      dw: arena.alloc(groups * og * k * 8),
       dbias: arena.alloc(o * 8),
       x: arena.alloc(dweight !== null ? per * xImage * 4 : 0),
       dy: arena.alloc(per * yImage * 4),
@@ -137,7 +137,7 @@ export function createConvCalls() {
     };
     if (!arena.commit()) return false;
     putTaps(arena, at.taps, g);
-    arena.f64(at.dwT, groups * k * og).fill(0);
+    arena.f64(at.dw, groups * og * k).fill(0);
     arena.f64(at.dbias, o).fill(0);
     if (dx !== null) {
       arena.f32(at.w, weight.length).set(weight);
@@ -154,10 +154,9 @@ export function createConvCalls() {
         if (dweight !== null) {
           conv.im2col(at.x + b * xImage * 4, at.cols, g.c, g.h, g.w, g.kH, g.kW, g.sH, g.sW, g.outH, g.outW, at.taps);
           for (let gi = 0; gi < groups; gi++) {
-            // dW[g]^T [k, og] += cols[g] [k, L] @ dy[b, g]^T (dy[b, g] [og, L] packed transposed)
-            matmul.pack_bt(dyAt(gi), L, og, at.bp);
-            matmul.gemm(at.cols + gi * k * L * 4, at.bp, at.product, k, L, og);
-            conv.add_f64(at.dwT + gi * k * og * 8, at.product, k * og);
+            // dW[g] [og, k] += dy[b, g] [og, L] @ cols[g]^T (cols[g] [k, L]), both read along rows
+            conv.dot_nt(dyAt(gi), at.cols + gi * k * L * 4, at.product, og, L, k);
+            conv.add_f64(at.dw + gi * og * k * 8, at.product, og * k);
           }
         }
         if (dx !== null) {
@@ -173,15 +172,7 @@ export function createConvCalls() {
       if (dbias !== null) conv.channel_sums(at.dy, at.dbias, images, o, L);
       if (dx !== null) dx.set(arena.f32(at.dx, images * xImage), first * xImage);
     }
-    if (dweight !== null) {
-      // dweight[g, r, t] = dW[g]^T[t, r]
-      const sums = arena.f64(at.dwT, groups * k * og);
-      for (let gi = 0; gi < groups; gi++) {
-        for (let r = 0; r < og; r++) {
-          for (let t = 0; t < k; t++) dweight[(gi * og + r) * k + t] = sums[(gi * k + t) * og + r]!;
-        }
-      }
-    }
+    if (dweight !== null) dweight.set(arena.f64(at.dw, groups * og * k));
     if (dbias !== null) dbias.set(arena.f64(at.dbias, o));
     return true;
   };

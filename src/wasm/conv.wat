@@ -19,6 +19,7 @@
 ;;   add_bias(y, bias, images, channels, inner)       y[n, o, l] += bias[o]
 ;;   channel_sums(dy, sums, images, channels, inner)  sums[o] += sum over n, l of dy[n, o, l] (float64)
 ;;   add_f64(sums, src, count)                        sums[i] += src[i] (float64 += float32)
+;;   dot_nt(a, b, c, n, k, m)                         c [n, m] = a [n, k] @ b [m, k]^T (float32)
 ;;
 ;; ## The tap table of im2col / col2im (int32, built by the caller)
 ;; For kernel row i: [ohLo, ohHi, rowOff] at taps + 12 i, and for kernel column j: [lo, hi, colOff]
@@ -657,4 +658,125 @@
         (f64.store (local.get $sums) (f64.add (f64.load (local.get $sums)) (f64.promote_f32 (f32.load (local.get $src)))))
         (local.set $sums (i32.add (local.get $sums) (i32.const 8)))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (br $each)))))
+        (br $each))))
+
+  ;; ===========================================================================================
+  ;; c[i, j] = sum_p a[i, p] * b[j, p] for a [n, k], b [m, k], c [n, m] (float32): the product with
+  ;; the second operand transposed, read along the rows of both (a convolution's weight gradient,
+  ;; dW = dy @ cols^T, with no packing). Tiles of 2 rows of a by 4 rows of b: eight f32x4
+  ;; accumulators over p in steps of 4 (lane t sums the p = t mod 4 terms), added across lanes at
+  ;; the end, then the k mod 4 last terms one by one. A tile past the last row of a or b reads that
+  ;; last row again and stores nothing for it.
+  ;; ===========================================================================================
+  (func (export "dot_nt") (param $a i32) (param $b i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $k4 i32) (local $rowBytes i32)
+    (local $a0 i32) (local $a1 i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $va0 v128) (local $va1 v128) (local $vb v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local $x0 f32) (local $x1 f32) (local $y f32) (local $r0 v128) (local $r1 v128)
+    (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $k4 (i32.and (local.get $k) (i32.const -4)))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $a1 (select (i32.add (local.get $a0) (local.get $rowBytes)) (local.get $a0)
+          (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_s (local.get $j) (local.get $m)))
+            ;; rows j .. j + 3 of b, clamped to the last one
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $rowBytes))))
+            (local.set $b1 (i32.add (local.get $b) (i32.mul (select (i32.add (local.get $j) (i32.const 1))
+              (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (i32.add (local.get $j) (i32.const 1)) (local.get $m)))
+              (local.get $rowBytes))))
+            (local.set $b2 (i32.add (local.get $b) (i32.mul (select (i32.add (local.get $j) (i32.const 2))
+              (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (i32.add (local.get $j) (i32.const 2)) (local.get $m)))
+              (local.get $rowBytes))))
+            (local.set $b3 (i32.add (local.get $b) (i32.mul (select (i32.add (local.get $j) (i32.const 3))
+              (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (i32.add (local.get $j) (i32.const 3)) (local.get $m)))
+              (local.get $rowBytes))))
+            (local.set $s00 (v128.const i32x4 0 0 0 0)) (local.set $s01 (v128.const i32x4 0 0 0 0))
+            (local.set $s02 (v128.const i32x4 0 0 0 0)) (local.set $s03 (v128.const i32x4 0 0 0 0))
+            (local.set $s10 (v128.const i32x4 0 0 0 0)) (local.set $s11 (v128.const i32x4 0 0 0 0))
+            (local.set $s12 (v128.const i32x4 0 0 0 0)) (local.set $s13 (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.const 0))
+            (block $vecDone
+              (loop $vec
+                (br_if $vecDone (i32.ge_s (local.get $p) (i32.shl (local.get $k4) (i32.const 2))))
+                (local.set $va0 (v128.load (i32.add (local.get $a0) (local.get $p))))
+                (local.set $va1 (v128.load (i32.add (local.get $a1) (local.get $p))))
+                (local.set $vb (v128.load (i32.add (local.get $b0) (local.get $p))))
+                (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $va0) (local.get $vb))))
+                (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $va1) (local.get $vb))))
+                (local.set $vb (v128.load (i32.add (local.get $b1) (local.get $p))))
+                (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $va0) (local.get $vb))))
+                (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $va1) (local.get $vb))))
+                (local.set $vb (v128.load (i32.add (local.get $b2) (local.get $p))))
+                (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $va0) (local.get $vb))))
+                (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $va1) (local.get $vb))))
+                (local.set $vb (v128.load (i32.add (local.get $b3) (local.get $p))))
+                (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $va0) (local.get $vb))))
+                (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $va1) (local.get $vb))))
+                (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                (br $vec)))
+            ;; across lanes: r0 = (sum s00, sum s01, sum s02, sum s03), r1 likewise for row i + 1
+            (local.set $r0 (call $hsum4 (local.get $s00) (local.get $s01) (local.get $s02) (local.get $s03)))
+            (local.set $r1 (call $hsum4 (local.get $s10) (local.get $s11) (local.get $s12) (local.get $s13)))
+            ;; the k mod 4 last terms
+            (block $tailDone
+              (loop $tail
+                (br_if $tailDone (i32.ge_s (local.get $p) (local.get $rowBytes)))
+                (local.set $x0 (f32.load (i32.add (local.get $a0) (local.get $p))))
+                (local.set $x1 (f32.load (i32.add (local.get $a1) (local.get $p))))
+                (local.set $r0 (f32x4.add (local.get $r0) (f32x4.mul (f32x4.splat (local.get $x0))
+                  (call $gather4 (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3) (local.get $p)))))
+                (local.set $r1 (f32x4.add (local.get $r1) (f32x4.mul (f32x4.splat (local.get $x1))
+                  (call $gather4 (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3) (local.get $p)))))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (br $tail)))
+            (call $store_upto4 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m))
+              (local.get $j)) (i32.const 2))) (local.get $r0) (i32.sub (local.get $m) (local.get $j)))
+            (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+              (then
+                (call $store_upto4 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i)
+                  (i32.const 1)) (local.get $m)) (local.get $j)) (i32.const 2))) (local.get $r1)
+                  (i32.sub (local.get $m) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $cols)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $rows))))
+
+  ;; (sum of the lanes of v0, of v1, of v2, of v3), each summed as (l0 + l2) + (l1 + l3).
+  (func $hsum4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (result v128)
+    (local $t0 v128) (local $t1 v128)
+    ;; t0 = (v0.l0 + v0.l2, v1.l0 + v1.l2, v0.l1 + v0.l3, v1.l1 + v1.l3) and t1 likewise for v2, v3
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+
+  ;; (b0[p], b1[p], b2[p], b3[p]) for a byte offset p.
+  (func $gather4 (param $b0 i32) (param $b1 i32) (param $b2 i32) (param $b3 i32) (param $p i32) (result v128)
+    (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1
+      (f32x4.splat (f32.load (i32.add (local.get $b0) (local.get $p))))
+      (f32.load (i32.add (local.get $b1) (local.get $p))))
+      (f32.load (i32.add (local.get $b2) (local.get $p))))
+      (f32.load (i32.add (local.get $b3) (local.get $p)))))
+
+  ;; Stores the first min(count, 4) lanes of v at dst.
+  (func $store_upto4 (param $dst i32) (param $v v128) (param $count i32)
+    (if (i32.ge_s (local.get $count) (i32.const 4)) (then (v128.store (local.get $dst) (local.get $v)) (return)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (if (i32.ge_s (local.get $count) (i32.const 2))
+      (then (f32.store offset=4 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.ge_s (local.get $count) (i32.const 3))
+      (then (f32.store offset=8 (local.get $dst) (f32x4.extract_lane 2 (local.get $v))))))
+)

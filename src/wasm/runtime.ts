@@ -163,6 +163,7 @@ export interface ConvExports {
   add_bias(y: number, bias: number, images: number, channels: number, inner: number): void;
   channel_sums(dy: number, sums: number, images: number, channels: number, inner: number): void;
   add_f64(sums: number, src: number, count: number): void;
+  dot_nt(a: number, b: number, c: number, n: number, k: number, m: number): void;
 }
 
 /** The first parameters of max_pool2d and max_pool2d_2x2 (conv.wat). */
