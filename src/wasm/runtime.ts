@@ -7,7 +7,7 @@
  * One `WebAssembly.Memory`, imported by both modules as `env.memory`:
  *   bytes [0, 256)        the kernels' scratch (norm_reduce.wat [0, 96), norm_elementwise.wat
  *                         [96, 128), matmul.wat [128, 160), elementwise.wat [160, 192): splatted
- *                         per-run values, a partial row)
+ *                         per-run values, a partial row; optim.wat and conv.wat use none)
  *   bytes [256, top)      this call's buffers, laid out by `Arena.alloc`, 16-byte aligned
  * Every call starts again at 256 (`Arena.reset`), copies its inputs in, runs, and copies its
  * outputs out, so nothing needs freeing. The memory grows to the largest call seen and is reused

@@ -250,7 +250,7 @@ describe('what is and is not adopted', () => {
     );
   });
 
-  it("conv2d: the input adopts im2col's gradient and the bias the engine's reduced sum", () => {
+  it("conv2d: the input and the bias adopt the gradients conv2d's backward allocated", () => {
     manualSeed(7);
     const x = randn([2, 2, 5, 5]).requiresGrad_();
     const conv = new nn.Conv2d(2, 3, 3, { groups: 1 });

@@ -19,6 +19,12 @@
  *
  * Both kernels walk rows of cols (one (c, i, j) triple at a time) so that the inner loop writes or
  * reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
+ *
+ * ## conv2dForward, conv2dBackward
+ * The whole convolution, image by image, as the op (src/autograd/ops/conv.ts) defines it: im2col of
+ * one image into a scratch column matrix, then matmul.ts's products per group. These are the
+ * kernels the registry binds (`kernels().conv2dForward` / `conv2dBackward`); the wasm backend's
+ * stand-ins are in src/wasm/conv.ts, held to these by test/wasm/conv.test.ts.
  */
 import type { FloatArray } from '../dtype.js';
 import { gemm, matmulNT, matmulTN } from './matmul.js';
