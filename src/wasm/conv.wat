@@ -135,7 +135,8 @@
                 (then
                   ;; rows [0, ohLo) and [ohHi, outH) are padding; the valid rows are one block of x
                   (call $zero (local.get $row) (i32.mul (local.get $ohLo) (local.get $w)))
-                  (call $zero (i32.add (local.get $row) (i32.shl (i32.mul (local.get $ohHi) (local.get $w)) (i32.const 2)))
+                  (call $zero (i32.add (local.get $row) (i32.shl (i32.mul (local.get $ohHi) (local.get $w))
+                    (i32.const 2)))
                     (i32.mul (i32.sub (local.get $outH) (local.get $ohHi)) (local.get $w)))
                   (call $copy
                     (i32.add (local.get $row)
@@ -143,12 +144,14 @@
                     (i32.add (local.get $plane) (i32.shl (i32.add
                       (i32.mul (i32.add (local.get $ohLo) (local.get $rowOff)) (local.get $w))
                       (i32.add (local.get $lo) (local.get $colOff))) (i32.const 2)))
-                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $ohHi) (local.get $ohLo)) (i32.const 1)) (local.get $w))
+                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $ohHi) (local.get $ohLo)) (i32.const 1))
+                      (local.get $w))
                       (i32.sub (local.get $hi) (local.get $lo))))
                   ;; columns [0, lo) and [hi, w) of each valid row came from a neighbouring row: 0
                   (local.set $oh (local.get $ohLo))
                   (loop $fix
-                    (local.set $dst (i32.add (local.get $row) (i32.shl (i32.mul (local.get $oh) (local.get $w)) (i32.const 2))))
+                    (local.set $dst (i32.add (local.get $row) (i32.shl (i32.mul (local.get $oh) (local.get $w))
+                      (i32.const 2))))
                     (local.set $ow (i32.const 0))
                     (block $leftDone
                       (loop $left
@@ -171,13 +174,15 @@
                   (loop $outRow
                     (local.set $dst (i32.add (local.get $row)
                       (i32.shl (i32.mul (local.get $oh) (local.get $outW)) (i32.const 2))))
-                    (if (i32.or (i32.lt_s (local.get $oh) (local.get $ohLo)) (i32.ge_s (local.get $oh) (local.get $ohHi)))
+                    (if (i32.or (i32.lt_s (local.get $oh) (local.get $ohLo)) (i32.ge_s (local.get $oh)
+                      (local.get $ohHi)))
                       (then (call $zero (local.get $dst) (local.get $outW)))
                       (else
                         (call $zero (local.get $dst) (local.get $lo))
                         ;; src = &x[ch, oh*sH + rowOff, colOff]; column ow at src + 4 ow sW
                         (local.set $src (i32.add (local.get $plane) (i32.shl (i32.add
-                          (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $sH)) (local.get $rowOff)) (local.get $w))
+                          (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $sH)) (local.get $rowOff))
+                            (local.get $w))
                           (local.get $colOff)) (i32.const 2))))
                         (if (i32.eq (local.get $sW) (i32.const 1))
                           (then
@@ -243,7 +248,8 @@
                   ;; zero the columns outside [lo, hi) of the valid rows, then add the block at once
                   (local.set $oh (local.get $ohLo))
                   (loop $fix
-                    (local.set $src (i32.add (local.get $row) (i32.shl (i32.mul (local.get $oh) (local.get $w)) (i32.const 2))))
+                    (local.set $src (i32.add (local.get $row) (i32.shl (i32.mul (local.get $oh) (local.get $w))
+                      (i32.const 2))))
                     (local.set $ow (i32.const 0))
                     (block $leftDone
                       (loop $left
@@ -266,7 +272,8 @@
                       (i32.add (local.get $lo) (local.get $colOff))) (i32.const 2)))
                     (i32.add (local.get $row)
                       (i32.shl (i32.add (i32.mul (local.get $ohLo) (local.get $w)) (local.get $lo)) (i32.const 2)))
-                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $ohHi) (local.get $ohLo)) (i32.const 1)) (local.get $w))
+                    (i32.add (i32.mul (i32.sub (i32.sub (local.get $ohHi) (local.get $ohLo)) (i32.const 1))
+                      (local.get $w))
                       (i32.sub (local.get $hi) (local.get $lo)))))
                 (else
                   (local.set $oh (local.get $ohLo))
@@ -287,7 +294,8 @@
                         (block $runDone
                           (loop $run
                             (br_if $runDone (i32.ge_s (local.get $ow) (local.get $hi)))
-                            (f32.store (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $ow) (local.get $sW)) (i32.const 2)))
+                            (f32.store (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $ow) (local.get $sW))
+                              (i32.const 2)))
                               (f32.add
                                 (f32.load (i32.add (local.get $dst)
                                   (i32.shl (i32.mul (local.get $ow) (local.get $sW)) (i32.const 2))))
@@ -332,7 +340,8 @@
               (loop $colLoop
                 (br_if $colsDone (i32.ge_s (local.get $ow) (local.get $outW)))
                 (local.set $jLo (i32.load (i32.add (local.get $colTaps) (i32.shl (local.get $ow) (i32.const 3)))))
-                (local.set $jHi (i32.load offset=4 (i32.add (local.get $colTaps) (i32.shl (local.get $ow) (i32.const 3)))))
+                (local.set $jHi (i32.load offset=4 (i32.add (local.get $colTaps) (i32.shl (local.get $ow)
+                  (i32.const 3)))))
                 (local.set $colAt (i32.add (local.get $rowAt)
                   (i32.sub (i32.mul (local.get $ow) (local.get $sW)) (local.get $padLeft))))
                 (local.set $best (f32.const -inf))
@@ -349,7 +358,8 @@
                         (br_if $tapsDone (i32.ge_s (local.get $j) (local.get $jHi)))
                         (local.set $at (i32.add (local.get $tapRow) (i32.mul (local.get $j) (local.get $dW))))
                         (local.set $v (f32.load (i32.add (local.get $x) (i32.shl (local.get $at) (i32.const 2)))))
-                        (if (i32.or (i32.or (f32.gt (local.get $v) (local.get $best)) (f32.ne (local.get $v) (local.get $v)))
+                        (if (i32.or (i32.or (f32.gt (local.get $v) (local.get $best)) (f32.ne (local.get $v)
+                          (local.get $v)))
                               (i32.lt_s (local.get $bestAt) (i32.const 0)))
                           (then
                             (local.set $best (local.get $v))
@@ -408,7 +418,8 @@
                 ;; tap (0, 1): the odd lanes
                 (local.set $t (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
                   (local.get $v0) (local.get $v1)))
-                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t) (local.get $t))))
+                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t)
+                  (local.get $t))))
                 (local.set $best (v128.bitselect (local.get $t) (local.get $best) (local.get $m)))
                 (local.set $off (v128.bitselect (v128.const i32x4 1 1 1 1) (local.get $off) (local.get $m)))
                 (local.set $v0 (v128.load (local.get $r1)))
@@ -416,13 +427,15 @@
                 ;; tap (1, 0)
                 (local.set $t (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
                   (local.get $v0) (local.get $v1)))
-                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t) (local.get $t))))
+                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t)
+                  (local.get $t))))
                 (local.set $best (v128.bitselect (local.get $t) (local.get $best) (local.get $m)))
                 (local.set $off (v128.bitselect (local.get $vw) (local.get $off) (local.get $m)))
                 ;; tap (1, 1)
                 (local.set $t (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31
                   (local.get $v0) (local.get $v1)))
-                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t) (local.get $t))))
+                (local.set $m (v128.or (f32x4.gt (local.get $t) (local.get $best)) (f32x4.ne (local.get $t)
+                  (local.get $t))))
                 (local.set $best (v128.bitselect (local.get $t) (local.get $best) (local.get $m)))
                 (local.set $off (v128.bitselect (local.get $vw1) (local.get $off) (local.get $m)))
                 (v128.store (local.get $y) (local.get $best))
@@ -655,7 +668,8 @@
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-        (f64.store (local.get $sums) (f64.add (f64.load (local.get $sums)) (f64.promote_f32 (f32.load (local.get $src)))))
+        (f64.store (local.get $sums) (f64.add (f64.load (local.get $sums)) (f64.promote_f32 (f32.load
+          (local.get $src)))))
         (local.set $sums (i32.add (local.get $sums) (i32.const 8)))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br $each))))
