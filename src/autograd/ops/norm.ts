@@ -33,6 +33,12 @@ export interface NormAxes {
   readonly reduced: readonly number[];
   /** Axes of x that `weight` and `bias` span, in order (their row-major layout). */
   readonly param: readonly number[];
+  /**
+   * The shape the axes refer to, when not x's own: the same elements read in row-major order
+   * (GroupNorm's [N, G, C / G, spatial]). Saves reshaping x and y, so that dx reaches x as
+   * the kernel's own array, which the autograd engine adopts instead of copying.
+   */
+  readonly shape?: readonly number[];
 }
 
 /** Batch statistics computed by `normalize`, for running-statistics updates. */
@@ -77,7 +83,7 @@ function paramGrad(sums: Float64Array, like: Tensor): Tensor {
  * Returns the output and the float64 batch statistics.
  */
 export function normalize(x: Tensor, axes: NormAxes, opts: NormalizeOptions): { y: Tensor; stats: BatchStats } {
-  const plan = planAxes(x.shape, axes.reduced, axes.param);
+  const plan = planAxes(axes.shape ?? x.shape, axes.reduced, axes.param);
   const [weight, bias] = [opts.weight ?? null, opts.bias ?? null];
   const mean = new Float64Array(plan.statSize);
   const variance = new Float64Array(plan.statSize);
@@ -109,7 +115,7 @@ export function normalizeWithStats(
   variance: Float64Array,
   opts: NormalizeOptions,
 ): Tensor {
-  const plan = planAxes(x.shape, axes.reduced, axes.param);
+  const plan = planAxes(axes.shape ?? x.shape, axes.reduced, axes.param);
   const [weight, bias] = [opts.weight ?? null, opts.bias ?? null];
   const rstd = rstdOf(variance, opts.eps);
   const xd = floatData(x, opts.where);

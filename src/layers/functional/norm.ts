@@ -379,13 +379,14 @@ export function groupNormAs(
       `${where}: expected more than 1 value per channel when training, got input size ${fmtShape(verified)}`,
     );
   }
-  const view = x.reshape([n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))]);
+  // x read as [N, G, C / G, spatial] (no reshape: y and dx keep x's shape).
+  const shape = [n, numGroups, channels / numGroups, sizeOf(x.shape.slice(2))];
   const { y } = normalize(
-    view,
-    { reduced: [2, 3], param: [1, 2] },
+    x,
+    { reduced: [2, 3], param: [1, 2], shape },
     { weight: opts.weight, bias: opts.bias, eps, centered: true, name: 'groupNorm', where },
   );
-  return y.reshape(x.shape);
+  return y;
 }
 
 /** Throws unless the trailing dimensions of x equal `normalizedShape`; returns the normalized axes. */
