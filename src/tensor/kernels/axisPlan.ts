@@ -149,11 +149,24 @@ function buildPlan(shape: Shape, reducedAxes: readonly number[], paramAxes: read
   };
 }
 
+const runsPerStatisticOf = new WeakMap<AxisPlan, number>();
+
 /**
  * Runs per statistic when each statistic is a block of consecutive runs (statistic s = runs
  * [s * k, (s + 1) * k)), else 0. LayerNorm, RMSNorm, InstanceNorm: k = 1; GroupNorm: k = C/G.
+ * Cached per plan: every fused norm call asks twice (the registry and the kernel), and the answer
+ * reads every run (4096 for a LayerNorm on [8, 512, 768]).
  */
 export function runsPerStatistic(plan: AxisPlan): number {
+  let k = runsPerStatisticOf.get(plan);
+  if (k === undefined) {
+    k = consecutiveRuns(plan);
+    runsPerStatisticOf.set(plan, k);
+  }
+  return k;
+}
+
+function consecutiveRuns(plan: AxisPlan): number {
   const { inner, innerStat, count, runStat } = plan;
   if (innerStat !== 0 || inner === 0 || count % inner !== 0) return 0;
   const k = count / inner;
