@@ -81,6 +81,20 @@ for (const kern of [jsKernels, wasm]) {
         check(kern, variant, 60, 784, 100, 7);
       });
 
+      it('every k mod 4 and partial last panels (packing: four p at a time, then one)', () => {
+        for (let k = 4; k <= 11; k++) for (const m of [5, 8, 9, 15, 16]) check(kern, variant, 5, k, m, k * 100 + m);
+      });
+
+      it('a NaN or infinity in the last row or column of b stays in its own outputs', () => {
+        // NT pads the last panel with copies of b's last row: those columns must never be stored.
+        for (const at of [10 * 7 - 1, 9 * 7, 9 * 7 + 3]) {
+          const out = check(kern, variant, 5, 7, 10, at, (_a, b) => {
+            b[at] = at % 2 === 0 ? NaN : Infinity;
+          });
+          expect(out.some((v) => !Number.isFinite(v))).toBe(true);
+        }
+      });
+
       it('k = 0 gives zeros; n = 0 or m = 0 write nothing', () => {
         expect(Array.from(check(kern, variant, 3, 0, 5, 1))).toEqual(new Array(15).fill(0));
         expect(check(kern, variant, 0, 4, 5, 2).length).toBe(0);
