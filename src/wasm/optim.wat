@@ -10,6 +10,10 @@
 ;; each stored value is the reference's. A buffer read back after its store (momentum buffer,
 ;; moments) is widened from the rounded float32 value, as the reference reads buffer[i] again.
 ;;
+;; SGD's usual case (momentum after the first step) takes four floats per step: one v128 load per
+;; array, split into its low and high pair, the same float64 operations on each (78,400 floats:
+;; 0.54x the time of the pair loop).
+;;
 ;; Lengths are rounded up to an even count: the last pair may read and write one float past n,
 ;; which the caller's arena allocation (16-byte granules) holds and never copies out.
 ;;
@@ -25,6 +29,7 @@
     (param $lr f64) (param $momentum f64) (param $omd f64) (param $wd f64) (param $flags i32)
     (local $end i32) (local $g v128) (local $t v128) (local $b v128) (local $r v128)
     (local $vlr v128) (local $vmom v128) (local $vomd v128) (local $vwd v128)
+    (local $end4 i32) (local $gh v128) (local $th v128) (local $bh v128)
     (local.set $vlr (f64x2.splat (local.get $lr)))
     (local.set $vmom (f64x2.splat (local.get $momentum)))
     (local.set $vomd (f64x2.splat (local.get $omd)))
@@ -32,6 +37,47 @@
     ;; end = theta + 4 * (n rounded up to even)
     (local.set $end (i32.add (local.get $theta)
       (i32.shl (i32.and (i32.add (local.get $n) (i32.const 1)) (i32.const -2)) (i32.const 2))))
+    ;; The usual case (momentum after the first step, no nesterov or maximize; weight decay or not):
+    ;; four floats per step, the same float64 operations on the low pair and the high pair, with
+    ;; the switches tested once. The pair loop below takes the rest (and every other case).
+    (if (i32.eq (i32.and (local.get $flags) (i32.const -3)) (i32.const 4))
+      (then
+        (local.set $end4 (i32.add (local.get $theta) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+        (block $quadsDone
+          (loop $quad
+            (br_if $quadsDone (i32.ge_u (local.get $theta) (local.get $end4)))
+            (local.set $r (v128.load (local.get $grad)))
+            (local.set $g (f64x2.promote_low_f32x4 (local.get $r)))
+            (local.set $gh (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+              (local.get $r) (local.get $r))))
+            (local.set $r (v128.load (local.get $theta)))
+            (local.set $t (f64x2.promote_low_f32x4 (local.get $r)))
+            (local.set $th (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+              (local.get $r) (local.get $r))))
+            (if (i32.and (local.get $flags) (i32.const 2))
+              (then
+                (local.set $g (f64x2.add (local.get $g) (f64x2.mul (local.get $vwd) (local.get $t))))
+                (local.set $gh (f64x2.add (local.get $gh) (f64x2.mul (local.get $vwd) (local.get $th))))))
+            (local.set $r (v128.load (local.get $buf)))
+            ;; b = momentum b + omd g, rounded to float32 (stored), then read back as g
+            (local.set $b (f32x4.demote_f64x2_zero (f64x2.add
+              (f64x2.mul (local.get $vmom) (f64x2.promote_low_f32x4 (local.get $r)))
+              (f64x2.mul (local.get $vomd) (local.get $g)))))
+            (local.set $bh (f32x4.demote_f64x2_zero (f64x2.add
+              (f64x2.mul (local.get $vmom) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+                (local.get $r) (local.get $r))))
+              (f64x2.mul (local.get $vomd) (local.get $gh)))))
+            (v128.store (local.get $buf) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (local.get $b) (local.get $bh)))
+            (v128.store (local.get $theta) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+              (f32x4.demote_f64x2_zero
+                (f64x2.sub (local.get $t) (f64x2.mul (local.get $vlr) (f64x2.promote_low_f32x4 (local.get $b)))))
+              (f32x4.demote_f64x2_zero
+                (f64x2.sub (local.get $th) (f64x2.mul (local.get $vlr) (f64x2.promote_low_f32x4 (local.get $bh)))))))
+            (local.set $theta (i32.add (local.get $theta) (i32.const 16)))
+            (local.set $grad (i32.add (local.get $grad) (i32.const 16)))
+            (local.set $buf (i32.add (local.get $buf) (i32.const 16)))
+            (br $quad)))))
     (block $done
       (loop $pair
         (br_if $done (i32.ge_u (local.get $theta) (local.get $end)))
