@@ -18,6 +18,8 @@ const CHUNK = 1 << 14;
 /**
  * Streams `arrays` (all of one length) through the arena: per chunk, copies each in, runs
  * `kernel(addresses, length)`, copies back those marked `written`. False when the memory cannot grow.
+ * Plain indexed loops (no destructuring, no per-chunk closures): the update runs once per
+ * parameter per step, and its optimized code should stay monomorphic.
  */
 function streamUpdate(
   arrays: readonly (F32 | null)[],
@@ -27,21 +29,30 @@ function streamUpdate(
   const { arena } = wasmRuntime();
   const n = arrays[0]!.length;
   const chunk = Math.min(n, CHUNK);
+  const count = arrays.length;
   arena.reset();
-  const at = arrays.map((a) => (a === null ? 0 : arena.alloc(chunk * 4)));
+  const at: number[] = [];
+  for (let j = 0; j < count; j++) at.push(arrays[j] === null ? 0 : arena.alloc(chunk * 4));
   if (!arena.commit()) return false;
   for (let begin = 0; begin < n; begin += chunk) {
-    const end = Math.min(n, begin + chunk);
-    arrays.forEach((a, k) => {
-      if (a !== null) arena.f32(at[k]!, end - begin).set(a.subarray(begin, end));
-    });
-    kernel(at, end - begin);
-    arrays.forEach((a, k) => {
-      if (a !== null && written[k]) a.set(arena.f32(at[k]!, end - begin), begin);
-    });
+    const length = Math.min(n, begin + chunk) - begin;
+    for (let j = 0; j < count; j++) {
+      const a = arrays[j] ?? null;
+      if (a !== null)
+        arena.f32(at[j]!, length).set(begin === 0 && length === n ? a : a.subarray(begin, begin + length));
+    }
+    kernel(at, length);
+    for (let j = 0; j < count; j++) {
+      const a = arrays[j] ?? null;
+      if (a !== null && written[j]) a.set(arena.f32(at[j]!, length), begin);
+    }
   }
   return true;
 }
+
+/** Which of the arrays each update writes back (the gradient never). */
+const SGD_WRITTEN = [true, false, true];
+const ADAM_WRITTEN = [true, false, true, true, true];
 
 /** The wasm calls of the optimizer kernels; each returns true when done, false to decline. */
 export function createOptimCalls() {
@@ -57,8 +68,8 @@ export function createOptimCalls() {
     flags: number,
   ): boolean => {
     const { optim } = wasmRuntime();
-    return streamUpdate([theta, grad, buffer], [true, false, true], ([t, g, b], length) =>
-      optim.sgd(t!, g!, b!, length, lr, momentum, oneMinusDampening, weightDecay, flags),
+    return streamUpdate([theta, grad, buffer], SGD_WRITTEN, (at, length) =>
+      optim.sgd(at[0]!, at[1]!, at[2]!, length, lr, momentum, oneMinusDampening, weightDecay, flags),
     );
   };
 
@@ -73,8 +84,25 @@ export function createOptimCalls() {
     flags: number,
   ): boolean => {
     const { optim } = wasmRuntime();
-    return streamUpdate([theta, grad, m, v, vmax], [true, false, true, true, true], ([t, g, am, av, avm], length) =>
-      optim.adam(t!, g!, am!, av!, avm!, length, ...s, flags),
+    return streamUpdate([theta, grad, m, v, vmax], ADAM_WRITTEN, (at, length) =>
+      optim.adam(
+        at[0]!,
+        at[1]!,
+        at[2]!,
+        at[3]!,
+        at[4]!,
+        length,
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        s[5],
+        s[6],
+        s[7],
+        s[8],
+        flags,
+      ),
     );
   };
 
