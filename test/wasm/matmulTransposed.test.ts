@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createWasmKernels, jsKernels, type Kernels } from '../../src/kernels/registry.js';
+import { wasmRuntime } from '../../src/wasm/runtime.js';
 import { U32, expectWithin, normalF32 } from './support.js';
 
 const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
@@ -129,6 +130,37 @@ describe('wasm transposed matmul fallbacks', () => {
       jsKernels[variant](Float32Array.from(a), Float32Array.from(b), want32, 3, 4, 5);
       createWasmKernels()[variant](Float32Array.from(a), Float32Array.from(b), got32, 3, 4, 5); // 60 < 512 MACs
       expect(Array.from(got32)).toEqual(Array.from(want32));
+    }
+  });
+});
+
+describe('wasm transpose (matmulTN copies a^T with it)', () => {
+  it('moves every element exactly: tiles of 16 columns, 4 x 4 blocks and the edges past them', () => {
+    const { matmul, arena } = wasmRuntime();
+    const sizes = [1, 3, 4, 5, 16, 17, 35, 64];
+    for (const rows of sizes) {
+      for (const cols of sizes) {
+        const src = normalF32(rows * cols, rows * 100 + cols);
+        src[0] = NaN;
+        src[src.length - 1] = -Infinity;
+        arena.reset();
+        const from = arena.alloc(rows * cols * 4);
+        const to = arena.alloc(rows * cols * 4);
+        expect(arena.commit()).toBe(true);
+        arena.f32(from, rows * cols).set(src);
+        arena.f32(to, rows * cols).fill(7);
+        matmul.transpose(from, rows, cols, to);
+        const got = arena.f32(to, rows * cols);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            if (!Object.is(got[c * rows + r], src[r * cols + c])) {
+              expect.fail(
+                `${rows} x ${cols}: dst[${c}, ${r}] = ${got[c * rows + r]}, src[${r}, ${c}] = ${src[r * cols + c]}`,
+              );
+            }
+          }
+        }
+      }
     }
   });
 });
