@@ -13,6 +13,9 @@
 ;; vectors of the panel row, splats a[i + r, p] for the four rows r, and accumulates
 ;; c[i + r, 8q .. 8q + 8] += a[i + r, p] * bp[q, p, 0 .. 8]. One panel (k x 8 floats, 16 KiB for
 ;; k = 512) stays in L1 while every 4-row block of a streams past it.
+;; A last panel of 1 to 4 columns (m mod 8 in 1 .. 4: m = 100, Linear's usual width) runs a 4 x 4
+;; micro-kernel over the panel's first four columns instead, skipping the multiply-adds with the
+;; padding that the 4 x 8 one would do.
 ;; Rows past n read row n - 1 again (their results are not stored); columns past m are computed
 ;; from the padding (zeros from pack_b, copies of b's last row from pack_bt) and not stored.
 ;;
@@ -303,7 +306,11 @@
         (local.set $cols (i32.sub (local.get $m) (i32.shl (local.get $q) (i32.const 3))))
         (local.set $panel (i32.add (local.get $bp) (i32.mul (local.get $q) (i32.shl (local.get $k) (i32.const 5)))))
         (local.set $panelEnd (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
-        (local.set $i (i32.const 0))
+        ;; A last panel of at most 4 columns: half the multiply-adds, in the 4 x 4 kernel.
+        (local.set $i (select (local.get $n) (i32.const 0) (i32.le_u (local.get $cols) (i32.const 4))))
+        (if (i32.le_u (local.get $cols) (i32.const 4))
+          (then (call $gemm_last4 (local.get $a) (local.get $panel) (local.get $c) (local.get $n) (local.get $k)
+            (local.get $m) (i32.shl (local.get $q) (i32.const 3)))))
         (block $rowsDone
           (loop $rowBlock
             (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
@@ -364,4 +371,60 @@
             (br $rowBlock)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $panelLoop))))
+
+  ;; The 4 x 4 micro-kernel over a panel's first four columns: columns j0 .. m - 1 (1 to 4 of them)
+  ;; of c, for the last panel of gemm when m mod 8 is 1 to 4. Arguments as gemm's, panel the panel.
+  (func $gemm_last4 (param $a i32) (param $panel i32) (param $c i32) (param $n i32) (param $k i32) (param $m i32)
+    (param $j0 i32)
+    (local $cols i32) (local $panelEnd i32) (local $i i32) (local $last i32) (local $rowBytes i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bq i32) (local $dst i32)
+    (local $b0 v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local.set $cols (i32.sub (local.get $m) (local.get $j0)))
+    (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $n) (i32.const 1)))
+    (local.set $panelEnd (i32.add (local.get $panel) (i32.shl (local.get $k) (i32.const 5))))
+    (block $rowsDone
+      (loop $rowBlock
+        (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $n)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $a1 (i32.add (local.get $a) (i32.mul
+          (select (i32.add (local.get $i) (i32.const 1)) (local.get $last)
+            (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))) (local.get $rowBytes))))
+        (local.set $a2 (i32.add (local.get $a) (i32.mul
+          (select (i32.add (local.get $i) (i32.const 2)) (local.get $last)
+            (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (local.get $n))) (local.get $rowBytes))))
+        (local.set $a3 (i32.add (local.get $a) (i32.mul
+          (select (i32.add (local.get $i) (i32.const 3)) (local.get $last)
+            (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $n))) (local.get $rowBytes))))
+        (local.set $c0 (v128.const i32x4 0 0 0 0)) (local.set $c1 (v128.const i32x4 0 0 0 0))
+        (local.set $c2 (v128.const i32x4 0 0 0 0)) (local.set $c3 (v128.const i32x4 0 0 0 0))
+        (local.set $bq (local.get $panel))
+        (block $kDone
+          (loop $kLoop
+            (br_if $kDone (i32.ge_u (local.get $bq) (local.get $panelEnd)))
+            (local.set $b0 (v128.load (local.get $bq)))
+            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (v128.load32_splat (local.get $a0)) (local.get $b0))))
+            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (v128.load32_splat (local.get $a1)) (local.get $b0))))
+            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (v128.load32_splat (local.get $a2)) (local.get $b0))))
+            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (v128.load32_splat (local.get $a3)) (local.get $b0))))
+            (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+            (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
+            (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
+            (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
+            (local.set $bq (i32.add (local.get $bq) (i32.const 32)))
+            (br $kLoop)))
+        (local.set $dst (i32.add (local.get $c) (i32.shl
+          (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j0)) (i32.const 2))))
+        (call $store_row (local.get $dst) (local.get $c0) (local.get $c0) (local.get $cols))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+          (call $store_row (local.get $dst) (local.get $c1) (local.get $c1) (local.get $cols))))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (local.get $n)) (then
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+          (call $store_row (local.get $dst) (local.get $c2) (local.get $c2) (local.get $cols))))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 3)) (local.get $n)) (then
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $m) (i32.const 2))))
+          (call $store_row (local.get $dst) (local.get $c3) (local.get $c3) (local.get $cols))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rowBlock))))
 )
