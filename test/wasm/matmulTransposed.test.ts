@@ -136,7 +136,7 @@ describe('wasm transposed matmul fallbacks', () => {
 });
 
 describe('wasm transpose (matmulTN copies a^T with it)', () => {
-  it('moves every element exactly: tiles of 16 columns, 4 x 4 blocks and the edges past them', () => {
+  it('moves every element exactly: tiles of 8 columns, 4 x 4 blocks and the edges past them', () => {
     const { matmul, arena } = wasmRuntime();
     const sizes = [1, 3, 4, 5, 16, 17, 35, 64];
     for (const rows of sizes) {
