@@ -17,6 +17,7 @@
  */
 import {
   elementwiseWasmBase64,
+  linearWasmBase64,
   matmulWasmBase64,
   normElementwiseWasmBase64,
   normReduceWasmBase64,
@@ -195,6 +196,13 @@ type AvgPoolArgs = [
   divisor: number,
 ];
 
+/** Exports of linear.wat: Linear's bias rows, bias-gradient sums and blocked transpose. */
+export interface LinearExports {
+  transpose_blocked(src: number, rows: number, cols: number, dst: number): void;
+  add_rows(y: number, b: number, rows: number, cols: number): void;
+  sum_rows(g: number, rows: number, cols: number, acc: number): void;
+}
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -231,6 +239,7 @@ const moduleBytes = [
   elementwiseWasmBase64,
   optimWasmBase64,
   convWasmBase64,
+  linearWasmBase64,
 ].map(decodeBase64);
 
 /**
@@ -295,6 +304,7 @@ export interface WasmRuntime {
   /** elementwise.wat's exports by name (`unary_<op>`, `binary_<op>`; see that file's header). */
   readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
   readonly optim: OptimExports;
+  readonly linear: LinearExports;
   readonly arena: Arena;
   readonly conv: ConvExports;
 }
@@ -309,7 +319,7 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, normElementwise, matmul, elementwise, optim, conv] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise, optim, conv, linear] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
@@ -317,6 +327,7 @@ export function wasmRuntime(): WasmRuntime {
       matmul: matmul as MatmulExports,
       elementwise: elementwise as WasmRuntime['elementwise'],
       optim: optim as OptimExports,
+      linear: linear as LinearExports,
       arena: new Arena(memory),
       conv: conv as ConvExports,
     };
