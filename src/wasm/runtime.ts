@@ -16,6 +16,7 @@
  * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
  */
 import {
+  attentionWasmBase64,
   elementwiseWasmBase64,
   linearWasmBase64,
   matmulWasmBase64,
@@ -203,6 +204,35 @@ export interface LinearExports {
   sum_rows(g: number, rows: number, cols: number, acc: number): void;
 }
 
+/** Exports of attention.wat: one batch matrix's attention products (see that file's header). */
+export interface AttentionExports {
+  scores(
+    a: number,
+    aRow: number,
+    c: number,
+    cRow: number,
+    out: number,
+    L: number,
+    S: number,
+    E: number,
+    alpha: number,
+    causal: number,
+    fill: number,
+  ): void;
+  weighted(
+    w: number,
+    m: number,
+    mRow: number,
+    out: number,
+    L: number,
+    S: number,
+    F: number,
+    alpha: number,
+    causal: number,
+    transposed: number,
+  ): void;
+}
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -240,6 +270,7 @@ const moduleBytes = [
   optimWasmBase64,
   convWasmBase64,
   linearWasmBase64,
+  attentionWasmBase64,
 ].map(decodeBase64);
 
 /**
@@ -305,6 +336,7 @@ export interface WasmRuntime {
   readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
   readonly optim: OptimExports;
   readonly linear: LinearExports;
+  readonly attention: AttentionExports;
   readonly arena: Arena;
   readonly conv: ConvExports;
 }
@@ -319,7 +351,7 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, normElementwise, matmul, elementwise, optim, conv, linear] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise, optim, conv, linear, attention] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
@@ -328,6 +360,7 @@ export function wasmRuntime(): WasmRuntime {
       elementwise: elementwise as WasmRuntime['elementwise'],
       optim: optim as OptimExports,
       linear: linear as LinearExports,
+      attention: attention as AttentionExports,
       arena: new Arena(memory),
       conv: conv as ConvExports,
     };

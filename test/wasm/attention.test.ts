@@ -1,0 +1,155 @@
+/**
+ * Attention's kernels (src/tensor/kernels/attention.ts, and their wasm stand-ins in
+ * src/wasm/attention.ts) on both backends against float64 attention written here from the formula:
+ *
+ *   p = softmax(scale q k^T + mask), o = p v;  dv = p^T do, ds = p (dp - rowsum(dp p)) with dp = do v^T,
+ *   dq = scale ds k, dk = scale ds^T q
+ *
+ * on odd sizes (tails of the 4-lane loops: E, Ev in 1, 3, 5, 16, 17; L != S), causal and not, with
+ * q, k, v read through strides from one shared storage (the head-split columns of a fused
+ * projection, with an offset and gaps), and NaN. Tolerance: the kernels round the scores, the
+ * weights and every sum to float32 (the wasm ones also accumulate in float32); with scores of
+ * order 1 the softmax keeps relative errors of a few 1e-7 per step, so each result is held to
+ * 1e-5 (1 + |exact|) plus 2^-22 times the sum of its terms' magnitudes.
+ */
+import { describe, expect, it } from 'vitest';
+import { createWasmKernels, jsKernels } from '../../src/kernels/registry.js';
+import type { AttentionSizes, MatrixBatch } from '../../src/tensor/kernels/attention.js';
+import { expectWithin, normalF32 } from './support.js';
+
+const wasm = createWasmKernels({ minSize: 0, minMacs: 0 });
+
+/** count heads of [rows, F] laid out as in a fused [count / H, rows, 3 H F]-like buffer. */
+interface Case {
+  z: AttentionSizes;
+  q: MatrixBatch;
+  k: MatrixBatch;
+  v: MatrixBatch;
+}
+
+/**
+ * q, k, v of one storage: batch b's row i of q at 3 + b * 7 + i * row, k after q's features, v after k's,
+ * rows `row` floats apart (row > E + E + Ev: gaps between rows).
+ */
+function makeCase(count: number, L: number, S: number, E: number, Ev: number, causal: boolean, seed: number): Case {
+  const row = count * (2 * E + Ev) + 2;
+  const rows = Math.max(L, S);
+  const data = normalF32(3 + rows * row + 1, seed);
+  const base = (shift: number) => Array.from({ length: count }, (_, b) => 3 + b * (2 * E + Ev) + shift);
+  return {
+    z: { count, L, S, E, Ev, scale: 1 / Math.sqrt(E), causal },
+    q: { data, base: base(0), row, col: 1 },
+    k: { data, base: base(E), row, col: 1 },
+    v: { data, base: base(2 * E), row, col: 1 },
+  };
+}
+
+const at = (m: MatrixBatch, b: number, i: number, e: number): number => m.data[m.base[b]! + i * m.row + e * m.col]!;
+
+/** Float64 attention forward and backward of a case, with each result's sum of |terms|. */
+function reference({ z, q, k, v }: Case, dO: Float32Array) {
+  const { count, L, S, E, Ev, scale, causal } = z;
+  const p = new Float64Array(count * L * S);
+  const o = new Float64Array(count * L * Ev);
+  const oAbs = new Float64Array(count * L * Ev);
+  const dq = new Float64Array(count * L * E);
+  const dk = new Float64Array(count * S * E);
+  const dv = new Float64Array(count * S * Ev);
+  const [dqAbs, dkAbs, dvAbs] = [new Float64Array(dq.length), new Float64Array(dk.length), new Float64Array(dv.length)];
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < L; i++) {
+      const seen = causal ? Math.min(i + 1, S) : S;
+      const s = Array.from({ length: seen }, (_, j) => {
+        let d = 0;
+        for (let e = 0; e < E; e++) d += at(q, b, i, e) * at(k, b, j, e);
+        return scale * d;
+      });
+      const m = Math.max(...s);
+      const ex = s.map((x) => Math.exp(x - m));
+      const sum = ex.reduce((a, c) => a + c, 0);
+      const pi = ex.map((x) => x / sum);
+      pi.forEach((w, j) => (p[(b * L + i) * S + j] = w));
+      const dp = pi.map((_, j) => {
+        let d = 0;
+        for (let f = 0; f < Ev; f++) d += dO[(b * L + i) * Ev + f]! * at(v, b, j, f);
+        return d;
+      });
+      const inner = pi.reduce((a, w, j) => a + w * dp[j]!, 0);
+      pi.forEach((w, j) => {
+        const ds = w * (dp[j]! - inner);
+        for (let f = 0; f < Ev; f++) {
+          o[(b * L + i) * Ev + f] += w * at(v, b, j, f);
+          oAbs[(b * L + i) * Ev + f] += Math.abs(w * at(v, b, j, f));
+          dv[(b * S + j) * Ev + f] += w * dO[(b * L + i) * Ev + f]!;
+          dvAbs[(b * S + j) * Ev + f] += Math.abs(w * dO[(b * L + i) * Ev + f]!);
+        }
+        for (let e = 0; e < E; e++) {
+          dq[(b * L + i) * E + e] += scale * ds * at(k, b, j, e);
+          dqAbs[(b * L + i) * E + e] += Math.abs(scale * ds * at(k, b, j, e));
+          dk[(b * S + j) * E + e] += scale * ds * at(q, b, i, e);
+          dkAbs[(b * S + j) * E + e] += Math.abs(scale * ds * at(q, b, i, e));
+        }
+      });
+    }
+  }
+  return { p, o, oAbs, dq, dqAbs, dk, dkAbs, dv, dvAbs };
+}
+
+const bound = (exact: Float64Array, abs: Float64Array | null) => (i: number) =>
+  1e-5 * (1 + Math.abs(exact[i]!)) + (abs === null ? 0 : 2 ** -22 * abs[i]!);
+
+for (const kern of [jsKernels, wasm]) {
+  describe(`${kern.name} attention kernels`, () => {
+    const sizes: [number, number, number, number, number][] = [
+      [1, 1, 1, 1, 1],
+      [2, 3, 5, 3, 5],
+      [3, 17, 17, 16, 16],
+      [2, 5, 3, 17, 2],
+      [1, 32, 32, 16, 16],
+    ];
+    for (const [count, L, S, E, Ev] of sizes) {
+      for (const causal of [false, true]) {
+        it(`count ${count}, L ${L}, S ${S}, E ${E}, Ev ${Ev}, ${causal ? 'causal' : 'no mask'}`, () => {
+          const c = makeCase(count, L, S, E, Ev, causal, count + L + S + E + Ev);
+          const dO = normalF32(count * L * Ev, 99);
+          const want = reference(c, dO);
+          const p = new Float32Array(count * L * S).fill(NaN);
+          const o = new Float32Array(count * L * Ev).fill(NaN);
+          kern.attentionForward(c.q, c.k, c.v, c.z, p, o);
+          const label = `${kern.name} ${count} ${L} ${S} ${E} ${Ev} ${causal}`;
+          expectWithin(p, want.p, bound(want.p, null), `${label} p`);
+          expectWithin(o, want.o, bound(want.o, want.oAbs), `${label} o`);
+          const [dq, dk, dv] = [count * L * E, count * S * E, count * S * Ev].map((n) => new Float32Array(n).fill(NaN));
+          kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, dq!, dk!, dv!);
+          expectWithin(dq!, want.dq, bound(want.dq, want.dqAbs), `${label} dq`);
+          expectWithin(dk!, want.dk, bound(want.dk, want.dkAbs), `${label} dk`);
+          expectWithin(dv!, want.dv, bound(want.dv, want.dvAbs), `${label} dv`);
+        });
+      }
+    }
+
+    it('writes only the gradients asked for', () => {
+      const c = makeCase(2, 5, 4, 3, 6, true, 7);
+      const dO = normalF32(2 * 5 * 6, 8);
+      const p = new Float32Array(2 * 5 * 4);
+      kern.attentionForward(c.q, c.k, c.v, c.z, p, new Float32Array(2 * 5 * 6));
+      const all = [new Float32Array(30), new Float32Array(24), new Float32Array(48)];
+      kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, all[0]!, all[1]!, all[2]!);
+      for (let mask = 0; mask < 8; mask++) {
+        const some = all.map((a, i) => ((mask >> i) & 1 ? new Float32Array(a.length) : null));
+        kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, some[0]!, some[1]!, some[2]!);
+        some.forEach((a, i) => a !== null && expect(Array.from(a)).toEqual(Array.from(all[i]!)));
+      }
+    });
+
+    it('a NaN in k spreads to the rows that see it, and only to them when causal', () => {
+      const c = makeCase(1, 4, 4, 4, 4, true, 9);
+      (c.k.data as Float32Array)[c.k.base[0]! + 2 * c.k.row + 1] = NaN; // key 2
+      const p = new Float32Array(16);
+      const o = new Float32Array(16);
+      kern.attentionForward(c.q, c.k, c.v, c.z, p, o);
+      expect(Array.from(o.subarray(0, 8)).some(Number.isNaN)).toBe(false); // queries 0 and 1 do not see key 2
+      expect(Array.from(o.subarray(8)).every(Number.isNaN)).toBe(true);
+    });
+  });
+}
