@@ -288,12 +288,16 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       minSize: minMacs,
     }),
     attentionForward: fastPath('attentionForward', attentionForward, wasmAttentionForward, {
-      data: (q, k, v, _z, p, o) => [q.data, k.data, v.data, p, o],
+      data: (q, k, v, _z, p, o) => [q.data, k.data, v.data, p, o.data],
       size: (_q, _k, _v, z) => z.count * macs(z.L, z.S, Math.max(z.E, z.Ev)),
       minSize: minMacs,
     }),
     attentionBackward: fastPath('attentionBackward', attentionBackward, wasmAttentionBackward, {
-      data: (q, k, v, _z, p, dO, dq, dk, dv) => [q.data, k.data, v.data, p, dO, dq, dk, dv],
+      data: (q, k, v, _z, p, dO, dq, dk, dv) => [
+        ...[q, k, v, dO].map((m) => m.data),
+        p,
+        ...[dq, dk, dv].map((m) => m?.data ?? null),
+      ],
       size: (_q, _k, _v, z) => z.count * macs(z.L, z.S, Math.max(z.E, z.Ev)),
       minSize: minMacs,
     }),

@@ -5,10 +5,10 @@
 ;;   scores(a, aRow, c, cRow, out, L, S, E, alpha, causal, fill)
 ;;       out[i, j] = alpha sum_e a[i, e] c[j, e] for the keys j row i sees (all S, or j <= i when
 ;;       causal), `fill` for the others. a's rows aRow floats apart, c's cRow; out [L, S] contiguous.
-;;   weighted(w, m, mRow, out, L, S, F, alpha, causal, transposed)
+;;   weighted(w, m, mRow, out, outRow, L, S, F, alpha, causal, transposed)
 ;;       transposed 0: out[i, :] = sum_j (alpha w[i, j]) m[j, :] over the keys j query i sees  [L, F]
 ;;       transposed 1: out[j, :] = sum_i (alpha w[i, j]) m[i, :] over the queries i that see j [S, F]
-;;       w [L, S] contiguous; m's rows mRow floats apart; out contiguous.
+;;       w [L, S] contiguous; m's rows mRow floats apart, out's outRow.
 ;; The feature axis (E, F) is contiguous in every operand (the caller declines other layouts) and
 ;; runs four lanes at a time, its last E % 4 one by one.
 ;;
@@ -105,12 +105,17 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $row))))
 
-  (func (export "weighted") (param $w i32) (param $m i32) (param $mRow i32) (param $out i32)
+  (func (export "weighted") (param $w i32) (param $m i32) (param $mRow i32) (param $out i32) (param $outRow i32)
     (param $L i32) (param $S i32) (param $F i32) (param $alpha f32) (param $causal i32) (param $transposed i32)
     (local $i i32) (local $j i32) (local $seen i32) (local $rows i32) (local $wij f32) (local $rowBytes i32)
-    (local.set $rowBytes (i32.shl (local.get $F) (i32.const 2)))
+    (local $r i32)
+    (local.set $rowBytes (i32.shl (local.get $outRow) (i32.const 2)))
     (local.set $rows (if (result i32) (local.get $transposed) (then (local.get $S)) (else (local.get $L))))
-    (call $zero (local.get $out) (i32.mul (local.get $rows) (local.get $F)))
+    (block $done (loop $zeroRows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (call $zero (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $rowBytes))) (local.get $F))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $zeroRows)))
     ;; every (query i, key j) pair seen: out[i] += w[i, j] m[j], or out[j] += w[i, j] m[i]
     (block $rowsDone (loop $row
       (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $L)))

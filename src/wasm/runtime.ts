@@ -224,6 +224,7 @@ export interface AttentionExports {
     m: number,
     mRow: number,
     out: number,
+    outRow: number,
     L: number,
     S: number,
     F: number,

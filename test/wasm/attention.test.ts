@@ -7,7 +7,8 @@
  *
  * on odd sizes (tails of the 4-lane loops: E, Ev in 1, 3, 5, 16, 17; L != S), causal and not, with
  * q, k, v read through strides from one shared storage (the head-split columns of a fused
- * projection, with an offset and gaps), and NaN. Tolerance: the kernels round the scores, the
+ * projection, with an offset and gaps), outputs and dO contiguous or interleaved ([L, count, F],
+ * torch's [B, L, H, E] order), and NaN. Tolerance: the kernels round the scores, the
  * weights and every sum to float32 (the wasm ones also accumulate in float32); with scores of
  * order 1 the softmax keeps relative errors of a few 1e-7 per step, so each result is held to
  * 1e-5 (1 + |exact|) plus 2^-22 times the sum of its terms' magnitudes.
@@ -46,8 +47,30 @@ function makeCase(count: number, L: number, S: number, E: number, Ev: number, ca
 
 const at = (m: MatrixBatch, b: number, i: number, e: number): number => m.data[m.base[b]! + i * m.row + e * m.col]!;
 
+/**
+ * count matrices [rows, F] in one fresh array: contiguous, or interleaved as [rows, count, F]
+ * (attention's output in torch's [B, L, H, E] order); `values` reads them back in [count, rows, F] order.
+ */
+function matrices(count: number, rows: number, F: number, interleaved: boolean, fill = NaN) {
+  const data = new Float32Array(count * rows * F).fill(fill);
+  const m: MatrixBatch = interleaved
+    ? { data, base: Array.from({ length: count }, (_, b) => b * F), row: count * F, col: 1 }
+    : { data, base: Array.from({ length: count }, (_, b) => b * rows * F), row: F, col: 1 };
+  const values = (): Float32Array => {
+    const out = new Float32Array(count * rows * F);
+    for (let b = 0; b < count; b++)
+      for (let r = 0; r < rows; r++)
+        for (let f = 0; f < F; f++) {
+          out[(b * rows + r) * F + f] = at(m, b, r, f);
+        }
+    return out;
+  };
+  return { m, values };
+}
+
 /** Float64 attention forward and backward of a case, with each result's sum of |terms|. */
 function reference({ z, q, k, v }: Case, dO: Float32Array) {
+  // dO in [count, L, Ev] order
   const { count, L, S, E, Ev, scale, causal } = z;
   const p = new Float64Array(count * L * S);
   const o = new Float64Array(count * L * Ev);
@@ -109,45 +132,63 @@ for (const kern of [jsKernels, wasm]) {
     ];
     for (const [count, L, S, E, Ev] of sizes) {
       for (const causal of [false, true]) {
-        it(`count ${count}, L ${L}, S ${S}, E ${E}, Ev ${Ev}, ${causal ? 'causal' : 'no mask'}`, () => {
+        const layout = causal ? 'outputs interleaved' : 'outputs contiguous';
+        it(`count ${count}, L ${L}, S ${S}, E ${E}, Ev ${Ev}, ${causal ? 'causal' : 'no mask'}, ${layout}`, () => {
           const c = makeCase(count, L, S, E, Ev, causal, count + L + S + E + Ev);
+          const gradOut = matrices(count, L, Ev, causal);
           const dO = normalF32(count * L * Ev, 99);
-          const want = reference(c, dO);
+          gradOut.m.data.set(dO);
+          const want = reference(c, gradOut.values());
           const p = new Float32Array(count * L * S).fill(NaN);
-          const o = new Float32Array(count * L * Ev).fill(NaN);
-          kern.attentionForward(c.q, c.k, c.v, c.z, p, o);
+          const o = matrices(count, L, Ev, causal);
+          kern.attentionForward(c.q, c.k, c.v, c.z, p, o.m);
           const label = `${kern.name} ${count} ${L} ${S} ${E} ${Ev} ${causal}`;
           expectWithin(p, want.p, bound(want.p, null), `${label} p`);
-          expectWithin(o, want.o, bound(want.o, want.oAbs), `${label} o`);
-          const [dq, dk, dv] = [count * L * E, count * S * E, count * S * Ev].map((n) => new Float32Array(n).fill(NaN));
-          kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, dq!, dk!, dv!);
-          expectWithin(dq!, want.dq, bound(want.dq, want.dqAbs), `${label} dq`);
-          expectWithin(dk!, want.dk, bound(want.dk, want.dkAbs), `${label} dk`);
-          expectWithin(dv!, want.dv, bound(want.dv, want.dvAbs), `${label} dv`);
+          expectWithin(o.values(), want.o, bound(want.o, want.oAbs), `${label} o`);
+          const [dq, dk, dv] = [
+            [L, E],
+            [S, E],
+            [S, Ev],
+          ].map(([rows, F]) => matrices(count, rows!, F!, causal));
+          kern.attentionBackward(c.q, c.k, c.v, c.z, p, gradOut.m, dq!.m, dk!.m, dv!.m);
+          expectWithin(dq!.values(), want.dq, bound(want.dq, want.dqAbs), `${label} dq`);
+          expectWithin(dk!.values(), want.dk, bound(want.dk, want.dkAbs), `${label} dk`);
+          expectWithin(dv!.values(), want.dv, bound(want.dv, want.dvAbs), `${label} dv`);
         });
       }
     }
 
-    it('writes only the gradients asked for', () => {
+    it('writes only the gradients asked for, and nothing between interleaved rows', () => {
       const c = makeCase(2, 5, 4, 3, 6, true, 7);
-      const dO = normalF32(2 * 5 * 6, 8);
+      const dO = matrices(2, 5, 6, false);
+      dO.m.data.set(normalF32(2 * 5 * 6, 8));
       const p = new Float32Array(2 * 5 * 4);
-      kern.attentionForward(c.q, c.k, c.v, c.z, p, new Float32Array(2 * 5 * 6));
-      const all = [new Float32Array(30), new Float32Array(24), new Float32Array(48)];
-      kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, all[0]!, all[1]!, all[2]!);
+      kern.attentionForward(c.q, c.k, c.v, c.z, p, matrices(2, 5, 6, false).m);
+      const shapes: [number, number][] = [
+        [5, 3],
+        [4, 3],
+        [4, 6],
+      ];
+      const all = shapes.map(([rows, F]) => matrices(2, rows, F, false));
+      kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO.m, all[0]!.m, all[1]!.m, all[2]!.m);
       for (let mask = 0; mask < 8; mask++) {
-        const some = all.map((a, i) => ((mask >> i) & 1 ? new Float32Array(a.length) : null));
-        kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO, some[0]!, some[1]!, some[2]!);
-        some.forEach((a, i) => a !== null && expect(Array.from(a)).toEqual(Array.from(all[i]!)));
+        const some = shapes.map(([rows, F], i) => ((mask >> i) & 1 ? matrices(2, rows, F, true) : null));
+        kern.attentionBackward(c.q, c.k, c.v, c.z, p, dO.m, some[0]?.m ?? null, some[1]?.m ?? null, some[2]?.m ?? null);
+        some.forEach((a, i) => a !== null && expect(Array.from(a.values())).toEqual(Array.from(all[i]!.values())));
       }
+      // a strided output with gaps: the gaps keep their values
+      const gapped: MatrixBatch = { data: new Float32Array(2 * 5 * 8).fill(-3), base: [0, 40], row: 8, col: 1 };
+      kern.attentionForward(c.q, c.k, c.v, c.z, p, gapped);
+      for (let r = 0; r < 10; r++) expect(Array.from(gapped.data.subarray(r * 8 + 6, r * 8 + 8))).toEqual([-3, -3]);
     });
 
     it('a NaN in k spreads to the rows that see it, and only to them when causal', () => {
       const c = makeCase(1, 4, 4, 4, 4, true, 9);
       (c.k.data as Float32Array)[c.k.base[0]! + 2 * c.k.row + 1] = NaN; // key 2
       const p = new Float32Array(16);
-      const o = new Float32Array(16);
-      kern.attentionForward(c.q, c.k, c.v, c.z, p, o);
+      const out = matrices(1, 4, 4, false);
+      kern.attentionForward(c.q, c.k, c.v, c.z, p, out.m);
+      const o = out.values();
       expect(Array.from(o.subarray(0, 8)).some(Number.isNaN)).toBe(false); // queries 0 and 1 do not see key 2
       expect(Array.from(o.subarray(8)).every(Number.isNaN)).toBe(true);
     });

@@ -14,7 +14,7 @@
 import { allocate, type FloatArray } from '../../tensor/dtype.js';
 import type { MatrixBatch } from '../../tensor/kernels/attention.js';
 import { kernels } from '../../kernels/registry.js';
-import { sizeOf } from '../../tensor/shape.js';
+import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { saveIf } from '../saved.js';
@@ -42,8 +42,32 @@ function matricesOf(t: Tensor): MatrixBatch {
 }
 
 /**
+ * A fresh tensor of `shape` laid out densely in the order of t's strides (its last axis kept last),
+ * as torch lays out attention's output and gradients: for q [B, H, L, E] viewed from a [B, L, 3 H E]
+ * projection that is [B, L, H, E] memory, so that transposing it back to [B, L, H E] is free.
+ */
+function denseLike(t: Tensor, shape: readonly number[], dtype: 'float32' | 'float64'): Tensor {
+  const strides = t.stride();
+  const n = shape.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => strides[b]! - strides[a]! || a - b);
+  const data = allocate(dtype, sizeOf(shape));
+  if (order[n - 1] !== n - 1 || order.every((a, i) => a === i)) return new Tensor(data, shape);
+  const memoryShape = order.map((a) => shape[a]!);
+  const memoryStrides = stridesOf(memoryShape);
+  const viewStrides = new Array<number>(n);
+  order.forEach((a, i) => (viewStrides[a] = memoryStrides[i]!));
+  return new Tensor(data, shape, false, {
+    base: new Tensor(data, memoryShape),
+    strides: viewStrides,
+    offset: 0,
+    detached: true,
+  });
+}
+
+/**
  * softmax(scale q k^T (+ the causal mask)) v for floating q, k, v of one dtype and the same batch
- * axes, L, S, E, Ev >= 1 (the caller checks).
+ * axes, L, S, E, Ev >= 1 (the caller checks). The output and the gradients follow the memory order
+ * of q (of k, v for theirs): see `denseLike`.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean): Tensor {
   const batch = q.shape.slice(0, -2);
@@ -54,15 +78,17 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal
   const dtype = q.dtype as 'float32' | 'float64';
   const [qm, km, vm] = [matricesOf(q), matricesOf(k), matricesOf(v)];
   const p = allocate(dtype, z.count * L * S);
-  const o = allocate(dtype, z.count * L * Ev);
-  kernels().attentionForward(qm, km, vm, z, p, o);
+  const o = denseLike(q, [...batch, L, Ev], dtype);
+  kernels().attentionForward(qm, km, vm, z, p, matricesOf(o));
   const needed = q.requiresGrad || k.requiresGrad || v.requiresGrad;
   // the backward reads q and k (for dk and dq) and v (for ds) as they are now
   const saved = [saveIf(needed, q), saveIf(needed, k), saveIf(needed, v)];
-  return record(new Tensor(o, [...batch, L, Ev]), 'scaledDotProductAttention', [q, k, v], (g) => {
+  return record(o, 'scaledDotProductAttention', [q, k, v], (g) => {
     for (const check of saved) check?.();
-    const [dq, dk, dv] = [q, k, v].map((t) => (t.requiresGrad ? allocate(dtype, t.size) : null));
-    kernels().attentionBackward(qm, km, vm, z, p, g.data as FloatArray, dq, dk, dv);
-    return [dq, dk, dv].map((d, i) => handOver(d === null ? null : new Tensor(d, [q, k, v][i]!.shape)));
+    const [dq, dk, dv] = [q, k, v].map((t) => (t.requiresGrad ? denseLike(t, t.shape, dtype) : null));
+    const out = (d: Tensor | null | undefined): MatrixBatch | null => (d ? matricesOf(d) : null);
+    kernels().attentionBackward(qm, km, vm, z, p, matricesOf(g), out(dq), out(dk), out(dv));
+    // a fresh contiguous gradient is the engine's to keep (handOver); a strided one is a view
+    return [dq, dk, dv].map((d) => (d?.isContiguous() ? handOver(d) : (d ?? null)));
   });
 }

@@ -19,7 +19,8 @@ import type { FloatArray } from '../dtype.js';
 import { softmaxBackwardRows, softmaxRows } from './softmax.js';
 
 /**
- * A batch of matrices read in place: matrix b's element (i, e) is data[base[b] + i * row + e * col].
+ * A batch of matrices read (or written) in place: matrix b's element (i, e) is
+ * data[base[b] + i * row + e * col].
  */
 export interface MatrixBatch {
   readonly data: FloatArray;
@@ -73,8 +74,8 @@ function scores(
 }
 
 /**
- * out[b, r, :] = alpha sum_x w(b, r, x) m(b, x, :): with `transposed` false r is a query and x a key
- * (w = p, o = p v), with it true r is a key and x a query (w = p^T, dv = p^T do); out is contiguous.
+ * out(b, r, :) = alpha sum_x w(b, r, x) m(b, x, :): with `transposed` false r is a query and x a key
+ * (w = p, o = p v), with it true r is a key and x a query (w = p^T, dv = p^T do).
  */
 function weighted(
   w: FloatArray,
@@ -83,7 +84,7 @@ function weighted(
   F: number,
   alpha: number,
   transposed: boolean,
-  out: FloatArray,
+  out: MatrixBatch,
 ) {
   const { L, S } = z;
   const rows = transposed ? S : L;
@@ -99,19 +100,20 @@ function weighted(
         const at = m.base[b]! + x * m.row;
         for (let f = 0; f < F; f++) acc[f] += wx * m.data[at + f * m.col]!;
       }
-      for (let f = 0; f < F; f++) out[(b * rows + r) * F + f] = alpha * acc[f]!;
+      const to0 = out.base[b]! + r * out.row;
+      for (let f = 0; f < F; f++) out.data[to0 + f * out.col] = alpha * acc[f]!;
     }
   }
 }
 
-/** The forward: p [count, L, S] (softmax weights) and o [count, L, Ev], both contiguous. */
+/** The forward: p [count, L, S] (softmax weights, contiguous) and o, written through its strides. */
 export function attentionForward(
   q: MatrixBatch,
   k: MatrixBatch,
   v: MatrixBatch,
   z: AttentionSizes,
   p: FloatArray,
-  o: FloatArray,
+  o: MatrixBatch,
 ): void {
   scores(q, k, z, z.E, z.scale, -Infinity, p);
   softmaxRows(p, z.count * z.L, z.S, false, p);
@@ -119,8 +121,8 @@ export function attentionForward(
 }
 
 /**
- * The backward from dO [count, L, Ev] (contiguous) and the forward's p: dq [count, L, E],
- * dk [count, S, E], dv [count, S, Ev], contiguous, each written when given.
+ * The backward from dO (the gradient of o) and the forward's p: dq [count, L, E], dk [count, S, E],
+ * dv [count, S, Ev], each written through its strides when given.
  */
 export function attentionBackward(
   q: MatrixBatch,
@@ -128,18 +130,17 @@ export function attentionBackward(
   v: MatrixBatch,
   z: AttentionSizes,
   p: FloatArray,
-  dO: FloatArray,
-  dq: FloatArray | null,
-  dk: FloatArray | null,
-  dv: FloatArray | null,
+  dO: MatrixBatch,
+  dq: MatrixBatch | null,
+  dk: MatrixBatch | null,
+  dv: MatrixBatch | null,
 ): void {
   const { count, L, S, E, Ev } = z;
-  const gradOut: MatrixBatch = { data: dO, base: Array.from({ length: count }, (_, b) => b * L * Ev), row: Ev, col: 1 };
-  if (dv !== null) weighted(p, gradOut, z, Ev, 1, true, dv);
+  if (dv !== null) weighted(p, dO, z, Ev, 1, true, dv);
   if (dq === null && dk === null) return;
   // dp = do v^T (0 where masked: p is 0 there, so ds is too), then ds through the softmax
   const ds = new Float64Array(count * L * S);
-  scores(gradOut, v, z, Ev, 1, 0, ds);
+  scores(dO, v, z, Ev, 1, 0, ds);
   softmaxBackwardRows(p, ds, count * L, S, false, ds);
   if (dq !== null) weighted(ds, k, z, E, z.scale, false, dq);
   if (dk !== null) weighted(ds, q, z, E, z.scale, true, dk);
