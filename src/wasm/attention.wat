@@ -9,8 +9,9 @@
 ;;       transposed 0: out[i, :] = sum_j (alpha w[i, j]) m[j, :] over the keys j query i sees  [L, F]
 ;;       transposed 1: out[j, :] = sum_i (alpha w[i, j]) m[i, :] over the queries i that see j [S, F]
 ;;       w [L, S] contiguous; m's rows mRow floats apart, out's outRow.
-;; The feature axis (E, F) is contiguous in every operand (the caller declines other layouts) and
-;; runs four lanes at a time, its last E % 4 one by one.
+;; The feature axis (E, F) is contiguous in every operand (the caller declines other layouts): `scores`
+;; runs it four lanes at a time (the last E % 4 one by one); `weighted` keeps 16 features of an
+;; output row in four registers over all its terms, then 4, then 1.
 ;;
 ;; ## Numerics
 ;; float32 accumulation, like matmul.wat's gemm (the TypeScript kernel accumulates in float64):
@@ -45,38 +46,6 @@
       (br $step)))
     (local.get $sum))
 
-  ;; y[f] += alpha x[f] over n floats.
-  (func $axpy (param $y i32) (param $x i32) (param $alpha f32) (param $n i32)
-    (local $f i32) (local $n4 i32) (local $av v128)
-    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
-    (local.set $av (f32x4.splat (local.get $alpha)))
-    (block $done (loop $step
-      (br_if $done (i32.ge_u (local.get $f) (local.get $n4)))
-      (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y))
-        (f32x4.mul (v128.load (local.get $x)) (local.get $av))))
-      (local.set $y (i32.add (local.get $y) (i32.const 16)))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $f (i32.add (local.get $f) (i32.const 4)))
-      (br $step)))
-    (block $done (loop $step
-      (br_if $done (i32.ge_u (local.get $f) (local.get $n)))
-      (f32.store (local.get $y) (f32.add (f32.load (local.get $y))
-        (f32.mul (f32.load (local.get $x)) (local.get $alpha))))
-      (local.set $y (i32.add (local.get $y) (i32.const 4)))
-      (local.set $x (i32.add (local.get $x) (i32.const 4)))
-      (local.set $f (i32.add (local.get $f) (i32.const 1)))
-      (br $step))))
-
-  ;; y[0, n) = 0.
-  (func $zero (param $y i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done (loop $step
-      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
-      (f32.store (local.get $y) (f32.const 0))
-      (local.set $y (i32.add (local.get $y) (i32.const 4)))
-      (br $step))))
-
   ;; Keys query i sees: S, or min(i + 1, S) when causal.
   (func $keys (param $i i32) (param $S i32) (param $causal i32) (result i32)
     (if (result i32) (i32.and (local.get $causal) (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $S)))
@@ -105,37 +74,87 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $row))))
 
+  ;; dst[0, 16) = sum over n terms x of (alpha w[x]) m_x[0, 16): w[x] at wp + x wStep, m_x at mp + x mStep
+  ;; (bytes), the 16 sums in four registers.
+  (func $sum16 (param $wp i32) (param $wStep i32) (param $n i32) (param $mp i32) (param $mStep i32)
+    (param $alpha f32) (param $dst i32)
+    (local $x i32) (local $wv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (block $done (loop $term
+      (br_if $done (i32.ge_u (local.get $x) (local.get $n)))
+      (local.set $wv (f32x4.splat (f32.mul (local.get $alpha) (f32.load (local.get $wp)))))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $wv) (v128.load (local.get $mp)))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $wv) (v128.load offset=16 (local.get $mp)))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $wv) (v128.load offset=32 (local.get $mp)))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $wv) (v128.load offset=48 (local.get $mp)))))
+      (local.set $wp (i32.add (local.get $wp) (local.get $wStep)))
+      (local.set $mp (i32.add (local.get $mp) (local.get $mStep)))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br $term)))
+    (v128.store (local.get $dst) (local.get $a0))
+    (v128.store offset=16 (local.get $dst) (local.get $a1))
+    (v128.store offset=32 (local.get $dst) (local.get $a2))
+    (v128.store offset=48 (local.get $dst) (local.get $a3)))
+
+  ;; As $sum16 for 4 floats (lanes 4) or 1 (lanes 1).
+  (func $sum4or1 (param $wp i32) (param $wStep i32) (param $n i32) (param $mp i32) (param $mStep i32)
+    (param $alpha f32) (param $dst i32) (param $lanes i32)
+    (local $x i32) (local $acc v128) (local $one f32) (local $wx f32)
+    (block $done (loop $term
+      (br_if $done (i32.ge_u (local.get $x) (local.get $n)))
+      (local.set $wx (f32.mul (local.get $alpha) (f32.load (local.get $wp))))
+      (if (i32.eq (local.get $lanes) (i32.const 4))
+        (then (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (f32x4.splat (local.get $wx)) (v128.load (local.get $mp))))))
+        (else (local.set $one (f32.add (local.get $one) (f32.mul (local.get $wx) (f32.load (local.get $mp)))))))
+      (local.set $wp (i32.add (local.get $wp) (local.get $wStep)))
+      (local.set $mp (i32.add (local.get $mp) (local.get $mStep)))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br $term)))
+    (if (i32.eq (local.get $lanes) (i32.const 4))
+      (then (v128.store (local.get $dst) (local.get $acc)))
+      (else (f32.store (local.get $dst) (local.get $one)))))
+
   (func (export "weighted") (param $w i32) (param $m i32) (param $mRow i32) (param $out i32) (param $outRow i32)
     (param $L i32) (param $S i32) (param $F i32) (param $alpha f32) (param $causal i32) (param $transposed i32)
-    (local $i i32) (local $j i32) (local $seen i32) (local $rows i32) (local $wij f32) (local $rowBytes i32)
-    (local $r i32)
-    (local.set $rowBytes (i32.shl (local.get $outRow) (i32.const 2)))
+    (local $r i32) (local $rows i32) (local $from i32) (local $n i32) (local $f i32) (local $lanes i32)
+    (local $wp i32) (local $wStep i32) (local $mp i32) (local $mStep i32) (local $o i32)
     (local.set $rows (if (result i32) (local.get $transposed) (then (local.get $S)) (else (local.get $L))))
-    (block $done (loop $zeroRows
-      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (call $zero (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $rowBytes))) (local.get $F))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $zeroRows)))
-    ;; every (query i, key j) pair seen: out[i] += w[i, j] m[j], or out[j] += w[i, j] m[i]
+    (local.set $mStep (i32.shl (local.get $mRow) (i32.const 2)))
+    ;; the weights of row r: w[x, r] (x a query) down a column, or w[r, x] (x a key) along a row
+    (local.set $wStep (if (result i32) (local.get $transposed)
+      (then (i32.shl (local.get $S) (i32.const 2))) (else (i32.const 4))))
     (block $rowsDone (loop $row
-      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $L)))
-      (local.set $seen (call $keys (local.get $i) (local.get $S) (local.get $causal)))
-      (local.set $j (i32.const 0))
-      (block $done (loop $key
-        (br_if $done (i32.ge_u (local.get $j) (local.get $seen)))
-        (local.set $wij (f32.mul (local.get $alpha) (f32.load (i32.add (local.get $w)
-          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $S)) (local.get $j)) (i32.const 2))))))
-        (if (local.get $transposed)
-          (then (call $axpy
-            (i32.add (local.get $out) (i32.mul (local.get $j) (local.get $rowBytes)))
-            (i32.add (local.get $m) (i32.shl (i32.mul (local.get $i) (local.get $mRow)) (i32.const 2)))
-            (local.get $wij) (local.get $F)))
-          (else (call $axpy
-            (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $rowBytes)))
-            (i32.add (local.get $m) (i32.shl (i32.mul (local.get $j) (local.get $mRow)) (i32.const 2)))
-            (local.get $wij) (local.get $F))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $key)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      ;; the terms x of row r: queries r .. L - 1 (transposed, causal), else all L; keys 0 .. keys(r) - 1
+      (local.set $from (i32.and (i32.and (local.get $transposed) (local.get $causal)) (i32.const 1)))
+      (local.set $from (if (result i32) (local.get $from) (then (local.get $r)) (else (i32.const 0))))
+      (local.set $n (if (result i32) (local.get $transposed)
+        (then (if (result i32) (i32.lt_u (local.get $from) (local.get $L))
+          (then (i32.sub (local.get $L) (local.get $from))) (else (i32.const 0))))
+        (else (call $keys (local.get $r) (local.get $S) (local.get $causal)))))
+      (local.set $wp (i32.add (local.get $w) (if (result i32) (local.get $transposed)
+        (then (i32.shl (i32.add (i32.mul (local.get $from) (local.get $S)) (local.get $r)) (i32.const 2)))
+        (else (i32.shl (i32.mul (local.get $r) (local.get $S)) (i32.const 2))))))
+      (local.set $mp (i32.add (local.get $m) (i32.mul (local.get $from) (local.get $mStep))))
+      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $outRow)) (i32.const 2))))
+      ;; 16 features at a time, then 4, then 1
+      (local.set $f (i32.const 0))
+      (block $wideDone (loop $wide
+        (br_if $wideDone (i32.gt_u (i32.add (local.get $f) (i32.const 16)) (local.get $F)))
+        (call $sum16 (local.get $wp) (local.get $wStep) (local.get $n)
+          (i32.add (local.get $mp) (i32.shl (local.get $f) (i32.const 2))) (local.get $mStep) (local.get $alpha)
+          (i32.add (local.get $o) (i32.shl (local.get $f) (i32.const 2))))
+        (local.set $f (i32.add (local.get $f) (i32.const 16)))
+        (br $wide)))
+      (block $narrowDone (loop $narrow
+        (br_if $narrowDone (i32.ge_u (local.get $f) (local.get $F)))
+        (local.set $lanes (if (result i32) (i32.le_u (i32.add (local.get $f) (i32.const 4)) (local.get $F))
+          (then (i32.const 4)) (else (i32.const 1))))
+        (call $sum4or1 (local.get $wp) (local.get $wStep) (local.get $n)
+          (i32.add (local.get $mp) (i32.shl (local.get $f) (i32.const 2))) (local.get $mStep) (local.get $alpha)
+          (i32.add (local.get $o) (i32.shl (local.get $f) (i32.const 2))) (local.get $lanes))
+        (local.set $f (i32.add (local.get $f) (local.get $lanes)))
+        (br $narrow)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 )
