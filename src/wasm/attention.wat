@@ -10,7 +10,7 @@
 ;;       transposed 1: out[j, :] = sum_i (alpha w[i, j]) m[i, :] over the queries i that see j [S, F]
 ;;       w [L, S] contiguous; m's rows mRow floats apart, out's outRow.
 ;; The feature axis (E, F) is contiguous in every operand (the caller declines other layouts): `scores`
-;; runs it four lanes at a time (the last E % 4 one by one); `weighted` keeps 16 features of an
+;; runs it four lanes at a time for four keys at once (the last E % 4 one by one); `weighted` keeps 16 features of an
 ;; output row in four registers over all its terms, then 4, then 1.
 ;;
 ;; ## Numerics
@@ -52,14 +52,70 @@
       (then (i32.add (local.get $i) (i32.const 1)))
       (else (local.get $S))))
 
+  ;; out[t] = alpha sum_e a[e] c_t[e] for the four rows c_t = c + t cStep (bytes), t < 4: four
+  ;; partial-sum registers, reduced together by two rounds of shuffles; the last n % 4 one by one.
+  (func $dot4 (param $a i32) (param $c i32) (param $cStep i32) (param $n i32) (param $alpha f32) (param $out i32)
+    (local $e i32) (local $n4 i32) (local $av v128) (local $s0 v128) (local $s1 v128) (local $s2 v128)
+    (local $s3 v128) (local $t0 v128) (local $t1 v128) (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $r v128)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $c1 (i32.add (local.get $c) (local.get $cStep)))
+    (local.set $c2 (i32.add (local.get $c1) (local.get $cStep)))
+    (local.set $c3 (i32.add (local.get $c2) (local.get $cStep)))
+    (block $done (loop $step
+      (br_if $done (i32.ge_u (local.get $e) (local.get $n4)))
+      (local.set $av (v128.load (local.get $a)))
+      (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $av) (v128.load (local.get $c)))))
+      (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $av) (v128.load (local.get $c1)))))
+      (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $av) (v128.load (local.get $c2)))))
+      (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $av) (v128.load (local.get $c3)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (local.set $c1 (i32.add (local.get $c1) (i32.const 16)))
+      (local.set $c2 (i32.add (local.get $c2) (i32.const 16)))
+      (local.set $c3 (i32.add (local.get $c3) (i32.const 16)))
+      (local.set $e (i32.add (local.get $e) (i32.const 4)))
+      (br $step)))
+    ;; [s0_0 + s0_2, s1_0 + s1_2, s0_1 + s0_3, s1_1 + s1_3] and the same of s2, s3; then lane t = sum of s_t
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s0) (local.get $s1))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s0) (local.get $s1))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s2) (local.get $s3))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s2) (local.get $s3))))
+    (local.set $r (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $e) (local.get $n)))
+      (local.set $r (f32x4.add (local.get $r) (f32x4.mul (v128.load32_splat (local.get $a))
+        (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (f32x4.splat (f32.load (local.get $c)))
+          (f32.load (local.get $c1))) (f32.load (local.get $c2))) (f32.load (local.get $c3))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (local.set $c1 (i32.add (local.get $c1) (i32.const 4)))
+      (local.set $c2 (i32.add (local.get $c2) (i32.const 4)))
+      (local.set $c3 (i32.add (local.get $c3) (i32.const 4)))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $tail)))
+    (v128.store (local.get $out) (f32x4.mul (local.get $r) (f32x4.splat (local.get $alpha)))))
+
   (func (export "scores") (param $a i32) (param $aRow i32) (param $c i32) (param $cRow i32) (param $out i32)
     (param $L i32) (param $S i32) (param $E i32) (param $alpha f32) (param $causal i32) (param $fill f32)
-    (local $i i32) (local $j i32) (local $seen i32) (local $cj i32)
+    (local $i i32) (local $j i32) (local $seen i32) (local $cj i32) (local $cStep i32)
+    (local.set $cStep (i32.shl (local.get $cRow) (i32.const 2)))
     (block $rowsDone (loop $row
       (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $L)))
       (local.set $seen (call $keys (local.get $i) (local.get $S) (local.get $causal)))
       (local.set $j (i32.const 0))
       (local.set $cj (local.get $c))
+      ;; keys seen, four at a time, then one at a time; then the masked ones
+      (block $done (loop $four
+        (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $seen)))
+        (call $dot4 (local.get $a) (local.get $cj) (local.get $cStep) (local.get $E) (local.get $alpha) (local.get $out))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $cj (i32.add (local.get $cj) (i32.shl (local.get $cStep) (i32.const 2))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $four)))
       (block $done (loop $key
         (br_if $done (i32.ge_u (local.get $j) (local.get $S)))
         (f32.store (local.get $out)
@@ -67,7 +123,7 @@
             (then (f32.mul (local.get $alpha) (call $dot (local.get $a) (local.get $cj) (local.get $E))))
             (else (local.get $fill))))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $cj (i32.add (local.get $cj) (i32.shl (local.get $cRow) (i32.const 2))))
+        (local.set $cj (i32.add (local.get $cj) (local.get $cStep)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $key)))
       (local.set $a (i32.add (local.get $a) (i32.shl (local.get $aRow) (i32.const 2))))

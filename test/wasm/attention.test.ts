@@ -5,7 +5,7 @@
  *   p = softmax(scale q k^T + mask), o = p v;  dv = p^T do, ds = p (dp - rowsum(dp p)) with dp = do v^T,
  *   dq = scale ds k, dk = scale ds^T q
  *
- * on odd sizes (tails of the 4-lane loops: E, Ev in 1, 3, 5, 16, 17; L != S), causal and not, with
+ * on odd sizes (tails of the 4-lane loops: E, Ev in 1, 2, 3, 5, 7, 16, 17, 21; L != S), causal and not, with
  * q, k, v read through strides from one shared storage (the head-split columns of a fused
  * projection, with an offset and gaps), outputs and dO contiguous or interleaved ([L, count, F],
  * torch's [B, L, H, E] order), and NaN. Tolerance: the kernels round the scores, the
@@ -128,6 +128,7 @@ for (const kern of [jsKernels, wasm]) {
       [2, 3, 5, 3, 5],
       [3, 17, 17, 16, 16],
       [2, 5, 3, 17, 2],
+      [2, 6, 9, 7, 21],
       [1, 32, 32, 16, 16],
     ];
     for (const [count, L, S, E, Ev] of sizes) {
