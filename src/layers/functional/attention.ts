@@ -19,6 +19,7 @@ import { dropout, checkProbability } from '../../autograd/ops/dropout.js';
 import { floatData } from '../../autograd/dtypeCheck.js';
 import { Tensor } from '../../autograd/tensor.js';
 import { attention } from '../../autograd/ops/attention.js';
+import { opObserver } from '../../autograd/record.js';
 import { allocate, isFloating } from '../../tensor/dtype.js';
 import type { Generator } from '../../tensor/random.js';
 import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
@@ -108,8 +109,12 @@ export function attend(
   return { output: weights.matmul(v), weights };
 }
 
-/** True when q, k, v have one batch shape and no empty axis (the one-op form's domain). */
+/**
+ * True when q, k, v have one batch shape and no empty axis (the one-op form's domain), and no ONNX
+ * exporter is tracing (it lowers the composition's ops one by one).
+ */
 function fusable(q: Tensor, k: Tensor, v: Tensor): boolean {
+  if (opObserver.current !== null) return false;
   const batch = q.shape.slice(0, -2);
   if (!sameShape(k.shape.slice(0, -2), batch) || !sameShape(v.shape.slice(0, -2), batch)) return false;
   return q.size > 0 && k.size > 0 && v.size > 0;
