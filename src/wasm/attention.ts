@@ -6,8 +6,22 @@
  * once on elementwise.wat. The outputs are written through their strides into a copy of the span
  * of storage they cover, copied back whole. Operands whose feature axis is not contiguous are declined.
  */
-import type { AttentionSizes, MatrixBatch } from '../tensor/kernels/attention.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import { wasmRuntime, type Arena } from './runtime.js';
+
+// The types of src/tensor/kernels/attention.ts's MatrixBatch and AttentionSizes, restated here
+// (src/wasm imports no TypeScript kernel; the registry checks that the two signatures agree).
+
+/** Matrix b's element (i, e) is data[base[b] + i * row + e * col]. */
+interface MatrixBatch {
+  readonly data: FloatArray;
+  readonly base: readonly number[];
+  readonly row: number;
+  readonly col: number;
+}
+
+/** count matrix triples, L queries, S keys, E and Ev features, the scale, the causal mask. */
+type AttentionSizes = Readonly<Record<'count' | 'L' | 'S' | 'E' | 'Ev' | 'scale', number> & { causal: boolean }>;
 
 type F32 = Float32Array;
 
