@@ -108,10 +108,7 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
     );
   }
   const coef = Math.min(maxNorm / (total + 1e-6), 1); // a NaN total gives NaN, as torch's clamp
-  for (const g of grads) {
-    if (g instanceof Float32Array) scaleF32(g, coef);
-    else for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
-  }
+  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
   return total;
 }
 
@@ -123,11 +120,6 @@ function norm2F32(values: Float32Array): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]! * values[i]!;
   return Math.sqrt(s);
-}
-
-/** values *= coef in place (a loop of its own: one array type, so the JIT keeps it monomorphic). */
-function scaleF32(values: Float32Array, coef: number): void {
-  for (let i = 0; i < values.length; i++) values[i] = values[i]! * coef;
 }
 
 /**
