@@ -111,7 +111,8 @@
       ;; keys seen, four at a time, then one at a time; then the masked ones
       (block $done (loop $four
         (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $seen)))
-        (call $dot4 (local.get $a) (local.get $cj) (local.get $cStep) (local.get $E) (local.get $alpha) (local.get $out))
+        (call $dot4 (local.get $a) (local.get $cj) (local.get $cStep) (local.get $E) (local.get $alpha)
+          (local.get $out))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
         (local.set $cj (i32.add (local.get $cj) (i32.shl (local.get $cStep) (i32.const 2))))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
