@@ -24,6 +24,8 @@ const SOURCES: ReadonlyArray<readonly [string, string]> = [
   ['elementwiseWasmBase64', 'src/wasm/elementwise.wat'],
   ['optimWasmBase64', 'src/wasm/optim.wat'],
   ['convWasmBase64', 'src/wasm/conv.wat'],
+  ['linearWasmBase64', 'src/wasm/linear.wat'],
+  ['attentionWasmBase64', 'src/wasm/attention.wat'],
 ];
 
 /** Assembles one .wat file to bytes (SIMD on; wabt validates the module). */

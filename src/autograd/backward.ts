@@ -83,8 +83,17 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, owned: boolean): void {
   }
 }
 
-/** acc[i] += src[i]: a gradient accumulating in place (acc and src have the same length). */
+/**
+ * acc[i] += src[i]: a gradient accumulating in place (acc and src have the same length). Float
+ * arrays of one dtype go through the backend's elementwise add (SIMD on wasm; out aliasing a is
+ * allowed), the same IEEE sums as the loop.
+ */
 function addInto(acc: TensorData, src: TensorData): void {
+  if ((acc instanceof Float32Array || acc instanceof Float64Array) && acc.constructor === src.constructor) {
+    const shape = [acc.length];
+    kernels().binary('add', acc, shape, src, shape, shape, acc);
+    return;
+  }
   for (let i = 0; i < acc.length; i++) acc[i] += src[i]!;
 }
 

@@ -36,6 +36,8 @@ import {
 } from '../tensor/kernels/normCompose.js';
 import { normBackward, normForward } from '../tensor/kernels/normFused.js';
 import { binary, unary, type BinaryOp, type UnaryOp } from '../tensor/kernels/elementwise.js';
+import { attentionBackward, attentionForward } from '../tensor/kernels/attention.js';
+import { linearBackward, linearForward } from '../tensor/kernels/linear.js';
 import { adamUpdate, sgdUpdate } from '../tensor/kernels/optim.js';
 import { softmaxBackwardRows, softmaxRows } from '../tensor/kernels/softmax.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -44,6 +46,8 @@ import { avgPoolBackward, avgPoolForward, maxPool2dBackward, maxPool2dForward } 
 import { createWasmCalls } from '../wasm/backend.js';
 import { createConvCalls } from '../wasm/conv.js';
 import { wasmBinary, wasmSoftmaxBackwardRows, wasmSoftmaxRows, wasmUnary } from '../wasm/elementwise.js';
+import { wasmAttentionBackward, wasmAttentionForward } from '../wasm/attention.js';
+import { wasmLinearBackward, wasmLinearForward } from '../wasm/linear.js';
 import { createOptimCalls } from '../wasm/optim.js';
 import { wasmSimdSupported } from '../wasm/runtime.js';
 import { fastPath, type Float32Args, type FastPathOptions } from './fastPath.js';
@@ -92,6 +96,14 @@ export interface Kernels {
   readonly avgPoolForward: typeof avgPoolForward;
   /** Average pooling backward. */
   readonly avgPoolBackward: typeof avgPoolBackward;
+  /** Linear's forward, y = x W^T + b, as one call (src/tensor/kernels/linear.ts). */
+  readonly linearForward: typeof linearForward;
+  /** Linear's backward, dx = dy W, dW = dy^T x, db = column sums of dy, as one call. */
+  readonly linearBackward: typeof linearBackward;
+  /** Attention's forward, softmax(scale q k^T (+ causal mask)) v, q, k, v read through strides. */
+  readonly attentionForward: typeof attentionForward;
+  /** Its backward: dq, dk, dv from the output's gradient and the softmax weights. */
+  readonly attentionBackward: typeof attentionBackward;
 }
 
 /** The fast TypeScript kernels (`'js'`). */
@@ -119,6 +131,10 @@ export const jsKernels: Kernels = {
   maxPool2dBackward,
   avgPoolForward,
   avgPoolBackward,
+  linearForward,
+  linearBackward,
+  attentionForward,
+  attentionBackward,
 };
 
 /** The `'reference'` kernels: `'js'` with the norms on their plain reference loops. */
@@ -261,6 +277,30 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       minSize,
     }),
     ...optimizerKernels(minSize),
+    linearForward: fastPath('linearForward', linearForward, wasmLinearForward, {
+      data: (x, w, b, y) => [x, w, b, y],
+      size: (_x, _w, _b, _y, n, k, m) => macs(n, k, m),
+      minSize: minMacs,
+    }),
+    linearBackward: fastPath('linearBackward', linearBackward, wasmLinearBackward, {
+      data: (dy, x, w, dx, dW, db) => [dy, x, w, dx, dW, db],
+      size: (_dy, _x, _w, _dx, _dW, _db, n, k, m) => macs(n, k, m),
+      minSize: minMacs,
+    }),
+    attentionForward: fastPath('attentionForward', attentionForward, wasmAttentionForward, {
+      data: (q, k, v, _z, p, o) => [q.data, k.data, v.data, p, o.data],
+      size: (_q, _k, _v, z) => z.count * macs(z.L, z.S, Math.max(z.E, z.Ev)),
+      minSize: minMacs,
+    }),
+    attentionBackward: fastPath('attentionBackward', attentionBackward, wasmAttentionBackward, {
+      data: (q, k, v, _z, p, dO, dq, dk, dv) => [
+        ...[q, k, v, dO].map((m) => m.data),
+        p,
+        ...[dq, dk, dv].map((m) => m?.data ?? null),
+      ],
+      size: (_q, _k, _v, z) => z.count * macs(z.L, z.S, Math.max(z.E, z.Ev)),
+      minSize: minMacs,
+    }),
     ...windowKernels(minSize),
   };
 }

@@ -97,7 +97,7 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
   const grads = gradsOf(params, where);
   if (grads.length === 0) return 0;
   const total = vectorNorm(
-    grads.map((g) => vectorNorm(g, p)),
+    grads.map((g) => (p === 2 && g instanceof Float32Array ? norm2F32(g) : vectorNorm(g, p))),
     p,
   );
   if ((opts.errorIfNonfinite ?? false) && !Number.isFinite(total)) {
@@ -110,6 +110,16 @@ export function clipGradNorm_(params: GradParams, maxNorm: number, opts: ClipGra
   const coef = Math.min(maxNorm / (total + 1e-6), 1); // a NaN total gives NaN, as torch's clamp
   for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
   return total;
+}
+
+/**
+ * The 2-norm of float32 values: squares summed in float64 without scaling (a float32 value's
+ * square lies between 2^-298 and 2^256, so neither overflows nor underflows float64).
+ */
+function norm2F32(values: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]! * values[i]!;
+  return Math.sqrt(s);
 }
 
 /**

@@ -42,7 +42,6 @@
   (global $HALF v128 (v128.const f32x4 0.5 0.5 0.5 0.5))
   (global $SQRT1_2 v128 (v128.const f32x4 0.707106781186547 0.707106781186547 0.707106781186547 0.707106781186547))
   (global $INV_SQRT_2PI v128 (v128.const f32x4 0.398942280401433 0.398942280401433 0.398942280401433 0.398942280401433))
-  (global $MINUS_HALF v128 (v128.const f32x4 -0.5 -0.5 -0.5 -0.5))
 
   ;; ===========================================================================================
   ;; exp(x) for four float32 lanes (Cephes expf's polynomial, Cody-Waite reduction):
@@ -51,40 +50,47 @@
   ;;   (relative error below 1.2e-7, about 1 ulp), then e^x = e^r 2^n1 2^n2 with n1 = n >> 1,
   ;;   n2 = n - n1, each power a normal float32, so one rounding makes subnormal results right.
   ;; x is clamped to [-104, 89] first: e^89 rounds to +Infinity, e^-104 to 0; NaN stays NaN
-  ;; (f32x4.min / max propagate it, and trunc_sat makes its n 0).
+  ;; (pmin / pmax keep their first operand when a comparison with NaN fails).
+  ;; n is rounded by adding 1.5 2^23 (ties to even, as f32x4.nearest): the sum's low mantissa bits
+  ;; are then n as an integer, read by subtracting the bits of 1.5 2^23 (|n| <= 151 < 2^22).
+  ;; The constants are immutable globals, loaded once per call (a v128.const is rebuilt from
+  ;; immediates at every use); pmin / pmax are single instructions where IEEE min / max are not.
   ;; ===========================================================================================
+  (global $EXP_HI v128 (v128.const f32x4 89 89 89 89))
+  (global $EXP_LO v128 (v128.const f32x4 -104 -104 -104 -104))
+  (global $LOG2E v128
+    (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+  (global $ROUNDER v128 (v128.const f32x4 12582912 12582912 12582912 12582912))
+  (global $LN2_C1 v128 (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))
+  (global $LN2_C2 v128 (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))
+  (global $EXP_P0 v128 (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+  (global $EXP_P1 v128 (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+  (global $EXP_P2 v128 (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+  (global $EXP_P3 v128 (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+  (global $EXP_P4 v128 (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+  (global $EXP_P5 v128 (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+  (global $BIAS127 v128 (v128.const i32x4 127 127 127 127))
   (func $exp (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
-    (local.set $x (f32x4.max (f32x4.min (local.get $x) (v128.const f32x4 89 89 89 89))
-      (v128.const f32x4 -104 -104 -104 -104)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x)
-      (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local $t v128) (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x (f32x4.pmax (f32x4.pmin (local.get $x) (global.get $EXP_HI)) (global.get $EXP_LO)))
+    (local.set $t (f32x4.add (f32x4.mul (local.get $x) (global.get $LOG2E)) (global.get $ROUNDER)))
+    (local.set $n (f32x4.sub (local.get $t) (global.get $ROUNDER)))
     (local.set $r (f32x4.sub
-      (f32x4.sub (local.get $x)
-        (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
-      (f32x4.mul (local.get $n)
-        (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $r)
-        (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-      (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-      (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-      (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-      (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-      (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (global.get $LN2_C1)))
+      (f32x4.mul (local.get $n) (global.get $LN2_C2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $r) (global.get $EXP_P0)) (global.get $EXP_P1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (global.get $EXP_P2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (global.get $EXP_P3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (global.get $EXP_P4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (global.get $EXP_P5)))
     (local.set $p (f32x4.add
       (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
-      (v128.const f32x4 1 1 1 1)))
-    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+      (global.get $ONE)))
+    (local.set $ni (i32x4.sub (local.get $t) (global.get $ROUNDER)))
     (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
     (f32x4.mul
-      (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
-      (i32x4.shl (i32x4.add (i32x4.sub (local.get $ni) (local.get $n1)) (v128.const i32x4 127 127 127 127))
-        (i32.const 23))))
+      (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $n1) (global.get $BIAS127)) (i32.const 23)))
+      (i32x4.shl (i32x4.add (i32x4.sub (local.get $ni) (local.get $n1)) (global.get $BIAS127)) (i32.const 23))))
 
   ;; sigmoid(x) = 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0 (no overflow), e = e^-|x|.
   (func $sigmoid (param $x v128) (result v128)
@@ -129,6 +135,10 @@
   ;; of about 3 ulp; for x < 0, where 1 + erf cancels (as in torch's float32 GELU), an absolute
   ;; error of about 2^-23 |x|.
   (func $erf (param $z v128) (result v128)
+    (call $erf_given_exp (local.get $z) (call $exp (f32x4.neg (f32x4.mul (local.get $z) (local.get $z))))))
+
+  ;; erf(z) as above from e = e^(-z^2), computed by the caller (gelu's gradient needs e again).
+  (func $erf_given_exp (param $z v128) (param $e v128) (result v128)
     (local $a v128) (local $t v128) (local $p v128)
     (local.set $a (f32x4.abs (local.get $z)))
     (local.set $t (f32x4.div (global.get $ONE)
@@ -137,8 +147,7 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A3)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A2)))
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (global.get $ERF_A1)))
-    (local.set $p (f32x4.sub (global.get $ONE) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t))
-      (call $exp (f32x4.neg (f32x4.mul (local.get $a) (local.get $a)))))))
+    (local.set $p (f32x4.sub (global.get $ONE) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (local.get $e))))
     ;; the sign of z (erf is odd); NaN stays NaN
     (v128.or (local.get $p)
       (v128.and (local.get $z) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
@@ -148,13 +157,15 @@
     (f32x4.mul (f32x4.mul (local.get $x) (global.get $HALF))
       (f32x4.add (global.get $ONE) (call $erf (f32x4.mul (local.get $x) (global.get $SQRT1_2))))))
 
-  ;; gelu'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2 / 2) / sqrt(2 pi)
+  ;; gelu'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2 / 2) / sqrt(2 pi): one exp, e^(-z^2) with
+  ;; z = x / sqrt 2, serves both erf(z) and phi (its argument rounded as erf's, within 2 ulp of -x^2 / 2).
   (func $gelu_grad (param $x v128) (result v128)
+    (local $z v128) (local $e v128)
+    (local.set $z (f32x4.mul (local.get $x) (global.get $SQRT1_2)))
+    (local.set $e (call $exp (f32x4.neg (f32x4.mul (local.get $z) (local.get $z)))))
     (f32x4.add
-      (f32x4.mul (global.get $HALF)
-        (f32x4.add (global.get $ONE) (call $erf (f32x4.mul (local.get $x) (global.get $SQRT1_2)))))
-      (f32x4.mul (f32x4.mul (local.get $x) (global.get $INV_SQRT_2PI))
-        (call $exp (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (global.get $MINUS_HALF))))))
+      (f32x4.mul (global.get $HALF) (f32x4.add (global.get $ONE) (call $erf_given_exp (local.get $z) (local.get $e))))
+      (f32x4.mul (f32x4.mul (local.get $x) (global.get $INV_SQRT_2PI)) (local.get $e))))
 
   ;; ===========================================================================================
   ;; Unary ops, in place over x[0, n).

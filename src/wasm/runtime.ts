@@ -16,7 +16,9 @@
  * Only ECMAScript and `WebAssembly` are used: no Node API, no fetch.
  */
 import {
+  attentionWasmBase64,
   elementwiseWasmBase64,
+  linearWasmBase64,
   matmulWasmBase64,
   normElementwiseWasmBase64,
   normReduceWasmBase64,
@@ -195,6 +197,43 @@ type AvgPoolArgs = [
   divisor: number,
 ];
 
+/** Exports of linear.wat: Linear's bias rows, bias-gradient sums and blocked transpose. */
+export interface LinearExports {
+  transpose_blocked(src: number, rows: number, cols: number, dst: number): void;
+  add_rows(y: number, b: number, rows: number, cols: number): void;
+  sum_rows(g: number, rows: number, cols: number, acc: number): void;
+}
+
+/** Exports of attention.wat: one batch matrix's attention products (see that file's header). */
+export interface AttentionExports {
+  scores(
+    a: number,
+    aRow: number,
+    c: number,
+    cRow: number,
+    out: number,
+    L: number,
+    S: number,
+    E: number,
+    alpha: number,
+    causal: number,
+    fill: number,
+  ): void;
+  weighted(
+    w: number,
+    m: number,
+    mRow: number,
+    out: number,
+    outRow: number,
+    L: number,
+    S: number,
+    F: number,
+    alpha: number,
+    causal: number,
+    transposed: number,
+  ): void;
+}
+
 const PAGE_BYTES = 65536;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
@@ -231,6 +270,8 @@ const moduleBytes = [
   elementwiseWasmBase64,
   optimWasmBase64,
   convWasmBase64,
+  linearWasmBase64,
+  attentionWasmBase64,
 ].map(decodeBase64);
 
 /**
@@ -295,6 +336,8 @@ export interface WasmRuntime {
   /** elementwise.wat's exports by name (`unary_<op>`, `binary_<op>`; see that file's header). */
   readonly elementwise: Readonly<Record<string, ((...args: number[]) => void) | undefined>>;
   readonly optim: OptimExports;
+  readonly linear: LinearExports;
+  readonly attention: AttentionExports;
   readonly arena: Arena;
   readonly conv: ConvExports;
 }
@@ -309,7 +352,7 @@ export function wasmRuntime(): WasmRuntime {
     }
     const api = wasmApi;
     const memory = new api.Memory({ initial: 1 });
-    const [reduce, normElementwise, matmul, elementwise, optim, conv] = moduleBytes.map(
+    const [reduce, normElementwise, matmul, elementwise, optim, conv, linear, attention] = moduleBytes.map(
       (bytes) => new api.Instance(new api.Module(bytes), { env: { memory } }).exports,
     );
     runtime = {
@@ -317,6 +360,8 @@ export function wasmRuntime(): WasmRuntime {
       matmul: matmul as MatmulExports,
       elementwise: elementwise as WasmRuntime['elementwise'],
       optim: optim as OptimExports,
+      linear: linear as LinearExports,
+      attention: attention as AttentionExports,
       arena: new Arena(memory),
       conv: conv as ConvExports,
     };

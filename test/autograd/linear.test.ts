@@ -191,6 +191,28 @@ describe('linear: gradients are handed over', () => {
   });
 });
 
+describe('linear: strided inputs', () => {
+  it('a transposed view of x and of W gives what their contiguous copies give, y and every gradient', () => {
+    // large enough (20 x 16 x 24 multiply-adds) for the wasm kernels' path
+    const xt = randomTensor([16, 20], 50);
+    const wt = randomTensor([16, 24], 51);
+    const b = randomTensor([24], 52);
+    const g = randomTensor([20, 24], 53, { requiresGrad: false });
+    const viewed = linear(xt.transpose(0, 1), wt.transpose(0, 1), b);
+    viewed.backward(g);
+    const grads = [xt, wt, b].map((t) => Array.from(t.grad!.data));
+    const xc = xt.detach().transpose(0, 1).contiguous().requiresGrad_();
+    const wc = wt.detach().transpose(0, 1).contiguous().requiresGrad_();
+    const bc = b.detach().requiresGrad_();
+    const copied = linear(xc, wc, bc);
+    copied.backward(g);
+    expect(Array.from(viewed.data)).toEqual(Array.from(copied.data));
+    expect(grads[0]).toEqual(Array.from(xc.grad!.transpose(0, 1).contiguous().data));
+    expect(grads[1]).toEqual(Array.from(wc.grad!.transpose(0, 1).contiguous().data));
+    expect(grads[2]).toEqual(Array.from(bc.grad!.data));
+  });
+});
+
 describe('linear: outside the one-op path, the composition as before', () => {
   it("a 1-D weight, a broadcast bias and int32 operands give the composition's results", () => {
     const x = tensor([

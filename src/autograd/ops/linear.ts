@@ -2,10 +2,13 @@
  * `linear(x, weight, bias)`: torch.nn.functional.linear as one op, so that W^T is never
  * materialized. With x flattened to [N, in] (N = product of its leading dims), W [out, in], b [out]:
  *
- *   forward:  y  = x W^T + b          y [N, out]   (matmulNT reads W transposed in place)
+ *   forward:  y  = x W^T + b          y [N, out]   (W read transposed in place)
  *   backward: dx = dy W               dx [N, in]   (plain matmul)
- *             dW = dy^T x             dW [out, in] (matmulTN: summed over all N rows at once)
+ *             dW = dy^T x             dW [out, in] (summed over all N rows at once)
  *             db = sum_n dy[n, :]     db [out]     (float64 sums over all but the last axis)
+ *
+ * The forward and the backward are one kernel call each (`linearForward`, `linearBackward`,
+ * src/tensor/kernels/linear.ts), so that the wasm backend copies every operand in once.
  *
  * x may have any rank >= 1 ([..., in] -> [..., out]; a 1-D x gives a 1-D y). float32 and float64
  * mix as in matmul. Anything else (a weight that is not 2-D, integer dtypes, a bias that is not
@@ -32,28 +35,20 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const xd = x.data as FloatArray;
   const wd = weight.data as FloatArray;
   const y = allocate(dtype, n * outF);
-  kernels().matmulNT(xd, wd, y, n, inF, outF);
-  if (bias !== null) addRows(y, bias.data as FloatArray, n, outF);
+  kernels().linearForward(xd, wd, bias === null ? null : (bias.data as FloatArray), y, n, inF, outF);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   // backward reads wd for dx and xd for dW: saved (version-checked) only when needed, as torch does
   const saved = [saveIf(x.requiresGrad, weight), saveIf(weight.requiresGrad, x)];
   return record(new Tensor(y, [...x.shape.slice(0, -1), outF]), 'linear', inputs, (g) => {
     for (const check of saved) check?.();
     const gd = g.data as FloatArray;
-    let dx: Tensor | null = null;
-    let dW: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (x.requiresGrad) {
-      const d = allocate(dtype, n * inF);
-      kernels().batchedMatmul(gd, [n, outF], wd, [outF, inF], [], d);
-      dx = new Tensor(d, x.shape);
-    }
-    if (weight.requiresGrad) {
-      const d = allocate(dtype, outF * inF);
-      kernels().matmulTN(gd, xd, d, outF, n, inF);
-      dW = new Tensor(d, weight.shape);
-    }
-    if (bias?.requiresGrad === true) db = new Tensor(sumRows(gd, n, outF, dtype), bias.shape);
+    const dxd = x.requiresGrad ? allocate(dtype, n * inF) : null;
+    const dWd = weight.requiresGrad ? allocate(dtype, outF * inF) : null;
+    const dbd = bias?.requiresGrad === true ? allocate(dtype, outF) : null;
+    kernels().linearBackward(gd, xd, wd, dxd, dWd, dbd, n, inF, outF);
+    const dx = dxd === null ? null : new Tensor(dxd, x.shape);
+    const dW = dWd === null ? null : new Tensor(dWd, weight.shape);
+    const db = dbd === null ? null : new Tensor(dbd, bias!.shape);
     return bias === null ? [handOver(dx), handOver(dW)] : [handOver(dx), handOver(dW), handOver(db)];
   });
 }
@@ -65,22 +60,4 @@ function fused(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
   if (!isFloating(x.dtype) || !isFloating(weight.dtype) || (bias !== null && !isFloating(bias.dtype))) return false;
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) return false;
   return bias === null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0]);
-}
-
-/** y[r, j] += b[j] for every row r, in place on the fresh output. */
-function addRows(y: FloatArray, b: FloatArray, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) y[r * cols + j] += b[j]!;
-  }
-}
-
-/** out[j] = sum_r g[r, j], accumulated in float64. */
-function sumRows(g: FloatArray, rows: number, cols: number, dtype: 'float32' | 'float64'): FloatArray {
-  const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) acc[j] += g[r * cols + j]!;
-  }
-  const out = allocate(dtype, cols);
-  out.set(acc);
-  return out;
 }

@@ -18,7 +18,9 @@ import { softmax } from '../../autograd/ops/softmax.js';
 import { dropout, checkProbability } from '../../autograd/ops/dropout.js';
 import { floatData } from '../../autograd/dtypeCheck.js';
 import { Tensor } from '../../autograd/tensor.js';
-import { allocate } from '../../tensor/dtype.js';
+import { attention } from '../../autograd/ops/attention.js';
+import { opObserver } from '../../autograd/record.js';
+import { allocate, isFloating } from '../../tensor/dtype.js';
 import type { Generator } from '../../tensor/random.js';
 import { broadcastShapes, fmtShape, sameShape } from '../../tensor/shape.js';
 
@@ -107,10 +109,22 @@ export function attend(
   return { output: weights.matmul(v), weights };
 }
 
+/**
+ * True when q, k, v have one batch shape and no empty axis (the one-op form's domain), and no ONNX
+ * exporter is tracing (it lowers the composition's ops one by one).
+ */
+function fusable(q: Tensor, k: Tensor, v: Tensor): boolean {
+  if (opObserver.current !== null) return false;
+  const batch = q.shape.slice(0, -2);
+  if (!sameShape(k.shape.slice(0, -2), batch) || !sameShape(v.shape.slice(0, -2), batch)) return false;
+  return q.size > 0 && k.size > 0 && v.size > 0;
+}
+
 function checkInput(t: unknown, arg: string): Tensor {
   if (!(t instanceof Tensor))
     throw new Error(`scaledDotProductAttention: ${arg} must be a Tensor, got ${describeValue(t)}`);
-  floatData(t, 'scaledDotProductAttention', arg);
+  // (floatData only for its error: reading a view's data would copy it)
+  if (!isFloating(t.dtype)) floatData(t, 'scaledDotProductAttention', arg);
   if (t.ndim < 2)
     throw new Error(
       `scaledDotProductAttention: ${arg} must have at least 2 dimensions [..., length, features], got ` +
@@ -164,13 +178,17 @@ export function scaledDotProductAttention(
   }
   const dtype = query.dtype as 'float32' | 'float64';
   let bias: Tensor | null = null;
+  if (isCausal && attnMask !== null) {
+    throw new Error(
+      `${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask ` +
+        `should not be set when is_causal=True")`,
+    );
+  }
+  // no mask but the causal one, no dropout, one batch shape: the one-op form (ops/attention.ts)
+  if (attnMask === null && dropoutP === 0 && fusable(query, key, value)) {
+    return attention(query, key, value, scale ?? 1 / Math.sqrt(E), isCausal);
+  }
   if (isCausal) {
-    if (attnMask !== null) {
-      throw new Error(
-        `${where}: explicit attnMask should not be set when isCausal is true (torch: "Explicit attn_mask ` +
-          `should not be set when is_causal=True")`,
-      );
-    }
     bias = causalBias(L, S, dtype);
   } else if (attnMask !== null) {
     if (!(attnMask instanceof Tensor))

@@ -27,8 +27,11 @@ export function stridedWrite(
   const is = strides[ndim - 1]!;
   const idx = new Array<number>(ndim - 1).fill(0);
   let off = offset;
+  // rows that are contiguous in dst too are block copies when the arrays have one type
+  const rows = is === 1 && dst.constructor === values.constructor;
   for (let o = 0; o < size; o += inner) {
-    for (let j = 0; j < inner; j++) dst[off + j * is] = values[o + j]!;
+    if (rows) dst.set(values.subarray(o, o + inner), off);
+    else for (let j = 0; j < inner; j++) dst[off + j * is] = values[o + j]!;
     for (let k = ndim - 2; k >= 0; k--) {
       idx[k]!++;
       off += strides[k]!;
