@@ -693,7 +693,7 @@ export function createWasmCalls() {
   const matmulTN = (a: F32, b: F32, out: F32, n: number, k: number, m: number): boolean =>
     gemm2d(a, b, out, n, k, m, (mm, at) => {
       mm.pack_b(at.b, k, m, at.bp);
-      wasmRuntime().linear.transpose_blocked(at.a, k, n, at.scratch);
+      wasmRuntime().matmul.transpose(at.a, k, n, at.scratch);
       return at.scratch;
     });
 

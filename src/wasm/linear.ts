@@ -2,7 +2,7 @@
  * Linear's WebAssembly calls, the stand-ins for src/tensor/kernels/linear.ts: the forward
  * (y = x W^T + b) and the backward (dx, dW, db) each as one call, every operand copied into the
  * arena once and every result copied out once. The products run on matmul.wat's `gemm` (W^T's
- * panels packed from W in place by `pack_bt`; dy^T by linear.wat's blocked transpose), the bias
+ * panels packed from W in place by `pack_bt`; dy^T by matmul.wat's blocked transpose), the bias
  * rows and the bias gradient's float64 column sums on linear.wat.
  */
 import { wasmRuntime } from './runtime.js';
@@ -70,7 +70,7 @@ export function wasmLinearBackward(
   if (dW !== null) {
     // dW = dy^T [m, n] @ x [n, k]
     arena.f32(xAt, n * k).set(x.subarray(0, n * k));
-    linear.transpose_blocked(dyAt, n, m, dyTAt);
+    matmul.transpose(dyAt, n, m, dyTAt);
     matmul.pack_b(xAt, n, k, bpAt);
     matmul.gemm(dyTAt, bpAt, outAt, m, n, k);
     dW.set(arena.f32(outAt, m * k));

@@ -197,9 +197,8 @@ type AvgPoolArgs = [
   divisor: number,
 ];
 
-/** Exports of linear.wat: Linear's bias rows, bias-gradient sums and blocked transpose. */
+/** Exports of linear.wat: Linear's bias rows and bias-gradient sums. */
 export interface LinearExports {
-  transpose_blocked(src: number, rows: number, cols: number, dst: number): void;
   add_rows(y: number, b: number, rows: number, cols: number): void;
   sum_rows(g: number, rows: number, cols: number, acc: number): void;
 }

@@ -9,8 +9,9 @@
  * element, S the sum of the absolute terms of its sum (the bias included) and K their count:
  * K 2^-24 S + 2^-24 |exact|, float32 accumulation's textbook bound (the TypeScript kernels, which
  * accumulate in float64, meet it with room). db is a float64 sum rounded once on both backends, in
- * the same order, so the wasm db must equal the TypeScript one bit for bit. linear.wat's blocked
- * transpose (matmulTN's dy^T) is checked exactly on every shape up to 9 x 9 and a few larger ones.
+ * the same order, so the wasm db must equal the TypeScript one bit for bit. matmul.wat's blocked
+ * transpose (dy^T for dW) is checked exactly, and for writing nothing past dst, on every shape up to
+ * 9 x 9 and a few larger ones.
  */
 import { describe, expect, it } from 'vitest';
 import { createWasmKernels, jsKernels } from '../../src/kernels/registry.js';
@@ -164,7 +165,7 @@ for (const kern of [jsKernels, wasm]) {
   });
 }
 
-describe('linear.wat transpose_blocked', () => {
+describe('matmul.wat transpose, as linear uses it for dy^T', () => {
   it('is the exact transpose on every shape up to 9 x 9 and on 17 x 130, 130 x 17, 64 x 64', () => {
     const shapes: [number, number][] = [
       [17, 130],
@@ -172,7 +173,7 @@ describe('linear.wat transpose_blocked', () => {
       [64, 64],
     ];
     for (let r = 1; r <= 9; r++) for (let c = 1; c <= 9; c++) shapes.push([r, c]);
-    const { linear, arena } = wasmRuntime();
+    const { matmul, arena } = wasmRuntime();
     for (const [rows, cols] of shapes) {
       const src = normalF32(rows * cols, rows * 100 + cols);
       arena.reset();
@@ -181,7 +182,7 @@ describe('linear.wat transpose_blocked', () => {
       expect(arena.commit()).toBe(true);
       arena.f32(s, rows * cols).set(src);
       arena.f32(d, rows * cols + 4).fill(-7);
-      linear.transpose_blocked(s, rows, cols, d);
+      matmul.transpose(s, rows, cols, d);
       const want = new Float32Array(rows * cols + 4).fill(-7);
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) want[j * rows + i] = src[i * cols + j]!;
       expect(Array.from(arena.f32(d, rows * cols + 4)), `${rows} x ${cols}`).toEqual(Array.from(want));
