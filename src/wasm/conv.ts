@@ -3,7 +3,7 @@
  * average pooling forward and backward (conv.wat, and matmul.wat's pack_b / transpose /
  * gemm for the convolution's products). Each has the parameters of the TypeScript kernel of its
  * name (src/tensor/kernels/conv.ts, pool.ts) and returns true when done, false when the memory
- * cannot grow (the registry then runs the TypeScript kernel).
+ * cannot grow or a convolution has no input channels (the registry then runs the TypeScript kernel).
  *
  * ## conv2d
  * The images stream through the arena in chunks (about 256 Ki floats of x and y, or of x, dy and
@@ -77,6 +77,7 @@ export function createConvCalls() {
   const conv2dForward = (x: F32, weight: F32, bias: F32 | null, g: Window2d, groups: number, y: F32): boolean => {
     const { conv, matmul, arena } = wasmRuntime();
     const { o, og, k, L, xImage, yImage, colsFloats } = convSizes(weight, g, groups);
+    if (k === 0) return false; // no input channels: the TypeScript kernel writes the bias alone
     const per = imagesPerChunk(g.n, xImage + yImage);
     arena.reset();
     const at = {
@@ -120,6 +121,7 @@ export function createConvCalls() {
   ): boolean => {
     const { conv, matmul, arena } = wasmRuntime();
     const { o, og, k, L, xImage, yImage, colsFloats } = convSizes(weight, g, groups);
+    if (k === 0) return false; // no input channels: the TypeScript kernel sums dbias alone
     const per = imagesPerChunk(g.n, (dweight !== null ? xImage : 0) + yImage + (dx !== null ? xImage : 0));
     arena.reset();
     const at = {

@@ -356,6 +356,13 @@ describe('saved tensors are checked against in-place writes', () => {
     noGrad(() => w.zero_());
     expect(() => y.sum().backward()).toThrow('[float32 [3, 2, 3, 3]] is at version 1; expected version 0 instead.');
   });
+  it('conv2d saves x too: writing x in place before backward throws, even when only the weight needs grad', () => {
+    // torch's convolution saves input and weight whenever any of them needs a gradient
+    const x = randomTensor([1, 2, 5, 5], 10, { requiresGrad: false });
+    const y = conv2d(x, randomTensor([3, 2, 3, 3], 11));
+    noGrad(() => x.mul_(2));
+    expect(() => y.sum().backward()).toThrow('[float32 [1, 2, 5, 5]] is at version 1; expected version 0 instead.');
+  });
   it('loadStateDict bumps the versions of what it writes', () => {
     const m = new nn.LayerNorm(3);
     const y = m.forward(randomTensor([2, 3], 4));

@@ -149,6 +149,39 @@ describe('conv2d', () => {
     expectInputsUnchanged([x, w, b!], () => F.conv2d(x, w, b, CASES[5]!.opts).sum().backward());
   });
 
+  it('empty sizes: no input channels gives the bias (empty sums), an empty batch gives zero gradients', () => {
+    // torch 2.13 returns shape [N, 0, Ho, Wo] for C = 0 (its empty-input shortcut drops O); typegrad
+    // keeps the definition, y[n, o] = bias[o] + (a sum over C/G * kH * kW = 0 terms). Sizes above the
+    // wasm kernels' minimum (y has 2 * 3 * 18 * 18 elements), so both backends' kernels run.
+    const x = randomTensor([2, 0, 20, 20], 1);
+    const w = randomTensor([3, 0, 3, 3], 2);
+    const b = randomTensor([3], 3);
+    const y = F.conv2d(x, w, b);
+    expect(y.shape).toEqual([2, 3, 18, 18]);
+    const expected = Array.from({ length: y.size }, (_, i) => b.data[Math.floor(i / (18 * 18)) % 3]!);
+    expect(Array.from(y.data)).toEqual(expected);
+    const dy = randomTensor(y.shape, 4, { requiresGrad: false });
+    y.backward(dy);
+    const dbias = [0, 1, 2].map((o) => {
+      let sum = 0;
+      for (let n = 0; n < 2; n++) for (let l = 0; l < 18 * 18; l++) sum += dy.data[(n * 3 + o) * 18 * 18 + l]!;
+      return sum;
+    });
+    // float64 sums of 648 float32 values, rounded once (the kernel may add in another order)
+    expectClose(b.grad!, dbias, { rtol: 1e-6, atol: 1e-6 }, 'dbias');
+    expect(x.grad!.shape).toEqual([2, 0, 20, 20]);
+    expect(w.grad!.shape).toEqual([3, 0, 3, 3]);
+    // an empty batch: y empty, the weight and bias gradients exactly 0
+    const x0 = randomTensor([0, 4, 20, 20], 5);
+    const w0 = randomTensor([3, 4, 3, 3], 6);
+    const b0 = randomTensor([3], 7);
+    const y0 = F.conv2d(x0, w0, b0);
+    expect(y0.shape).toEqual([0, 3, 18, 18]);
+    y0.sum().backward();
+    expect(Array.from(w0.grad!.data)).toEqual(new Array(w0.size).fill(0));
+    expect(Array.from(b0.grad!.data)).toEqual([0, 0, 0]);
+  });
+
   it('names the argument in its errors', () => {
     const x = randomTensor([1, 6, 5, 5], 1);
     expect(() => F.conv2d(x, randomTensor([4, 4, 3, 3], 2), null, { groups: 1 })).toThrow(

@@ -168,6 +168,17 @@ function oneImage(g: Window2d): Window2d {
 }
 
 /**
+ * O, the output channels: the weight's rows, or, when the weight is empty (no input channels, so
+ * K = 0 and every output is the bias alone), the channels of the output y (or dy) [N, O, outH, outW].
+ */
+function outChannels(weight: FloatArray, out: FloatArray, g: Window2d, groups: number): number {
+  const k = (g.c / groups) * g.kH * g.kW;
+  if (k > 0) return weight.length / k;
+  const perChannel = g.n * g.outH * g.outW;
+  return perChannel > 0 ? out.length / perChannel : 0;
+}
+
+/**
  * conv2d forward, image by image: y[b] = weight @ im2col(x[b]) (+ bias), per group.
  * x [N, C, H, W], weight [O, C/G, kH, kW] (read as [G, O/G, K]), bias [O] or null, y [N, O, outH, outW]
  * (overwritten); K = C/G * kH * kW, L = outH * outW. Each output is one float64 dot product of K
@@ -183,7 +194,7 @@ export function conv2dForward(
   groups: number,
   y: FloatArray,
 ): void {
-  const o = weight.length / ((g.c / groups) * g.kH * g.kW);
+  const o = outChannels(weight, y, g, groups);
   const [og, k, L] = [o / groups, (g.c / groups) * g.kH * g.kW, g.outH * g.outW];
   const image = oneImage(g);
   const cols = scratchLike(x, g.c * g.kH * g.kW * L);
@@ -224,7 +235,7 @@ export function conv2dBackward(
   dweight: FloatArray | null,
   dbias: FloatArray | null,
 ): void {
-  const o = weight.length / ((g.c / groups) * g.kH * g.kW);
+  const o = dbias?.length ?? outChannels(weight, dy, g, groups);
   const [og, k, L] = [o / groups, (g.c / groups) * g.kH * g.kW, g.outH * g.outW];
   const image = oneImage(g);
   const planes = g.c * g.h * g.w;
