@@ -5,7 +5,7 @@
  * initialisation, state-dict keys, errors.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, manualSeed, nn, type Tensor } from '../../src/index.js';
+import { functional as F, getBackend, manualSeed, nn, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from '../autograd/fixtures.js';
 
@@ -181,6 +181,34 @@ describe('conv2d', () => {
     expect(Array.from(w0.grad!.data)).toEqual(new Array(w0.size).fill(0));
     expect(Array.from(b0.grad!.data)).toEqual([0, 0, 0]);
   });
+
+  it('only one image is unfolded at a time: a batch whose whole im2col exceeds 2^31 - 1 elements runs', () => {
+    // 1000 images of 1 x 1, a 32 x 32 kernel, padding 38: output 46 x 46, im2col of one image
+    // [1024, 2116] (2.2e6 elements), of the whole batch 2.17e9. The kernels unfold image by image,
+    // so only the output and one image's columns must fit (torch accepts it too). Every tap but the
+    // centre ones reads padding: y[n, 0, i, j] = x[n] * w[0, 0, 38 - i, 38 - j] where that is a tap.
+    // The limit is checked in functional.conv2d, before any kernel; the 2.2e9 multiply-adds take ~2 s
+    // on the wasm backend and ~7 s on the TypeScript one, so the run itself is checked on wasm only.
+    if (getBackend() === 'wasm') runsWholeBatch();
+    // one image's columns must still fit: 1 x 1 x 1 x 1, kernel 400 x 400 at padding 6000: the
+    // unfolded image [160000, 11602^2] is too large, and the message names it
+    expect(() =>
+      F.conv2d(randomTensor([1, 1, 1, 1], 3), randomTensor([1, 1, 400, 400], 4), null, { padding: 6000 }),
+    ).toThrow(/conv2d: one image's im2col shape \[160000, 134606404\] has 2.153702464e13 elements, more than/);
+  });
+
+  function runsWholeBatch(): void {
+    const x = randomTensor([1000, 1, 1, 1], 1, { requiresGrad: false });
+    const w = randomTensor([1, 1, 32, 32], 2, { requiresGrad: false });
+    const y = F.conv2d(x, w, null, { padding: 38 });
+    expect(y.shape).toEqual([1000, 1, 46, 46]);
+    const at = (n: number, i: number, j: number): number => y.data[(n * 46 + i) * 46 + j]!;
+    for (const n of [0, 999]) {
+      expect(at(n, 38, 38)).toBeCloseTo(x.data[n]! * w.data[0]!, 6);
+      expect(at(n, 7, 10)).toBeCloseTo(x.data[n]! * w.data[31 * 32 + 28]!, 6);
+      expect(at(n, 0, 0)).toBe(0);
+    }
+  }
 
   it('names the argument in its errors', () => {
     const x = randomTensor([1, 6, 5, 5], 1);

@@ -1,7 +1,7 @@
 /**
  * `functional.conv2d` and `functional.conv1d` (torch.nn.functional's): the arguments are checked
  * here, once, and the window geometry resolved; the op in src/autograd/ops/conv.ts (im2col +
- * matmul, with its backward) does the rest. A 1-D convolution is a 2-D one of height 1: x [N, C, L]
+ * matmul image by image, with its backward) does the rest. A 1-D convolution is a 2-D one of height 1: x [N, C, L]
  * is viewed as [N, C, 1, L] and the weight [O, C/groups, K] as [O, C/groups, 1, K]; both views are
  * reshapes, so the gradients flow back.
  */
@@ -198,7 +198,8 @@ function convChecked(
     );
   }
   checkSize([n, o, outH, outW], where, 'output shape');
-  checkSize([n, c * kH * kW, outH * outW], where, 'unfolded input (im2col) shape');
+  // the kernels unfold one image at a time (src/tensor/kernels/conv.ts): its columns must fit
+  checkSize([c * kH * kW, outH * outW], where, "one image's im2col shape");
   const geom = { n, c, h, w, kH, kW, sH: stride[0], sW: stride[1], dH: dilation[0], dW: dilation[1], outH, outW };
   return conv2dOp(x, weight, bias, { ...geom, padTop: pad.before[0], padLeft: pad.before[1] }, groups);
 }
