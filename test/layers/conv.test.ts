@@ -5,7 +5,7 @@
  * initialisation, state-dict keys, errors.
  */
 import { describe, expect, it } from 'vitest';
-import { functional as F, getBackend, manualSeed, nn, type Tensor } from '../../src/index.js';
+import { functional as F, getBackend, manualSeed, nn, zeros, type Tensor } from '../../src/index.js';
 import { expectClose } from '../helpers.js';
 import { expectGradcheck, expectInputsUnchanged, randomTensor } from '../autograd/fixtures.js';
 
@@ -230,6 +230,18 @@ describe('conv2d', () => {
     );
     expect(() => F.conv2d(randomTensor([6, 5], 1), randomTensor([4, 6, 3, 3], 2))).toThrow(
       /input must be a Tensor of shape \[N, C, H, W\] or \[C, H, W\], got shape \[6, 5\]/,
+    );
+    // torch: "expected scalar type Float but found Int", "Input type (float) and bias type (int)
+    // should be the same"; the weight and the bias must be floating like the input
+    const w = randomTensor([4, 6, 3, 3], 2);
+    expect(() => F.conv2d(x, zeros([4, 6, 3, 3], { dtype: 'int32' }))).toThrow(
+      "conv2d: weight must have a floating dtype ('float32' or 'float64'), got 'int32'",
+    );
+    expect(() => F.conv2d(x, w, zeros([4], { dtype: 'bool' }))).toThrow(
+      "conv2d: bias must have a floating dtype ('float32' or 'float64'), got 'bool'",
+    );
+    expect(() => F.conv1d(randomTensor([1, 6, 5], 1), zeros([4, 6, 3], { dtype: 'int32' }))).toThrow(
+      "conv1d: weight must have a floating dtype ('float32' or 'float64'), got 'int32'",
     );
     // Through the module, the same checks name the module.
     expect(() => new nn.Conv2d(6, 4, 3).forward(randomTensor([1, 5, 5, 5], 3))).toThrow(

@@ -170,6 +170,9 @@ function convChecked(
   opts: Conv2dOptions,
   shown: readonly number[] = weight.shape,
 ): Tensor {
+  // floating like x (torch: "expected scalar type Float but found Int"); float32 meets float64 in float64
+  floatData(weight, where, 'weight');
+  if (bias !== null) floatData(bias, where, 'bias');
   const groups = opts.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) {
     throw new Error(`${where}: groups must be a positive integer, got ${describeValue(groups)}`);
