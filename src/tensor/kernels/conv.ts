@@ -1,5 +1,6 @@
 /**
- * im2col and col2im: the two pure kernels behind 2-D convolution.
+ * The kernels of 2-D convolution: im2col and its adjoint col2im, and the whole forward and backward
+ * built on them (conv2dForward, conv2dBackward, at the end of the file).
  *
  * Shape letters: N batch, C input channels, H x W input, kH x kW kernel, Ho x Wo output,
  * L = Ho * Wo output positions, K = C * kH * kW (one column of patch values).
@@ -17,8 +18,8 @@
  *
  * Derivation: docs/derivations/small-models.md.
  *
- * Both kernels walk rows of cols (one (c, i, j) triple at a time) so that the inner loop writes or
- * reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
+ * im2col and col2im walk rows of cols (one (c, i, j) triple at a time) so that the inner loop writes
+ * or reads a contiguous run of Wo elements; they allocate nothing and write only their outputs.
  *
  * ## conv2dForward, conv2dBackward
  * The whole convolution, image by image, as the op (src/autograd/ops/conv.ts) defines it: im2col of
