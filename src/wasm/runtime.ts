@@ -234,6 +234,8 @@ export interface AttentionExports {
 }
 
 const PAGE_BYTES = 65536;
+/** The most a wasm32 memory can hold (65536 pages): 32-bit addresses. */
+const WASM32_MAX_BYTES = 65536 * PAGE_BYTES;
 /** Bytes reserved at address 0 for the kernels' scratch (see the .wat files' headers). */
 const SCRATCH_BYTES = 256;
 
@@ -294,7 +296,7 @@ export class Arena {
   /** Reserves `bytes` (16-byte aligned) and returns its address. Views need `commit()` first. */
   alloc(bytes: number): number {
     const at = this.top;
-    this.top = at + ((bytes + 15) & ~15);
+    this.top = at + Math.ceil(bytes / 16) * 16; // plain arithmetic: int32 bit ops wrap past 2 GiB
     return at;
   }
 
@@ -302,6 +304,7 @@ export class Arena {
   commit(): boolean {
     const have = this.memory.buffer.byteLength;
     if (this.top <= have) return true;
+    if (this.top > WASM32_MAX_BYTES) return false;
     try {
       this.memory.grow(Math.ceil((this.top - have) / PAGE_BYTES));
       return true;

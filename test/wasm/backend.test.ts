@@ -10,7 +10,7 @@ import { getBackend, setBackend } from '../../src/index.js';
 import { createWasmKernels, kernels, wasmKernels, wasmSimdSupported } from '../../src/kernels/registry.js';
 import * as ref from '../../src/tensor/kernels/axisReduce.js';
 import { batchedMatmul } from '../../src/tensor/kernels/matmul.js';
-import { decodeBase64, wasmRuntime } from '../../src/wasm/runtime.js';
+import { Arena, decodeBase64, wasmRuntime } from '../../src/wasm/runtime.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalF32 } from './support.js';
@@ -126,5 +126,29 @@ describe('the wasm arena', () => {
     const capacity = wasmRuntime().arena.capacity;
     for (let i = 0; i < 50; i++) run();
     expect(wasmRuntime().arena.capacity).toBe(capacity);
+  });
+
+  it('lays out buffers past 2 GiB at their true addresses, and declines a layout past 4 GiB', () => {
+    // Pooling copies all of x in, and conv2d one image's columns: a call's layout can pass 2^31
+    // bytes (where int32 bit arithmetic wraps) or wasm32's 4 GiB (then the TypeScript kernel runs).
+    // A stand-in memory that grows without allocating shows the layout the arena asks for.
+    let bytes = 65536;
+    const memory = {
+      get buffer() {
+        return { byteLength: bytes } as ArrayBuffer;
+      },
+      grow: (pages: number) => ((bytes += pages * 65536), bytes / 65536 - pages),
+    };
+    const arena = new Arena(memory as ConstructorParameters<typeof Arena>[0]);
+    arena.reset();
+    const x = arena.alloc(2 ** 31 + 4);
+    const y = arena.alloc(64);
+    expect(y).toBe(x + 2 ** 31 + 16);
+    expect(arena.commit()).toBe(true);
+    expect(bytes).toBeGreaterThanOrEqual(y + 64);
+    arena.reset();
+    arena.alloc(2 ** 32);
+    arena.alloc(16);
+    expect(arena.commit()).toBe(false);
   });
 });
