@@ -229,7 +229,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       normForward,
       (x, plan, centered, eps, weight, bias, y, mean, variance, rstd) =>
         runsPerStatistic(plan) === 0
-          ? (composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd), true)
+          ? wasm.normForwardResident(x, plan, centered, eps, weight, bias, y, mean, variance, rstd) ||
+            (composeNormForward(unfused, x, plan, centered, eps, weight, bias, y, mean, variance, rstd), true)
           : wasm.normForward(x, plan, centered, eps, weight, bias, y, mean, variance, rstd),
       { data: (x, _p, _c, _e, weight, bias, y) => [x, weight, bias, y], size: (_x, plan) => plan.size, minSize },
     ),
@@ -238,7 +239,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): Kernels {
       normBackward,
       (x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias) =>
         runsPerStatistic(plan) === 0
-          ? (composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias), true)
+          ? wasm.normBackwardResident(x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias) ||
+            (composeNormBackward(unfused, x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias), true)
           : wasm.normBackward(x, dy, plan, mean, rstd, weight, stats, dx, dweight, dbias),
       { data: (x, dy, _p, _m, _r, weight, _s, dx) => [x, dy, weight, dx], size: (_x, _dy, plan) => plan.size, minSize },
     ),

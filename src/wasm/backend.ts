@@ -24,9 +24,10 @@
  * of test/tensor/normLayouts.test.ts, which runs them all on the one layout table.
  */
 import type { FloatArray } from '../tensor/dtype.js';
-import { runsPerStatistic, type AxisPlan } from '../tensor/kernels/axisPlan.js';
+import { mergesRuns, runsPerStatistic, runsPlan, type AxisPlan } from '../tensor/kernels/axisPlan.js';
+import { mergeRunMoments } from '../tensor/kernels/normCompose.js';
 import { broadcastStrides, sizeOf, type Shape } from '../tensor/shape.js';
-import { wasmRuntime, type Arena, type MatmulExports } from './runtime.js';
+import { wasmRuntime, type Arena, type MatmulExports, type NormExports } from './runtime.js';
 
 export { wasmSimdSupported } from './runtime.js';
 
@@ -47,6 +48,15 @@ function leavesF32Range(v: number): boolean {
  * array keeps a chunk's inputs and outputs in L2 while it is copied in, processed and copied out.
  */
 const CHUNK_ELEMENTS = 1 << 16;
+
+/**
+ * Elements up to which a composed norm call (BatchNorm's layout: a statistic over runs spread across
+ * the batch, so its two passes cannot share a chunk) copies x (and dy) into the arena once for both
+ * passes instead of once per pass (`normForwardResident`, `normBackwardResident`). 4 Mi float32 is
+ * 16 MiB per array: the arena then grows to at most 32 MiB for this (it keeps its high-water mark);
+ * bigger tensors stream chunk by chunk through the unfused calls.
+ */
+export const RESIDENT_ELEMENTS = 1 << 22;
 
 /** Where a call's run data lives: x (and dy) for one chunk of whole runs, and the run tables. */
 interface RunBuffers {
@@ -191,6 +201,127 @@ function copySumsOut(arena: Arena, dst: Float64Array | null, from: number, lengt
   dst.set(arena.f64(from, Math.min(length, dst.length)));
 }
 
+/**
+ * The unfused passes over `runs` runs from `first` of the x (and dy) at `at` (a chunk, or the whole
+ * tensor when resident), with the plan's run tables: normalize writes y over x, backward_input dx
+ * over dy. Shared by the streamed calls and the resident ones.
+ */
+function normalizeRuns(
+  norm: NormExports,
+  plan: AxisPlan,
+  at: RunBuffers,
+  stats: SplitStats,
+  param: { w: number; b: number },
+  first: number,
+  runs: number,
+): void {
+  const { inner, innerStat, innerParam } = plan;
+  const [runStat, runParam] = [at.runStat + 4 * first, at.runParam + 4 * first];
+  norm.normalize(
+    at.x,
+    at.x,
+    inner,
+    runs,
+    runStat,
+    runParam,
+    innerStat,
+    innerParam,
+    stats.hi,
+    stats.lo,
+    stats.rstd,
+    param.w,
+    param.b,
+  );
+}
+
+function backwardReduceRuns(
+  norm: NormExports,
+  plan: AxisPlan,
+  at: RunBuffers,
+  sums: BackwardSums,
+  wAt: number,
+  flags: number,
+  first: number,
+  runs: number,
+): void {
+  const { inner, innerStat, innerParam } = plan;
+  const [runStat, runParam] = [at.runStat + 4 * first, at.runParam + 4 * first];
+  norm.backward_reduce(
+    at.x,
+    at.dy,
+    inner,
+    runs,
+    runStat,
+    runParam,
+    innerStat,
+    innerParam,
+    sums.mean,
+    sums.rstd,
+    wAt,
+    sums.sumDxhat,
+    sums.sumDxhatXhat,
+    sums.dweight,
+    sums.dbias,
+    flags,
+  );
+}
+
+function backwardInputRuns(
+  norm: NormExports,
+  plan: AxisPlan,
+  at: RunBuffers,
+  stats: SplitStats,
+  terms: { k1: number; k2: number; w: number; withStats: number },
+  first: number,
+  runs: number,
+): void {
+  const { inner, innerStat, innerParam } = plan;
+  const [runStat, runParam] = [at.runStat + 4 * first, at.runParam + 4 * first];
+  norm.backward_input(
+    at.x,
+    at.dy,
+    at.dy,
+    inner,
+    runs,
+    runStat,
+    runParam,
+    innerStat,
+    innerParam,
+    stats.hi,
+    stats.lo,
+    stats.rstd,
+    terms.k1,
+    terms.k2,
+    terms.w,
+    terms.withStats,
+  );
+}
+
+/**
+ * k1[s] = mean(dxhat * xhat) = sumDxhatXhat[s] / count and k2[s] = mean(dxhat) = sumDxhat[s] / count
+ * (0 where a sum is not given; k2 also 0 without sumDxhatXhat), rounded to float32. False when one
+ * overflows float32: the caller then hands the pass to TypeScript.
+ */
+function putTermStats(
+  arena: Arena,
+  at: { k1: number; k2: number },
+  count: number,
+  statSize: number,
+  sumDxhat: ArrayLike<number> | null,
+  sumDxhatXhat: ArrayLike<number> | null,
+): boolean {
+  const k1 = arena.f32(at.k1, statSize);
+  const k2 = arena.f32(at.k2, statSize);
+  for (let s = 0; s < statSize; s++) {
+    const a = sumDxhatXhat === null ? 0 : sumDxhatXhat[s]! / count;
+    const b = sumDxhatXhat === null || sumDxhat === null ? 0 : sumDxhat[s]! / count;
+    if (overflowsF32(a) || overflowsF32(b)) return false;
+    k1[s] = a;
+    k2[s] = b;
+  }
+  return true;
+}
+
 /** Creates the wasm kernels; `options` set when they hand small calls to TypeScript. */
 type F32 = Float32Array;
 type F32OrNull = Float32Array | null;
@@ -270,29 +401,11 @@ export function createWasmCalls() {
     putParam(arena, wAt, weight, paramSize, 1);
     putParam(arena, bAt, bias, paramSize, 0);
     // y overwrites x in the arena, chunk by chunk.
-    streamRuns(
-      arena,
-      plan,
-      at,
-      { x },
-      (first, runs) =>
-        norm.normalize(
-          at.x,
-          at.x,
-          plan.inner,
-          runs,
-          at.runStat + 4 * first,
-          at.runParam + 4 * first,
-          plan.innerStat,
-          plan.innerParam,
-          stats.hi,
-          stats.lo,
-          stats.rstd,
-          wAt,
-          bAt,
-        ),
-      { into: y, from: at.x },
-    );
+    const param = { w: wAt, b: bAt };
+    streamRuns(arena, plan, at, { x }, (first, runs) => normalizeRuns(norm, plan, at, stats, param, first, runs), {
+      into: y,
+      from: at.x,
+    });
     return true;
   };
 
@@ -319,25 +432,9 @@ export function createWasmCalls() {
     if (!arena.commit()) return false;
     putBackwardSums(arena, sums, mean, rstd, statSize);
     putParam(arena, wAt, weight, paramSize, 1);
+    const flags = (wantStat ? 1 : 0) | (wantParam ? 2 : 0);
     streamRuns(arena, plan, at, { x, dy }, (first, runs) =>
-      norm.backward_reduce(
-        at.x,
-        at.dy,
-        plan.inner,
-        runs,
-        at.runStat + 4 * first,
-        at.runParam + 4 * first,
-        plan.innerStat,
-        plan.innerParam,
-        sums.mean,
-        sums.rstd,
-        wAt,
-        sums.sumDxhat,
-        sums.sumDxhatXhat,
-        sums.dweight,
-        sums.dbias,
-        (wantStat ? 1 : 0) | (wantParam ? 2 : 0),
-      ),
+      backwardReduceRuns(norm, plan, at, sums, wAt, flags, first, runs),
     );
     copySumsOut(arena, sumDxhat, sums.sumDxhat, statSize);
     copySumsOut(arena, sumDxhatXhat, sums.sumDxhatXhat, statSize);
@@ -366,43 +463,20 @@ export function createWasmCalls() {
     const k2At = arena.alloc(statSize * 4);
     const wAt = arena.alloc(paramSize * 4);
     if (!arena.commit() || !putSplitStats(arena, stats, mean, rstd, statSize)) return false;
-    // k1 = mean(dxhat * xhat), k2 = mean(dxhat): the two terms' statistics, rounded to float32.
-    const k1 = arena.f32(k1At, statSize);
-    const k2 = arena.f32(k2At, statSize);
-    for (let s = 0; s < statSize; s++) {
-      const a = sumDxhatXhat === null ? 0 : sumDxhatXhat[s]! / count;
-      const b = sumDxhatXhat === null || sumDxhat === null ? 0 : sumDxhat[s]! / count;
-      if (overflowsF32(a) || overflowsF32(b)) return false;
-      k1[s] = a;
-      k2[s] = b;
-    }
+    if (!putTermStats(arena, { k1: k1At, k2: k2At }, count, statSize, sumDxhat, sumDxhatXhat)) return false;
     putParam(arena, wAt, weight, paramSize, 1);
     // dx overwrites dy in the arena, chunk by chunk.
+    const terms = { k1: k1At, k2: k2At, w: wAt, withStats: sumDxhatXhat === null ? 0 : 1 };
     streamRuns(
       arena,
       plan,
       at,
       { x, dy },
-      (first, runs) =>
-        norm.backward_input(
-          at.x,
-          at.dy,
-          at.dy,
-          plan.inner,
-          runs,
-          at.runStat + 4 * first,
-          at.runParam + 4 * first,
-          plan.innerStat,
-          plan.innerParam,
-          stats.hi,
-          stats.lo,
-          stats.rstd,
-          k1At,
-          k2At,
-          wAt,
-          sumDxhatXhat === null ? 0 : 1,
-        ),
-      { into: dx, from: at.dy },
+      (first, runs) => backwardInputRuns(norm, plan, at, stats, terms, first, runs),
+      {
+        into: dx,
+        from: at.dy,
+      },
     );
     return true;
   };
@@ -697,6 +771,128 @@ export function createWasmCalls() {
       return at.scratch;
     });
 
+  // -------------------------------------------------------------------------------------------
+  // Resident composed kernels. Where a statistic spans runs spread over the batch (BatchNorm), the
+  // forward and backward are two passes each over the whole tensor (normCompose.ts). Up to
+  // RESIDENT_ELEMENTS, x (and dy) are copied into the arena once and both passes run on that copy,
+  // the same exported functions on the same data as the composed unfused calls above, so the
+  // results are the same bits (test/wasm/normResident.test.ts). False when the tensor is bigger,
+  // the memory cannot grow, or a statistic leaves the float32 range: the registry then composes the
+  // unfused calls (which stream, or hand the pass to TypeScript).
+  // -------------------------------------------------------------------------------------------
+
+  /** Reserves x (and dy) whole and the run tables; null when the tensor is over RESIDENT_ELEMENTS. */
+  const allocResident = (arena: Arena, plan: AxisPlan, withDy: boolean): RunBuffers | null =>
+    plan.size > RESIDENT_ELEMENTS ? null : allocRuns(arena, plan, { withDy, chunked: false });
+
+  /** Writes the run tables and copies x (and dy) in whole. */
+  const putResident = (arena: Arena, plan: AxisPlan, at: RunBuffers, x: F32, dy?: F32): void => {
+    const nRuns = plan.runStat.length;
+    arena.i32(at.runStat, nRuns).set(plan.runStat);
+    arena.i32(at.runParam, nRuns).set(plan.runParam);
+    arena.f32(at.x, plan.size).set(x.subarray(0, plan.size));
+    if (dy !== undefined) arena.f32(at.dy, plan.size).set(dy.subarray(0, plan.size));
+  };
+
+  // composeNormForward on a resident x: moments (per run, merged, as momentsByRuns), then normalize.
+  const normForwardResident = (
+    ...[x, plan, centered, eps, weight, bias, y, mean, variance, rstd]: Parameters<typeof normForward>
+  ): boolean => {
+    const { norm, arena } = wasmRuntime();
+    const { statSize, paramSize, inner } = plan;
+    const nRuns = plan.runStat.length;
+    // BatchNorm's moments are each run's, merged; other layouts take the plan's moments whole.
+    const merges = mergesRuns(plan, centered);
+    const momentPlan = merges ? runsPlan(plan) : plan;
+    arena.reset();
+    const at = allocResident(arena, plan, false);
+    if (at === null) return false;
+    const momentStatAt = arena.alloc(nRuns * 4);
+    const meanAt = arena.alloc(momentPlan.statSize * 8);
+    const m2At = arena.alloc(momentPlan.statSize * 8);
+    const stats = allocSplitStats(arena, statSize);
+    const wAt = arena.alloc(paramSize * 4);
+    const bAt = arena.alloc(paramSize * 4);
+    if (!arena.commit()) return false;
+    putResident(arena, plan, at, x);
+    arena.i32(momentStatAt, nRuns).set(momentPlan.runStat);
+    arena.f64(meanAt, momentPlan.statSize).fill(0);
+    arena.f64(m2At, momentPlan.statSize).fill(0);
+    const { innerStat, count } = momentPlan;
+    norm.moments(
+      at.x,
+      inner,
+      nRuns,
+      momentStatAt,
+      innerStat,
+      momentPlan.statSize,
+      count,
+      centered ? 1 : 0,
+      meanAt,
+      m2At,
+    );
+    const m = arena.f64(meanAt, momentPlan.statSize);
+    const m2 = arena.f64(m2At, momentPlan.statSize);
+    if (merges) mergeRunMoments(plan, m, m2, mean, variance);
+    else {
+      mean.set(m.subarray(0, mean.length));
+      variance.set(m2.subarray(0, variance.length));
+    }
+    for (let s = 0; s < statSize; s++) {
+      variance[s] = variance[s]! / plan.count;
+      rstd[s] = 1 / Math.sqrt(variance[s]! + eps);
+    }
+    if (!putSplitStats(arena, stats, mean, rstd, statSize)) return false;
+    putParam(arena, wAt, weight, paramSize, 1);
+    putParam(arena, bAt, bias, paramSize, 0);
+    // y overwrites x in the arena.
+    normalizeRuns(norm, plan, at, stats, { w: wAt, b: bAt }, 0, nRuns);
+    y.set(arena.f32(at.x, plan.size));
+    return true;
+  };
+
+  // composeNormBackward on resident x and dy: backward_reduce (the sums wanted), then backward_input.
+  const normBackwardResident = (
+    ...[x, dy, plan, mean, rstd, weight, statsMode, dx, dweight, dbias]: Parameters<typeof normBackward>
+  ): boolean => {
+    const { norm, arena } = wasmRuntime();
+    const { statSize, paramSize, count } = plan;
+    const nRuns = plan.runStat.length;
+    // Which sums composeNormBackward asks for.
+    const wantSumDxhat = dx !== null && statsMode === 'centered';
+    const wantSumDxhatXhat = dx !== null && statsMode !== 'constant';
+    const wantStat = wantSumDxhat || wantSumDxhatXhat;
+    const wantParam = dweight !== null || dbias !== null;
+    arena.reset();
+    const at = allocResident(arena, plan, true);
+    if (at === null) return false;
+    const stats = allocSplitStats(arena, statSize);
+    const k1At = arena.alloc(statSize * 4);
+    const k2At = arena.alloc(statSize * 4);
+    const wAt = arena.alloc(paramSize * 4);
+    const sums = allocBackwardSums(arena, statSize, paramSize);
+    if (!arena.commit() || (dx !== null && !putSplitStats(arena, stats, mean, rstd, statSize))) return false;
+    putResident(arena, plan, at, x, dy);
+    putBackwardSums(arena, sums, mean, rstd, statSize);
+    putParam(arena, wAt, weight, paramSize, 1);
+    if (wantStat || wantParam) {
+      backwardReduceRuns(norm, plan, at, sums, wAt, (wantStat ? 1 : 0) | (wantParam ? 2 : 0), 0, nRuns);
+    }
+    if (dx !== null) {
+      // The sums composeNormBackward would hand on: only those it asks for.
+      const sumDxhat = wantSumDxhat ? arena.f64(sums.sumDxhat, statSize) : null;
+      const sumDxhatXhat = wantSumDxhatXhat ? arena.f64(sums.sumDxhatXhat, statSize) : null;
+      if (!putTermStats(arena, { k1: k1At, k2: k2At }, count, statSize, sumDxhat, sumDxhatXhat)) return false;
+      // dx overwrites dy in the arena.
+      const terms = { k1: k1At, k2: k2At, w: wAt, withStats: wantSumDxhatXhat ? 1 : 0 };
+      backwardInputRuns(norm, plan, at, stats, terms, 0, nRuns);
+      dx.set(arena.f32(at.dy, plan.size));
+    }
+    copySumsOut(arena, dweight, sums.dweight, paramSize);
+    copySumsOut(arena, dbias, sums.dbias, paramSize);
+    return true;
+  };
+
   return {
     reduceSum,
     moments,
@@ -708,6 +904,8 @@ export function createWasmCalls() {
     batchedMatmul,
     matmulNT,
     matmulTN,
+    normForwardResident,
+    normBackwardResident,
   };
 }
 
