@@ -71,6 +71,9 @@ const WASM_FROM_TENSOR = new Set([
   'tensor/dtype.ts',
   'tensor/kernels/axisPlan.ts',
   'tensor/window.ts',
+  // The compositions shared by both backends (type-only imports of the kernels): the resident BatchNorm
+  // call merges per-run moments with its mergeRunMoments, as the registry's composition does.
+  'tensor/kernels/normCompose.ts',
 ]);
 
 describe('source hygiene', () => {

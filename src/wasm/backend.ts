@@ -3,14 +3,17 @@
  * norm_elementwise.wat and matmul.wat. Each has the parameters of the TypeScript kernel of its
  * name and returns true when done, false when the TypeScript kernel must run instead. When to call
  * them (float32 data, big enough), the fallback, and BatchNorm's composition live in the registry
- * (src/kernels/registry.ts); nothing here imports a TypeScript kernel.
+ * (src/kernels/registry.ts); nothing here imports a TypeScript kernel (only normCompose.ts's merge of
+ * per-run moments, which the composition on both backends shares).
  *
  * Each call lays its buffers out in the wasm memory (runtime.ts) and streams x (and dy) through
  * it in chunks of whole runs, about 64 Ki elements each so that a chunk stays in L2: copy the
  * chunk in, run one exported function over its runs, copy its output back (outputs overwrite the
  * inputs in the arena). Reductions add chunk after chunk into their zeroed outputs. The one kernel
  * that needs the whole tensor at once, moments when a statistic spans several runs (GroupNorm's
- * consecutive runs: every mean before the second pass), takes x in one piece. A call whose
+ * consecutive runs: every mean before the second pass), takes x in one piece. BatchNorm's layout,
+ * two passes over runs spread across the batch, keeps x (and dy) resident for both passes up to
+ * RESIDENT_ELEMENTS (`normForwardResident`, `normBackwardResident`). A call whose
  * statistics would not survive rounding to float32 (a standard deviation beyond float32 range)
  * returns false.
  *
