@@ -15,6 +15,7 @@ import { floatData } from './dtypeCheck.js';
 import { noGrad } from './gradMode.js';
 import { handOver, takeOver } from './handOver.js';
 import { hasNodeHooks, runNodeHooks } from './hooks.js';
+import { PlacedGrad } from './placedGrad.js';
 import { Tensor, type GradFn, type GraphNode } from './tensor.js';
 
 /**
@@ -124,16 +125,27 @@ class PendingGrads {
    * targets. `incoming` is the gradient that backward was given: a returned gradient sharing its
    * storage, or another returned gradient's, is never owned (`add` returns `dy` for both inputs).
    */
-  deliver(targets: readonly (GraphNode | null)[], returned: readonly (Tensor | null)[], incoming: Tensor): void {
+  deliver(
+    targets: readonly (GraphNode | null)[],
+    returned: readonly (Tensor | PlacedGrad | null)[],
+    incoming: Tensor,
+  ): void {
     targets.forEach((target, k) => {
-      const g = returned[k];
-      if (target === null || g === null || g === undefined) return;
-      const shared = g.storage === incoming.storage || returned.some((o, j) => j !== k && o?.storage === g.storage);
+      const r = returned[k];
+      if (target === null || r === null || r === undefined) return;
       const prev = this.grads.get(target);
+      // a view's gradient goes straight into its place in an owned sum (split's pieces share one)
+      const ownedPrev = prev !== undefined && this.owned.has(prev) && prev.isContiguous();
+      if (r instanceof PlacedGrad && ownedPrev && prev.dtype === r.g.dtype) return r.addTo(prev);
+      // else written into zeros now: a fresh tensor nothing else holds
+      const g = r instanceof PlacedGrad ? handOver(r.materialize()) : r;
+      const shared =
+        g.storage === incoming.storage ||
+        returned.some((o, j) => j !== k && o instanceof Tensor && o.storage === g.storage);
       if (prev === undefined) {
         this.grads.set(target, g);
         if (!shared && takeOver(g)) this.owned.add(g);
-      } else if (this.owned.has(prev) && prev.dtype === g.dtype && prev.isContiguous()) {
+      } else if (ownedPrev && prev.dtype === g.dtype) {
         addInto(prev.data, g.data);
       } else {
         this.owned.delete(prev);
@@ -148,12 +160,13 @@ class PendingGrads {
 /**
  * Gives an owned gradient's storage back to the pool (src/tensor/pool.ts) once its op's backward
  * has consumed it: unless a returned gradient is it, a view of it or a window into its buffer,
- * nothing can reach it any more (it was the engine's alone, and no hook was shown it).
+ * nothing can reach it any more (it was the engine's alone, and no hook was shown it). Called after
+ * delivery, which has copied every PlacedGrad's g into a sum, so those do not keep it.
  */
-function recycleConsumed(g: Tensor, returned: readonly (Tensor | null)[]): void {
+function recycleConsumed(g: Tensor, returned: readonly (Tensor | PlacedGrad | null)[]): void {
   const array = g.storage.array;
   if (!(array instanceof Float32Array)) return;
-  for (const r of returned) if (r !== null && r !== undefined && r.storage.array.buffer === array.buffer) return;
+  for (const r of returned) if (r instanceof Tensor && r.storage.array.buffer === array.buffer) return;
   recycleFloat32(array);
 }
 
@@ -214,12 +227,13 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph:
       if (owned) handOver(g);
       const inputGrads = fn.backward(g);
       if (!retainGraph) fn.backward = null;
-      if (owned) recycleConsumed(g, inputGrads);
       const reduced = fn.next.map((target, k) => {
         const gi = inputGrads[k];
-        return target === null || gi === null || gi === undefined ? null : sumToShape(gi, fn.inputs[k]!.shape);
+        if (target === null || gi === null || gi === undefined) return null;
+        return gi instanceof PlacedGrad ? gi : sumToShape(gi, fn.inputs[k]!.shape);
       });
       pending.deliver(fn.next, reduced, g);
+      if (owned) recycleConsumed(g, inputGrads);
     }
   });
 }

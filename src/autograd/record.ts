@@ -4,6 +4,7 @@
 import { isGradEnabled } from './gradMode.js';
 import { refreshStaleViews } from './viewGraph.js';
 import { Tensor, type GradFn, type GraphNode } from './tensor.js';
+import type { PlacedGrad } from './placedGrad.js';
 
 /**
  * Sees every op as `record` is called, grad mode on or off: the ONNX exporter's tracer
@@ -40,7 +41,7 @@ export function record(
   out: Tensor,
   name: string,
   inputs: readonly Tensor[],
-  backward: (grad: Tensor) => readonly (Tensor | null)[],
+  backward: (grad: Tensor) => readonly (Tensor | PlacedGrad | null)[],
   attrs?: Record<string, unknown>,
 ): Tensor {
   if (opObserver.current !== null) opObserver.current(out, name, inputs, attrs);

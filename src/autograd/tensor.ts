@@ -19,6 +19,7 @@ import { formatTensor, toNested, type NestedArray } from '../tensor/format.js';
 import { checkShape, fmtShape, normalizeAxis, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { stridedCopy } from '../tensor/kernels/elementwise.js';
 import { runBackward } from './backward.js';
+import type { PlacedGrad } from './placedGrad.js';
 import { add, div, mul, sub } from './ops/binary.js';
 import { abs, exp, gelu, log, neg, pow, relu, sigmoid, sqrt, tanh } from './ops/unary.js';
 import { matmul } from './ops/matmul.js';
@@ -85,9 +86,10 @@ export interface GradFn {
   /**
    * Gradients with respect to each input given the output's gradient; `null` for inputs that need
    * none. A gradient may have the broadcast shape; the engine reduces it to the input's shape.
+   * A view's gradient may come as a PlacedGrad (placedGrad.ts), which the engine writes into place.
    * Set to null once the graph is freed by `backward()`.
    */
-  backward: ((grad: Tensor) => readonly (Tensor | null)[]) | null;
+  backward: ((grad: Tensor) => readonly (Tensor | PlacedGrad | null)[]) | null;
   /**
    * Where each input's gradient goes, fixed when the op was recorded: the input's grad function,
    * the input itself for a leaf, or null for an input that needs no gradient.

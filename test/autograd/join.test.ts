@@ -209,6 +209,101 @@ describe('semantics', () => {
   });
 });
 
+describe('split backward: the pieces write into one input gradient (placedGrad.ts)', () => {
+  // x [3, 4, 12] split into 3 pieces of 4 along the last axis; loss = sum_k sum(piece_k * w_k), so
+  // dx at piece k's place is w_k exactly (one product by 1 per element), and 0 where no piece is used.
+  const shape = [3, 4, 12];
+  const ws = [0, 1, 2].map((k) => randomTensor([3, 4, 4], 60 + k, { requiresGrad: false }));
+  /** the reference: dx[i, j, 4k + c] = scale_k * w_k[i, j, c] (+ also[i, j, 4k + c]), in float64 */
+  const reference = (scales: number[], also?: Tensor): number[] => {
+    const out = new Array<number>(3 * 4 * 12).fill(0);
+    for (let r = 0; r < 12; r++) {
+      for (let k = 0; k < 3; k++) {
+        // float32 products (a hook below scales by 3); an unused piece leaves +0
+        for (let c = 0; c < 4; c++)
+          out[r * 12 + 4 * k + c] = scales[k] ? Math.fround(scales[k] * ws[k]!.data[r * 4 + c]!) : 0;
+      }
+    }
+    return also === undefined ? out : out.map((v, i) => Math.fround(v + also.data[i]!));
+  };
+  const lossOf = (pieces: Tensor[], used = [0, 1, 2]): Tensor =>
+    used.map((k) => pieces[k]!.mul(ws[k]!).sum()).reduce((a, b) => a.add(b));
+
+  it('every piece used, some, or one: each lands in its place, zeros where no piece has a gradient', () => {
+    for (const used of [[0, 1, 2], [2, 0], [1]]) {
+      const x = randomTensor(shape, 70);
+      lossOf(x.split(4, 2), used).backward();
+      expect(Array.from(x.grad!.data)).toEqual(reference([0, 1, 2].map((k) => (used.includes(k) ? 1 : 0))));
+    }
+  });
+
+  it('x used directly as well: its gradient and the pieces sum, in either order of use', () => {
+    const a = randomTensor(shape, 71, { requiresGrad: false });
+    for (const directFirst of [true, false]) {
+      const x = randomTensor(shape, 72);
+      const direct = () => x.mul(a).sum();
+      const pieces = () => lossOf(x.chunk(3, -1));
+      (directFirst ? direct().add(pieces()) : pieces().add(direct())).backward();
+      expect(Array.from(x.grad!.data)).toEqual(reference([1, 1, 1], a));
+    }
+  });
+
+  it('a non-leaf input keeps retainGrad and hooks; a hook on a piece may replace its gradient', () => {
+    const x = randomTensor(shape, 73);
+    const h = x.mul(2);
+    h.retainGrad();
+    const seen: number[][] = [];
+    h.registerHook((g) => void seen.push(Array.from(g.data)));
+    const pieces = h.split([4, 4, 4], 2);
+    pieces[1]!.registerHook((g) => g.mul(3));
+    lossOf(pieces).backward();
+    const ref = reference([1, 3, 1]);
+    expect(Array.from(h.grad!.data)).toEqual(ref);
+    expect(seen).toEqual([ref]);
+    expect(Array.from(x.grad!.data)).toEqual(ref.map((v) => 2 * v));
+  });
+
+  it('a caller-given gradient is never written to; backward twice accumulates', () => {
+    const x = randomTensor(shape, 74);
+    const [, second] = x.split(4, 2);
+    const seed = randomTensor([3, 4, 4], 75, { requiresGrad: false });
+    const before = Array.from(seed.data);
+    second!.backward(seed, { retainGraph: true });
+    second!.backward(seed);
+    expect(Array.from(seed.data)).toEqual(before);
+    const expected = new Array<number>(3 * 4 * 12).fill(0);
+    for (let r = 0; r < 12; r++) for (let c = 0; c < 4; c++) expected[r * 12 + 4 + c] = 2 * before[r * 4 + c]!;
+    expect(Array.from(x.grad!.data)).toEqual(expected);
+  });
+
+  it('pieces of a strided view, and pieces of pieces (float64 gradcheck)', () => {
+    const f64 = randomTensor([4, 3, 6], 76, { dtype: 'float64' });
+    expectGradcheck(
+      (x) => {
+        const [p, q] = x!.transpose(0, 2).split([2, 4], 0);
+        const [q0, q1] = q!.chunk(2, 2);
+        return p!
+          .sum(0)
+          .sum(1)
+          .mul(q0!.sum([0, 2]))
+          .add(q1!.exp().sum(0).sum(1))
+          .add(x!.sum(2).sum(0).mul(3));
+      },
+      [f64],
+    );
+    expectGradcheck(
+      (x) =>
+        x!
+          .unbind(1)[2]!
+          .mul(x!.select(1, 0).exp())
+          .add(x!.narrow(1, 1, 1).squeeze(1)),
+      [f64],
+    );
+    // pieces along the last axis: their places have inner stride 6, not 1
+    expectGradcheck((x) => x!.unbind(2)[1]!.mul(x!.unbind(2)[4]!.exp()), [f64]);
+  });
+});
+
 describe('errors like torch', () => {
   const x = zeros([2, 3, 4]);
   it('cat', () => {

@@ -167,7 +167,7 @@ describe('linear: gradients are handed over', () => {
     const w = randomTensor([4, 3], 31);
     const b = randomTensor([4], 32);
     const y = linear(x, w, b);
-    const grads = y.gradFn!.backward!(randomTensor([2, 4], 33, { requiresGrad: false }));
+    const grads = y.gradFn!.backward!(randomTensor([2, 4], 33, { requiresGrad: false })) as (Tensor | null)[];
     expect(grads).toHaveLength(3);
     for (const gi of grads) expect(takeOver(gi!)).toBe(true);
     expect(new Set(grads.map((gi) => gi!.data)).size).toBe(3);

@@ -12,11 +12,10 @@ import { allocate } from '../../tensor/dtype.js';
 import { stridedCopy } from '../../tensor/kernels/elementwise.js';
 import { describeValue } from '../../tensor/check.js';
 import { checkSize, fmtShape, normalizeAxis, resolveReshape, stridesOf, type Shape } from '../../tensor/shape.js';
-import { handOver } from '../handOver.js';
 import { record } from '../record.js';
 import { Tensor, viewOf } from '../tensor.js';
-import { writeStrided } from './inplace.js';
 import { markCurrent } from '../viewGraph.js';
+import { PlacedGrad } from '../placedGrad.js';
 
 /**
  * Strides that read `x`'s elements in row-major order as `shape`, or null when no strides can
@@ -62,7 +61,7 @@ function recordView(
   strides: readonly number[],
   offset: number,
   name: string,
-  backward: (g: Tensor) => Tensor,
+  backward: (g: Tensor) => Tensor | PlacedGrad,
 ): Tensor {
   const out = record(viewOf(x, shape, strides, offset), name, [x], (g) => [backward(g)]);
   markCurrent(out);
@@ -76,11 +75,12 @@ export function contiguousCopy(x: Tensor): Tensor {
   return new Tensor(out, x.shape);
 }
 
-/** The gradient `g` of a view written into zeros of `x`'s shape at the place `place` selects. */
-function scatterInto(x: Tensor, g: Tensor, place: (z: Tensor) => Tensor): Tensor {
-  const z = new Tensor(allocate(g.dtype, x.size), x.shape);
-  writeStrided(place(z), g.data);
-  return handOver(z);
+/**
+ * The gradient `g` of a view, to be written into zeros of `x`'s shape at the place `place` selects;
+ * the engine writes it there, or adds it into x's gradient summed so far (placedGrad.ts).
+ */
+function scatterInto(x: Tensor, g: Tensor, place: (z: Tensor) => Tensor): PlacedGrad {
+  return new PlacedGrad(g, x.shape, place);
 }
 
 /** x itself when contiguous, else a contiguous copy (recorded: d/dx = g). */
