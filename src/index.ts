@@ -3,6 +3,7 @@
  * Every public name is exported from here.
  */
 export { Tensor, type GradFn, type BackwardOptions } from './autograd/tensor.js';
+export { PlacedGrad } from './autograd/placedGrad.js';
 export type { GraphNode, Storage, ViewSpec } from './autograd/tensor.js';
 export type { RemovableHandle, TensorHook } from './autograd/hooks.js';
 export type { ForwardHook, ForwardPreHook, FullBackwardHook } from './layers/hooks.js';

@@ -16,6 +16,15 @@ import { sizeOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from './tensor.js';
 import { writeStrided } from './ops/inplace.js';
 
+/**
+ * What a view op's backward (select, narrow, slice, and so split, chunk, unbind) returns for its
+ * input: the view's gradient and where it goes. `materialize()` gives the plain gradient tensor.
+ * @example
+ * const x = tensor([1, 2, 3, 4], undefined, { requiresGrad: true });
+ * const [a] = x.split(2);
+ * const g = a.gradFn!.backward!(tensor([1, 1]))[0];
+ * const dx = g instanceof PlacedGrad ? g.materialize() : g; // [1, 1, 0, 0]
+ */
 export class PlacedGrad {
   constructor(
     /** the view's gradient */
