@@ -276,6 +276,29 @@ describe('split backward: the pieces write into one input gradient (placedGrad.t
     expect(Array.from(x.grad!.data)).toEqual(expected);
   });
 
+  it('a kept hook argument is never written; float64 pieces, steps and one place twice sum', () => {
+    // w [3, 4], x = w * 1; pieces: cols 0 and 2 (step 2), col 1 (step 3), col 2 selected twice:
+    // dx[:, j] = 1 (j = 0), 2 (j = 1), 1 + 3 + 4 = 8 (j = 2), 0 (j = 3)
+    const w = tensor(
+      Array.from({ length: 12 }, (_, i) => i),
+      [3, 4],
+      { requiresGrad: true },
+    );
+    const x = w.mul(1);
+    const [a, b, c, d] = [x.slice(1, 0, null, 2), x.slice(1, 1, 4, 3), x.select(1, 2), x.select(1, 2)];
+    const kept: Tensor[] = [];
+    c.registerHook((g) => void kept.push(g));
+    a.sum().add(b.mul(2).sum()).add(c.mul(3).sum()).add(d.mul(4).sum()).backward();
+    expect(Array.from(w.grad!.data)).toEqual([1, 2, 8, 0, 1, 2, 8, 0, 1, 2, 8, 0]);
+    expect(Array.from(kept[0]!.data)).toEqual([3, 3, 3]);
+    // a float64 gradient on float32 pieces: summed apart from x's float32 gradient, w's grad float32
+    const v = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+    const [r0, r1] = v.mul(1).unbind(0);
+    r0!.add(r1!.mul(2)).backward(tensor([1, 10], undefined, { dtype: 'float64' }));
+    expect(v.grad!.dtype).toBe('float32');
+    expect(Array.from(v.grad!.data)).toEqual([1, 10, 2, 20]);
+  });
+
   it('pieces of a strided view, and pieces of pieces (float64 gradcheck)', () => {
     const f64 = randomTensor([4, 3, 6], 76, { dtype: 'float64' });
     expectGradcheck(
