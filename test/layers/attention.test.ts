@@ -139,6 +139,25 @@ describe('functional.scaledDotProductAttention', () => {
     expect(Array.from(a.data)).not.toEqual(Array.from(plain.data));
   });
 
+  it("lays out its output like torch's: q's memory order only for 4-D q, k, v with E == Ev", () => {
+    // torch 2.13 on CPU (run by hand): its flash kernel (4-D, E == Ev, last strides 1) writes the
+    // output in q's memory order; every other case goes through its math kernel, whose output is
+    // contiguous, so `.view` works there and must work here too.
+    const cases: [number[], number[], number[], number[], boolean][] = [
+      // q shape (then permuted), permutation, k, v, torch's output isContiguous()
+      [[2, 5, 3, 4], [0, 2, 1, 3], [2, 3, 7, 4], [2, 3, 7, 4], false], // heads of a [B, L, H, E] projection
+      [[2, 5, 3, 4], [0, 2, 1, 3], [2, 3, 7, 4], [2, 3, 7, 2], true], // Ev != E
+      [[5, 2, 4], [1, 0, 2], [2, 7, 4], [2, 7, 4], true], // 3-D
+    ];
+    for (const [qs, perm, ks, vs, contiguous] of cases) {
+      const q = randomTensor(qs, 20).permute(perm);
+      const o = F.scaledDotProductAttention(q, randomTensor(ks, 21), randomTensor(vs, 22), { isCausal: true });
+      expect(o.isContiguous(), `q ${qs} permuted ${perm}, v ${vs}`).toBe(contiguous);
+      if (contiguous) expect(o.view([-1]).shape).toEqual([o.size]);
+      else expect(() => o.view([-1])).toThrow();
+    }
+  });
+
   it('names the argument in its errors', () => {
     const q = randomTensor([2, 3, 4], 9);
     const k = randomTensor([2, 5, 4], 10);

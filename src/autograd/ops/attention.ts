@@ -66,8 +66,8 @@ function denseLike(t: Tensor, shape: readonly number[], dtype: 'float32' | 'floa
 
 /**
  * softmax(scale q k^T (+ the causal mask)) v for floating q, k, v of one dtype and the same batch
- * axes, L, S, E, Ev >= 1 (the caller checks). The output and the gradients follow the memory order
- * of q (of k, v for theirs): see `denseLike`.
+ * axes, L, S, E, Ev >= 1 (the caller checks). The gradients follow the memory order of q, k, v
+ * (see `denseLike`); the output follows q's where torch's does (4-D, E == Ev), else is contiguous.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal: boolean): Tensor {
   const batch = q.shape.slice(0, -2);
@@ -78,7 +78,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, scale: number, causal
   const dtype = q.dtype as 'float32' | 'float64';
   const [qm, km, vm] = [matricesOf(q), matricesOf(k), matricesOf(v)];
   const p = allocate(dtype, z.count * L * S);
-  const o = denseLike(q, [...batch, L, Ev], dtype);
+  // torch's flash kernel (4-D, E == Ev, unit last strides) writes o in q's order; its math kernel, contiguous
+  const flash = q.ndim === 4 && E === Ev && [q, k, v].every((t) => t.stride()[3] === 1);
+  const o = flash
+    ? denseLike(q, [...batch, L, Ev], dtype)
+    : new Tensor(allocate(dtype, z.count * L * Ev), [...batch, L, Ev]);
   kernels().attentionForward(qm, km, vm, z, p, matricesOf(o));
   const needed = q.requiresGrad || k.requiresGrad || v.requiresGrad;
   // the backward reads q and k (for dk and dq) and v (for ds) as they are now
